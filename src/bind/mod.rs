@@ -1,0 +1,728 @@
+//! Bind: storyboard + record -> scene graph.
+//!
+//! In: a validated [`Storyboard`] and one [`Record`]. Out: a [`SceneGraph`] in which every
+//! template, expression, condition, unit, default and asset has been resolved for that record.
+//!
+//! Templates (`{{ customer.first_name }}`), conditions (`when:`) and derived values (`vars:`)
+//! are evaluated by minijinja: an `Environment::empty()` (no loader, so no file access; no
+//! auto-escaping, since the output is drawn, not served), strict about undefined values so a
+//! missing field is an error that names it, and with a fuel limit so no template can loop
+//! forever. Customer data is only ever context, never template source: a name such as
+//! `{{ 7*7 }}` is drawn literally.
+
+pub mod locale;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Environment, ErrorKind, State, UndefinedBehavior};
+
+use crate::assets::Assets;
+use crate::record::Record;
+use crate::scene::chart::{self, ChartStyle, SeriesData};
+use crate::scene::text::{self, Font, FontBook, TextStyle};
+use crate::scene::{self, Animation, Key, Node, NodeKind, Paint, Rect, SceneGraph, TextNode, Track};
+use crate::storyboard::spans::{join_index, join_key};
+use crate::storyboard::units::{self, Easing, Rgba};
+use crate::storyboard::{
+    self, Diagnostic, Diagnostics, Fit, LabelsSpec, Layer, LayerKind, Motion, PaintSpec, Preset, Reporter,
+    Storyboard, Transition,
+};
+
+/// Fuel for one template or expression evaluation: generous for real templates, small enough
+/// that a runaway loop fails in milliseconds.
+pub const FUEL: u64 = 50_000;
+
+/// Locale used when neither the record nor the storyboard names one.
+pub const DEFAULT_LOCALE: &str = "en-GB";
+
+/// Why one record could not be bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BindError {
+    pub record: String,
+    /// Storyboard path of the value being resolved (`scenes[1].layers[2].text`).
+    pub path: String,
+    pub location: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for BindError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "record {}: {}", self.record, self.message)?;
+        match &self.location {
+            Some(loc) => write!(f, " (in {} at {loc})", self.path),
+            None if !self.path.is_empty() => write!(f, " (in {})", self.path),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for BindError {}
+
+/// A storyboard made ready to bind records: templates compiled, fonts loaded, assets checked.
+pub struct Binder {
+    sb: Storyboard,
+    env: Environment<'static>,
+    fonts: FontBook,
+    assets: Assets,
+    /// Resized images, keyed by (asset path, width, height, fit): most records share them.
+    images: Mutex<HashMap<(PathBuf, u32, u32, Fit), Arc<tiny_skia::Pixmap>>>,
+}
+
+/// The values a record's templates see: the record's fields, then `vars`, then `locale`.
+type Context = BTreeMap<String, Value>;
+
+impl Binder {
+    /// Prepares a storyboard. Reports every problem at once: the storyboard's own checks,
+    /// template and expression syntax, fonts and static assets.
+    pub fn new(sb: Storyboard, assets: Assets) -> Result<Binder, Diagnostics> {
+        let mut found = storyboard::validate(&sb, &assets);
+        let mut rep = Reporter::new(&sb.source.file, &sb.source.spans);
+        let env = make_env(sb.currency.clone());
+        let mut env = env;
+        for (path, source, kind) in bindable_strings(&sb) {
+            match kind {
+                Kind::Template if source.contains("{{") || source.contains("{%") => {
+                    if let Err(e) = env.add_template_owned(path.clone(), source.to_string()) {
+                        rep.error(&path, format!("template error: {}", e.detail().unwrap_or(&e.to_string())), Some("templates use minijinja syntax: {{ customer.first_name }}, {{ bill.total | currency }}".into()));
+                    }
+                }
+                Kind::Template => {}
+                Kind::Expr => {
+                    if let Err(e) = env.compile_expression(source) {
+                        rep.error(&path, format!("expression error in `{source}`: {}", e.detail().unwrap_or(&e.to_string())), Some("expressions are written without braces, e.g. `bill.overdue_days > 0`".into()));
+                    }
+                }
+            }
+        }
+        if let Some(l) = &sb.locale {
+            if let Err(e) = locale::parse_locale(l) {
+                rep.error("locale", e, None);
+            }
+        }
+        let mut fonts = FontBook::default();
+        for (name, file) in &sb.fonts {
+            if let Ok(bytes) = assets.read(file) {
+                match Font::from_bytes(name, bytes) {
+                    Ok(f) => fonts.insert(f),
+                    Err(e) => rep.error(&join_key("fonts", name), e, Some("use a TrueType (.ttf) or OpenType (.otf) file".into())),
+                }
+            }
+        }
+        found.extend(rep.found);
+        if !found.is_empty() {
+            found.sort_by_key(|d| d.pos.map(|p| (p.line, p.column)));
+            return Err(Diagnostics(found));
+        }
+        Ok(Binder { sb, env, fonts, assets, images: Mutex::new(HashMap::new()) })
+    }
+
+    pub fn storyboard(&self) -> &Storyboard {
+        &self.sb
+    }
+
+    /// Resolves the storyboard for one record.
+    pub fn bind(&self, record: &Record) -> Result<SceneGraph, BindError> {
+        let mut b = Bound { binder: self, record, ctx: Context::new() };
+        b.build_context()?;
+        b.graph()
+    }
+
+    fn locate(&self, path: &str) -> Option<String> {
+        self.sb.source.spans.value(path).map(|p| format!("{}:{}:{}", self.sb.source.file.display(), p.line, p.column))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Template,
+    Expr,
+}
+
+/// Every string of a storyboard that bind evaluates, with its path.
+fn bindable_strings(sb: &Storyboard) -> Vec<(String, &str, Kind)> {
+    let mut out = Vec::new();
+    if let Some(bg) = &sb.video.background {
+        paint(&mut out, "video.background".into(), bg);
+    }
+    for (name, expr) in &sb.vars {
+        out.push((join_key("vars", name), expr.as_str(), Kind::Expr));
+    }
+    for (si, scene) in sb.scenes.iter().enumerate() {
+        let sp = join_index("scenes", si);
+        if let Some(w) = &scene.when {
+            out.push((join_key(&sp, "when"), w.as_str(), Kind::Expr));
+        }
+        if let Some(bg) = &scene.background {
+            paint(&mut out, join_key(&sp, "background"), bg);
+        }
+        for (li, layer) in scene.layers.iter().enumerate() {
+            let lp = join_index(&join_key(&sp, "layers"), li);
+            if let Some(w) = &layer.common.when {
+                out.push((join_key(&lp, "when"), w.as_str(), Kind::Expr));
+            }
+            match &layer.kind {
+                LayerKind::Rect(r) => {
+                    if let Some(f) = &r.fill {
+                        paint(&mut out, join_key(&lp, "fill"), f);
+                    }
+                    if let Some(s) = &r.stroke {
+                        out.push((join_key(&join_key(&lp, "stroke"), "color"), s.color.as_str(), Kind::Template));
+                    }
+                }
+                LayerKind::Text(t) => {
+                    out.push((join_key(&lp, "text"), t.text.as_str(), Kind::Template));
+                    out.push((join_key(&lp, "color"), t.color.as_str(), Kind::Template));
+                    if let Some(c) = &t.count_up {
+                        out.push((join_key(&join_key(&lp, "count_up"), "to"), c.to.as_str(), Kind::Expr));
+                    }
+                }
+                LayerKind::Image(i) => out.push((join_key(&lp, "src"), i.src.as_str(), Kind::Template)),
+                LayerKind::BarChart(c) => {
+                    match &c.labels {
+                        LabelsSpec::Expr(e) => out.push((join_key(&lp, "labels"), e.as_str(), Kind::Expr)),
+                        LabelsSpec::List(l) => {
+                            for (i, s) in l.iter().enumerate() {
+                                out.push((join_index(&join_key(&lp, "labels"), i), s.as_str(), Kind::Template));
+                            }
+                        }
+                    }
+                    out.push((join_key(&lp, "value_format"), c.value_format.as_str(), Kind::Template));
+                    out.push((join_key(&lp, "label_color"), c.label_color.as_str(), Kind::Template));
+                    for (i, s) in c.series.iter().enumerate() {
+                        let p = join_index(&join_key(&lp, "series"), i);
+                        out.push((join_key(&p, "values"), s.values.as_str(), Kind::Expr));
+                        out.push((join_key(&p, "color"), s.color.as_str(), Kind::Template));
+                        if let Some(l) = &s.label {
+                            out.push((join_key(&p, "label"), l.as_str(), Kind::Template));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn paint<'s>(out: &mut Vec<(String, &'s str, Kind)>, path: String, p: &'s PaintSpec) {
+    match p {
+        PaintSpec::Color(c) => out.push((path, c.as_str(), Kind::Template)),
+        PaintSpec::Linear(l) => {
+            for (i, s) in l.stops.iter().enumerate() {
+                out.push((join_index(&join_key(&join_key(&path, "linear"), "stops"), i), s.as_str(), Kind::Template));
+            }
+        }
+    }
+}
+
+/// The sandboxed template environment with billreel's filters.
+fn make_env(default_currency: Option<String>) -> Environment<'static> {
+    // `new()` brings the builtin filters and tests (upper, round, default, map, join, ...) but
+    // no loader, so templates still cannot read files; auto-escaping is switched off below.
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.add_filter("currency", move |state: &State, value: Value, code: Option<String>| {
+        let v = number_arg(&value, "currency")?;
+        let code = code.or_else(|| default_currency.clone()).ok_or_else(|| {
+            op_error("`| currency` needs a currency code: write `| currency('EUR')` or set `currency:` in the storyboard".into())
+        })?;
+        locale::format_currency(&state_locale(state), v, &code).map_err(op_error)
+    });
+    env.add_filter("number", |state: &State, value: Value, decimals: Option<u8>| {
+        let v = number_arg(&value, "number")?;
+        locale::format_number(&state_locale(state), v, decimals.unwrap_or(0).min(12)).map_err(op_error)
+    });
+    env.add_filter("date", |state: &State, value: Value, style: Option<String>| {
+        let text = value.as_str().ok_or_else(|| op_error(format!("`| date` expects a date string like \"2026-12-15\", but got {value}")))?;
+        let date = locale::parse_iso_date(text).map_err(op_error)?;
+        let style = locale::DateStyle::parse(style.as_deref().unwrap_or("long")).map_err(op_error)?;
+        locale::format_date(&state_locale(state), date, style).map_err(op_error)
+    });
+    env
+}
+
+fn op_error(msg: String) -> minijinja::Error {
+    minijinja::Error::new(ErrorKind::InvalidOperation, msg)
+}
+
+fn number_arg(value: &Value, filter: &str) -> Result<f64, minijinja::Error> {
+    match value.kind() {
+        ValueKind::Number => f64::try_from(value.clone()).map_err(|_| op_error(format!("`| {filter}` got a value that is not a number: {value}"))),
+        _ => Err(op_error(format!("`| {filter}` expects a number, but got {} `{value}`", kind_name(value)))),
+    }
+}
+
+fn kind_name(v: &Value) -> &'static str {
+    match v.kind() {
+        ValueKind::Undefined => "nothing",
+        ValueKind::None => "null",
+        ValueKind::Bool => "the boolean",
+        ValueKind::Number => "the number",
+        ValueKind::String => "the string",
+        ValueKind::Seq => "the list",
+        ValueKind::Map => "the object",
+        _ => "the value",
+    }
+}
+
+fn state_locale(state: &State) -> String {
+    state.lookup("locale").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| DEFAULT_LOCALE.into())
+}
+
+/// Binding in progress for one record.
+struct Bound<'a> {
+    binder: &'a Binder,
+    record: &'a Record,
+    ctx: Context,
+}
+
+impl<'a> Bound<'a> {
+    fn sb(&self) -> &'a Storyboard {
+        &self.binder.sb
+    }
+
+    fn err(&self, path: &str, message: impl Into<String>) -> BindError {
+        BindError {
+            record: self.record.id.clone(),
+            path: path.to_string(),
+            location: self.binder.locate(path),
+            message: message.into(),
+        }
+    }
+
+    /// Turns a minijinja error into one that names the record and, when a field is missing,
+    /// the field's path.
+    fn template_err(&self, path: &str, e: minijinja::Error, referenced: HashSet<String>) -> BindError {
+        if e.kind() == ErrorKind::UndefinedError {
+            let mut missing: Vec<String> = referenced.into_iter().filter(|p| !self.has_path(p)).collect();
+            missing.sort();
+            if let Some(first) = missing.first() {
+                return self.err(path, format!("the record has no field `{first}`"));
+            }
+        }
+        let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
+        let msg = match e.kind() {
+            ErrorKind::OutOfFuel => "the template ran too long (fuel limit reached); is there a loop that never ends?".to_string(),
+            ErrorKind::UndefinedError => format!("a value is undefined: {detail}"),
+            _ => detail,
+        };
+        self.err(path, msg)
+    }
+
+    /// Whether a dotted path exists in the context (`customer.first_name`).
+    fn has_path(&self, dotted: &str) -> bool {
+        let mut parts = dotted.split('.');
+        let Some(first) = parts.next() else { return false };
+        let Some(mut v) = self.ctx.get(first).cloned() else { return false };
+        for p in parts {
+            match v.get_attr(p) {
+                Ok(next) if !next.is_undefined() => v = next,
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    fn build_context(&mut self) -> Result<(), BindError> {
+        let data = Value::from_serialize(&self.record.data);
+        if let Some(obj) = self.record.data.as_object() {
+            for k in obj.keys() {
+                self.ctx.insert(k.clone(), data.get_attr(k).unwrap_or_default());
+            }
+        }
+        let loc = match self.record.data.get("locale") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => return Err(self.err("", format!("the record's `locale` must be a string like \"de-DE\", but is {other}"))),
+            None => self.sb().locale.clone().unwrap_or_else(|| DEFAULT_LOCALE.into()),
+        };
+        locale::parse_locale(&loc).map_err(|e| self.err("", format!("field `locale`: {e}")))?;
+        self.ctx.insert("locale".into(), Value::from(loc));
+        for (name, expr) in &self.sb().vars {
+            let v = self.eval(&join_key("vars", name), expr)?;
+            self.ctx.insert(name.clone(), v);
+        }
+        Ok(())
+    }
+
+    /// Evaluates an expression (a condition, a var, a data reference).
+    fn eval(&self, path: &str, source: &str) -> Result<Value, BindError> {
+        let expr = self.binder.env.compile_expression(source).map_err(|e| self.err(path, e.to_string()))?;
+        expr.eval(&self.ctx).map_err(|e| self.template_err(path, e, expr.undeclared_variables(true)))
+    }
+
+    fn eval_bool(&self, path: &str, source: &Option<String>) -> Result<bool, BindError> {
+        match source {
+            None => Ok(true),
+            Some(s) => Ok(self.eval(path, s)?.is_true()),
+        }
+    }
+
+    /// Renders a string that may be a template (compiled under its path) or a literal.
+    fn text(&self, path: &str, literal: &str) -> Result<String, BindError> {
+        self.text_with(path, literal, &self.ctx)
+    }
+
+    fn text_with(&self, path: &str, literal: &str, ctx: &Context) -> Result<String, BindError> {
+        match self.binder.env.get_template(path) {
+            Ok(t) => t.render(ctx).map_err(|e| self.template_err(path, e, t.undeclared_variables(true))),
+            Err(_) => Ok(literal.to_string()),
+        }
+    }
+
+    fn color(&self, path: &str, literal: &str) -> Result<Rgba, BindError> {
+        let s = self.text(path, literal)?;
+        units::parse_color(&s).map_err(|e| self.err(path, e))
+    }
+
+    fn paint(&self, path: &str, p: &PaintSpec) -> Result<Paint, BindError> {
+        Ok(match p {
+            PaintSpec::Color(c) => Paint::Solid(self.color(path, c)?),
+            PaintSpec::Linear(l) => Paint::Linear {
+                angle: l.angle,
+                stops: l
+                    .stops
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| self.color(&join_index(&join_key(&join_key(path, "linear"), "stops"), i), s))
+                    .collect::<Result<_, _>>()?,
+            },
+        })
+    }
+
+    fn number(&self, path: &str, v: &Value, what: &str) -> Result<f64, BindError> {
+        match v.kind() {
+            ValueKind::Number => f64::try_from(v.clone()).map_err(|_| self.err(path, format!("{what} is not a number: {v}"))),
+            _ => Err(self.err(path, format!("{what} must be a number, but is {} `{v}`", kind_name(v)))),
+        }
+    }
+
+    fn list(&self, path: &str, v: Value, what: &str) -> Result<Vec<Value>, BindError> {
+        if v.kind() != ValueKind::Seq {
+            return Err(self.err(path, format!("{what} must be a list, but is {} `{v}`", kind_name(&v))));
+        }
+        Ok(v.try_iter().map(|it| it.collect()).unwrap_or_default())
+    }
+
+    fn graph(&mut self) -> Result<SceneGraph, BindError> {
+        let sb = self.sb();
+        let (w, h, fps) = (sb.video.width, sb.video.height, sb.video.fps);
+        let background = match &sb.video.background {
+            Some(p) => self.paint("video.background", p)?,
+            None => Paint::Solid(Rgba::rgb(0, 0, 0)),
+        };
+        let mut scenes: Vec<scene::Scene> = Vec::new();
+        let mut cursor = 0u32;
+        for (si, s) in sb.scenes.iter().enumerate() {
+            let sp = join_index("scenes", si);
+            if !self.eval_bool(&join_key(&sp, "when"), &s.when)? {
+                continue;
+            }
+            let frames = secs_to_frames(s.duration.secs(), fps).max(1);
+            let fade_in = match s.transition {
+                Transition::Cut => 0,
+                Transition::Fade(d) => secs_to_frames(d.secs(), fps).min(frames - 1),
+            };
+            // A fade overlaps the previous scene; the first scene fades in from the background.
+            let start = match scenes.last() {
+                Some(_) => cursor.saturating_sub(fade_in),
+                None => 0,
+            };
+            let background = match &s.background {
+                Some(p) => Some(self.paint(&join_key(&sp, "background"), p)?),
+                None => None,
+            };
+            let mut nodes = Vec::new();
+            for (li, layer) in s.layers.iter().enumerate() {
+                let lp = join_index(&join_key(&sp, "layers"), li);
+                if !self.eval_bool(&join_key(&lp, "when"), &layer.common.when)? {
+                    continue;
+                }
+                nodes.push(self.node(&lp, li, layer, s.duration.secs() as f32)?);
+            }
+            scenes.push(scene::Scene { id: s.id.clone(), start, frames, fade_in, background, nodes });
+            cursor = start + frames;
+        }
+        if scenes.is_empty() {
+            return Err(self.err("scenes", "no scene plays for this record: every scene's `when` is false"));
+        }
+        Ok(SceneGraph { width: w, height: h, fps, total_frames: cursor, background, scenes })
+    }
+
+    fn node(&self, lp: &str, index: usize, layer: &Layer, scene_secs: f32) -> Result<Node, BindError> {
+        let sb = self.sb();
+        let (cw, ch) = (sb.video.width as f64, sb.video.height as f64);
+        let c = &layer.common;
+        let x = c.x.resolve(cw) as f32;
+        let y = c.y.resolve(ch) as f32;
+        let bw = c.width.map(|l| l.resolve(cw) as f32);
+        let bh = c.height.map(|l| l.resolve(ch) as f32);
+        let (kind, w, h) = match &layer.kind {
+            LayerKind::Rect(r) => {
+                let fill = match &r.fill {
+                    Some(p) => Some(self.paint(&join_key(lp, "fill"), p)?),
+                    None => None,
+                };
+                let stroke = match &r.stroke {
+                    Some(s) => Some((self.color(&join_key(&join_key(lp, "stroke"), "color"), &s.color)?, s.width)),
+                    None => None,
+                };
+                (NodeKind::Rect { fill, radius: r.radius, stroke }, bw.unwrap_or(0.0), bh.unwrap_or(0.0))
+            }
+            LayerKind::Text(t) => {
+                let font = self.font(lp, t.font.as_deref())?;
+                let color = self.color(&join_key(lp, "color"), &t.color)?;
+                let style = TextStyle { size: t.size, color, align: t.align, line_height: t.line_height, max_width: bw };
+                let tp = join_key(lp, "text");
+                let variants = match &t.count_up {
+                    None => vec![(0.0, Arc::new(text::layout(font, &self.text(&tp, &t.text)?, style)))],
+                    Some(cu) => {
+                        let to_path = join_key(&join_key(lp, "count_up"), "to");
+                        let to = self.eval(&to_path, &cu.to)?;
+                        let to = self.number(&to_path, &to, "count_up.to")?;
+                        self.count_up(&tp, &t.text, font, style, cu.from, to, cu.delay.secs() as f32, cu.duration.secs() as f32, cu.easing)?
+                    }
+                };
+                let w = bw.unwrap_or_else(|| variants.iter().map(|v| v.1.width).fold(0.0, f32::max));
+                let h = bh.unwrap_or_else(|| variants.iter().map(|v| v.1.height).fold(0.0, f32::max));
+                (NodeKind::Text(TextNode { variants }), w, h)
+            }
+            LayerKind::Image(img) => {
+                let (w, h) = (bw.unwrap_or(0.0), bh.unwrap_or(0.0));
+                let sp = join_key(lp, "src");
+                let src = self.text(&sp, &img.src)?;
+                let (pixels, offset) = self.image(&sp, &src, w, h, img.fit)?;
+                (NodeKind::Image { pixels, offset }, w, h)
+            }
+            LayerKind::BarChart(spec) => {
+                let (w, h) = (bw.unwrap_or(0.0), bh.unwrap_or(0.0));
+                let font = self.font(lp, spec.font.as_deref())?;
+                let labels: Vec<String> = match &spec.labels {
+                    LabelsSpec::Expr(e) => {
+                        let path = join_key(lp, "labels");
+                        let items = self.list(&path, self.eval(&path, e)?, "labels")?;
+                        items.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect()
+                    }
+                    LabelsSpec::List(l) => l
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| self.text(&join_index(&join_key(lp, "labels"), i), s))
+                        .collect::<Result<_, _>>()?,
+                };
+                let mut series = Vec::new();
+                for (i, s) in spec.series.iter().enumerate() {
+                    let p = join_index(&join_key(lp, "series"), i);
+                    let vp = join_key(&p, "values");
+                    let items = self.list(&vp, self.eval(&vp, &s.values)?, "series values")?;
+                    let values = items
+                        .iter()
+                        .enumerate()
+                        .map(|(j, v)| self.number(&vp, v, &format!("value {j} of `{}`", s.values)))
+                        .collect::<Result<Vec<f64>, _>>()?;
+                    let mut value_labels = Vec::new();
+                    if s.show_values && !spec.value_format.is_empty() {
+                        let fp = join_key(lp, "value_format");
+                        for v in &values {
+                            let mut ctx = self.ctx.clone();
+                            ctx.insert("value".into(), Value::from(*v));
+                            value_labels.push(self.text_with(&fp, &spec.value_format, &ctx)?);
+                        }
+                    }
+                    let name = match &s.label {
+                        Some(l) => Some(self.text(&join_key(&p, "label"), l)?),
+                        None => None,
+                    };
+                    series.push(SeriesData { values, labels: value_labels, name, color: self.color(&join_key(&p, "color"), &s.color)? });
+                }
+                let style = ChartStyle {
+                    label_size: spec.label_size,
+                    label_color: self.color(&join_key(lp, "label_color"), &spec.label_color)?,
+                    gap: spec.gap,
+                    radius: spec.radius,
+                    legend: spec.legend,
+                    grow: spec.grow.as_ref().map(|g| (g.delay.secs() as f32, g.stagger.secs() as f32, g.duration.secs() as f32, g.easing)),
+                };
+                let chart = chart::layout(font, Rect { x: 0.0, y: 0.0, w, h }, &labels, &series, &style);
+                (NodeKind::Chart(chart), w, h)
+            }
+        };
+        let (ax, ay) = c.anchor.fractions();
+        let bounds = Rect { x: x - ax * w, y: y - ay * h, w, h };
+        let animation = self.animation(layer, x, y, scene_secs);
+        let name = c.name.clone().unwrap_or_else(|| format!("{}#{index}", c.kind));
+        Ok(Node { name, bounds, origin: (x, y), opacity: c.opacity, animation, kind })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn count_up(
+        &self,
+        path: &str,
+        template: &str,
+        font: &Font,
+        style: TextStyle,
+        from: f64,
+        to: f64,
+        delay: f32,
+        duration: f32,
+        easing: Easing,
+    ) -> Result<Vec<(f32, Arc<scene::TextBlock>)>, BindError> {
+        let fps = self.sb().video.fps as f32;
+        let steps = (duration * fps).ceil().max(1.0) as u32;
+        let mut out: Vec<(f32, Arc<scene::TextBlock>)> = Vec::new();
+        let mut last = String::new();
+        for i in 0..=steps {
+            let p = i as f32 / steps as f32;
+            // The last step shows the exact value, whatever the easing's rounding.
+            let v = if i == steps { to } else { from + (to - from) * easing.apply(p) as f64 };
+            let mut ctx = self.ctx.clone();
+            ctx.insert("count".into(), Value::from(v));
+            let s = self.text_with(path, template, &ctx)?;
+            if s != last || out.is_empty() {
+                let t = if i == 0 { 0.0 } else { delay + p * duration };
+                out.push((t, Arc::new(text::layout(font, &s, style))));
+                last = s;
+            }
+        }
+        Ok(out)
+    }
+
+    fn font(&self, lp: &str, name: Option<&str>) -> Result<&'a Font, BindError> {
+        self.binder.fonts.get(name).map(|f| f.as_ref()).ok_or_else(|| self.err(&join_key(lp, "font"), format!("font `{}` is not loaded", name.unwrap_or("(default)"))))
+    }
+
+    /// Decodes and fits an image into a `w`x`h` box, once per distinct (file, size, fit).
+    fn image(&self, path: &str, src: &str, w: f32, h: f32, fit: Fit) -> Result<(Arc<tiny_skia::Pixmap>, (f32, f32)), BindError> {
+        let file = self.binder.assets.resolve(src).map_err(|e| self.err(path, e.to_string()))?;
+        let (bw, bh) = (w.round().max(1.0) as u32, h.round().max(1.0) as u32);
+        let key = (file, bw, bh, fit);
+        let cached = self.binder.images.lock().expect("image cache poisoned").get(&key).cloned();
+        let pix = match cached {
+            Some(p) => p,
+            None => {
+                let img = self.binder.assets.image(src).map_err(|e| self.err(path, e.to_string()))?;
+                let p = Arc::new(fit_image(&img, bw, bh, fit));
+                self.binder.images.lock().expect("image cache poisoned").insert(key, p.clone());
+                p
+            }
+        };
+        let offset = ((bw as f32 - pix.width() as f32) / 2.0, (bh as f32 - pix.height() as f32) / 2.0);
+        Ok((pix, offset))
+    }
+
+    fn animation(&self, layer: &Layer, base_x: f32, base_y: f32, scene_secs: f32) -> Animation {
+        let c = &layer.common;
+        let (cw, ch) = (self.sb().video.width as f64, self.sb().video.height as f64);
+        let mut a = Animation::default();
+        let track = |sel: &dyn Fn(&storyboard::Keyframe) -> Option<f32>| -> Option<Track> {
+            let keys: Vec<Key> = c
+                .animate
+                .iter()
+                .filter_map(|k| sel(k).map(|v| Key { t: k.at.secs() as f32, v, easing: k.easing }))
+                .collect();
+            (!keys.is_empty()).then_some(Track { keys })
+        };
+        a.opacity.extend(track(&|k| k.opacity));
+        a.dx.extend(track(&|k| k.x.map(|x| x.resolve(cw) as f32 - base_x)));
+        a.dy.extend(track(&|k| k.y.map(|y| y.resolve(ch) as f32 - base_y)));
+        a.scale.extend(track(&|k| k.scale));
+        if let Some(m) = &c.enter {
+            let t0 = m.delay.secs() as f32;
+            apply_motion(&mut a, m, t0, true, cw, ch);
+        }
+        if let Some(m) = &c.exit {
+            let t0 = scene_secs - m.delay.secs() as f32 - m.duration.secs() as f32;
+            apply_motion(&mut a, m, t0.max(0.0), false, cw, ch);
+        }
+        a
+    }
+}
+
+/// Adds an enter (`entering`) or exit preset's tracks starting at `t0`.
+fn apply_motion(a: &mut Animation, m: &Motion, t0: f32, entering: bool, cw: f64, ch: f64) {
+    let d = m.duration.secs() as f32;
+    let (from, to) = if entering { (0.0, 1.0) } else { (1.0, 0.0) };
+    a.opacity.push(Track::ramp(t0, d, from, to, m.easing));
+    let dist_x = m.distance.resolve(cw) as f32;
+    let dist_y = m.distance.resolve(ch) as f32;
+    // Slides name the direction of travel: entering ends at 0, exiting starts at 0.
+    let travel = |a: &mut Vec<Track>, delta: f32| {
+        let (f, t) = if entering { (-delta, 0.0) } else { (0.0, delta) };
+        a.push(Track::ramp(t0, d, f, t, m.easing));
+    };
+    match m.preset {
+        Preset::Fade => {}
+        Preset::SlideUp => travel(&mut a.dy, -dist_y),
+        Preset::SlideDown => travel(&mut a.dy, dist_y),
+        Preset::SlideLeft => travel(&mut a.dx, -dist_x),
+        Preset::SlideRight => travel(&mut a.dx, dist_x),
+        Preset::Zoom => {
+            let (f, t) = if entering { (0.85, 1.0) } else { (1.0, 0.85) };
+            a.scale.push(Track::ramp(t0, d, f, t, m.easing));
+        }
+    }
+}
+
+fn secs_to_frames(secs: f64, fps: u32) -> u32 {
+    (secs * fps as f64).round() as u32
+}
+
+/// Scales an image for its box with a good filter, once, so that drawing it is a plain blit.
+fn fit_image(img: &image::RgbaImage, bw: u32, bh: u32, fit: Fit) -> tiny_skia::Pixmap {
+    use image::imageops::{self, FilterType};
+    let (iw, ih) = (img.width().max(1) as f32, img.height().max(1) as f32);
+    let resized = match fit {
+        Fit::Fill => imageops::resize(img, bw, bh, FilterType::Lanczos3),
+        Fit::Contain => {
+            let s = (bw as f32 / iw).min(bh as f32 / ih);
+            let (w, h) = ((iw * s).round().max(1.0) as u32, (ih * s).round().max(1.0) as u32);
+            imageops::resize(img, w, h, FilterType::Lanczos3)
+        }
+        Fit::Cover => {
+            let s = (bw as f32 / iw).max(bh as f32 / ih);
+            let (w, h) = ((iw * s).round().max(1.0) as u32, (ih * s).round().max(1.0) as u32);
+            let big = imageops::resize(img, w.max(bw), h.max(bh), FilterType::Lanczos3);
+            let (x, y) = ((big.width() - bw) / 2, (big.height() - bh) / 2);
+            imageops::crop_imm(&big, x, y, bw, bh).to_image()
+        }
+    };
+    let mut pix = tiny_skia::Pixmap::new(resized.width(), resized.height()).expect("non-empty image");
+    for (dst, src) in pix.pixels_mut().iter_mut().zip(resized.pixels()) {
+        let [r, g, b, a] = src.0;
+        *dst = tiny_skia::ColorU8::from_rgba(r, g, b, a).premultiply();
+    }
+    pix
+}
+
+/// Checks a storyboard against records without rendering: each failure names the record.
+pub fn check_records<I>(binder: &Binder, records: I) -> (usize, Vec<String>)
+where
+    I: IntoIterator<Item = Result<Record, crate::record::RecordError>>,
+{
+    let mut ok = 0;
+    let mut failures = Vec::new();
+    for item in records {
+        match item {
+            Ok(rec) => match binder.bind(&rec) {
+                Ok(_) => ok += 1,
+                Err(e) => failures.push(e.to_string()),
+            },
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    (ok, failures)
+}
+
+/// For messages that need a storyboard diagnostic from a bind-time problem.
+pub fn to_diagnostic(sb: &Storyboard, e: &BindError) -> Diagnostic {
+    Diagnostic {
+        file: sb.source.file.clone(),
+        pos: sb.source.spans.value(&e.path),
+        path: e.path.clone(),
+        message: e.message.clone(),
+        hint: None,
+    }
+}

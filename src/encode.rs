@@ -1,0 +1,241 @@
+//! Encode: frames -> H.264 MP4, through ffmpeg-next and the system FFmpeg.
+//!
+//! In: a [`SceneGraph`] (drawn frame by frame with `raster`). Out: an MP4 file that plays
+//! everywhere: H.264 (libx264) in yuv420p, BT.709 primaries, transfer and matrix with limited
+//! range tagged in the stream, `+faststart` so playback starts before the download ends.
+//!
+//! x264 runs single-threaded per video: billreel is parallel across videos, which scales better
+//! and makes the output bytes deterministic. The file is written under a temporary name and
+//! renamed when complete, so a killed render never leaves a half video under the final name.
+
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use ffmpeg_next as ffmpeg;
+use ffmpeg::{codec, color, format, frame, software::scaling, Dictionary, Packet, Rational};
+use thiserror::Error;
+
+use crate::raster;
+use crate::scene::SceneGraph;
+
+/// x264 settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodeSettings {
+    pub preset: String,
+    pub crf: u8,
+}
+
+impl Default for EncodeSettings {
+    fn default() -> Self {
+        EncodeSettings { preset: "veryfast".into(), crf: 23 }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum EncodeError {
+    #[error("FFmpeg has no libx264 encoder; install an FFmpeg build with libx264 (Debian's libavcodec has it)")]
+    NoX264,
+    #[error("cannot create {path}: {message}")]
+    Create { path: PathBuf, message: String },
+    #[error("encoding failed at frame {frame}: {message}")]
+    Frame { frame: u32, message: String },
+    #[error("finishing the MP4 failed: {0}")]
+    Finish(String),
+}
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoStats {
+    pub frames: u32,
+    pub duration_secs: f64,
+    pub bytes: u64,
+}
+
+static INIT: Once = Once::new();
+
+/// Initialises FFmpeg once and routes its log lines into `tracing` (target `ffmpeg`), so that
+/// libx264's and libavformat's chatter never reaches the terminal raw.
+pub fn init() {
+    INIT.call_once(|| {
+        let _ = ffmpeg::init();
+        unsafe {
+            ffmpeg::ffi::av_log_set_level(ffmpeg::ffi::AV_LOG_INFO);
+            #[cfg(target_arch = "x86_64")]
+            ffmpeg::ffi::av_log_set_callback(Some(log_callback));
+        }
+    });
+}
+
+#[cfg(target_arch = "x86_64")]
+unsafe extern "C" fn log_callback(avcl: *mut c_void, level: c_int, fmt: *const c_char, vl: *mut ffmpeg::ffi::__va_list_tag) {
+    if level > ffmpeg::ffi::AV_LOG_INFO {
+        return;
+    }
+    let mut buf = [0 as c_char; 1024];
+    let mut print_prefix: c_int = 1;
+    // SAFETY: FFmpeg hands us a valid format string and va_list for this call; the buffer is
+    // ours and av_log_format_line2 always NUL-terminates within its size.
+    let line = unsafe {
+        ffmpeg::ffi::av_log_format_line2(avcl, level, fmt, vl, buf.as_mut_ptr(), buf.len() as c_int, &mut print_prefix);
+        CStr::from_ptr(buf.as_ptr()).to_string_lossy()
+    };
+    let line = line.trim_end();
+    if line.is_empty() {
+        return;
+    }
+    if level <= ffmpeg::ffi::AV_LOG_ERROR {
+        tracing::error!(target: "ffmpeg", "{line}");
+    } else if level <= ffmpeg::ffi::AV_LOG_WARNING {
+        tracing::warn!(target: "ffmpeg", "{line}");
+    } else {
+        tracing::debug!(target: "ffmpeg", "{line}");
+    }
+}
+
+/// An open MP4 file receiving RGBA frames.
+pub struct VideoEncoder {
+    octx: format::context::Output,
+    encoder: ffmpeg::encoder::Video,
+    scaler: scaling::Context,
+    rgba: frame::Video,
+    yuv: frame::Video,
+    enc_tb: Rational,
+    ost_tb: Rational,
+    next_pts: i64,
+    width: u32,
+    height: u32,
+}
+
+impl VideoEncoder {
+    pub fn create(path: &Path, width: u32, height: u32, fps: u32, settings: &EncodeSettings) -> Result<VideoEncoder, EncodeError> {
+        init();
+        let create_err = |e: ffmpeg::Error| EncodeError::Create { path: path.into(), message: e.to_string() };
+        let mut octx = format::output_as(&path, "mp4").map_err(create_err)?;
+        let codec = ffmpeg::encoder::find_by_name("libx264").ok_or(EncodeError::NoX264)?;
+        let global_header = octx.format().flags().contains(format::Flags::GLOBAL_HEADER);
+        let mut ost = octx.add_stream(codec).map_err(create_err)?;
+        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video().map_err(create_err)?;
+        let enc_tb = Rational::new(1, fps as i32);
+        enc.set_width(width);
+        enc.set_height(height);
+        enc.set_format(format::Pixel::YUV420P);
+        enc.set_time_base(enc_tb);
+        enc.set_frame_rate(Some(Rational::new(fps as i32, 1)));
+        enc.set_colorspace(color::Space::BT709);
+        enc.set_color_range(color::Range::MPEG);
+        // SAFETY: plain field writes on the codec context we own, before it is opened.
+        unsafe {
+            let ctx = enc.as_mut_ptr();
+            (*ctx).color_primaries = ffmpeg::ffi::AVColorPrimaries::AVCOL_PRI_BT709;
+            (*ctx).color_trc = ffmpeg::ffi::AVColorTransferCharacteristic::AVCOL_TRC_BT709;
+            (*ctx).thread_count = 1;
+        }
+        if global_header {
+            enc.set_flags(codec::Flags::GLOBAL_HEADER);
+        }
+        let mut opts = Dictionary::new();
+        opts.set("preset", &settings.preset);
+        opts.set("crf", &settings.crf.to_string());
+        let encoder = enc.open_as_with(codec, opts).map_err(create_err)?;
+        ost.set_parameters(&encoder);
+        ost.set_time_base(enc_tb);
+        let mut mux_opts = Dictionary::new();
+        mux_opts.set("movflags", "+faststart");
+        octx.write_header_with(mux_opts).map_err(create_err)?;
+        let ost_tb = octx.stream(0).expect("stream added above").time_base();
+
+        let mut scaler = scaling::Context::get(
+            format::Pixel::RGBA,
+            width,
+            height,
+            format::Pixel::YUV420P,
+            width,
+            height,
+            scaling::Flags::BILINEAR | scaling::Flags::ACCURATE_RND | scaling::Flags::FULL_CHR_H_INT,
+        )
+        .map_err(create_err)?;
+        // swscale defaults to BT.601; ask for BT.709, full-range RGB in, limited-range YUV out.
+        // SAFETY: the scaler context is valid; the coefficient tables are static in libswscale.
+        unsafe {
+            let coeffs = ffmpeg::ffi::sws_getCoefficients(ffmpeg::ffi::SWS_CS_ITU709 as c_int);
+            ffmpeg::ffi::sws_setColorspaceDetails(scaler.as_mut_ptr(), coeffs, 1, coeffs, 0, 0, 1 << 16, 1 << 16);
+        }
+        let rgba = frame::Video::new(format::Pixel::RGBA, width, height);
+        let mut yuv = frame::Video::new(format::Pixel::YUV420P, width, height);
+        yuv.set_color_space(color::Space::BT709);
+        yuv.set_color_range(color::Range::MPEG);
+        yuv.set_color_primaries(color::Primaries::BT709);
+        yuv.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
+        Ok(VideoEncoder { octx, encoder, scaler, rgba, yuv, enc_tb, ost_tb, next_pts: 0, width, height })
+    }
+
+    /// Appends one frame: tightly packed RGBA (opaque, so premultiplied equals straight).
+    pub fn push(&mut self, rgba: &[u8]) -> Result<(), EncodeError> {
+        let frame_no = self.next_pts as u32;
+        let row = self.width as usize * 4;
+        assert_eq!(rgba.len(), row * self.height as usize, "frame size must match the video");
+        let stride = self.rgba.stride(0);
+        let data = self.rgba.data_mut(0);
+        for (y, src) in rgba.chunks_exact(row).enumerate() {
+            data[y * stride..y * stride + row].copy_from_slice(src);
+        }
+        let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: frame_no, message: e.to_string() };
+        self.scaler.run(&self.rgba, &mut self.yuv).map_err(fail)?;
+        self.yuv.set_pts(Some(self.next_pts));
+        self.next_pts += 1;
+        self.encoder.send_frame(&self.yuv).map_err(fail)?;
+        self.drain().map_err(fail)
+    }
+
+    fn drain(&mut self) -> Result<(), ffmpeg::Error> {
+        let mut packet = Packet::empty();
+        while self.encoder.receive_packet(&mut packet).is_ok() {
+            packet.set_stream(0);
+            packet.rescale_ts(self.enc_tb, self.ost_tb);
+            packet.write_interleaved(&mut self.octx)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the encoder and writes the MP4 index (moved to the front by +faststart).
+    pub fn finish(mut self) -> Result<u32, EncodeError> {
+        let fail = |e: ffmpeg::Error| EncodeError::Finish(e.to_string());
+        self.encoder.send_eof().map_err(fail)?;
+        self.drain().map_err(fail)?;
+        self.octx.write_trailer().map_err(fail)?;
+        Ok(self.next_pts as u32)
+    }
+}
+
+/// Draws and encodes every frame of `graph` into `out`, atomically.
+pub fn render_video(graph: &SceneGraph, out: &Path, settings: &EncodeSettings) -> Result<VideoStats, EncodeError> {
+    let tmp = temp_name(out);
+    let result = (|| {
+        let mut enc = VideoEncoder::create(&tmp, graph.width, graph.height, graph.fps, settings)?;
+        let mut canvas = tiny_skia::Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard");
+        for f in 0..graph.total_frames {
+            raster::render_into(graph, f, &mut canvas);
+            enc.push(canvas.data())?;
+        }
+        enc.finish()
+    })();
+    match result {
+        Ok(frames) => {
+            std::fs::rename(&tmp, out).map_err(|e| EncodeError::Finish(format!("cannot move {} to {}: {e}", tmp.display(), out.display())))?;
+            let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+            Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes })
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// `out/C0003.mp4` -> `out/.C0003.mp4.partial-<pid>`: same folder (so the rename is atomic),
+/// hidden, and unique per process.
+pub fn temp_name(out: &Path) -> PathBuf {
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "video.mp4".into());
+    out.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+}

@@ -1,0 +1,233 @@
+//! Raster: scene graph + frame index -> pixels.
+//!
+//! In: a [`SceneGraph`] and a frame number. Out: an RGBA [`tiny_skia::Pixmap`] of the canvas
+//! size (premultiplied; every pixel opaque, since the background is). Rendering is a pure function
+//! of its inputs: no clock, no randomness, no global state. Vector work (anti-aliased shapes,
+//! gradients, glyph outlines, transforms) is tiny-skia's.
+
+use tiny_skia::{
+    Color, FillRule, GradientStop, LinearGradient, Paint as SkPaint, PathBuilder, Pixmap, PixmapPaint, Point,
+    Rect as SkRect, Shader, SpreadMode, Stroke, Transform,
+};
+
+use crate::scene::chart::Chart;
+use crate::scene::text::TextBlock;
+use crate::scene::{Node, NodeKind, Paint, Rect, Rgba, Scene, SceneGraph};
+
+/// Renders frame `frame` of `graph`.
+pub fn render(graph: &SceneGraph, frame: u32) -> Pixmap {
+    let mut canvas = Pixmap::new(graph.width, graph.height).expect("canvas size checked by the storyboard");
+    render_into(graph, frame, &mut canvas);
+    canvas
+}
+
+/// Renders into an existing canvas of the right size (lets the encoder reuse one buffer).
+pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
+    let full = SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32).expect("positive size");
+    fill_rect_paint(canvas, full, &graph.background, 1.0);
+    // Scenes that overlap this frame: usually one, two during a crossfade.
+    let active: Vec<&Scene> = graph.scenes.iter().filter(|s| s.contains(frame)).collect();
+    for (i, scene) in active.iter().enumerate() {
+        let local = frame - scene.start;
+        let fading = local < scene.fade_in;
+        if fading {
+            // Crossfade: draw the incoming scene on its own layer (with the video background
+            // under it when it has none), then blend it over what is there.
+            let mut layer = Pixmap::new(graph.width, graph.height).expect("positive size");
+            let has_prev = i > 0;
+            if has_prev || scene.background.is_some() {
+                fill_rect_paint(&mut layer, full, scene.background.as_ref().unwrap_or(&graph.background), 1.0);
+            }
+            draw_scene(&mut layer, scene, graph.fps, local, full, false);
+            let alpha = (local as f32 + 1.0) / (scene.fade_in as f32 + 1.0);
+            canvas.draw_pixmap(0, 0, layer.as_ref(), &PixmapPaint { opacity: alpha, ..Default::default() }, Transform::identity(), None);
+        } else {
+            draw_scene(canvas, scene, graph.fps, local, full, true);
+        }
+    }
+}
+
+fn draw_scene(canvas: &mut Pixmap, scene: &Scene, fps: u32, local: u32, full: SkRect, with_background: bool) {
+    if with_background {
+        if let Some(bg) = &scene.background {
+            fill_rect_paint(canvas, full, bg, 1.0);
+        }
+    }
+    let t = local as f32 / fps as f32;
+    for node in &scene.nodes {
+        draw_node(canvas, node, t);
+    }
+}
+
+fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
+    let state = node.animation.at(t);
+    let opacity = (node.opacity * state.opacity).clamp(0.0, 1.0);
+    if opacity <= 0.0 || state.scale <= 0.0 {
+        return;
+    }
+    // Move by the animated offset, then scale around the anchor point.
+    let (ox, oy) = (node.origin.0 + state.dx, node.origin.1 + state.dy);
+    let tf = Transform::from_translate(ox, oy)
+        .pre_scale(state.scale, state.scale)
+        .pre_translate(node.bounds.x + state.dx - ox, node.bounds.y + state.dy - oy);
+    let b = node.bounds;
+    match &node.kind {
+        NodeKind::Rect { fill, radius, stroke } => {
+            let Some(path) = rounded_rect(0.0, 0.0, b.w, b.h, *radius) else { return };
+            if let Some(p) = fill {
+                let mut paint = sk_paint(p, Rect { x: 0.0, y: 0.0, w: b.w, h: b.h }, opacity);
+                paint.anti_alias = true;
+                canvas.fill_path(&path, &paint, FillRule::Winding, tf, None);
+            }
+            if let Some((color, width)) = stroke {
+                let paint = solid(*color, opacity);
+                canvas.stroke_path(&path, &paint, &Stroke { width: *width, ..Default::default() }, tf, None);
+            }
+        }
+        NodeKind::Text(text) => draw_text(canvas, text.at(t), 0.0, 0.0, opacity, tf),
+        NodeKind::Image { pixels, offset } => {
+            let paint = PixmapPaint { opacity, quality: tiny_skia::FilterQuality::Bicubic, ..Default::default() };
+            let tf = tf.pre_translate(offset.0, offset.1);
+            if tf.is_translate() && tf.tx.fract() == 0.0 && tf.ty.fract() == 0.0 {
+                // The image was resized for its box: an untransformed blit keeps it crisp.
+                canvas.draw_pixmap(tf.tx as i32, tf.ty as i32, pixels.as_ref().as_ref(), &PixmapPaint { quality: tiny_skia::FilterQuality::Nearest, ..paint }, Transform::identity(), None);
+            } else {
+                canvas.draw_pixmap(0, 0, pixels.as_ref().as_ref(), &paint, tf, None);
+            }
+        }
+        NodeKind::Chart(chart) => draw_chart(canvas, chart, t, opacity, tf),
+    }
+}
+
+fn draw_text(canvas: &mut Pixmap, block: &TextBlock, x: f32, y: f32, opacity: f32, tf: Transform) {
+    let paint = solid(block.color, opacity);
+    for g in &block.glyphs {
+        // Outlines are in font units with y up: flip and scale onto the baseline point.
+        let gt = tf.pre_translate(x + g.x, y + g.y).pre_scale(block.scale, -block.scale);
+        canvas.fill_path(&g.path, &paint, FillRule::Winding, gt, None);
+    }
+}
+
+fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Transform) {
+    let (base, x0, x1, axis) = chart.baseline;
+    if let Some(r) = SkRect::from_xywh(x0, base, (x1 - x0).max(1.0), 2.0) {
+        canvas.fill_rect(r, &solid(axis, opacity), tf, None);
+    }
+    for bar in &chart.bars {
+        let p = bar.progress(t);
+        let h = bar.h * p;
+        if h >= 0.5 {
+            let radius = bar.radius.min(h / 2.0);
+            if let Some(path) = top_rounded_rect(bar.x, bar.base - h, bar.w, h, radius) {
+                canvas.fill_path(&path, &solid(bar.color, opacity), FillRule::Winding, tf, None);
+            }
+        }
+        if let Some(label) = &bar.value_label {
+            if p > 0.0 {
+                let lx = bar.x + (bar.w - label.width) / 2.0;
+                let ly = bar.base - h - label.height - 4.0;
+                draw_text(canvas, label, lx, ly, opacity * p, tf);
+            }
+        }
+    }
+    for (rect, color) in &chart.swatches {
+        if let Some(path) = rounded_rect(rect.x, rect.y, rect.w, rect.h, rect.w * 0.2) {
+            canvas.fill_path(&path, &solid(*color, opacity), FillRule::Winding, tf, None);
+        }
+    }
+    for (x, y, block) in &chart.labels {
+        draw_text(canvas, block, *x, *y, opacity, tf);
+    }
+}
+
+fn solid(c: Rgba, opacity: f32) -> SkPaint<'static> {
+    let mut p = SkPaint::default();
+    p.set_color(Color::from_rgba8(c.r, c.g, c.b, (c.a as f32 * opacity).round() as u8));
+    p.anti_alias = true;
+    p
+}
+
+fn sk_paint(p: &Paint, area: Rect, opacity: f32) -> SkPaint<'static> {
+    match p {
+        Paint::Solid(c) => solid(*c, opacity),
+        Paint::Linear { angle, stops } => {
+            let (start, end) = gradient_line(*angle, area);
+            let n = stops.len().max(2) - 1;
+            let gs: Vec<GradientStop> = stops
+                .iter()
+                .enumerate()
+                .map(|(i, c)| GradientStop::new(i as f32 / n as f32, Color::from_rgba8(c.r, c.g, c.b, (c.a as f32 * opacity).round() as u8)))
+                .collect();
+            let shader = LinearGradient::new(start, end, gs, SpreadMode::Pad, Transform::identity())
+                .unwrap_or_else(|| Shader::SolidColor(Color::from_rgba8(stops[0].r, stops[0].g, stops[0].b, stops[0].a)));
+            SkPaint { shader, anti_alias: true, ..Default::default() }
+        }
+    }
+}
+
+/// The CSS gradient line for `angle` over a box: through its centre, long enough that the
+/// corners get the first and last colours.
+fn gradient_line(angle: f32, r: Rect) -> (Point, Point) {
+    let rad = angle.to_radians();
+    let (dx, dy) = (rad.sin(), -rad.cos());
+    let half = (r.w * dx.abs() + r.h * dy.abs()) / 2.0;
+    let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
+    (Point::from_xy(cx - dx * half, cy - dy * half), Point::from_xy(cx + dx * half, cy + dy * half))
+}
+
+fn fill_rect_paint(canvas: &mut Pixmap, r: SkRect, p: &Paint, opacity: f32) {
+    let area = Rect { x: r.x(), y: r.y(), w: r.width(), h: r.height() };
+    canvas.fill_rect(r, &sk_paint(p, area, opacity), Transform::identity(), None);
+}
+
+fn rounded_rect(x: f32, y: f32, w: f32, h: f32, r: f32) -> Option<tiny_skia::Path> {
+    if w <= 0.0 || h <= 0.0 {
+        return None;
+    }
+    let r = r.clamp(0.0, w.min(h) / 2.0);
+    if r == 0.0 {
+        return Some(PathBuilder::from_rect(SkRect::from_xywh(x, y, w, h)?));
+    }
+    // Cubic arcs with the usual circle constant.
+    let k = 0.552_284_8 * r;
+    let mut pb = PathBuilder::new();
+    pb.move_to(x + r, y);
+    pb.line_to(x + w - r, y);
+    pb.cubic_to(x + w - r + k, y, x + w, y + r - k, x + w, y + r);
+    pb.line_to(x + w, y + h - r);
+    pb.cubic_to(x + w, y + h - r + k, x + w - r + k, y + h, x + w - r, y + h);
+    pb.line_to(x + r, y + h);
+    pb.cubic_to(x + r - k, y + h, x, y + h - r + k, x, y + h - r);
+    pb.line_to(x, y + r);
+    pb.cubic_to(x, y + r - k, x + r - k, y, x + r, y);
+    pb.close();
+    pb.finish()
+}
+
+/// A bar: rounded at the top, square on the baseline.
+fn top_rounded_rect(x: f32, y: f32, w: f32, h: f32, r: f32) -> Option<tiny_skia::Path> {
+    if w <= 0.0 || h <= 0.0 {
+        return None;
+    }
+    let r = r.clamp(0.0, w.min(h) / 2.0);
+    let k = 0.552_284_8 * r;
+    let mut pb = PathBuilder::new();
+    pb.move_to(x, y + h);
+    pb.line_to(x, y + r);
+    pb.cubic_to(x, y + r - k, x + r - k, y, x + r, y);
+    pb.line_to(x + w - r, y);
+    pb.cubic_to(x + w - r + k, y, x + w, y + r - k, x + w, y + r);
+    pb.line_to(x + w, y + h);
+    pb.close();
+    pb.finish()
+}
+
+/// Converts a rendered frame to straight-alpha RGBA (for PNG files).
+pub fn to_rgba_image(pix: &Pixmap) -> image::RgbaImage {
+    let mut img = image::RgbaImage::new(pix.width(), pix.height());
+    for (dst, src) in img.pixels_mut().zip(pix.pixels()) {
+        let c = src.demultiply();
+        *dst = image::Rgba([c.red(), c.green(), c.blue(), c.alpha()]);
+    }
+    img
+}

@@ -1,0 +1,216 @@
+//! Scene graph: one customer's video, fully resolved.
+//!
+//! In: built by `bind` from a storyboard and a record. Out: read by `raster`.
+//! Every value here is final: no template, expression, unit or default survives. Text and charts
+//! are already laid out (glyphs are placed outline paths), images are already decoded and sized,
+//! and animations are keyframe tracks in seconds from their scene's start. The raster stage only
+//! evaluates tracks at a time and draws a small closed set of node kinds.
+
+pub mod chart;
+pub mod text;
+
+use std::sync::Arc;
+
+pub use crate::storyboard::units::{Easing, Rgba};
+pub use chart::Chart;
+pub use text::{FontBook, TextBlock};
+
+/// A whole video for one record.
+#[derive(Debug, Clone)]
+pub struct SceneGraph {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub total_frames: u32,
+    pub background: Paint,
+    pub scenes: Vec<Scene>,
+}
+
+impl SceneGraph {
+    pub fn duration_secs(&self) -> f64 {
+        self.total_frames as f64 / self.fps as f64
+    }
+
+    /// The frame shown at `secs` (clamped to the last frame).
+    pub fn frame_at(&self, secs: f64) -> u32 {
+        ((secs * self.fps as f64).round() as u32).min(self.total_frames.saturating_sub(1))
+    }
+}
+
+/// One scene that plays for this record, placed on the video's timeline.
+#[derive(Debug, Clone)]
+pub struct Scene {
+    pub id: String,
+    /// First frame of the scene on the video's timeline.
+    pub start: u32,
+    /// Length in frames.
+    pub frames: u32,
+    /// Frames at the start during which this scene crossfades over the previous one.
+    pub fade_in: u32,
+    pub background: Option<Paint>,
+    pub nodes: Vec<Node>,
+}
+
+impl Scene {
+    pub fn contains(&self, frame: u32) -> bool {
+        frame >= self.start && frame < self.start + self.frames
+    }
+}
+
+/// A drawable thing: a box on the canvas, how it animates, and what it draws.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The layer's name (or kind and index), for messages and timings.
+    pub name: String,
+    /// Top-left corner and size of the layer's box, in canvas pixels.
+    pub bounds: Rect,
+    /// The anchor point in canvas pixels; scaling happens around it.
+    pub origin: (f32, f32),
+    pub opacity: f32,
+    pub animation: Animation,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Rect {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Rect { fill: Option<Paint>, radius: f32, stroke: Option<(Rgba, f32)> },
+    Text(TextNode),
+    Image { pixels: Arc<tiny_skia::Pixmap>, offset: (f32, f32) },
+    Chart(Chart),
+}
+
+/// Text whose content may change over the scene (a count-up); usually one variant.
+#[derive(Debug, Clone)]
+pub struct TextNode {
+    /// (seconds from scene start, block shown from then on), sorted by time.
+    pub variants: Vec<(f32, Arc<TextBlock>)>,
+}
+
+impl TextNode {
+    pub fn at(&self, t: f32) -> &TextBlock {
+        let i = self.variants.partition_point(|(from, _)| *from <= t);
+        &self.variants[i.saturating_sub(1)].1
+    }
+}
+
+/// A fill.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Paint {
+    Solid(Rgba),
+    /// CSS-like linear gradient: angle in degrees (0 up, 90 right, 180 down), even stops.
+    Linear { angle: f32, stops: Vec<Rgba> },
+}
+
+/// Keyframed properties. Several tracks of one property combine: opacities and scales
+/// multiply, offsets add (so an enter preset, an exit preset and `animate` can all apply).
+#[derive(Debug, Clone, Default)]
+pub struct Animation {
+    pub opacity: Vec<Track>,
+    pub dx: Vec<Track>,
+    pub dy: Vec<Track>,
+    pub scale: Vec<Track>,
+}
+
+/// The animated state of a node at one moment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct State {
+    pub opacity: f32,
+    pub dx: f32,
+    pub dy: f32,
+    pub scale: f32,
+}
+
+impl Animation {
+    pub fn at(&self, t: f32) -> State {
+        State {
+            opacity: self.opacity.iter().map(|k| k.at(t)).product(),
+            dx: self.dx.iter().map(|k| k.at(t)).sum(),
+            dy: self.dy.iter().map(|k| k.at(t)).sum(),
+            scale: self.scale.iter().map(|k| k.at(t)).product(),
+        }
+    }
+
+    pub fn is_static(&self) -> bool {
+        [&self.opacity, &self.dx, &self.dy, &self.scale].iter().all(|ts| ts.iter().all(Track::is_constant))
+    }
+}
+
+/// Keyframes of one value; before the first key it holds the first value, after the last the last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Track {
+    pub keys: Vec<Key>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Key {
+    /// Seconds from the scene's start.
+    pub t: f32,
+    pub v: f32,
+    /// Curve used to arrive here from the previous key.
+    pub easing: Easing,
+}
+
+impl Track {
+    /// Goes from `from` to `to` between `t0` and `t0 + dur`.
+    pub fn ramp(t0: f32, dur: f32, from: f32, to: f32, easing: Easing) -> Track {
+        Track {
+            keys: vec![
+                Key { t: t0, v: from, easing: Easing::Linear },
+                Key { t: t0 + dur.max(1e-6), v: to, easing },
+            ],
+        }
+    }
+
+    pub fn at(&self, t: f32) -> f32 {
+        let Some(first) = self.keys.first() else { return 0.0 };
+        if t <= first.t {
+            return first.v;
+        }
+        let i = self.keys.partition_point(|k| k.t <= t);
+        if i >= self.keys.len() {
+            return self.keys[self.keys.len() - 1].v;
+        }
+        let (a, b) = (self.keys[i - 1], self.keys[i]);
+        let span = (b.t - a.t).max(1e-6);
+        a.v + (b.v - a.v) * b.easing.apply((t - a.t) / span)
+    }
+
+    pub fn is_constant(&self) -> bool {
+        self.keys.windows(2).all(|w| w[0].v == w[1].v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracks_hold_before_and_after_and_ease_between() {
+        let tr = Track::ramp(1.0, 2.0, 0.0, 10.0, Easing::Linear);
+        assert_eq!(tr.at(0.0), 0.0);
+        assert_eq!(tr.at(2.0), 5.0);
+        assert_eq!(tr.at(9.0), 10.0);
+        let eased = Track::ramp(0.0, 1.0, 0.0, 1.0, Easing::EaseOut);
+        assert!(eased.at(0.5) > 0.5);
+    }
+
+    #[test]
+    fn animations_combine_tracks() {
+        let a = Animation {
+            opacity: vec![Track::ramp(0.0, 1.0, 0.0, 1.0, Easing::Linear), Track::ramp(2.0, 1.0, 1.0, 0.0, Easing::Linear)],
+            dx: vec![Track::ramp(0.0, 1.0, -10.0, 0.0, Easing::Linear)],
+            ..Default::default()
+        };
+        let s = a.at(0.5);
+        assert_eq!((s.opacity, s.dx, s.dy, s.scale), (0.5, -5.0, 0.0, 1.0));
+        assert_eq!(a.at(2.5).opacity, 0.5);
+    }
+}

@@ -1,0 +1,1016 @@
+//! Storyboard: the YAML template a communications team writes.
+//!
+//! In: a `.yaml` file. Out: a [`Storyboard`] (typed, units parsed, still holding the
+//! `{{ }}` templates and expressions that `bind` evaluates per record), or every problem found,
+//! each with file:line:column, what was expected and a hint.
+//!
+//! serde_yaml does the parsing; it is kept behind [`parse`] so that a maintained fork can replace
+//! it without touching the rest. Because serde stops at the first error, the document is
+//! deserialised piece by piece (header, each scene, each layer) so one pass reports a problem in
+//! every piece, and [`spans::SpanMap`] turns each problem's path into a line and column.
+
+pub mod spans;
+pub mod units;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_yaml::Value;
+
+pub use spans::{Pos, SpanMap};
+pub use units::{Duration, Easing, Length, Rgba};
+
+/// Storyboards are small; anything bigger than this is a mistake or an attack.
+pub const MAX_STORYBOARD_BYTES: u64 = 1 << 20;
+
+/// The whole storyboard.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storyboard {
+    /// Format version; only 1 exists.
+    #[serde(default = "one")]
+    pub version: u32,
+    pub video: Video,
+    /// Folder holding fonts, images and audio, relative to the storyboard file.
+    #[serde(default)]
+    pub assets: Option<String>,
+    /// Named fonts: `body: fonts/Inter-Regular.otf`. The first one is the default.
+    #[serde(default)]
+    pub fonts: IndexMap<String, String>,
+    /// BCP 47 locale for number, currency and date formatting, unless the record has `locale`.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// ISO 4217 code used by `| currency` when none is given.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Derived values, evaluated once per record in order: `delta: bill.total - bill.previous_total`.
+    #[serde(default)]
+    pub vars: IndexMap<String, String>,
+    #[serde(skip_deserializing)]
+    pub scenes: Vec<Scene>,
+    #[serde(skip)]
+    pub source: Source,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Where a storyboard came from, so later stages can point at its lines.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub file: PathBuf,
+    pub spans: SpanMap,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Video {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    #[serde(default)]
+    pub background: Option<PaintSpec>,
+    #[serde(default)]
+    pub encoder: EncoderSpec,
+}
+
+/// x264 settings a storyboard may choose; the command line overrides them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncoderSpec {
+    pub preset: Option<String>,
+    pub crf: Option<u8>,
+}
+
+/// A fill: a colour string (`"#0b1f3a"`, may hold `{{ }}`) or a linear gradient.
+#[derive(Debug, Clone)]
+pub enum PaintSpec {
+    Color(String),
+    Linear(LinearSpec),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinearSpec {
+    /// Direction in degrees, CSS style: 0 = upwards, 90 = to the right, 180 = downwards.
+    #[serde(default = "deg180")]
+    pub angle: f32,
+    /// Colours spread evenly from start to end.
+    pub stops: Vec<String>,
+}
+
+fn deg180() -> f32 {
+    180.0
+}
+
+impl<'de> Deserialize<'de> for PaintSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wrapper {
+            linear: LinearSpec,
+        }
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(PaintSpec::Color(s)),
+            v @ Value::Mapping(_) => serde_yaml::from_value::<Wrapper>(v)
+                .map(|w| PaintSpec::Linear(w.linear))
+                .map_err(serde::de::Error::custom),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a colour string like \"#0b1f3a\" or {{ linear: {{ angle: 90, stops: [...] }} }}, but got {}",
+                describe(&other)
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    pub id: String,
+    pub duration: Duration,
+    /// Expression; the scene plays only when it is true for the record.
+    #[serde(default)]
+    pub when: Option<String>,
+    #[serde(default)]
+    pub transition: Transition,
+    /// Fill drawn under this scene's layers (the video background shows otherwise).
+    #[serde(default)]
+    pub background: Option<PaintSpec>,
+    #[serde(skip_deserializing)]
+    pub layers: Vec<Layer>,
+}
+
+/// How a scene replaces the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Transition {
+    #[default]
+    Cut,
+    /// Crossfade over this long; the scenes overlap by that much.
+    Fade(Duration),
+}
+
+impl<'de> Deserialize<'de> for Transition {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(default)]
+            duration: Option<Duration>,
+        }
+        let full = match Value::deserialize(d)? {
+            Value::String(kind) => Full { kind, duration: None },
+            v => serde_yaml::from_value::<Full>(v).map_err(serde::de::Error::custom)?,
+        };
+        match full.kind.as_str() {
+            "cut" => Ok(Transition::Cut),
+            "fade" => Ok(Transition::Fade(full.duration.unwrap_or(Duration(0.5)))),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown transition `{other}`; use `cut` or `fade` (optionally {{ type: fade, duration: 500ms }})"
+            ))),
+        }
+    }
+}
+
+/// One layer: what every layer has, plus its kind.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub common: LayerCommon,
+    pub kind: LayerKind,
+}
+
+/// Keys every layer kind accepts.
+pub const COMMON_KEYS: &[&str] = &[
+    "type", "name", "x", "y", "width", "height", "anchor", "opacity", "when", "enter", "exit",
+    "animate",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerCommon {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default = "zero_len")]
+    pub x: Length,
+    #[serde(default = "zero_len")]
+    pub y: Length,
+    #[serde(default)]
+    pub width: Option<Length>,
+    #[serde(default)]
+    pub height: Option<Length>,
+    /// Which point of the layer's box sits at (x, y); scaling happens around it too.
+    #[serde(default)]
+    pub anchor: Anchor,
+    #[serde(default = "one_f32")]
+    pub opacity: f32,
+    /// Expression; the layer is drawn only when it is true for the record.
+    #[serde(default)]
+    pub when: Option<String>,
+    #[serde(default)]
+    pub enter: Option<Motion>,
+    #[serde(default)]
+    pub exit: Option<Motion>,
+    #[serde(default)]
+    pub animate: Vec<Keyframe>,
+}
+
+fn zero_len() -> Length {
+    Length::Px(0.0)
+}
+fn one_f32() -> f32 {
+    1.0
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anchor {
+    #[default]
+    TopLeft,
+    Top,
+    TopRight,
+    Left,
+    Center,
+    Right,
+    BottomLeft,
+    Bottom,
+    BottomRight,
+}
+
+impl Anchor {
+    /// The anchor as fractions of the box: (0,0) top-left, (1,1) bottom-right.
+    pub fn fractions(self) -> (f32, f32) {
+        match self {
+            Anchor::TopLeft => (0.0, 0.0),
+            Anchor::Top => (0.5, 0.0),
+            Anchor::TopRight => (1.0, 0.0),
+            Anchor::Left => (0.0, 0.5),
+            Anchor::Center => (0.5, 0.5),
+            Anchor::Right => (1.0, 0.5),
+            Anchor::BottomLeft => (0.0, 1.0),
+            Anchor::Bottom => (0.5, 1.0),
+            Anchor::BottomRight => (1.0, 1.0),
+        }
+    }
+}
+
+/// An enter or exit preset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Motion {
+    pub preset: Preset,
+    #[serde(default = "half_second")]
+    pub duration: Duration,
+    /// Enter: wait this long after the scene starts. Exit: end this long before the scene ends.
+    #[serde(default)]
+    pub delay: Duration,
+    #[serde(default = "ease_out")]
+    pub easing: Easing,
+    /// How far a slide travels.
+    #[serde(default = "slide_distance")]
+    pub distance: Length,
+}
+
+fn half_second() -> Duration {
+    Duration(0.5)
+}
+fn ease_out() -> Easing {
+    Easing::EaseOut
+}
+fn slide_distance() -> Length {
+    Length::Px(80.0)
+}
+
+/// Slides name the direction of travel: `slide-up` enters from below, and exits upwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preset {
+    Fade,
+    SlideUp,
+    SlideDown,
+    SlideLeft,
+    SlideRight,
+    Zoom,
+}
+
+/// A keyframe: at `at` (from the scene's start) the listed properties have these values.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Keyframe {
+    pub at: Duration,
+    #[serde(default)]
+    pub opacity: Option<f32>,
+    #[serde(default)]
+    pub x: Option<Length>,
+    #[serde(default)]
+    pub y: Option<Length>,
+    #[serde(default)]
+    pub scale: Option<f32>,
+    /// The curve used to arrive at this keyframe from the previous one.
+    #[serde(default)]
+    pub easing: Easing,
+}
+
+#[derive(Debug, Clone)]
+pub enum LayerKind {
+    Rect(RectLayer),
+    Text(TextLayer),
+    Image(ImageLayer),
+    BarChart(BarChartLayer),
+}
+
+pub const LAYER_KINDS: &[&str] = &["rect", "text", "image", "bar_chart"];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RectLayer {
+    #[serde(default)]
+    pub fill: Option<PaintSpec>,
+    #[serde(default)]
+    pub radius: f32,
+    #[serde(default)]
+    pub stroke: Option<Stroke>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stroke {
+    pub color: String,
+    #[serde(default = "one_f32")]
+    pub width: f32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextLayer {
+    /// The text, with `{{ }}` bindings.
+    pub text: String,
+    /// A name from `fonts:`; default: the first font.
+    #[serde(default)]
+    pub font: Option<String>,
+    #[serde(default = "default_size")]
+    pub size: f32,
+    #[serde(default = "white")]
+    pub color: String,
+    #[serde(default)]
+    pub align: Align,
+    /// Line height as a multiple of the font size.
+    #[serde(default = "line_height")]
+    pub line_height: f32,
+    /// Animates a number from `from` to the value of `to`; the text sees it as `count`.
+    #[serde(default)]
+    pub count_up: Option<CountUp>,
+}
+
+fn default_size() -> f32 {
+    32.0
+}
+fn white() -> String {
+    "#ffffff".into()
+}
+fn line_height() -> f32 {
+    1.25
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Align {
+    #[default]
+    Left,
+    Center,
+    Right,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountUp {
+    /// Expression for the final number, e.g. `bill.total`.
+    pub to: String,
+    #[serde(default)]
+    pub from: f64,
+    #[serde(default = "one_second")]
+    pub duration: Duration,
+    #[serde(default)]
+    pub delay: Duration,
+    #[serde(default = "ease_out")]
+    pub easing: Easing,
+}
+
+fn one_second() -> Duration {
+    Duration(1.0)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageLayer {
+    /// Path under the assets folder (PNG or JPEG); may hold `{{ }}`.
+    pub src: String,
+    #[serde(default)]
+    pub fit: Fit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fit {
+    /// The whole image, letterboxed inside the box.
+    #[default]
+    Contain,
+    /// The box filled, the image cropped around its centre.
+    Cover,
+    /// Stretched to the box.
+    Fill,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BarChartLayer {
+    /// Category labels: an expression giving a list (`usage.months`) or a literal list.
+    pub labels: LabelsSpec,
+    pub series: Vec<SeriesSpec>,
+    /// Template for the label above each bar; sees `value`. Empty string: no value labels.
+    #[serde(default = "value_format")]
+    pub value_format: String,
+    #[serde(default)]
+    pub font: Option<String>,
+    #[serde(default = "label_size")]
+    pub label_size: f32,
+    #[serde(default = "label_color")]
+    pub label_color: String,
+    /// Fraction of each category's slot left empty between groups.
+    #[serde(default = "bar_gap")]
+    pub gap: f32,
+    #[serde(default = "corner")]
+    pub radius: f32,
+    #[serde(default)]
+    pub grow: Option<Grow>,
+    /// Show a legend when there is more than one series.
+    #[serde(default = "yes")]
+    pub legend: bool,
+}
+
+fn value_format() -> String {
+    "{{ value | number(0) }}".into()
+}
+fn label_size() -> f32 {
+    18.0
+}
+fn label_color() -> String {
+    "#ffffffcc".into()
+}
+fn bar_gap() -> f32 {
+    0.3
+}
+fn corner() -> f32 {
+    4.0
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum LabelsSpec {
+    List(Vec<String>),
+    Expr(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesSpec {
+    /// Expression giving a list of numbers, e.g. `usage.kwh`.
+    pub values: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    pub color: String,
+    /// Draw the value above each bar (formatted by the chart's `value_format`).
+    #[serde(default = "yes")]
+    pub show_values: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grow {
+    #[serde(default = "grow_duration")]
+    pub duration: Duration,
+    /// Delay between one category's bars and the next.
+    #[serde(default = "grow_stagger")]
+    pub stagger: Duration,
+    #[serde(default)]
+    pub delay: Duration,
+    #[serde(default = "ease_out")]
+    pub easing: Easing,
+}
+
+fn grow_duration() -> Duration {
+    Duration(0.8)
+}
+fn grow_stagger() -> Duration {
+    Duration(0.06)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics
+
+/// One problem in a storyboard, located in its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub pos: Option<Pos>,
+    /// Where in the document: `scenes[2].layers[0].duration`.
+    pub path: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self.pos {
+            Some(p) => write!(f, "{}:{}:{}: {}", self.file.display(), p.line, p.column, self.message)?,
+            None => write!(f, "{}: {}", self.file.display(), self.message)?,
+        }
+        if !self.path.is_empty() {
+            write!(f, "\n    at {}", self.path)?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\n    hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in one pass over a storyboard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "error: {d}")?;
+        }
+        let n = self.0.len();
+        write!(f, "\n{n} problem{} found", if n == 1 { "" } else { "s" })
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// Collects diagnostics for one file, locating each by its path.
+pub struct Reporter<'a> {
+    pub file: &'a Path,
+    pub spans: &'a SpanMap,
+    pub found: Vec<Diagnostic>,
+}
+
+impl<'a> Reporter<'a> {
+    pub fn new(file: &'a Path, spans: &'a SpanMap) -> Self {
+        Reporter { file, spans, found: Vec::new() }
+    }
+
+    /// A problem with the value at `path`.
+    pub fn error(&mut self, path: &str, message: impl Into<String>, hint: Option<String>) {
+        self.found.push(Diagnostic {
+            file: self.file.to_path_buf(),
+            pos: self.spans.value(path),
+            path: path.to_string(),
+            message: message.into(),
+            hint,
+        });
+    }
+
+    /// A problem with the key at `path` (an unknown key, say).
+    pub fn key_error(&mut self, path: &str, message: impl Into<String>, hint: Option<String>) {
+        self.found.push(Diagnostic {
+            file: self.file.to_path_buf(),
+            pos: self.spans.key(path),
+            path: path.to_string(),
+            message: message.into(),
+            hint,
+        });
+    }
+
+    /// Deserialises `value` (found at `base`) into `T`, reporting a failure at the precise
+    /// field. Unknown keys get the list of allowed keys and a "did you mean".
+    pub fn deserialize<T: DeserializeOwned>(
+        &mut self,
+        base: &str,
+        value: Value,
+        what: &str,
+        extra_keys: &[&str],
+    ) -> Option<T> {
+        match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(v) => Some(v),
+            Err(err) => {
+                let mut path = base.to_string();
+                for seg in err.path().iter() {
+                    use serde_path_to_error::Segment;
+                    match seg {
+                        Segment::Seq { index } => path = spans::join_index(&path, *index),
+                        Segment::Map { key } => path = spans::join_key(&path, key),
+                        Segment::Enum { variant } => path = spans::join_key(&path, variant),
+                        Segment::Unknown => {}
+                    }
+                }
+                let inner = err.into_inner().to_string();
+                self.report_serde(&path, &inner, what, extra_keys);
+                None
+            }
+        }
+    }
+
+    fn report_serde(&mut self, path: &str, message: &str, what: &str, extra_keys: &[&str]) {
+        if let Some(rest) = message.strip_prefix("unknown field `") {
+            let field = rest.split('`').next().unwrap_or("");
+            let mut expected: Vec<String> = message
+                .split("expected ")
+                .nth(1)
+                .map(|s| {
+                    s.split('`').enumerate().filter(|(i, _)| i % 2 == 1).map(|(_, k)| k.to_string()).collect()
+                })
+                .unwrap_or_default();
+            expected.extend(extra_keys.iter().map(|s| s.to_string()));
+            let expected: BTreeSet<String> = expected.into_iter().collect();
+            let guess = closest(field, expected.iter().map(String::as_str));
+            let list = expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            let hint = match guess {
+                Some(g) => format!("did you mean `{g}`? {what} accepts: {list}"),
+                None => format!("{what} accepts: {list}"),
+            };
+            self.key_error(
+                &spans::join_key(path, field),
+                format!("unknown key `{field}` in {what}"),
+                Some(hint),
+            );
+        } else if let Some(rest) = message.strip_prefix("missing field `") {
+            let field = rest.split('`').next().unwrap_or("");
+            self.error(path, format!("{what} is missing the required key `{field}`"), None);
+        } else if let Some(rest) = message.strip_prefix("unknown variant `") {
+            let got = rest.split('`').next().unwrap_or("");
+            let expected = message.split("expected ").nth(1).unwrap_or("").to_string();
+            self.error(path, format!("`{got}` is not allowed here"), Some(format!("expected {expected}")));
+        } else {
+            self.error(path, message.to_string(), None);
+        }
+    }
+}
+
+/// The candidate nearest to `word` by edit distance, if it is close enough to be a typo.
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "nothing (null)".into(),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string \"{s}\""),
+        Value::Sequence(_) => "a list".into(),
+        Value::Mapping(_) => "a mapping".into(),
+        Value::Tagged(_) => "a tagged value".into(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/// Reads and parses a storyboard file. Structural checks only; [`validate`] and the binder's
+/// template compilation add the rest (see `billreel check`).
+pub fn load(file: &Path) -> Result<Storyboard, Diagnostics> {
+    let fail = |message: String, hint: Option<String>| {
+        Diagnostics(vec![Diagnostic { file: file.to_path_buf(), pos: None, path: String::new(), message, hint }])
+    };
+    let meta = std::fs::metadata(file).map_err(|e| fail(format!("cannot read the storyboard: {e}"), None))?;
+    if meta.len() > MAX_STORYBOARD_BYTES {
+        return Err(fail(
+            format!("the storyboard is {} bytes; the limit is {MAX_STORYBOARD_BYTES}", meta.len()),
+            Some("split it, or move long texts into the billing records".into()),
+        ));
+    }
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| fail(format!("cannot read the storyboard: {e}"), Some("it must be UTF-8 text".into())))?;
+    parse(&text, file)
+}
+
+/// Parses storyboard text; `file` is used in messages only.
+pub fn parse(text: &str, file: &Path) -> Result<Storyboard, Diagnostics> {
+    let root: Value = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() });
+            let mut message = e.to_string();
+            // serde_yaml appends " at line L column C"; we print the location up front instead.
+            if let Some(i) = message.find(" at line ") {
+                message.truncate(i);
+            }
+            return Err(Diagnostics(vec![Diagnostic {
+                file: file.to_path_buf(),
+                pos,
+                path: String::new(),
+                message: format!("YAML syntax error: {message}"),
+                hint: Some("check the indentation and that every `key: value` has a space after the colon".into()),
+            }]));
+        }
+    };
+    let spans = SpanMap::build(text);
+    let mut rep = Reporter::new(file, &spans);
+
+    let Value::Mapping(mut top) = root else {
+        rep.error("", "a storyboard must be a mapping with `video:` and `scenes:`", None);
+        return Err(Diagnostics(rep.found));
+    };
+    let scenes_value = top.remove("scenes");
+    let header: Option<Storyboard> = rep.deserialize("", Value::Mapping(top), "the storyboard", &["scenes"]);
+
+    let mut scenes = Vec::new();
+    match scenes_value {
+        None => rep.error("", "the storyboard has no `scenes:`", Some("add a list of scenes, each with `id`, `duration` and `layers`".into())),
+        Some(Value::Sequence(items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                if let Some(scene) = parse_scene(&mut rep, &spans::join_index("scenes", i), item) {
+                    scenes.push(scene);
+                }
+            }
+        }
+        Some(other) => rep.error("scenes", format!("`scenes` must be a list, but got {}", describe(&other)), None),
+    }
+
+    match header {
+        Some(mut sb) if rep.found.is_empty() => {
+            sb.scenes = scenes;
+            sb.source = Source { file: file.to_path_buf(), spans: spans.clone() };
+            Ok(sb)
+        }
+        _ => Err(Diagnostics(rep.found)),
+    }
+}
+
+fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
+    let Value::Mapping(mut map) = value else {
+        rep.error(path, format!("a scene must be a mapping, but got {}", describe(&value)), None);
+        return None;
+    };
+    let layers_value = map.remove("layers");
+    let scene: Option<Scene> = rep.deserialize(path, Value::Mapping(map), "a scene", &["layers"]);
+    let mut layers = Vec::new();
+    match layers_value {
+        None | Some(Value::Null) => {}
+        Some(Value::Sequence(items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                let lpath = spans::join_index(&spans::join_key(path, "layers"), i);
+                if let Some(layer) = parse_layer(rep, &lpath, item) {
+                    layers.push(layer);
+                }
+            }
+        }
+        Some(other) => rep.error(&spans::join_key(path, "layers"), format!("`layers` must be a list, but got {}", describe(&other)), None),
+    }
+    scene.map(|mut s| {
+        s.layers = layers;
+        s
+    })
+}
+
+fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
+    let Value::Mapping(map) = value else {
+        rep.error(path, format!("a layer must be a mapping, but got {}", describe(&value)), None);
+        return None;
+    };
+    let kind = match map.get("type") {
+        Some(Value::String(k)) => k.clone(),
+        Some(other) => {
+            rep.error(&spans::join_key(path, "type"), format!("a layer's `type` must be a string, but got {}", describe(other)), None);
+            return None;
+        }
+        None => {
+            rep.error(path, "this layer has no `type`", Some(format!("add `type:` with one of {}", LAYER_KINDS.join(", "))));
+            return None;
+        }
+    };
+    if !LAYER_KINDS.contains(&kind.as_str()) {
+        let hint = match closest(&kind, LAYER_KINDS.iter().copied()) {
+            Some(g) => format!("did you mean `{g}`? layer types are {}", LAYER_KINDS.join(", ")),
+            None => format!("layer types are {}", LAYER_KINDS.join(", ")),
+        };
+        rep.error(&spans::join_key(path, "type"), format!("unknown layer type `{kind}`"), Some(hint));
+        return None;
+    }
+    // Split the keys every layer has from the kind's own, so both get deny_unknown_fields.
+    let (mut common_map, mut own_map) = (serde_yaml::Mapping::new(), serde_yaml::Mapping::new());
+    for (k, v) in map {
+        let is_common = k.as_str().is_some_and(|k| COMMON_KEYS.contains(&k));
+        if is_common { common_map.insert(k, v) } else { own_map.insert(k, v) };
+    }
+    let what = format!("a {kind} layer");
+    let common: Option<LayerCommon> = rep.deserialize(path, Value::Mapping(common_map), &what, &[]);
+    let own = Value::Mapping(own_map);
+    let kind = match kind.as_str() {
+        "rect" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Rect),
+        "text" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Text),
+        "image" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Image),
+        _ => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::BarChart),
+    };
+    Some(Layer { common: common?, kind: kind? })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+/// Checks what the types cannot: sizes, references between parts, colours, assets.
+/// Template and expression syntax are checked when the binder compiles them.
+pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnostic> {
+    let mut rep = Reporter::new(&sb.source.file, &sb.source.spans);
+    let v = &sb.video;
+    if v.width == 0 || v.height == 0 || v.width > 4096 || v.height > 4096 {
+        rep.error("video.width", format!("the video must be between 2x2 and 4096x4096 pixels, but is {}x{}", v.width, v.height), None);
+    } else if v.width % 2 == 1 || v.height % 2 == 1 {
+        rep.error("video.width", format!("width and height must be even for 4:2:0 video, but are {}x{}", v.width, v.height), Some(format!("use {}x{}", v.width & !1, v.height & !1)));
+    }
+    if v.fps == 0 || v.fps > 120 {
+        rep.error("video.fps", format!("fps must be between 1 and 120, but is {}", v.fps), None);
+    }
+    if let Some(p) = &v.encoder.preset {
+        const PRESETS: &[&str] = &["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"];
+        if !PRESETS.contains(&p.as_str()) {
+            rep.error("video.encoder.preset", format!("unknown x264 preset `{p}`"), Some(format!("use one of {}", PRESETS.join(", "))));
+        }
+    }
+    if let Some(crf) = v.encoder.crf {
+        if crf > 51 {
+            rep.error("video.encoder.crf", format!("crf must be 0..=51, but is {crf}"), Some("23 is the default; lower is better quality and bigger files".into()));
+        }
+    }
+    if let Some(bg) = &v.background {
+        check_paint(&mut rep, "video.background", bg);
+    }
+    for (name, file) in &sb.fonts {
+        let path = spans::join_key("fonts", name);
+        if let Err(e) = assets.resolve(file) {
+            rep.error(&path, format!("font `{name}`: {e}"), Some(format!("fonts live under {}", assets.root().display())));
+        }
+    }
+    if let Some(code) = &sb.currency {
+        if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+            rep.error("currency", format!("`{code}` is not an ISO 4217 currency code"), Some("use three capital letters, like EUR, GBP or PLN".into()));
+        }
+    }
+    if sb.scenes.is_empty() {
+        rep.error("scenes", "the storyboard has no scenes", None);
+    }
+    let mut ids = BTreeSet::new();
+    for (si, scene) in sb.scenes.iter().enumerate() {
+        let sp = spans::join_index("scenes", si);
+        if !ids.insert(scene.id.as_str()) {
+            rep.error(&spans::join_key(&sp, "id"), format!("scene id `{}` is used twice", scene.id), Some("scene ids must be unique".into()));
+        }
+        if scene.duration.secs() <= 0.0 {
+            rep.error(&spans::join_key(&sp, "duration"), "a scene must last longer than 0s", None);
+        }
+        if let Transition::Fade(d) = scene.transition {
+            if si == 0 && d.secs() > 0.0 {
+                // A fade on the first scene fades in from the background: allowed.
+            }
+            if d.secs() >= scene.duration.secs() {
+                rep.error(&spans::join_key(&sp, "transition"), format!("the fade ({}s) must be shorter than the scene ({}s)", d.secs(), scene.duration.secs()), None);
+            }
+        }
+        if let Some(bg) = &scene.background {
+            check_paint(&mut rep, &spans::join_key(&sp, "background"), bg);
+        }
+        for (li, layer) in scene.layers.iter().enumerate() {
+            let lp = spans::join_index(&spans::join_key(&sp, "layers"), li);
+            validate_layer(&mut rep, sb, assets, &lp, layer);
+        }
+    }
+    rep.found
+}
+
+fn validate_layer(rep: &mut Reporter, sb: &Storyboard, assets: &crate::assets::Assets, lp: &str, layer: &Layer) {
+    let c = &layer.common;
+    if !(0.0..=1.0).contains(&c.opacity) {
+        rep.error(&spans::join_key(lp, "opacity"), format!("opacity must be between 0 and 1, but is {}", c.opacity), None);
+    }
+    let mut last_at = -1.0;
+    for (ki, k) in c.animate.iter().enumerate() {
+        let kp = spans::join_index(&spans::join_key(lp, "animate"), ki);
+        if k.at.secs() < last_at {
+            rep.error(&spans::join_key(&kp, "at"), "keyframes must be in time order", None);
+        }
+        last_at = k.at.secs();
+        if let Some(o) = k.opacity {
+            if !(0.0..=1.0).contains(&o) {
+                rep.error(&spans::join_key(&kp, "opacity"), format!("opacity must be between 0 and 1, but is {o}"), None);
+            }
+        }
+    }
+    let font_ok = |rep: &mut Reporter, path: &str, font: &Option<String>| {
+        if let Some(f) = font {
+            if !sb.fonts.contains_key(f) {
+                let names: Vec<&str> = sb.fonts.keys().map(String::as_str).collect();
+                let hint = match closest(f, names.iter().copied()) {
+                    Some(g) => format!("did you mean `{g}`? fonts defined: {}", names.join(", ")),
+                    None => format!("fonts defined under `fonts:`: {}", names.join(", ")),
+                };
+                rep.error(path, format!("unknown font `{f}`"), Some(hint));
+            }
+        } else if sb.fonts.is_empty() {
+            rep.error(path, "this layer draws text but the storyboard defines no fonts", Some("add `fonts: { body: fonts/Inter-Regular.otf }`".into()));
+        }
+    };
+    match &layer.kind {
+        LayerKind::Rect(r) => {
+            if c.width.is_none() || c.height.is_none() {
+                rep.error(lp, "a rect layer needs `width` and `height`", Some("use pixels or percentages, e.g. `width: 100%`".into()));
+            }
+            if let Some(f) = &r.fill {
+                check_paint(rep, &spans::join_key(lp, "fill"), f);
+            }
+            if let Some(s) = &r.stroke {
+                check_color(rep, &spans::join_key(&spans::join_key(lp, "stroke"), "color"), &s.color);
+            }
+        }
+        LayerKind::Text(t) => {
+            font_ok(rep, &spans::join_key(lp, "font"), &t.font);
+            check_color(rep, &spans::join_key(lp, "color"), &t.color);
+            if t.size <= 0.0 {
+                rep.error(&spans::join_key(lp, "size"), format!("text size must be positive, but is {}", t.size), None);
+            }
+        }
+        LayerKind::Image(img) => {
+            if c.width.is_none() || c.height.is_none() {
+                rep.error(lp, "an image layer needs `width` and `height`", None);
+            }
+            if !img.src.contains("{{") {
+                if let Err(e) = assets.resolve(&img.src) {
+                    rep.error(&spans::join_key(lp, "src"), e.to_string(), Some(format!("images live under {}", assets.root().display())));
+                }
+            }
+        }
+        LayerKind::BarChart(ch) => {
+            if c.width.is_none() || c.height.is_none() {
+                rep.error(lp, "a bar_chart layer needs `width` and `height`", None);
+            }
+            if ch.series.is_empty() {
+                rep.error(&spans::join_key(lp, "series"), "a bar chart needs at least one series", None);
+            }
+            font_ok(rep, &spans::join_key(lp, "font"), &ch.font);
+            check_color(rep, &spans::join_key(lp, "label_color"), &ch.label_color);
+            for (i, s) in ch.series.iter().enumerate() {
+                check_color(rep, &spans::join_key(&spans::join_index(&spans::join_key(lp, "series"), i), "color"), &s.color);
+            }
+            if !(0.0..0.95).contains(&ch.gap) {
+                rep.error(&spans::join_key(lp, "gap"), format!("gap must be between 0 and 0.95, but is {}", ch.gap), None);
+            }
+        }
+    }
+}
+
+fn check_color(rep: &mut Reporter, path: &str, text: &str) {
+    if !text.contains("{{") {
+        if let Err(e) = units::parse_color(text) {
+            rep.error(path, e, None);
+        }
+    }
+}
+
+fn check_paint(rep: &mut Reporter, path: &str, paint: &PaintSpec) {
+    match paint {
+        PaintSpec::Color(c) => check_color(rep, path, c),
+        PaintSpec::Linear(l) => {
+            if l.stops.len() < 2 {
+                rep.error(&spans::join_key(&spans::join_key(path, "linear"), "stops"), "a gradient needs at least two colours", None);
+            }
+            for (i, s) in l.stops.iter().enumerate() {
+                check_color(rep, &spans::join_index(&spans::join_key(&spans::join_key(path, "linear"), "stops"), i), s);
+            }
+        }
+    }
+}

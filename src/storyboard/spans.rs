@@ -1,0 +1,189 @@
+//! Where each value of a storyboard sits in its YAML file.
+//!
+//! serde_yaml gives a location only for the first error it meets, and none at all once a
+//! document has become a `serde_yaml::Value`. To point every diagnostic at a line and a column
+//! we walk the parser events of yaml-rust2 once and record, for each path
+//! (`scenes[1].layers[0].duration`), where its value and its key start.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// A 1-based line and column in a storyboard file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Path -> position of the value (and of its key, for mapping entries).
+#[derive(Debug, Default, Clone)]
+pub struct SpanMap {
+    values: HashMap<String, Pos>,
+    keys: HashMap<String, Pos>,
+}
+
+impl SpanMap {
+    /// Builds the map; a document the parser rejects yields an empty map (the syntax error
+    /// itself is reported by serde_yaml, with its own location).
+    pub fn build(text: &str) -> SpanMap {
+        let mut builder = Builder::default();
+        let mut parser = Parser::new_from_str(text);
+        let _ = parser.load(&mut builder, false);
+        builder.map
+    }
+
+    /// The position of the value at `path`, or of the nearest enclosing value that has one.
+    pub fn value(&self, path: &str) -> Option<Pos> {
+        let mut p = path.to_string();
+        loop {
+            if let Some(pos) = self.values.get(&p) {
+                return Some(*pos);
+            }
+            p = parent(&p)?;
+        }
+    }
+
+    /// The position of the key at `path` (falls back to the value, then to parents).
+    pub fn key(&self, path: &str) -> Option<Pos> {
+        self.keys.get(path).copied().or_else(|| self.value(path))
+    }
+}
+
+/// `a.b[2].c` -> `a.b[2]` -> `a.b` -> `a` -> `` -> None.
+fn parent(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    let cut = path.rfind(['.', '[']).unwrap_or(0);
+    Some(path[..cut].to_string())
+}
+
+/// Joins a mapping key onto a path.
+pub fn join_key(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Joins a sequence index onto a path.
+pub fn join_index(path: &str, index: usize) -> String {
+    format!("{path}[{index}]")
+}
+
+enum Frame {
+    Map { path: String, key: Option<String> },
+    Seq { path: String, index: usize },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    map: SpanMap,
+}
+
+fn pos(mark: Marker) -> Pos {
+    // yaml-rust2 counts lines from 1 and columns from 0.
+    Pos { line: mark.line(), column: mark.col() + 1 }
+}
+
+impl Builder {
+    /// The path of the value that starts now (in a mapping, the key has been seen already).
+    fn value_path(&self) -> String {
+        match self.stack.last() {
+            None => String::new(),
+            Some(Frame::Map { path, key }) => join_key(path, key.as_deref().unwrap_or("")),
+            Some(Frame::Seq { path, index }) => join_index(path, *index),
+        }
+    }
+
+    /// Called after a complete value: the enclosing container moves on.
+    fn value_done(&mut self) {
+        match self.stack.last_mut() {
+            Some(Frame::Map { key, .. }) => *key = None,
+            Some(Frame::Seq { index, .. }) => *index += 1,
+            None => {}
+        }
+    }
+
+    fn start_value(&mut self, mark: Marker) -> String {
+        let path = self.value_path();
+        self.map.values.entry(path.clone()).or_insert(pos(mark));
+        path
+    }
+
+    /// True when the next scalar in the current mapping is a key.
+    fn expecting_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::MappingStart(..) => {
+                if self.expecting_key() {
+                    // A complex key: rare in storyboards; treat it as an unnamed key.
+                    self.stack.push(Frame::Map { path: "?".into(), key: None });
+                    return;
+                }
+                let path = self.start_value(mark);
+                self.stack.push(Frame::Map { path, key: None });
+            }
+            Event::SequenceStart(..) => {
+                let path = self.start_value(mark);
+                self.stack.push(Frame::Seq { path, index: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.value_done();
+            }
+            Event::Scalar(text, ..) => {
+                if self.expecting_key() {
+                    if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
+                        let key_path = join_key(path, &text);
+                        self.map.keys.entry(key_path).or_insert(pos(mark));
+                        // yaml-rust2 marks a block mapping where its first value starts; point
+                        // at its first key instead, where the reader's eye goes.
+                        if let Some(p) = self.map.values.get_mut(path.as_str()) {
+                            let k = pos(mark);
+                            if (k.line, k.column) < (p.line, p.column) {
+                                *p = k;
+                            }
+                        }
+                        *key = Some(text);
+                    }
+                } else {
+                    self.start_value(mark);
+                    self.value_done();
+                }
+            }
+            Event::Alias(_) => {
+                if !self.expecting_key() {
+                    self.start_value(mark);
+                    self.value_done();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_nested_values_and_keys() {
+        let text = "video:\n  width: 1280\nscenes:\n  - id: intro\n    layers:\n      - type: text\n        colr: red\n";
+        let map = SpanMap::build(text);
+        assert_eq!(map.value("video.width"), Some(Pos { line: 2, column: 10 }));
+        assert_eq!(map.value("scenes[0].id"), Some(Pos { line: 4, column: 9 }));
+        assert_eq!(map.key("scenes[0].layers[0].colr"), Some(Pos { line: 7, column: 9 }));
+        // Unknown paths fall back to their nearest parent.
+        assert_eq!(map.value("scenes[0].layers[0].nope"), Some(Pos { line: 6, column: 9 }));
+    }
+}

@@ -1,0 +1,286 @@
+//! The storyboard's units: durations (`4s`, `500ms`), lengths (`120`, `120px`, `50%`),
+//! colours (`#0b1f3a`, `#fff`, `#00000080`, a few names) and easing curves.
+//!
+//! Units are explicit: a bare number where a duration is expected is an error, because
+//! "4" could mean frames, seconds or milliseconds and the author must say which.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+/// A time span in seconds, written with a unit in YAML.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+pub struct Duration(pub f64);
+
+impl Duration {
+    pub fn secs(self) -> f64 {
+        self.0
+    }
+}
+
+/// Parses `4s`, `1.5s`, `500ms`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        return Err(format!(
+            "expected a duration with a unit, like `4s` or `500ms`, but got `{t}`"
+        ));
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Duration(v * scale)),
+        Ok(_) => Err(format!("a duration must be zero or positive, but got `{t}`")),
+        Err(_) => Err(format!("expected a duration like `4s` or `500ms`, but got `{t}`")),
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration with a unit, like `4s` or `500ms`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+                parse_duration(v).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+                Err(E::custom(format!(
+                    "a duration needs a unit: write `{v}s` or `{v}ms`, not the bare number {v}"
+                )))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+                self.visit_u64(v.unsigned_abs())
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+                Err(E::custom(format!(
+                    "a duration needs a unit: write `{v}s` or `{}ms`, not the bare number {v}",
+                    v * 1000.0
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A length in pixels or a percentage of the canvas dimension it is measured along.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Length {
+    Px(f64),
+    Percent(f64),
+}
+
+impl Length {
+    /// Resolves against the canvas extent along the same axis.
+    pub fn resolve(self, extent: f64) -> f64 {
+        match self {
+            Length::Px(v) => v,
+            Length::Percent(p) => p / 100.0 * extent,
+        }
+    }
+}
+
+pub fn parse_length(text: &str) -> Result<Length, String> {
+    let t = text.trim();
+    let bad = || format!("expected a length like `120`, `120px` or `50%`, but got `{t}`");
+    if let Some(n) = t.strip_suffix('%') {
+        n.trim().parse::<f64>().map(Length::Percent).map_err(|_| bad())
+    } else {
+        t.strip_suffix("px").unwrap_or(t).trim().parse::<f64>().map(Length::Px).map_err(|_| bad())
+    }
+}
+
+impl<'de> Deserialize<'de> for Length {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Length;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a length like `120`, `120px` or `50%`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Length, E> {
+                parse_length(v).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Length, E> {
+                Ok(Length::Px(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Length, E> {
+                Ok(Length::Px(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Length, E> {
+                Ok(Length::Px(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A straight-alpha sRGB colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgba {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+    pub a: u8,
+}
+
+impl Rgba {
+    pub const fn rgb(r: u8, g: u8, b: u8) -> Rgba {
+        Rgba { r, g, b, a: 255 }
+    }
+}
+
+/// Parses `#rgb`, `#rrggbb`, `#rrggbbaa` or one of a few names.
+pub fn parse_color(text: &str) -> Result<Rgba, String> {
+    let t = text.trim();
+    let named = match t.to_ascii_lowercase().as_str() {
+        "white" => Some(Rgba::rgb(255, 255, 255)),
+        "black" => Some(Rgba::rgb(0, 0, 0)),
+        "transparent" => Some(Rgba { r: 0, g: 0, b: 0, a: 0 }),
+        _ => None,
+    };
+    if let Some(c) = named {
+        return Ok(c);
+    }
+    let bad = || {
+        format!("expected a colour like `#1a73e8`, `#fff` or `#1a73e880`, but got `{t}`")
+    };
+    let hex = t.strip_prefix('#').ok_or_else(bad)?;
+    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad());
+    let nibble = |i: usize| u8::from_str_radix(&hex[i..i + 1], 16).map(|v| v * 17).map_err(|_| bad());
+    match hex.len() {
+        3 => Ok(Rgba::rgb(nibble(0)?, nibble(1)?, nibble(2)?)),
+        6 => Ok(Rgba::rgb(byte(0)?, byte(2)?, byte(4)?)),
+        8 => Ok(Rgba { r: byte(0)?, g: byte(2)?, b: byte(4)?, a: byte(6)? }),
+        _ => Err(bad()),
+    }
+}
+
+/// An easing curve: how a value moves from one keyframe to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Easing {
+    #[default]
+    Linear,
+    EaseIn,
+    EaseOut,
+    EaseInOut,
+    /// CSS `cubic-bezier(x1, y1, x2, y2)`.
+    CubicBezier(f32, f32, f32, f32),
+}
+
+pub fn parse_easing(text: &str) -> Result<Easing, String> {
+    let t = text.trim();
+    match t {
+        "linear" => Ok(Easing::Linear),
+        "ease-in" => Ok(Easing::EaseIn),
+        "ease-out" => Ok(Easing::EaseOut),
+        "ease-in-out" => Ok(Easing::EaseInOut),
+        _ => {
+            let inner = t
+                .strip_prefix("cubic-bezier(")
+                .and_then(|s| s.strip_suffix(')'))
+                .ok_or_else(|| {
+                    format!("unknown easing `{t}`; use linear, ease-in, ease-out, ease-in-out or cubic-bezier(x1, y1, x2, y2)")
+                })?;
+            let nums: Vec<f32> = inner.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+            match nums[..] {
+                [x1, y1, x2, y2] if (0.0..=1.0).contains(&x1) && (0.0..=1.0).contains(&x2) => {
+                    Ok(Easing::CubicBezier(x1, y1, x2, y2))
+                }
+                _ => Err(format!(
+                    "`{t}` is not a valid cubic-bezier: it needs four numbers, the first and third between 0 and 1"
+                )),
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Easing {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_easing(&s).map_err(de::Error::custom)
+    }
+}
+
+impl Easing {
+    /// Maps progress `t` in 0..=1 to eased progress.
+    pub fn apply(self, t: f32) -> f32 {
+        let t = t.clamp(0.0, 1.0);
+        match self {
+            Easing::Linear => t,
+            // The CSS definitions, so that authors get what they know from the web.
+            Easing::EaseIn => cubic_bezier(0.42, 0.0, 1.0, 1.0, t),
+            Easing::EaseOut => cubic_bezier(0.0, 0.0, 0.58, 1.0, t),
+            Easing::EaseInOut => cubic_bezier(0.42, 0.0, 0.58, 1.0, t),
+            Easing::CubicBezier(x1, y1, x2, y2) => cubic_bezier(x1, y1, x2, y2, t),
+        }
+    }
+}
+
+/// Solves the CSS cubic Bézier timing function for `x = t` and returns its y.
+fn cubic_bezier(x1: f32, y1: f32, x2: f32, y2: f32, x: f32) -> f32 {
+    let bez = |a: f32, b: f32, s: f32| {
+        let inv = 1.0 - s;
+        3.0 * inv * inv * s * a + 3.0 * inv * s * s * b + s * s * s
+    };
+    // x(s) is monotonic for x1, x2 in 0..=1, so bisection always converges.
+    let (mut lo, mut hi) = (0.0f32, 1.0f32);
+    let mut s = x;
+    for _ in 0..40 {
+        let xs = bez(x1, x2, s);
+        if (xs - x).abs() < 1e-6 {
+            break;
+        }
+        if xs < x {
+            lo = s;
+        } else {
+            hi = s;
+        }
+        s = 0.5 * (lo + hi);
+    }
+    bez(y1, y2, s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_units() {
+        assert_eq!(parse_duration("4s").unwrap().secs(), 4.0);
+        assert_eq!(parse_duration("500ms").unwrap().secs(), 0.5);
+        assert_eq!(parse_duration("1.5s").unwrap().secs(), 1.5);
+        assert!(parse_duration("4").unwrap_err().contains("`4s` or `500ms`"));
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn lengths_and_colours() {
+        assert_eq!(parse_length("50%").unwrap().resolve(1280.0), 640.0);
+        assert_eq!(parse_length("12px").unwrap(), Length::Px(12.0));
+        assert_eq!(parse_color("#fff").unwrap(), Rgba::rgb(255, 255, 255));
+        assert_eq!(parse_color("#0b1f3a80").unwrap(), Rgba { r: 11, g: 31, b: 58, a: 128 });
+        assert!(parse_color("blue-ish").unwrap_err().contains("expected a colour"));
+    }
+
+    #[test]
+    fn easing_curves_hit_their_ends_and_bend_the_right_way() {
+        for e in [Easing::Linear, Easing::EaseIn, Easing::EaseOut, Easing::EaseInOut] {
+            assert!(e.apply(0.0).abs() < 1e-4);
+            assert!((e.apply(1.0) - 1.0).abs() < 1e-4);
+        }
+        assert!(Easing::EaseIn.apply(0.5) < 0.5);
+        assert!(Easing::EaseOut.apply(0.5) > 0.5);
+        assert!((Easing::EaseInOut.apply(0.5) - 0.5).abs() < 1e-3);
+        assert!(parse_easing("cubic-bezier(0.2, 0, 0.2, 1)").is_ok());
+        assert!(parse_easing("bouncy").unwrap_err().contains("unknown easing"));
+    }
+}
