@@ -8,6 +8,7 @@ PACKAGES=(
   clang libclang-dev            # bindgen for ffmpeg-sys-next
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev
+  time                          # /usr/bin/time for `make bench`
   ffmpeg                        # ffprobe, used by the end-to-end tests to check outputs independently
 )
 

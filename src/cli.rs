@@ -16,7 +16,11 @@ use crate::storyboard::units;
 use crate::{bind, raster};
 
 #[derive(Debug, Parser)]
-#[command(name = "billreel", version, about = "Turns each customer's bill into a short personalised video")]
+#[command(
+    name = "billreel",
+    version,
+    about = "Turns each customer's bill into a short personalised video"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -128,7 +132,8 @@ fn bind_one(binder: &bind::Binder, choice: &RecordChoice) -> Result<crate::scene
 
 fn ensure_parent(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
     }
     Ok(())
 }
@@ -139,7 +144,10 @@ fn render(a: RenderArgs) -> Result<()> {
     let graph = bind_one(&binder, &a.record)?;
     let spec = &binder.storyboard().video.encoder;
     let settings = EncodeSettings {
-        preset: a.preset.or_else(|| spec.preset.clone()).unwrap_or_else(|| EncodeSettings::default().preset),
+        preset: a
+            .preset
+            .or_else(|| spec.preset.clone())
+            .unwrap_or_else(|| EncodeSettings::default().preset),
         crf: a.crf.or(spec.crf).unwrap_or(EncodeSettings::default().crf),
     };
     if settings.crf > 51 {
@@ -164,7 +172,11 @@ fn preview(a: PreviewArgs) -> Result<()> {
     let binder = load(&a.source)?;
     let graph = bind_one(&binder, &a.record)?;
     if at.secs() > graph.duration_secs() {
-        bail!("--at {} is past the end of this record's video ({:.2}s)", a.at, graph.duration_secs());
+        bail!(
+            "--at {} is past the end of this record's video ({:.2}s)",
+            a.at,
+            graph.duration_secs()
+        );
     }
     let frame = graph.frame_at(at.secs());
     let pix = raster::render(&graph, frame);
@@ -172,22 +184,39 @@ fn preview(a: PreviewArgs) -> Result<()> {
     raster::to_rgba_image(&pix)
         .save_with_format(&a.output, image::ImageFormat::Png)
         .with_context(|| format!("cannot write {}", a.output.display()))?;
-    println!("{}: frame {frame} of {} ({:.2}s)", a.output.display(), graph.total_frames, frame as f64 / graph.fps as f64);
+    println!(
+        "{}: frame {frame} of {} ({:.2}s)",
+        a.output.display(),
+        graph.total_frames,
+        frame as f64 / graph.fps as f64
+    );
     Ok(())
 }
 
 fn check(a: CheckArgs) -> Result<()> {
     let binder = load(&a.source)?;
     let sb = binder.storyboard();
-    println!("{}: storyboard OK ({} scenes)", a.source.storyboard.display(), sb.scenes.len());
+    println!(
+        "{}: storyboard OK ({} scenes)",
+        a.source.storyboard.display(),
+        sb.scenes.len()
+    );
     let Some(data) = &a.data else { return Ok(()) };
     let (ok, failures) = bind::check_records(&binder, Records::open(data, &a.id_field)?);
     for f in &failures {
         println!("error: {f}");
     }
-    println!("{}: {ok} records OK, {} failed", data.display(), failures.len());
+    println!(
+        "{}: {ok} records OK, {} failed",
+        data.display(),
+        failures.len()
+    );
     if !failures.is_empty() {
-        bail!("{} of {} records cannot be rendered", failures.len(), ok + failures.len());
+        bail!(
+            "{} of {} records cannot be rendered",
+            failures.len(),
+            ok + failures.len()
+        );
     }
     Ok(())
 }

@@ -12,8 +12,8 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::{codec, color, format, frame, software::scaling, Dictionary, Packet, Rational};
+use ffmpeg_next as ffmpeg;
 use thiserror::Error;
 
 use crate::raster;
@@ -28,7 +28,10 @@ pub struct EncodeSettings {
 
 impl Default for EncodeSettings {
     fn default() -> Self {
-        EncodeSettings { preset: "veryfast".into(), crf: 23 }
+        EncodeSettings {
+            preset: "veryfast".into(),
+            crf: 23,
+        }
     }
 }
 
@@ -68,7 +71,12 @@ pub fn init() {
 }
 
 #[cfg(target_arch = "x86_64")]
-unsafe extern "C" fn log_callback(avcl: *mut c_void, level: c_int, fmt: *const c_char, vl: *mut ffmpeg::ffi::__va_list_tag) {
+unsafe extern "C" fn log_callback(
+    avcl: *mut c_void,
+    level: c_int,
+    fmt: *const c_char,
+    vl: *mut ffmpeg::ffi::__va_list_tag,
+) {
     if level > ffmpeg::ffi::AV_LOG_INFO {
         return;
     }
@@ -77,7 +85,15 @@ unsafe extern "C" fn log_callback(avcl: *mut c_void, level: c_int, fmt: *const c
     // SAFETY: FFmpeg hands us a valid format string and va_list for this call; the buffer is
     // ours and av_log_format_line2 always NUL-terminates within its size.
     let line = unsafe {
-        ffmpeg::ffi::av_log_format_line2(avcl, level, fmt, vl, buf.as_mut_ptr(), buf.len() as c_int, &mut print_prefix);
+        ffmpeg::ffi::av_log_format_line2(
+            avcl,
+            level,
+            fmt,
+            vl,
+            buf.as_mut_ptr(),
+            buf.len() as c_int,
+            &mut print_prefix,
+        );
         CStr::from_ptr(buf.as_ptr()).to_string_lossy()
     };
     let line = line.trim_end();
@@ -108,14 +124,26 @@ pub struct VideoEncoder {
 }
 
 impl VideoEncoder {
-    pub fn create(path: &Path, width: u32, height: u32, fps: u32, settings: &EncodeSettings) -> Result<VideoEncoder, EncodeError> {
+    pub fn create(
+        path: &Path,
+        width: u32,
+        height: u32,
+        fps: u32,
+        settings: &EncodeSettings,
+    ) -> Result<VideoEncoder, EncodeError> {
         init();
-        let create_err = |e: ffmpeg::Error| EncodeError::Create { path: path.into(), message: e.to_string() };
+        let create_err = |e: ffmpeg::Error| EncodeError::Create {
+            path: path.into(),
+            message: e.to_string(),
+        };
         let mut octx = format::output_as(&path, "mp4").map_err(create_err)?;
         let codec = ffmpeg::encoder::find_by_name("libx264").ok_or(EncodeError::NoX264)?;
         let global_header = octx.format().flags().contains(format::Flags::GLOBAL_HEADER);
         let mut ost = octx.add_stream(codec).map_err(create_err)?;
-        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video().map_err(create_err)?;
+        let mut enc = codec::context::Context::new_with_codec(codec)
+            .encoder()
+            .video()
+            .map_err(create_err)?;
         let enc_tb = Rational::new(1, fps as i32);
         enc.set_width(width);
         enc.set_height(height);
@@ -152,14 +180,25 @@ impl VideoEncoder {
             format::Pixel::YUV420P,
             width,
             height,
-            scaling::Flags::BILINEAR | scaling::Flags::ACCURATE_RND | scaling::Flags::FULL_CHR_H_INT,
+            scaling::Flags::BILINEAR
+                | scaling::Flags::ACCURATE_RND
+                | scaling::Flags::FULL_CHR_H_INT,
         )
         .map_err(create_err)?;
         // swscale defaults to BT.601; ask for BT.709, full-range RGB in, limited-range YUV out.
         // SAFETY: the scaler context is valid; the coefficient tables are static in libswscale.
         unsafe {
             let coeffs = ffmpeg::ffi::sws_getCoefficients(ffmpeg::ffi::SWS_CS_ITU709 as c_int);
-            ffmpeg::ffi::sws_setColorspaceDetails(scaler.as_mut_ptr(), coeffs, 1, coeffs, 0, 0, 1 << 16, 1 << 16);
+            ffmpeg::ffi::sws_setColorspaceDetails(
+                scaler.as_mut_ptr(),
+                coeffs,
+                1,
+                coeffs,
+                0,
+                0,
+                1 << 16,
+                1 << 16,
+            );
         }
         let rgba = frame::Video::new(format::Pixel::RGBA, width, height);
         let mut yuv = frame::Video::new(format::Pixel::YUV420P, width, height);
@@ -167,20 +206,38 @@ impl VideoEncoder {
         yuv.set_color_range(color::Range::MPEG);
         yuv.set_color_primaries(color::Primaries::BT709);
         yuv.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
-        Ok(VideoEncoder { octx, encoder, scaler, rgba, yuv, enc_tb, ost_tb, next_pts: 0, width, height })
+        Ok(VideoEncoder {
+            octx,
+            encoder,
+            scaler,
+            rgba,
+            yuv,
+            enc_tb,
+            ost_tb,
+            next_pts: 0,
+            width,
+            height,
+        })
     }
 
     /// Appends one frame: tightly packed RGBA (opaque, so premultiplied equals straight).
     pub fn push(&mut self, rgba: &[u8]) -> Result<(), EncodeError> {
         let frame_no = self.next_pts as u32;
         let row = self.width as usize * 4;
-        assert_eq!(rgba.len(), row * self.height as usize, "frame size must match the video");
+        assert_eq!(
+            rgba.len(),
+            row * self.height as usize,
+            "frame size must match the video"
+        );
         let stride = self.rgba.stride(0);
         let data = self.rgba.data_mut(0);
         for (y, src) in rgba.chunks_exact(row).enumerate() {
             data[y * stride..y * stride + row].copy_from_slice(src);
         }
-        let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: frame_no, message: e.to_string() };
+        let fail = |e: ffmpeg::Error| EncodeError::Frame {
+            frame: frame_no,
+            message: e.to_string(),
+        };
         self.scaler.run(&self.rgba, &mut self.yuv).map_err(fail)?;
         self.yuv.set_pts(Some(self.next_pts));
         self.next_pts += 1;
@@ -192,6 +249,9 @@ impl VideoEncoder {
         let mut packet = Packet::empty();
         while self.encoder.receive_packet(&mut packet).is_ok() {
             packet.set_stream(0);
+            // Every frame lasts one tick; without this the muxer cannot know how long the last
+            // frame lasts and the file comes out one frame short.
+            packet.set_duration(1);
             packet.rescale_ts(self.enc_tb, self.ost_tb);
             packet.write_interleaved(&mut self.octx)?;
         }
@@ -209,11 +269,16 @@ impl VideoEncoder {
 }
 
 /// Draws and encodes every frame of `graph` into `out`, atomically.
-pub fn render_video(graph: &SceneGraph, out: &Path, settings: &EncodeSettings) -> Result<VideoStats, EncodeError> {
+pub fn render_video(
+    graph: &SceneGraph,
+    out: &Path,
+    settings: &EncodeSettings,
+) -> Result<VideoStats, EncodeError> {
     let tmp = temp_name(out);
     let result = (|| {
         let mut enc = VideoEncoder::create(&tmp, graph.width, graph.height, graph.fps, settings)?;
-        let mut canvas = tiny_skia::Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard");
+        let mut canvas = tiny_skia::Pixmap::new(graph.width, graph.height)
+            .expect("size checked by the storyboard");
         for f in 0..graph.total_frames {
             raster::render_into(graph, f, &mut canvas);
             enc.push(canvas.data())?;
@@ -222,9 +287,19 @@ pub fn render_video(graph: &SceneGraph, out: &Path, settings: &EncodeSettings) -
     })();
     match result {
         Ok(frames) => {
-            std::fs::rename(&tmp, out).map_err(|e| EncodeError::Finish(format!("cannot move {} to {}: {e}", tmp.display(), out.display())))?;
+            std::fs::rename(&tmp, out).map_err(|e| {
+                EncodeError::Finish(format!(
+                    "cannot move {} to {}: {e}",
+                    tmp.display(),
+                    out.display()
+                ))
+            })?;
             let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
-            Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes })
+            Ok(VideoStats {
+                frames,
+                duration_secs: frames as f64 / graph.fps as f64,
+                bytes,
+            })
         }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -236,6 +311,9 @@ pub fn render_video(graph: &SceneGraph, out: &Path, settings: &EncodeSettings) -
 /// `out/C0003.mp4` -> `out/.C0003.mp4.partial-<pid>`: same folder (so the rename is atomic),
 /// hidden, and unique per process.
 pub fn temp_name(out: &Path) -> PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "video.mp4".into());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "video.mp4".into());
     out.with_file_name(format!(".{name}.partial-{}", std::process::id()))
 }

@@ -26,7 +26,10 @@ use std::path::Path;
 
 /// Loads a storyboard and prepares it for binding, with the assets folder it names (or
 /// `assets_override`). Every problem in the storyboard comes back at once.
-pub fn load(storyboard_file: &Path, assets_override: Option<&Path>) -> Result<bind::Binder, storyboard::Diagnostics> {
+pub fn load(
+    storyboard_file: &Path,
+    assets_override: Option<&Path>,
+) -> Result<bind::Binder, storyboard::Diagnostics> {
     let sb = storyboard::load(storyboard_file)?;
     let assets = match assets_override {
         Some(dir) => assets::Assets::new(dir),

@@ -81,9 +81,16 @@ pub struct Rect {
 
 #[derive(Debug, Clone)]
 pub enum NodeKind {
-    Rect { fill: Option<Paint>, radius: f32, stroke: Option<(Rgba, f32)> },
+    Rect {
+        fill: Option<Paint>,
+        radius: f32,
+        stroke: Option<(Rgba, f32)>,
+    },
     Text(TextNode),
-    Image { pixels: Arc<tiny_skia::Pixmap>, offset: (f32, f32) },
+    Image {
+        pixels: Arc<tiny_skia::Pixmap>,
+        offset: (f32, f32),
+    },
     Chart(Chart),
 }
 
@@ -106,7 +113,10 @@ impl TextNode {
 pub enum Paint {
     Solid(Rgba),
     /// CSS-like linear gradient: angle in degrees (0 up, 90 right, 180 down), even stops.
-    Linear { angle: f32, stops: Vec<Rgba> },
+    Linear {
+        angle: f32,
+        stops: Vec<Rgba>,
+    },
 }
 
 /// Keyframed properties. Several tracks of one property combine: opacities and scales
@@ -139,7 +149,9 @@ impl Animation {
     }
 
     pub fn is_static(&self) -> bool {
-        [&self.opacity, &self.dx, &self.dy, &self.scale].iter().all(|ts| ts.iter().all(Track::is_constant))
+        [&self.opacity, &self.dx, &self.dy, &self.scale]
+            .iter()
+            .all(|ts| ts.iter().all(Track::is_constant))
     }
 }
 
@@ -163,14 +175,24 @@ impl Track {
     pub fn ramp(t0: f32, dur: f32, from: f32, to: f32, easing: Easing) -> Track {
         Track {
             keys: vec![
-                Key { t: t0, v: from, easing: Easing::Linear },
-                Key { t: t0 + dur.max(1e-6), v: to, easing },
+                Key {
+                    t: t0,
+                    v: from,
+                    easing: Easing::Linear,
+                },
+                Key {
+                    t: t0 + dur.max(1e-6),
+                    v: to,
+                    easing,
+                },
             ],
         }
     }
 
     pub fn at(&self, t: f32) -> f32 {
-        let Some(first) = self.keys.first() else { return 0.0 };
+        let Some(first) = self.keys.first() else {
+            return 0.0;
+        };
         if t <= first.t {
             return first.v;
         }
@@ -205,7 +227,10 @@ mod tests {
     #[test]
     fn animations_combine_tracks() {
         let a = Animation {
-            opacity: vec![Track::ramp(0.0, 1.0, 0.0, 1.0, Easing::Linear), Track::ramp(2.0, 1.0, 1.0, 0.0, Easing::Linear)],
+            opacity: vec![
+                Track::ramp(0.0, 1.0, 0.0, 1.0, Easing::Linear),
+                Track::ramp(2.0, 1.0, 1.0, 0.0, Easing::Linear),
+            ],
             dx: vec![Track::ramp(0.0, 1.0, -10.0, 0.0, Easing::Linear)],
             ..Default::default()
         };

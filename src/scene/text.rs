@@ -46,10 +46,16 @@ impl std::fmt::Debug for Font {
 
 impl Font {
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Font, String> {
-        let face = FontArc::try_from_vec(bytes.clone()).map_err(|e| format!("font `{name}` cannot be read: {e}"))?;
+        let face = FontArc::try_from_vec(bytes.clone())
+            .map_err(|e| format!("font `{name}` cannot be read: {e}"))?;
         let shaper = Shaper::try_new(bytes, |b| rustybuzz::Face::from_slice(b, 0).ok_or(()))
             .map_err(|_| format!("font `{name}` cannot be used for shaping"))?;
-        Ok(Font { name: name.into(), face, shaper, paths: Mutex::new(HashMap::new()) })
+        Ok(Font {
+            name: name.into(),
+            face,
+            shaper,
+            paths: Mutex::new(HashMap::new()),
+        })
     }
 
     fn units_per_em(&self) -> f32 {
@@ -70,13 +76,23 @@ impl Font {
         out.glyph_infos()
             .iter()
             .zip(out.glyph_positions())
-            .map(|(i, p)| (GlyphId(i.glyph_id as u16), p.x_offset as f32, p.y_offset as f32, p.x_advance as f32))
+            .map(|(i, p)| {
+                (
+                    GlyphId(i.glyph_id as u16),
+                    p.x_offset as f32,
+                    p.y_offset as f32,
+                    p.x_advance as f32,
+                )
+            })
             .collect()
     }
 
     fn glyph_path(&self, id: GlyphId) -> Option<Arc<tiny_skia::Path>> {
         let mut cache = self.paths.lock().expect("glyph cache poisoned");
-        cache.entry(id).or_insert_with(|| outline_path(&self.face, id).map(Arc::new)).clone()
+        cache
+            .entry(id)
+            .or_insert_with(|| outline_path(&self.face, id).map(Arc::new))
+            .clone()
     }
 }
 
@@ -87,7 +103,9 @@ fn outline_path(face: &FontArc, id: GlyphId) -> Option<tiny_skia::Path> {
     let mut last: Option<ab_glyph::Point> = None;
     for curve in &outline.curves {
         let start = match curve {
-            OutlineCurve::Line(a, _) | OutlineCurve::Quad(a, _, _) | OutlineCurve::Cubic(a, _, _, _) => *a,
+            OutlineCurve::Line(a, _)
+            | OutlineCurve::Quad(a, _, _)
+            | OutlineCurve::Cubic(a, _, _, _) => *a,
         };
         if last != Some(start) {
             if last.is_some() {
@@ -174,7 +192,9 @@ pub struct TextStyle {
 /// (a word longer than the width stands alone on its line), lines aligned in the box.
 pub fn layout(font: &Font, text: &str, style: TextStyle) -> TextBlock {
     let scale = style.size / font.units_per_em();
-    let sf = font.face.as_scaled(ab_glyph::PxScale::from(style.size * font.face.height_unscaled() / font.units_per_em()));
+    let sf = font.face.as_scaled(ab_glyph::PxScale::from(
+        style.size * font.face.height_unscaled() / font.units_per_em(),
+    ));
     let space = advance(font, scale, " ");
     let mut lines: Vec<(String, f32)> = Vec::new();
     for para in text.split('\n') {
@@ -182,7 +202,11 @@ pub fn layout(font: &Font, text: &str, style: TextStyle) -> TextBlock {
         let mut width = 0.0f32;
         for word in para.split_whitespace() {
             let w = advance(font, scale, word);
-            if !line.is_empty() && style.max_width.is_some_and(|mw| width + space + w > mw + 0.01) {
+            if !line.is_empty()
+                && style
+                    .max_width
+                    .is_some_and(|mw| width + space + w > mw + 0.01)
+            {
                 lines.push((std::mem::take(&mut line), width));
                 width = 0.0;
             }
@@ -195,7 +219,9 @@ pub fn layout(font: &Font, text: &str, style: TextStyle) -> TextBlock {
         }
         lines.push((line, width));
     }
-    let box_width = style.max_width.unwrap_or_else(|| lines.iter().map(|l| l.1).fold(0.0, f32::max));
+    let box_width = style
+        .max_width
+        .unwrap_or_else(|| lines.iter().map(|l| l.1).fold(0.0, f32::max));
     let ascent = sf.ascent();
     let descent = sf.descent();
     let advance_y = style.size * style.line_height;
@@ -230,7 +256,11 @@ fn place(font: &Font, scale: f32, text: &str, x0: f32, baseline: f32, out: &mut 
     for (id, dx, dy, adv) in font.shape(text) {
         if let Some(path) = font.glyph_path(id) {
             // Shaping offsets are y-up font units; the canvas is y-down.
-            out.push(PlacedGlyph { path, x: x + dx * scale, y: baseline - dy * scale });
+            out.push(PlacedGlyph {
+                path,
+                x: x + dx * scale,
+                y: baseline - dy * scale,
+            });
         }
         x += adv * scale;
     }
@@ -241,12 +271,22 @@ mod tests {
     use super::*;
 
     pub(crate) fn inter() -> Font {
-        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/Inter-Regular.otf")).unwrap();
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/fonts/Inter-Regular.otf"
+        ))
+        .unwrap();
         Font::from_bytes("body", bytes).unwrap()
     }
 
     fn style(max_width: Option<f32>) -> TextStyle {
-        TextStyle { size: 40.0, color: Rgba::rgb(255, 255, 255), align: Align::Left, line_height: 1.2, max_width }
+        TextStyle {
+            size: 40.0,
+            color: Rgba::rgb(255, 255, 255),
+            align: Align::Left,
+            line_height: 1.2,
+            max_width,
+        }
     }
 
     #[test]
@@ -257,7 +297,10 @@ mod tests {
         let wrapped = layout(&font, "Your bill for December is ready", style(Some(300.0)));
         assert!(wrapped.lines.len() >= 2, "{:?}", wrapped.lines);
         for l in &wrapped.lines {
-            assert!(advance(&font, wrapped.scale, l) <= 300.0, "line `{l}` overflows");
+            assert!(
+                advance(&font, wrapped.scale, l) <= 300.0,
+                "line `{l}` overflows"
+            );
         }
         assert!(wrapped.height > one.height * 1.9);
     }
@@ -268,7 +311,10 @@ mod tests {
         let s = 100.0 / font.units_per_em();
         let pair = advance(&font, s, "AV");
         let apart = advance(&font, s, "A") + advance(&font, s, "V");
-        assert!(pair < apart - 1.0, "no kerning between A and V: {pair} vs {apart}");
+        assert!(
+            pair < apart - 1.0,
+            "no kerning between A and V: {pair} vs {apart}"
+        );
     }
 
     #[test]

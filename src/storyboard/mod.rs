@@ -165,7 +165,10 @@ impl<'de> Deserialize<'de> for Transition {
             duration: Option<Duration>,
         }
         let full = match Value::deserialize(d)? {
-            Value::String(kind) => Full { kind, duration: None },
+            Value::String(kind) => Full {
+                kind,
+                duration: None,
+            },
             v => serde_yaml::from_value::<Full>(v).map_err(serde::de::Error::custom)?,
         };
         match full.kind.as_str() {
@@ -532,7 +535,14 @@ pub struct Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self.pos {
-            Some(p) => write!(f, "{}:{}:{}: {}", self.file.display(), p.line, p.column, self.message)?,
+            Some(p) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                p.line,
+                p.column,
+                self.message
+            )?,
             None => write!(f, "{}: {}", self.file.display(), self.message)?,
         }
         if !self.path.is_empty() {
@@ -573,7 +583,11 @@ pub struct Reporter<'a> {
 
 impl<'a> Reporter<'a> {
     pub fn new(file: &'a Path, spans: &'a SpanMap) -> Self {
-        Reporter { file, spans, found: Vec::new() }
+        Reporter {
+            file,
+            spans,
+            found: Vec::new(),
+        }
     }
 
     /// A problem with the value at `path`.
@@ -634,13 +648,21 @@ impl<'a> Reporter<'a> {
                 .split("expected ")
                 .nth(1)
                 .map(|s| {
-                    s.split('`').enumerate().filter(|(i, _)| i % 2 == 1).map(|(_, k)| k.to_string()).collect()
+                    s.split('`')
+                        .enumerate()
+                        .filter(|(i, _)| i % 2 == 1)
+                        .map(|(_, k)| k.to_string())
+                        .collect()
                 })
                 .unwrap_or_default();
             expected.extend(extra_keys.iter().map(|s| s.to_string()));
             let expected: BTreeSet<String> = expected.into_iter().collect();
             let guess = closest(field, expected.iter().map(String::as_str));
-            let list = expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            let list = expected
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let hint = match guess {
                 Some(g) => format!("did you mean `{g}`? {what} accepts: {list}"),
                 None => format!("{what} accepts: {list}"),
@@ -652,11 +674,19 @@ impl<'a> Reporter<'a> {
             );
         } else if let Some(rest) = message.strip_prefix("missing field `") {
             let field = rest.split('`').next().unwrap_or("");
-            self.error(path, format!("{what} is missing the required key `{field}`"), None);
+            self.error(
+                path,
+                format!("{what} is missing the required key `{field}`"),
+                None,
+            );
         } else if let Some(rest) = message.strip_prefix("unknown variant `") {
             let got = rest.split('`').next().unwrap_or("");
             let expected = message.split("expected ").nth(1).unwrap_or("").to_string();
-            self.error(path, format!("`{got}` is not allowed here"), Some(format!("expected {expected}")));
+            self.error(
+                path,
+                format!("`{got}` is not allowed here"),
+                Some(format!("expected {expected}")),
+            );
         } else {
             self.error(path, message.to_string(), None);
         }
@@ -706,17 +736,31 @@ fn describe(v: &Value) -> String {
 /// template compilation add the rest (see `billreel check`).
 pub fn load(file: &Path) -> Result<Storyboard, Diagnostics> {
     let fail = |message: String, hint: Option<String>| {
-        Diagnostics(vec![Diagnostic { file: file.to_path_buf(), pos: None, path: String::new(), message, hint }])
+        Diagnostics(vec![Diagnostic {
+            file: file.to_path_buf(),
+            pos: None,
+            path: String::new(),
+            message,
+            hint,
+        }])
     };
-    let meta = std::fs::metadata(file).map_err(|e| fail(format!("cannot read the storyboard: {e}"), None))?;
+    let meta = std::fs::metadata(file)
+        .map_err(|e| fail(format!("cannot read the storyboard: {e}"), None))?;
     if meta.len() > MAX_STORYBOARD_BYTES {
         return Err(fail(
-            format!("the storyboard is {} bytes; the limit is {MAX_STORYBOARD_BYTES}", meta.len()),
+            format!(
+                "the storyboard is {} bytes; the limit is {MAX_STORYBOARD_BYTES}",
+                meta.len()
+            ),
             Some("split it, or move long texts into the billing records".into()),
         ));
     }
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| fail(format!("cannot read the storyboard: {e}"), Some("it must be UTF-8 text".into())))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        fail(
+            format!("cannot read the storyboard: {e}"),
+            Some("it must be UTF-8 text".into()),
+        )
+    })?;
     parse(&text, file)
 }
 
@@ -725,7 +769,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Storyboard, Diagnostics> {
     let root: Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() });
+            let pos = e.location().map(|l| Pos {
+                line: l.line(),
+                column: l.column(),
+            });
             let mut message = e.to_string();
             // serde_yaml appends " at line L column C"; we print the location up front instead.
             if let Some(i) = message.find(" at line ") {
@@ -736,7 +783,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Storyboard, Diagnostics> {
                 pos,
                 path: String::new(),
                 message: format!("YAML syntax error: {message}"),
-                hint: Some("check the indentation and that every `key: value` has a space after the colon".into()),
+                hint: Some(
+                    "check the indentation and that every `key: value` has a space after the colon"
+                        .into(),
+                ),
             }]));
         }
     };
@@ -744,15 +794,24 @@ pub fn parse(text: &str, file: &Path) -> Result<Storyboard, Diagnostics> {
     let mut rep = Reporter::new(file, &spans);
 
     let Value::Mapping(mut top) = root else {
-        rep.error("", "a storyboard must be a mapping with `video:` and `scenes:`", None);
+        rep.error(
+            "",
+            "a storyboard must be a mapping with `video:` and `scenes:`",
+            None,
+        );
         return Err(Diagnostics(rep.found));
     };
     let scenes_value = top.remove("scenes");
-    let header: Option<Storyboard> = rep.deserialize("", Value::Mapping(top), "the storyboard", &["scenes"]);
+    let header: Option<Storyboard> =
+        rep.deserialize("", Value::Mapping(top), "the storyboard", &["scenes"]);
 
     let mut scenes = Vec::new();
     match scenes_value {
-        None => rep.error("", "the storyboard has no `scenes:`", Some("add a list of scenes, each with `id`, `duration` and `layers`".into())),
+        None => rep.error(
+            "",
+            "the storyboard has no `scenes:`",
+            Some("add a list of scenes, each with `id`, `duration` and `layers`".into()),
+        ),
         Some(Value::Sequence(items)) => {
             for (i, item) in items.into_iter().enumerate() {
                 if let Some(scene) = parse_scene(&mut rep, &spans::join_index("scenes", i), item) {
@@ -760,13 +819,20 @@ pub fn parse(text: &str, file: &Path) -> Result<Storyboard, Diagnostics> {
                 }
             }
         }
-        Some(other) => rep.error("scenes", format!("`scenes` must be a list, but got {}", describe(&other)), None),
+        Some(other) => rep.error(
+            "scenes",
+            format!("`scenes` must be a list, but got {}", describe(&other)),
+            None,
+        ),
     }
 
     match header {
         Some(mut sb) if rep.found.is_empty() => {
             sb.scenes = scenes;
-            sb.source = Source { file: file.to_path_buf(), spans: spans.clone() };
+            sb.source = Source {
+                file: file.to_path_buf(),
+                spans: spans.clone(),
+            };
             Ok(sb)
         }
         _ => Err(Diagnostics(rep.found)),
@@ -775,7 +841,11 @@ pub fn parse(text: &str, file: &Path) -> Result<Storyboard, Diagnostics> {
 
 fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
     let Value::Mapping(mut map) = value else {
-        rep.error(path, format!("a scene must be a mapping, but got {}", describe(&value)), None);
+        rep.error(
+            path,
+            format!("a scene must be a mapping, but got {}", describe(&value)),
+            None,
+        );
         return None;
     };
     let layers_value = map.remove("layers");
@@ -791,7 +861,11 @@ fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
                 }
             }
         }
-        Some(other) => rep.error(&spans::join_key(path, "layers"), format!("`layers` must be a list, but got {}", describe(&other)), None),
+        Some(other) => rep.error(
+            &spans::join_key(path, "layers"),
+            format!("`layers` must be a list, but got {}", describe(&other)),
+            None,
+        ),
     }
     scene.map(|mut s| {
         s.layers = layers;
@@ -801,44 +875,84 @@ fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
 
 fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
     let Value::Mapping(map) = value else {
-        rep.error(path, format!("a layer must be a mapping, but got {}", describe(&value)), None);
+        rep.error(
+            path,
+            format!("a layer must be a mapping, but got {}", describe(&value)),
+            None,
+        );
         return None;
     };
     let kind = match map.get("type") {
         Some(Value::String(k)) => k.clone(),
         Some(other) => {
-            rep.error(&spans::join_key(path, "type"), format!("a layer's `type` must be a string, but got {}", describe(other)), None);
+            rep.error(
+                &spans::join_key(path, "type"),
+                format!(
+                    "a layer's `type` must be a string, but got {}",
+                    describe(other)
+                ),
+                None,
+            );
             return None;
         }
         None => {
-            rep.error(path, "this layer has no `type`", Some(format!("add `type:` with one of {}", LAYER_KINDS.join(", "))));
+            rep.error(
+                path,
+                "this layer has no `type`",
+                Some(format!(
+                    "add `type:` with one of {}",
+                    LAYER_KINDS.join(", ")
+                )),
+            );
             return None;
         }
     };
     if !LAYER_KINDS.contains(&kind.as_str()) {
         let hint = match closest(&kind, LAYER_KINDS.iter().copied()) {
-            Some(g) => format!("did you mean `{g}`? layer types are {}", LAYER_KINDS.join(", ")),
+            Some(g) => format!(
+                "did you mean `{g}`? layer types are {}",
+                LAYER_KINDS.join(", ")
+            ),
             None => format!("layer types are {}", LAYER_KINDS.join(", ")),
         };
-        rep.error(&spans::join_key(path, "type"), format!("unknown layer type `{kind}`"), Some(hint));
+        rep.error(
+            &spans::join_key(path, "type"),
+            format!("unknown layer type `{kind}`"),
+            Some(hint),
+        );
         return None;
     }
     // Split the keys every layer has from the kind's own, so both get deny_unknown_fields.
     let (mut common_map, mut own_map) = (serde_yaml::Mapping::new(), serde_yaml::Mapping::new());
     for (k, v) in map {
         let is_common = k.as_str().is_some_and(|k| COMMON_KEYS.contains(&k));
-        if is_common { common_map.insert(k, v) } else { own_map.insert(k, v) };
+        if is_common {
+            common_map.insert(k, v)
+        } else {
+            own_map.insert(k, v)
+        };
     }
     let what = format!("a {kind} layer");
     let common: Option<LayerCommon> = rep.deserialize(path, Value::Mapping(common_map), &what, &[]);
     let own = Value::Mapping(own_map);
     let kind = match kind.as_str() {
-        "rect" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Rect),
-        "text" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Text),
-        "image" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Image),
-        _ => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::BarChart),
+        "rect" => rep
+            .deserialize(path, own, &what, COMMON_KEYS)
+            .map(LayerKind::Rect),
+        "text" => rep
+            .deserialize(path, own, &what, COMMON_KEYS)
+            .map(LayerKind::Text),
+        "image" => rep
+            .deserialize(path, own, &what, COMMON_KEYS)
+            .map(LayerKind::Image),
+        _ => rep
+            .deserialize(path, own, &what, COMMON_KEYS)
+            .map(LayerKind::BarChart),
     };
-    Some(Layer { common: common?, kind: kind? })
+    Some(Layer {
+        common: common?,
+        kind: kind?,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -850,22 +964,59 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
     let mut rep = Reporter::new(&sb.source.file, &sb.source.spans);
     let v = &sb.video;
     if v.width == 0 || v.height == 0 || v.width > 4096 || v.height > 4096 {
-        rep.error("video.width", format!("the video must be between 2x2 and 4096x4096 pixels, but is {}x{}", v.width, v.height), None);
+        rep.error(
+            "video.width",
+            format!(
+                "the video must be between 2x2 and 4096x4096 pixels, but is {}x{}",
+                v.width, v.height
+            ),
+            None,
+        );
     } else if v.width % 2 == 1 || v.height % 2 == 1 {
-        rep.error("video.width", format!("width and height must be even for 4:2:0 video, but are {}x{}", v.width, v.height), Some(format!("use {}x{}", v.width & !1, v.height & !1)));
+        rep.error(
+            "video.width",
+            format!(
+                "width and height must be even for 4:2:0 video, but are {}x{}",
+                v.width, v.height
+            ),
+            Some(format!("use {}x{}", v.width & !1, v.height & !1)),
+        );
     }
     if v.fps == 0 || v.fps > 120 {
-        rep.error("video.fps", format!("fps must be between 1 and 120, but is {}", v.fps), None);
+        rep.error(
+            "video.fps",
+            format!("fps must be between 1 and 120, but is {}", v.fps),
+            None,
+        );
     }
     if let Some(p) = &v.encoder.preset {
-        const PRESETS: &[&str] = &["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"];
+        const PRESETS: &[&str] = &[
+            "ultrafast",
+            "superfast",
+            "veryfast",
+            "faster",
+            "fast",
+            "medium",
+            "slow",
+            "slower",
+            "veryslow",
+            "placebo",
+        ];
         if !PRESETS.contains(&p.as_str()) {
-            rep.error("video.encoder.preset", format!("unknown x264 preset `{p}`"), Some(format!("use one of {}", PRESETS.join(", "))));
+            rep.error(
+                "video.encoder.preset",
+                format!("unknown x264 preset `{p}`"),
+                Some(format!("use one of {}", PRESETS.join(", "))),
+            );
         }
     }
     if let Some(crf) = v.encoder.crf {
         if crf > 51 {
-            rep.error("video.encoder.crf", format!("crf must be 0..=51, but is {crf}"), Some("23 is the default; lower is better quality and bigger files".into()));
+            rep.error(
+                "video.encoder.crf",
+                format!("crf must be 0..=51, but is {crf}"),
+                Some("23 is the default; lower is better quality and bigger files".into()),
+            );
         }
     }
     if let Some(bg) = &v.background {
@@ -874,12 +1025,20 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
     for (name, file) in &sb.fonts {
         let path = spans::join_key("fonts", name);
         if let Err(e) = assets.resolve(file) {
-            rep.error(&path, format!("font `{name}`: {e}"), Some(format!("fonts live under {}", assets.root().display())));
+            rep.error(
+                &path,
+                format!("font `{name}`: {e}"),
+                Some(format!("fonts live under {}", assets.root().display())),
+            );
         }
     }
     if let Some(code) = &sb.currency {
         if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-            rep.error("currency", format!("`{code}` is not an ISO 4217 currency code"), Some("use three capital letters, like EUR, GBP or PLN".into()));
+            rep.error(
+                "currency",
+                format!("`{code}` is not an ISO 4217 currency code"),
+                Some("use three capital letters, like EUR, GBP or PLN".into()),
+            );
         }
     }
     if sb.scenes.is_empty() {
@@ -889,17 +1048,33 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
     for (si, scene) in sb.scenes.iter().enumerate() {
         let sp = spans::join_index("scenes", si);
         if !ids.insert(scene.id.as_str()) {
-            rep.error(&spans::join_key(&sp, "id"), format!("scene id `{}` is used twice", scene.id), Some("scene ids must be unique".into()));
+            rep.error(
+                &spans::join_key(&sp, "id"),
+                format!("scene id `{}` is used twice", scene.id),
+                Some("scene ids must be unique".into()),
+            );
         }
         if scene.duration.secs() <= 0.0 {
-            rep.error(&spans::join_key(&sp, "duration"), "a scene must last longer than 0s", None);
+            rep.error(
+                &spans::join_key(&sp, "duration"),
+                "a scene must last longer than 0s",
+                None,
+            );
         }
         if let Transition::Fade(d) = scene.transition {
             if si == 0 && d.secs() > 0.0 {
                 // A fade on the first scene fades in from the background: allowed.
             }
             if d.secs() >= scene.duration.secs() {
-                rep.error(&spans::join_key(&sp, "transition"), format!("the fade ({}s) must be shorter than the scene ({}s)", d.secs(), scene.duration.secs()), None);
+                rep.error(
+                    &spans::join_key(&sp, "transition"),
+                    format!(
+                        "the fade ({}s) must be shorter than the scene ({}s)",
+                        d.secs(),
+                        scene.duration.secs()
+                    ),
+                    None,
+                );
             }
         }
         if let Some(bg) = &scene.background {
@@ -913,21 +1088,39 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
     rep.found
 }
 
-fn validate_layer(rep: &mut Reporter, sb: &Storyboard, assets: &crate::assets::Assets, lp: &str, layer: &Layer) {
+fn validate_layer(
+    rep: &mut Reporter,
+    sb: &Storyboard,
+    assets: &crate::assets::Assets,
+    lp: &str,
+    layer: &Layer,
+) {
     let c = &layer.common;
     if !(0.0..=1.0).contains(&c.opacity) {
-        rep.error(&spans::join_key(lp, "opacity"), format!("opacity must be between 0 and 1, but is {}", c.opacity), None);
+        rep.error(
+            &spans::join_key(lp, "opacity"),
+            format!("opacity must be between 0 and 1, but is {}", c.opacity),
+            None,
+        );
     }
     let mut last_at = -1.0;
     for (ki, k) in c.animate.iter().enumerate() {
         let kp = spans::join_index(&spans::join_key(lp, "animate"), ki);
         if k.at.secs() < last_at {
-            rep.error(&spans::join_key(&kp, "at"), "keyframes must be in time order", None);
+            rep.error(
+                &spans::join_key(&kp, "at"),
+                "keyframes must be in time order",
+                None,
+            );
         }
         last_at = k.at.secs();
         if let Some(o) = k.opacity {
             if !(0.0..=1.0).contains(&o) {
-                rep.error(&spans::join_key(&kp, "opacity"), format!("opacity must be between 0 and 1, but is {o}"), None);
+                rep.error(
+                    &spans::join_key(&kp, "opacity"),
+                    format!("opacity must be between 0 and 1, but is {o}"),
+                    None,
+                );
             }
         }
     }
@@ -942,26 +1135,42 @@ fn validate_layer(rep: &mut Reporter, sb: &Storyboard, assets: &crate::assets::A
                 rep.error(path, format!("unknown font `{f}`"), Some(hint));
             }
         } else if sb.fonts.is_empty() {
-            rep.error(path, "this layer draws text but the storyboard defines no fonts", Some("add `fonts: { body: fonts/Inter-Regular.otf }`".into()));
+            rep.error(
+                path,
+                "this layer draws text but the storyboard defines no fonts",
+                Some("add `fonts: { body: fonts/Inter-Regular.otf }`".into()),
+            );
         }
     };
     match &layer.kind {
         LayerKind::Rect(r) => {
             if c.width.is_none() || c.height.is_none() {
-                rep.error(lp, "a rect layer needs `width` and `height`", Some("use pixels or percentages, e.g. `width: 100%`".into()));
+                rep.error(
+                    lp,
+                    "a rect layer needs `width` and `height`",
+                    Some("use pixels or percentages, e.g. `width: 100%`".into()),
+                );
             }
             if let Some(f) = &r.fill {
                 check_paint(rep, &spans::join_key(lp, "fill"), f);
             }
             if let Some(s) = &r.stroke {
-                check_color(rep, &spans::join_key(&spans::join_key(lp, "stroke"), "color"), &s.color);
+                check_color(
+                    rep,
+                    &spans::join_key(&spans::join_key(lp, "stroke"), "color"),
+                    &s.color,
+                );
             }
         }
         LayerKind::Text(t) => {
             font_ok(rep, &spans::join_key(lp, "font"), &t.font);
             check_color(rep, &spans::join_key(lp, "color"), &t.color);
             if t.size <= 0.0 {
-                rep.error(&spans::join_key(lp, "size"), format!("text size must be positive, but is {}", t.size), None);
+                rep.error(
+                    &spans::join_key(lp, "size"),
+                    format!("text size must be positive, but is {}", t.size),
+                    None,
+                );
             }
         }
         LayerKind::Image(img) => {
@@ -970,7 +1179,11 @@ fn validate_layer(rep: &mut Reporter, sb: &Storyboard, assets: &crate::assets::A
             }
             if !img.src.contains("{{") {
                 if let Err(e) = assets.resolve(&img.src) {
-                    rep.error(&spans::join_key(lp, "src"), e.to_string(), Some(format!("images live under {}", assets.root().display())));
+                    rep.error(
+                        &spans::join_key(lp, "src"),
+                        e.to_string(),
+                        Some(format!("images live under {}", assets.root().display())),
+                    );
                 }
             }
         }
@@ -979,15 +1192,30 @@ fn validate_layer(rep: &mut Reporter, sb: &Storyboard, assets: &crate::assets::A
                 rep.error(lp, "a bar_chart layer needs `width` and `height`", None);
             }
             if ch.series.is_empty() {
-                rep.error(&spans::join_key(lp, "series"), "a bar chart needs at least one series", None);
+                rep.error(
+                    &spans::join_key(lp, "series"),
+                    "a bar chart needs at least one series",
+                    None,
+                );
             }
             font_ok(rep, &spans::join_key(lp, "font"), &ch.font);
             check_color(rep, &spans::join_key(lp, "label_color"), &ch.label_color);
             for (i, s) in ch.series.iter().enumerate() {
-                check_color(rep, &spans::join_key(&spans::join_index(&spans::join_key(lp, "series"), i), "color"), &s.color);
+                check_color(
+                    rep,
+                    &spans::join_key(
+                        &spans::join_index(&spans::join_key(lp, "series"), i),
+                        "color",
+                    ),
+                    &s.color,
+                );
             }
             if !(0.0..0.95).contains(&ch.gap) {
-                rep.error(&spans::join_key(lp, "gap"), format!("gap must be between 0 and 0.95, but is {}", ch.gap), None);
+                rep.error(
+                    &spans::join_key(lp, "gap"),
+                    format!("gap must be between 0 and 0.95, but is {}", ch.gap),
+                    None,
+                );
             }
         }
     }
@@ -1006,10 +1234,21 @@ fn check_paint(rep: &mut Reporter, path: &str, paint: &PaintSpec) {
         PaintSpec::Color(c) => check_color(rep, path, c),
         PaintSpec::Linear(l) => {
             if l.stops.len() < 2 {
-                rep.error(&spans::join_key(&spans::join_key(path, "linear"), "stops"), "a gradient needs at least two colours", None);
+                rep.error(
+                    &spans::join_key(&spans::join_key(path, "linear"), "stops"),
+                    "a gradient needs at least two colours",
+                    None,
+                );
             }
             for (i, s) in l.stops.iter().enumerate() {
-                check_color(rep, &spans::join_index(&spans::join_key(&spans::join_key(path, "linear"), "stops"), i), s);
+                check_color(
+                    rep,
+                    &spans::join_index(
+                        &spans::join_key(&spans::join_key(path, "linear"), "stops"),
+                        i,
+                    ),
+                    s,
+                );
             }
         }
     }

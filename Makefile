@@ -1,0 +1,30 @@
+# billreel: two commands from a fresh clone, `make demo` and `make test`.
+CARGO ?= cargo
+BIN := target/release/billreel
+STORYBOARD := scenes/bill-explainer.yaml
+DATA := scenes/sample-billing-run.jsonl
+
+.PHONY: deps build demo test fmt lint bench clean
+
+deps:                   ## install missing system packages (FFmpeg dev libraries, clang, ffprobe)
+	bash scripts/install-deps.sh
+
+build: deps
+	$(CARGO) build --release
+
+demo: build             ## render every record of the sample run into out/
+	bash scripts/demo.sh $(BIN) $(STORYBOARD) $(DATA) out
+
+test: deps              ## formatting, lints, every test
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) test
+
+fmt:
+	$(CARGO) fmt
+
+bench: build            ## per-video render time on the demo storyboard
+	bash scripts/bench.sh $(BIN) $(STORYBOARD) $(DATA)
+
+clean:
+	rm -rf out target

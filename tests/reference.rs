@@ -1,0 +1,142 @@
+//! Reference-frame tests: one small storyboard per behaviour under tests/frames/, rendered for a
+//! record at a time and compared with the PNG beside it.
+//!
+//! A pixel differs when any channel differs by more than 1; a case fails when more than
+//! `MAX_DIFFERING` pixels differ, and then writes expected | diff | actual to
+//! target/ref-failures/. `MAKE_REF=1 cargo test --test reference` regenerates the references
+//! (look at them before committing).
+
+use std::path::{Path, PathBuf};
+
+use billreel::record;
+
+const MAX_DIFFERING: usize = 20;
+
+fn frames_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/frames")
+}
+
+/// Renders `<storyboard>.yaml` for `record_id` at `at` seconds and checks it against
+/// `<name>.png`.
+fn check(name: &str, storyboard: &str, record_id: &str, at: f64) {
+    let dir = frames_dir();
+    let binder = billreel::load(&dir.join(format!("{storyboard}.yaml")), None)
+        .unwrap_or_else(|d| panic!("{d}"));
+    let rec = record::find(&dir.join("data.jsonl"), record_id, "id").unwrap();
+    let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
+    let actual =
+        billreel::raster::to_rgba_image(&billreel::raster::render(&graph, graph.frame_at(at)));
+    let ref_path = dir.join(format!("{name}.png"));
+    if std::env::var_os("MAKE_REF").is_some() {
+        actual.save(&ref_path).unwrap();
+        return;
+    }
+    let expected = image::open(&ref_path)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with MAKE_REF=1 to create it)",
+                ref_path.display()
+            )
+        })
+        .to_rgba8();
+    assert_eq!(
+        expected.dimensions(),
+        actual.dimensions(),
+        "{name}: size differs"
+    );
+    let (w, h) = actual.dimensions();
+    let mut diff = image::RgbaImage::new(w, h);
+    let mut differing = 0;
+    for (x, y, a) in actual.enumerate_pixels() {
+        let e = expected.get_pixel(x, y);
+        let d =
+            a.0.iter()
+                .zip(e.0.iter())
+                .map(|(p, q)| p.abs_diff(*q))
+                .max()
+                .unwrap();
+        if d > 1 {
+            differing += 1;
+            diff.put_pixel(x, y, image::Rgba([255, 0, 0, 255]));
+        } else {
+            let g = (a.0[0] as u32 + a.0[1] as u32 + a.0[2] as u32) / 12;
+            diff.put_pixel(x, y, image::Rgba([g as u8, g as u8, g as u8, 255]));
+        }
+    }
+    if differing > MAX_DIFFERING {
+        let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ref-failures");
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let mut sheet = image::RgbaImage::new(w * 3, h);
+        image::imageops::replace(&mut sheet, &expected, 0, 0);
+        image::imageops::replace(&mut sheet, &diff, w as i64, 0);
+        image::imageops::replace(&mut sheet, &actual, 2 * w as i64, 0);
+        let out = out_dir.join(format!("{name}.png"));
+        sheet.save(&out).unwrap();
+        panic!("{name}: {differing} pixels differ (limit {MAX_DIFFERING}); expected | diff | actual in {}", out.display());
+    }
+}
+
+#[test]
+fn rect_fill_gradient_radius_stroke() {
+    check("rect", "rect", "R1", 0.0);
+}
+
+#[test]
+fn text_fonts_alignment_wrapping_diacritics() {
+    check("text", "text", "R1", 0.0);
+}
+
+#[test]
+fn image_fit_modes() {
+    check("image", "image", "R1", 0.0);
+}
+
+#[test]
+fn bar_chart_mid_grow_with_stagger() {
+    check("chart-growing", "chart", "R1", 0.6);
+}
+
+#[test]
+fn bar_chart_grown() {
+    check("chart-grown", "chart", "R1", 2.0);
+}
+
+#[test]
+fn keyframes_and_easing() {
+    check("animation", "animation", "R1", 0.5);
+}
+
+#[test]
+fn enter_presets_mid_way() {
+    check("presets-enter", "presets", "R1", 0.5);
+}
+
+#[test]
+fn exit_preset_mid_way() {
+    check("presets-exit", "presets", "R1", 1.3);
+}
+
+#[test]
+fn fade_transition_half_way() {
+    check("transition", "transition", "R1", 0.7);
+}
+
+#[test]
+fn locale_formatting_en_gb() {
+    check("locale-en-GB", "locale", "R1", 0.0);
+}
+
+#[test]
+fn locale_formatting_de_de() {
+    check("locale-de-DE", "locale", "R2", 0.0);
+}
+
+#[test]
+fn conditional_scene_shown_when_overdue() {
+    check("conditions-overdue", "conditions", "R1", 0.0);
+}
+
+#[test]
+fn conditional_scene_skipped_and_layer_chosen() {
+    check("conditions-on-time", "conditions", "R2", 0.0);
+}
