@@ -3,8 +3,7 @@
 //! this program is its provenance.
 
 use tiny_skia::{
-    Color, FillRule, GradientStop, LinearGradient, Paint, PathBuilder, Pixmap, Point, SpreadMode,
-    Transform,
+    Color, FillRule, GradientStop, LinearGradient, Paint, PathBuilder, Pixmap, Point, SpreadMode, Transform,
 };
 
 fn main() {
@@ -36,18 +35,8 @@ fn main() {
         Transform::identity(),
     )
     .unwrap();
-    let paint = Paint {
-        shader,
-        anti_alias: true,
-        ..Default::default()
-    };
-    pix.fill_path(
-        &square,
-        &paint,
-        FillRule::Winding,
-        Transform::identity(),
-        None,
-    );
+    let paint = Paint { shader, anti_alias: true, ..Default::default() };
+    pix.fill_path(&square, &paint, FillRule::Winding, Transform::identity(), None);
 
     let mut bolt = PathBuilder::new();
     let p = |x: f32, y: f32| (x * s, y * s);
@@ -68,13 +57,7 @@ fn main() {
     let mut white = Paint::default();
     white.set_color_rgba8(255, 255, 255, 255);
     white.anti_alias = true;
-    pix.fill_path(
-        &bolt.finish().unwrap(),
-        &white,
-        FillRule::Winding,
-        Transform::identity(),
-        None,
-    );
+    pix.fill_path(&bolt.finish().unwrap(), &white, FillRule::Winding, Transform::identity(), None);
     let out = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/logos/brightwave.png");
     pix.save_png(out).unwrap();
     println!("wrote {out}");

@@ -42,11 +42,7 @@ impl Assets {
     pub fn new(root: impl Into<PathBuf>) -> Assets {
         let root = root.into();
         let canonical_root = root.canonicalize().ok();
-        Assets {
-            root,
-            canonical_root,
-            images: Default::default(),
-        }
+        Assets { root, canonical_root, images: Default::default() }
     }
 
     /// Picks the assets folder for a storyboard: its `assets:` key (relative to the file), else
@@ -82,29 +78,22 @@ impl Assets {
             }
         }
         let full = self.root.join(p);
-        let canonical = full.canonicalize().map_err(|_| AssetError::Missing {
-            path: rel.into(),
-            root: self.root.display().to_string(),
-        })?;
+        let canonical = full
+            .canonicalize()
+            .map_err(|_| AssetError::Missing { path: rel.into(), root: self.root.display().to_string() })?;
         match &self.canonical_root {
             Some(root) if canonical.starts_with(root) => {}
             _ => return Err(AssetError::LinkEscapes(rel.into())),
         }
         if !canonical.is_file() {
-            return Err(AssetError::Missing {
-                path: rel.into(),
-                root: self.root.display().to_string(),
-            });
+            return Err(AssetError::Missing { path: rel.into(), root: self.root.display().to_string() });
         }
         Ok(canonical)
     }
 
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, AssetError> {
         let path = self.resolve(rel)?;
-        std::fs::read(&path).map_err(|e| AssetError::Unreadable {
-            path: rel.into(),
-            reason: e.to_string(),
-        })
+        std::fs::read(&path).map_err(|e| AssetError::Unreadable { path: rel.into(), reason: e.to_string() })
     }
 
     /// Decodes an image once (PNG or JPEG), with size limits so a huge file fails alone.
@@ -113,10 +102,7 @@ impl Assets {
         if let Some(img) = self.images.lock().expect("image cache poisoned").get(&path) {
             return Ok(img.clone());
         }
-        let bad = |reason: String| AssetError::BadImage {
-            path: rel.into(),
-            reason,
-        };
+        let bad = |reason: String| AssetError::BadImage { path: rel.into(), reason };
         let mut reader = image::ImageReader::open(&path)
             .map_err(|e| bad(e.to_string()))?
             .with_guessed_format()
@@ -127,10 +113,7 @@ impl Assets {
         limits.max_alloc = Some(MAX_IMAGE_ALLOC);
         reader.limits(limits);
         let img = Arc::new(reader.decode().map_err(|e| bad(e.to_string()))?.to_rgba8());
-        self.images
-            .lock()
-            .expect("image cache poisoned")
-            .insert(path, img.clone());
+        self.images.lock().expect("image cache poisoned").insert(path, img.clone());
         Ok(img)
     }
 }
@@ -146,30 +129,15 @@ mod tests {
         std::fs::write(dir.join("img/a.png"), b"x").unwrap();
         let assets = Assets::new(&dir);
         assert!(assets.resolve("img/a.png").is_ok());
-        assert_eq!(
-            assets.resolve("/etc/passwd"),
-            Err(AssetError::Absolute("/etc/passwd".into()))
-        );
-        assert_eq!(
-            assets.resolve("../x.png"),
-            Err(AssetError::Escapes("../x.png".into()))
-        );
-        assert_eq!(
-            assets.resolve("img/../../x"),
-            Err(AssetError::Escapes("img/../../x".into()))
-        );
-        assert!(matches!(
-            assets.resolve("img/missing.png"),
-            Err(AssetError::Missing { .. })
-        ));
+        assert_eq!(assets.resolve("/etc/passwd"), Err(AssetError::Absolute("/etc/passwd".into())));
+        assert_eq!(assets.resolve("../x.png"), Err(AssetError::Escapes("../x.png".into())));
+        assert_eq!(assets.resolve("img/../../x"), Err(AssetError::Escapes("img/../../x".into())));
+        assert!(matches!(assets.resolve("img/missing.png"), Err(AssetError::Missing { .. })));
         #[cfg(unix)]
         {
             let _ = std::fs::remove_file(dir.join("evil"));
             std::os::unix::fs::symlink("/etc/hostname", dir.join("evil")).unwrap();
-            assert_eq!(
-                assets.resolve("evil"),
-                Err(AssetError::LinkEscapes("evil".into()))
-            );
+            assert_eq!(assets.resolve("evil"), Err(AssetError::LinkEscapes("evil".into())));
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

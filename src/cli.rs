@@ -16,11 +16,7 @@ use crate::storyboard::units;
 use crate::{bind, raster};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "billreel",
-    version,
-    about = "Turns each customer's bill into a short personalised video"
-)]
+#[command(name = "billreel", version, about = "Turns each customer's bill into a short personalised video")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -144,10 +140,7 @@ fn render(a: RenderArgs) -> Result<()> {
     let graph = bind_one(&binder, &a.record)?;
     let spec = &binder.storyboard().video.encoder;
     let settings = EncodeSettings {
-        preset: a
-            .preset
-            .or_else(|| spec.preset.clone())
-            .unwrap_or_else(|| EncodeSettings::default().preset),
+        preset: a.preset.or_else(|| spec.preset.clone()).unwrap_or_else(|| EncodeSettings::default().preset),
         crf: a.crf.or(spec.crf).unwrap_or(EncodeSettings::default().crf),
     };
     if settings.crf > 51 {
@@ -172,11 +165,7 @@ fn preview(a: PreviewArgs) -> Result<()> {
     let binder = load(&a.source)?;
     let graph = bind_one(&binder, &a.record)?;
     if at.secs() > graph.duration_secs() {
-        bail!(
-            "--at {} is past the end of this record's video ({:.2}s)",
-            a.at,
-            graph.duration_secs()
-        );
+        bail!("--at {} is past the end of this record's video ({:.2}s)", a.at, graph.duration_secs());
     }
     let frame = graph.frame_at(at.secs());
     let pix = raster::render(&graph, frame);
@@ -196,27 +185,15 @@ fn preview(a: PreviewArgs) -> Result<()> {
 fn check(a: CheckArgs) -> Result<()> {
     let binder = load(&a.source)?;
     let sb = binder.storyboard();
-    println!(
-        "{}: storyboard OK ({} scenes)",
-        a.source.storyboard.display(),
-        sb.scenes.len()
-    );
+    println!("{}: storyboard OK ({} scenes)", a.source.storyboard.display(), sb.scenes.len());
     let Some(data) = &a.data else { return Ok(()) };
     let (ok, failures) = bind::check_records(&binder, Records::open(data, &a.id_field)?);
     for f in &failures {
         println!("error: {f}");
     }
-    println!(
-        "{}: {ok} records OK, {} failed",
-        data.display(),
-        failures.len()
-    );
+    println!("{}: {ok} records OK, {} failed", data.display(), failures.len());
     if !failures.is_empty() {
-        bail!(
-            "{} of {} records cannot be rendered",
-            failures.len(),
-            ok + failures.len()
-        );
+        bail!("{} of {} records cannot be rendered", failures.len(), ok + failures.len());
     }
     Ok(())
 }

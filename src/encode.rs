@@ -28,16 +28,15 @@ pub struct EncodeSettings {
 
 impl Default for EncodeSettings {
     fn default() -> Self {
-        EncodeSettings {
-            preset: "veryfast".into(),
-            crf: 23,
-        }
+        EncodeSettings { preset: "veryfast".into(), crf: 23 }
     }
 }
 
 #[derive(Debug, Error)]
 pub enum EncodeError {
-    #[error("FFmpeg has no libx264 encoder; install an FFmpeg build with libx264 (Debian's libavcodec has it)")]
+    #[error(
+        "FFmpeg has no libx264 encoder; install an FFmpeg build with libx264 (Debian's libavcodec has it)"
+    )]
     NoX264,
     #[error("cannot create {path}: {message}")]
     Create { path: PathBuf, message: String },
@@ -132,18 +131,12 @@ impl VideoEncoder {
         settings: &EncodeSettings,
     ) -> Result<VideoEncoder, EncodeError> {
         init();
-        let create_err = |e: ffmpeg::Error| EncodeError::Create {
-            path: path.into(),
-            message: e.to_string(),
-        };
+        let create_err = |e: ffmpeg::Error| EncodeError::Create { path: path.into(), message: e.to_string() };
         let mut octx = format::output_as(&path, "mp4").map_err(create_err)?;
         let codec = ffmpeg::encoder::find_by_name("libx264").ok_or(EncodeError::NoX264)?;
         let global_header = octx.format().flags().contains(format::Flags::GLOBAL_HEADER);
         let mut ost = octx.add_stream(codec).map_err(create_err)?;
-        let mut enc = codec::context::Context::new_with_codec(codec)
-            .encoder()
-            .video()
-            .map_err(create_err)?;
+        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video().map_err(create_err)?;
         let enc_tb = Rational::new(1, fps as i32);
         enc.set_width(width);
         enc.set_height(height);
@@ -180,9 +173,7 @@ impl VideoEncoder {
             format::Pixel::YUV420P,
             width,
             height,
-            scaling::Flags::BILINEAR
-                | scaling::Flags::ACCURATE_RND
-                | scaling::Flags::FULL_CHR_H_INT,
+            scaling::Flags::BILINEAR | scaling::Flags::ACCURATE_RND | scaling::Flags::FULL_CHR_H_INT,
         )
         .map_err(create_err)?;
         // swscale defaults to BT.601; ask for BT.709, full-range RGB in, limited-range YUV out.
@@ -206,38 +197,20 @@ impl VideoEncoder {
         yuv.set_color_range(color::Range::MPEG);
         yuv.set_color_primaries(color::Primaries::BT709);
         yuv.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
-        Ok(VideoEncoder {
-            octx,
-            encoder,
-            scaler,
-            rgba,
-            yuv,
-            enc_tb,
-            ost_tb,
-            next_pts: 0,
-            width,
-            height,
-        })
+        Ok(VideoEncoder { octx, encoder, scaler, rgba, yuv, enc_tb, ost_tb, next_pts: 0, width, height })
     }
 
     /// Appends one frame: tightly packed RGBA (opaque, so premultiplied equals straight).
     pub fn push(&mut self, rgba: &[u8]) -> Result<(), EncodeError> {
         let frame_no = self.next_pts as u32;
         let row = self.width as usize * 4;
-        assert_eq!(
-            rgba.len(),
-            row * self.height as usize,
-            "frame size must match the video"
-        );
+        assert_eq!(rgba.len(), row * self.height as usize, "frame size must match the video");
         let stride = self.rgba.stride(0);
         let data = self.rgba.data_mut(0);
         for (y, src) in rgba.chunks_exact(row).enumerate() {
             data[y * stride..y * stride + row].copy_from_slice(src);
         }
-        let fail = |e: ffmpeg::Error| EncodeError::Frame {
-            frame: frame_no,
-            message: e.to_string(),
-        };
+        let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: frame_no, message: e.to_string() };
         self.scaler.run(&self.rgba, &mut self.yuv).map_err(fail)?;
         self.yuv.set_pts(Some(self.next_pts));
         self.next_pts += 1;
@@ -277,8 +250,8 @@ pub fn render_video(
     let tmp = temp_name(out);
     let result = (|| {
         let mut enc = VideoEncoder::create(&tmp, graph.width, graph.height, graph.fps, settings)?;
-        let mut canvas = tiny_skia::Pixmap::new(graph.width, graph.height)
-            .expect("size checked by the storyboard");
+        let mut canvas =
+            tiny_skia::Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard");
         for f in 0..graph.total_frames {
             raster::render_into(graph, f, &mut canvas);
             enc.push(canvas.data())?;
@@ -288,18 +261,10 @@ pub fn render_video(
     match result {
         Ok(frames) => {
             std::fs::rename(&tmp, out).map_err(|e| {
-                EncodeError::Finish(format!(
-                    "cannot move {} to {}: {e}",
-                    tmp.display(),
-                    out.display()
-                ))
+                EncodeError::Finish(format!("cannot move {} to {}: {e}", tmp.display(), out.display()))
             })?;
             let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
-            Ok(VideoStats {
-                frames,
-                duration_secs: frames as f64 / graph.fps as f64,
-                bytes,
-            })
+            Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes })
         }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -311,9 +276,7 @@ pub fn render_video(
 /// `out/C0003.mp4` -> `out/.C0003.mp4.partial-<pid>`: same folder (so the rename is atomic),
 /// hidden, and unique per process.
 pub fn temp_name(out: &Path) -> PathBuf {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "video.mp4".into());
+    let name =
+        out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "video.mp4".into());
     out.with_file_name(format!(".{name}.partial-{}", std::process::id()))
 }

@@ -30,10 +30,12 @@ pub fn load(
     storyboard_file: &Path,
     assets_override: Option<&Path>,
 ) -> Result<bind::Binder, storyboard::Diagnostics> {
-    let sb = storyboard::load(storyboard_file)?;
+    let (sb, parse_problems) = storyboard::load_partial(storyboard_file)?;
+    // Even when parts did not parse, check the rest, so one run reports every problem.
+    let Some(sb) = sb else { return Err(storyboard::Diagnostics(parse_problems)) };
     let assets = match assets_override {
         Some(dir) => assets::Assets::new(dir),
         None => assets::Assets::for_storyboard(storyboard_file, sb.assets.as_deref()),
     };
-    bind::Binder::new(sb, assets)
+    bind::Binder::with_earlier_problems(sb, assets, parse_problems)
 }

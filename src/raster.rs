@@ -6,8 +6,8 @@
 //! gradients, glyph outlines, transforms) is tiny-skia's.
 
 use tiny_skia::{
-    Color, FillRule, GradientStop, LinearGradient, Paint as SkPaint, PathBuilder, Pixmap,
-    PixmapPaint, Point, Rect as SkRect, Shader, SpreadMode, Stroke, Transform,
+    Color, FillRule, GradientStop, LinearGradient, Paint as SkPaint, PathBuilder, Pixmap, PixmapPaint, Point,
+    Rect as SkRect, Shader, SpreadMode, Stroke, Transform,
 };
 
 use crate::scene::chart::Chart;
@@ -16,16 +16,14 @@ use crate::scene::{Node, NodeKind, Paint, Rect, Rgba, Scene, SceneGraph};
 
 /// Renders frame `frame` of `graph`.
 pub fn render(graph: &SceneGraph, frame: u32) -> Pixmap {
-    let mut canvas =
-        Pixmap::new(graph.width, graph.height).expect("canvas size checked by the storyboard");
+    let mut canvas = Pixmap::new(graph.width, graph.height).expect("canvas size checked by the storyboard");
     render_into(graph, frame, &mut canvas);
     canvas
 }
 
 /// Renders into an existing canvas of the right size (lets the encoder reuse one buffer).
 pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
-    let full = SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32)
-        .expect("positive size");
+    let full = SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32).expect("positive size");
     fill_rect_paint(canvas, full, &graph.background, 1.0);
     // Scenes that overlap this frame: usually one, two during a crossfade.
     let active: Vec<&Scene> = graph.scenes.iter().filter(|s| s.contains(frame)).collect();
@@ -51,10 +49,7 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
                 0,
                 0,
                 layer.as_ref(),
-                &PixmapPaint {
-                    opacity: alpha,
-                    ..Default::default()
-                },
+                &PixmapPaint { opacity: alpha, ..Default::default() },
                 Transform::identity(),
                 None,
             );
@@ -64,14 +59,7 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
     }
 }
 
-fn draw_scene(
-    canvas: &mut Pixmap,
-    scene: &Scene,
-    fps: u32,
-    local: u32,
-    full: SkRect,
-    with_background: bool,
-) {
+fn draw_scene(canvas: &mut Pixmap, scene: &Scene, fps: u32, local: u32, full: SkRect, with_background: bool) {
     if with_background {
         if let Some(bg) = &scene.background {
             fill_rect_paint(canvas, full, bg, 1.0);
@@ -96,49 +84,24 @@ fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
         .pre_translate(node.bounds.x + state.dx - ox, node.bounds.y + state.dy - oy);
     let b = node.bounds;
     match &node.kind {
-        NodeKind::Rect {
-            fill,
-            radius,
-            stroke,
-        } => {
+        NodeKind::Rect { fill, radius, stroke } => {
             let Some(path) = rounded_rect(0.0, 0.0, b.w, b.h, *radius) else {
                 return;
             };
             if let Some(p) = fill {
-                let mut paint = sk_paint(
-                    p,
-                    Rect {
-                        x: 0.0,
-                        y: 0.0,
-                        w: b.w,
-                        h: b.h,
-                    },
-                    opacity,
-                );
+                let mut paint = sk_paint(p, Rect { x: 0.0, y: 0.0, w: b.w, h: b.h }, opacity);
                 paint.anti_alias = true;
                 canvas.fill_path(&path, &paint, FillRule::Winding, tf, None);
             }
             if let Some((color, width)) = stroke {
                 let paint = solid(*color, opacity);
-                canvas.stroke_path(
-                    &path,
-                    &paint,
-                    &Stroke {
-                        width: *width,
-                        ..Default::default()
-                    },
-                    tf,
-                    None,
-                );
+                canvas.stroke_path(&path, &paint, &Stroke { width: *width, ..Default::default() }, tf, None);
             }
         }
         NodeKind::Text(text) => draw_text(canvas, text.at(t), 0.0, 0.0, opacity, tf),
         NodeKind::Image { pixels, offset } => {
-            let paint = PixmapPaint {
-                opacity,
-                quality: tiny_skia::FilterQuality::Bicubic,
-                ..Default::default()
-            };
+            let paint =
+                PixmapPaint { opacity, quality: tiny_skia::FilterQuality::Bicubic, ..Default::default() };
             let tf = tf.pre_translate(offset.0, offset.1);
             if tf.is_translate() && tf.tx.fract() == 0.0 && tf.ty.fract() == 0.0 {
                 // The image was resized for its box: an untransformed blit keeps it crisp.
@@ -146,10 +109,7 @@ fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
                     tf.tx as i32,
                     tf.ty as i32,
                     pixels.as_ref().as_ref(),
-                    &PixmapPaint {
-                        quality: tiny_skia::FilterQuality::Nearest,
-                        ..paint
-                    },
+                    &PixmapPaint { quality: tiny_skia::FilterQuality::Nearest, ..paint },
                     Transform::identity(),
                     None,
                 );
@@ -165,9 +125,7 @@ fn draw_text(canvas: &mut Pixmap, block: &TextBlock, x: f32, y: f32, opacity: f3
     let paint = solid(block.color, opacity);
     for g in &block.glyphs {
         // Outlines are in font units with y up: flip and scale onto the baseline point.
-        let gt = tf
-            .pre_translate(x + g.x, y + g.y)
-            .pre_scale(block.scale, -block.scale);
+        let gt = tf.pre_translate(x + g.x, y + g.y).pre_scale(block.scale, -block.scale);
         canvas.fill_path(&g.path, &paint, FillRule::Winding, gt, None);
     }
 }
@@ -183,13 +141,7 @@ fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Tran
         if h >= 0.5 {
             let radius = bar.radius.min(h / 2.0);
             if let Some(path) = top_rounded_rect(bar.x, bar.base - h, bar.w, h, radius) {
-                canvas.fill_path(
-                    &path,
-                    &solid(bar.color, opacity),
-                    FillRule::Winding,
-                    tf,
-                    None,
-                );
+                canvas.fill_path(&path, &solid(bar.color, opacity), FillRule::Winding, tf, None);
             }
         }
         if let Some(label) = &bar.value_label {
@@ -212,12 +164,7 @@ fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Tran
 
 fn solid(c: Rgba, opacity: f32) -> SkPaint<'static> {
     let mut p = SkPaint::default();
-    p.set_color(Color::from_rgba8(
-        c.r,
-        c.g,
-        c.b,
-        (c.a as f32 * opacity).round() as u8,
-    ));
+    p.set_color(Color::from_rgba8(c.r, c.g, c.b, (c.a as f32 * opacity).round() as u8));
     p.anti_alias = true;
     p
 }
@@ -238,18 +185,11 @@ fn sk_paint(p: &Paint, area: Rect, opacity: f32) -> SkPaint<'static> {
                     )
                 })
                 .collect();
-            let shader =
-                LinearGradient::new(start, end, gs, SpreadMode::Pad, Transform::identity())
-                    .unwrap_or_else(|| {
-                        Shader::SolidColor(Color::from_rgba8(
-                            stops[0].r, stops[0].g, stops[0].b, stops[0].a,
-                        ))
-                    });
-            SkPaint {
-                shader,
-                anti_alias: true,
-                ..Default::default()
-            }
+            let shader = LinearGradient::new(start, end, gs, SpreadMode::Pad, Transform::identity())
+                .unwrap_or_else(|| {
+                    Shader::SolidColor(Color::from_rgba8(stops[0].r, stops[0].g, stops[0].b, stops[0].a))
+                });
+            SkPaint { shader, anti_alias: true, ..Default::default() }
         }
     }
 }
@@ -261,19 +201,11 @@ fn gradient_line(angle: f32, r: Rect) -> (Point, Point) {
     let (dx, dy) = (rad.sin(), -rad.cos());
     let half = (r.w * dx.abs() + r.h * dy.abs()) / 2.0;
     let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
-    (
-        Point::from_xy(cx - dx * half, cy - dy * half),
-        Point::from_xy(cx + dx * half, cy + dy * half),
-    )
+    (Point::from_xy(cx - dx * half, cy - dy * half), Point::from_xy(cx + dx * half, cy + dy * half))
 }
 
 fn fill_rect_paint(canvas: &mut Pixmap, r: SkRect, p: &Paint, opacity: f32) {
-    let area = Rect {
-        x: r.x(),
-        y: r.y(),
-        w: r.width(),
-        h: r.height(),
-    };
+    let area = Rect { x: r.x(), y: r.y(), w: r.width(), h: r.height() };
     canvas.fill_rect(r, &sk_paint(p, area, opacity), Transform::identity(), None);
 }
 

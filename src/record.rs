@@ -26,23 +26,11 @@ pub enum RecordError {
     #[error("cannot open the billing data {path}: {reason}")]
     Open { path: PathBuf, reason: String },
     #[error("{path}:{line}: {message}")]
-    Malformed {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
+    Malformed { path: PathBuf, line: usize, message: String },
     #[error("{path}:{line}: the record has no `{field}` to identify it")]
-    NoId {
-        path: PathBuf,
-        line: usize,
-        field: String,
-    },
+    NoId { path: PathBuf, line: usize, field: String },
     #[error("no record with {field} = `{id}` in {path}")]
-    NotFound {
-        path: PathBuf,
-        field: String,
-        id: String,
-    },
+    NotFound { path: PathBuf, field: String, id: String },
 }
 
 /// The input formats, chosen by file extension.
@@ -54,12 +42,7 @@ pub enum Format {
 
 impl Format {
     pub fn for_path(path: &Path) -> Format {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("csv") => Format::Csv,
             _ => Format::JsonLines,
         }
@@ -75,29 +58,17 @@ pub struct Records {
 }
 
 enum Inner {
-    Json {
-        lines: std::io::Lines<BufReader<File>>,
-        line: usize,
-    },
-    Csv {
-        reader: csv::Reader<File>,
-        headers: Vec<Vec<String>>,
-        row: usize,
-    },
+    Json { lines: std::io::Lines<BufReader<File>>, line: usize },
+    Csv { reader: csv::Reader<File>, headers: Vec<Vec<String>>, row: usize },
 }
 
 impl Records {
     pub fn open(path: &Path, id_field: &str) -> Result<Records, RecordError> {
-        let open_err = |e: &dyn std::fmt::Display| RecordError::Open {
-            path: path.into(),
-            reason: e.to_string(),
-        };
+        let open_err =
+            |e: &dyn std::fmt::Display| RecordError::Open { path: path.into(), reason: e.to_string() };
         let file = File::open(path).map_err(|e| open_err(&e))?;
         let inner = match Format::for_path(path) {
-            Format::JsonLines => Inner::Json {
-                lines: BufReader::new(file).lines(),
-                line: 0,
-            },
+            Format::JsonLines => Inner::Json { lines: BufReader::new(file).lines(), line: 0 },
             Format::Csv => {
                 let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
                 let headers = reader
@@ -106,26 +77,14 @@ impl Records {
                     .iter()
                     .map(|h| h.trim().split('.').map(str::to_string).collect())
                     .collect();
-                Inner::Csv {
-                    reader,
-                    headers,
-                    row: 1,
-                }
+                Inner::Csv { reader, headers, row: 1 }
             }
         };
-        Ok(Records {
-            path: path.into(),
-            id_field: id_field.into(),
-            inner,
-        })
+        Ok(Records { path: path.into(), id_field: id_field.into(), inner })
     }
 
     fn malformed(&self, line: usize, message: String) -> RecordError {
-        RecordError::Malformed {
-            path: self.path.clone(),
-            line,
-            message,
-        }
+        RecordError::Malformed { path: self.path.clone(), line, message }
     }
 
     fn finish(&self, line: usize, data: Value) -> Result<Record, RecordError> {
@@ -136,11 +95,7 @@ impl Records {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => {
-                return Err(RecordError::NoId {
-                    path: self.path.clone(),
-                    line,
-                    field: self.id_field.clone(),
-                })
+                return Err(RecordError::NoId { path: self.path.clone(), line, field: self.id_field.clone() })
             }
         };
         Ok(Record { id, data, line })
@@ -158,9 +113,7 @@ impl Iterator for Records {
                     let n = *line;
                     let text = match lines.next()? {
                         Ok(t) => t,
-                        Err(e) => {
-                            return Some(Err(self.malformed(n, format!("unreadable line: {e}"))))
-                        }
+                        Err(e) => return Some(Err(self.malformed(n, format!("unreadable line: {e}")))),
                     };
                     if text.trim().is_empty() {
                         continue;
@@ -170,20 +123,14 @@ impl Iterator for Records {
                         Err(e) => Err(self.malformed(n, format!("invalid JSON: {e}"))),
                     });
                 }
-                Inner::Csv {
-                    reader,
-                    headers,
-                    row,
-                } => {
+                Inner::Csv { reader, headers, row } => {
                     let mut rec = csv::StringRecord::new();
                     *row += 1;
                     let n = *row;
                     match reader.read_record(&mut rec) {
                         Ok(false) => return None,
                         Ok(true) => {}
-                        Err(e) => {
-                            return Some(Err(self.malformed(n, format!("invalid CSV row: {e}"))))
-                        }
+                        Err(e) => return Some(Err(self.malformed(n, format!("invalid CSV row: {e}")))),
                     }
                     let mut obj = Value::Object(Map::new());
                     let mut problem = None;
@@ -215,11 +162,7 @@ pub fn find(path: &Path, id: &str, id_field: &str) -> Result<Record, RecordError
             _ => {}
         }
     }
-    Err(RecordError::NotFound {
-        path: path.into(),
-        field: id_field.into(),
-        id: id.into(),
-    })
+    Err(RecordError::NotFound { path: path.into(), field: id_field.into(), id: id.into() })
 }
 
 /// Follows a dotted path (`customer.id`) into a JSON tree.
@@ -255,18 +198,13 @@ fn insert_path(obj: &mut Value, keys: &[String], value: Value) -> Result<(), Str
     let mut cur = obj;
     for (i, k) in keys.iter().enumerate() {
         let map = cur.as_object_mut().ok_or_else(|| {
-            format!(
-                "column `{}` nests under a field that already holds a value",
-                keys.join(".")
-            )
+            format!("column `{}` nests under a field that already holds a value", keys.join("."))
         })?;
         if i + 1 == keys.len() {
             map.insert(k.clone(), value);
             return Ok(());
         }
-        cur = map
-            .entry(k.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
+        cur = map.entry(k.clone()).or_insert_with(|| Value::Object(Map::new()));
     }
     Ok(())
 }
@@ -285,45 +223,25 @@ mod tests {
     #[test]
     fn csv_headers_nest_and_cells_are_typed() {
         let p = temp("a.csv", "id,customer.first_name,customer.zip,bill.total,usage.kwh,bill.overdue\nC1,Zoë,0123,12.5,\"[1, 2, 3]\",true\nC2,Ann,,7,[],false\n");
-        let recs: Vec<Record> = Records::open(&p, "id")
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let recs: Vec<Record> = Records::open(&p, "id").unwrap().map(Result::unwrap).collect();
         assert_eq!(recs[0].id, "C1");
         assert_eq!(
             recs[0].data,
             json!({"id": "C1", "customer": {"first_name": "Zoë", "zip": "0123"}, "bill": {"total": 12.5, "overdue": true}, "usage": {"kwh": [1, 2, 3]}})
         );
-        assert!(
-            lookup(&recs[1].data, "customer.zip").is_none(),
-            "empty cells are absent"
-        );
+        assert!(lookup(&recs[1].data, "customer.zip").is_none(), "empty cells are absent");
         assert_eq!(recs[1].line, 3);
     }
 
     #[test]
     fn jsonl_bad_lines_fail_alone() {
-        let p = temp(
-            "b.jsonl",
-            "{\"id\":\"A\"}\n\n{oops\n{\"name\":\"no id\"}\n{\"id\":7}\n",
-        );
+        let p = temp("b.jsonl", "{\"id\":\"A\"}\n\n{oops\n{\"name\":\"no id\"}\n{\"id\":7}\n");
         let items: Vec<_> = Records::open(&p, "id").unwrap().collect();
         assert_eq!(items.len(), 4);
         assert_eq!(items[0].as_ref().unwrap().id, "A");
-        assert!(items[1]
-            .as_ref()
-            .unwrap_err()
-            .to_string()
-            .contains(":3: invalid JSON"));
-        assert!(items[2]
-            .as_ref()
-            .unwrap_err()
-            .to_string()
-            .contains(":4: the record has no `id`"));
+        assert!(items[1].as_ref().unwrap_err().to_string().contains(":3: invalid JSON"));
+        assert!(items[2].as_ref().unwrap_err().to_string().contains(":4: the record has no `id`"));
         assert_eq!(items[3].as_ref().unwrap().id, "7");
-        assert!(find(&p, "Z", "id")
-            .unwrap_err()
-            .to_string()
-            .contains("no record with id = `Z`"));
+        assert!(find(&p, "Z", "id").unwrap_err().to_string().contains("no record with id = `Z`"));
     }
 }

@@ -20,41 +20,26 @@ fn frames_dir() -> PathBuf {
 /// `<name>.png`.
 fn check(name: &str, storyboard: &str, record_id: &str, at: f64) {
     let dir = frames_dir();
-    let binder = billreel::load(&dir.join(format!("{storyboard}.yaml")), None)
-        .unwrap_or_else(|d| panic!("{d}"));
+    let binder =
+        billreel::load(&dir.join(format!("{storyboard}.yaml")), None).unwrap_or_else(|d| panic!("{d}"));
     let rec = record::find(&dir.join("data.jsonl"), record_id, "id").unwrap();
     let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
-    let actual =
-        billreel::raster::to_rgba_image(&billreel::raster::render(&graph, graph.frame_at(at)));
+    let actual = billreel::raster::to_rgba_image(&billreel::raster::render(&graph, graph.frame_at(at)));
     let ref_path = dir.join(format!("{name}.png"));
     if std::env::var_os("MAKE_REF").is_some() {
         actual.save(&ref_path).unwrap();
         return;
     }
     let expected = image::open(&ref_path)
-        .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (run with MAKE_REF=1 to create it)",
-                ref_path.display()
-            )
-        })
+        .unwrap_or_else(|e| panic!("{}: {e} (run with MAKE_REF=1 to create it)", ref_path.display()))
         .to_rgba8();
-    assert_eq!(
-        expected.dimensions(),
-        actual.dimensions(),
-        "{name}: size differs"
-    );
+    assert_eq!(expected.dimensions(), actual.dimensions(), "{name}: size differs");
     let (w, h) = actual.dimensions();
     let mut diff = image::RgbaImage::new(w, h);
     let mut differing = 0;
     for (x, y, a) in actual.enumerate_pixels() {
         let e = expected.get_pixel(x, y);
-        let d =
-            a.0.iter()
-                .zip(e.0.iter())
-                .map(|(p, q)| p.abs_diff(*q))
-                .max()
-                .unwrap();
+        let d = a.0.iter().zip(e.0.iter()).map(|(p, q)| p.abs_diff(*q)).max().unwrap();
         if d > 1 {
             differing += 1;
             diff.put_pixel(x, y, image::Rgba([255, 0, 0, 255]));
@@ -72,7 +57,10 @@ fn check(name: &str, storyboard: &str, record_id: &str, at: f64) {
         image::imageops::replace(&mut sheet, &actual, 2 * w as i64, 0);
         let out = out_dir.join(format!("{name}.png"));
         sheet.save(&out).unwrap();
-        panic!("{name}: {differing} pixels differ (limit {MAX_DIFFERING}); expected | diff | actual in {}", out.display());
+        panic!(
+            "{name}: {differing} pixels differ (limit {MAX_DIFFERING}); expected | diff | actual in {}",
+            out.display()
+        );
     }
 }
 

@@ -20,9 +20,8 @@ use writeable::Writeable;
 
 /// Parses a BCP 47 locale such as `en-GB`, `pl-PL` or `zh-CN`.
 pub fn parse_locale(tag: &str) -> Result<Locale, String> {
-    Locale::try_from_str(tag.trim()).map_err(|_| {
-        format!("`{tag}` is not a locale; write a BCP 47 tag such as en-GB, de-DE or zh-CN")
-    })
+    Locale::try_from_str(tag.trim())
+        .map_err(|_| format!("`{tag}` is not a locale; write a BCP 47 tag such as en-GB, de-DE or zh-CN"))
 }
 
 thread_local! {
@@ -61,9 +60,7 @@ pub fn format_number(locale: &str, value: f64, decimals: u8) -> Result<String, S
 pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, String> {
     let code_upper = code.trim().to_ascii_uppercase();
     if code_upper.len() != 3 || !code_upper.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(format!(
-            "`{code}` is not an ISO 4217 currency code like EUR, GBP or PLN"
-        ));
+        return Err(format!("`{code}` is not an ISO 4217 currency code like EUR, GBP or PLN"));
     }
     // Round to cents first so that float noise (12.345000001) cannot show up.
     let d = decimal(value, 2)?;
@@ -78,10 +75,7 @@ pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, S
                 .map_err(|e| format!("no currency format for {code_upper} in {locale}: {e}"))?;
             cache.insert(key.clone(), f);
         }
-        let text = cache[&key]
-            .format_fixed_decimal(&d)
-            .write_to_string()
-            .into_owned();
+        let text = cache[&key].format_fixed_decimal(&d).write_to_string().into_owned();
         Ok(text)
     })
 }
@@ -139,16 +133,11 @@ pub fn parse_iso_date(text: &str) -> Result<(i32, u8, u8), String> {
     Ok((y, m, d))
 }
 
-pub fn format_date(
-    locale: &str,
-    (y, m, d): (i32, u8, u8),
-    style: DateStyle,
-) -> Result<String, String> {
+pub fn format_date(locale: &str, (y, m, d): (i32, u8, u8), style: DateStyle) -> Result<String, String> {
     use fieldsets::enums::{
         CalendarPeriodFieldSet as CP, CompositeDateTimeFieldSet as C, DateFieldSet as DF,
     };
-    let date =
-        Date::try_new_iso(y, m, d).map_err(|e| format!("invalid date {y}-{m}-{d}: {e:?}"))?;
+    let date = Date::try_new_iso(y, m, d).map_err(|e| format!("invalid date {y}-{m}-{d}: {e:?}"))?;
     DATES.with(|cache| {
         let mut cache = cache.borrow_mut();
         let key = (locale.to_string(), style);
@@ -167,10 +156,7 @@ pub fn format_date(
             cache.insert(key.clone(), f);
         }
         // The composite field set accepts date-time inputs; the time is not shown.
-        let input = DateTime {
-            date,
-            time: Time::start_of_day(),
-        };
+        let input = DateTime { date, time: Time::start_of_day() };
         let text = cache[&key].format(&input).write_to_string().into_owned();
         Ok(text)
     })
@@ -194,79 +180,28 @@ mod tests {
 
     #[test]
     fn money_follows_the_locale() {
-        assert_eq!(
-            format_currency("en-GB", 1234.5, "GBP").unwrap(),
-            "£1,234.50"
-        );
-        assert_eq!(
-            format_currency("en-US", 1234.5, "USD").unwrap(),
-            "$1,234.50"
-        );
-        assert_eq!(
-            format_currency("de-DE", 1234.5, "EUR").unwrap(),
-            "1.234,50\u{a0}€"
-        );
-        assert_eq!(
-            format_currency("it-IT", 1234.5, "EUR").unwrap(),
-            "1234,50\u{a0}€"
-        );
-        assert_eq!(
-            format_currency("pl-PL", 1234.5, "PLN").unwrap(),
-            "1234,50\u{a0}zł"
-        );
-        assert_eq!(
-            format_currency("zh-CN", 1234.5, "CNY").unwrap(),
-            "¥1,234.50"
-        );
-        assert!(format_currency("en-GB", 1.0, "EURO")
-            .unwrap_err()
-            .contains("ISO 4217"));
+        assert_eq!(format_currency("en-GB", 1234.5, "GBP").unwrap(), "£1,234.50");
+        assert_eq!(format_currency("en-US", 1234.5, "USD").unwrap(), "$1,234.50");
+        assert_eq!(format_currency("de-DE", 1234.5, "EUR").unwrap(), "1.234,50\u{a0}€");
+        assert_eq!(format_currency("it-IT", 1234.5, "EUR").unwrap(), "1234,50\u{a0}€");
+        assert_eq!(format_currency("pl-PL", 1234.5, "PLN").unwrap(), "1234,50\u{a0}zł");
+        assert_eq!(format_currency("zh-CN", 1234.5, "CNY").unwrap(), "¥1,234.50");
+        assert!(format_currency("en-GB", 1.0, "EURO").unwrap_err().contains("ISO 4217"));
     }
 
     #[test]
     fn dates_follow_the_locale() {
         let d = parse_iso_date("2026-12-15").unwrap();
-        assert_eq!(
-            format_date("en-GB", d, DateStyle::Long).unwrap(),
-            "15 December 2026"
-        );
-        assert_eq!(
-            format_date("en-US", d, DateStyle::Long).unwrap(),
-            "December 15, 2026"
-        );
-        assert_eq!(
-            format_date("de-DE", d, DateStyle::Long).unwrap(),
-            "15. Dezember 2026"
-        );
-        assert_eq!(
-            format_date("it-IT", d, DateStyle::Long).unwrap(),
-            "15 dicembre 2026"
-        );
-        assert_eq!(
-            format_date("pl-PL", d, DateStyle::Long).unwrap(),
-            "15 grudnia 2026"
-        );
-        assert_eq!(
-            format_date("zh-CN", d, DateStyle::Long).unwrap(),
-            "2026年12月15日"
-        );
-        assert_eq!(
-            format_date("en-GB", d, DateStyle::Short).unwrap(),
-            "15/12/2026"
-        );
-        assert_eq!(
-            format_date("de-DE", (2026, 3, 1), DateStyle::Month).unwrap(),
-            "Mär"
-        );
-        assert_eq!(
-            format_date("de-DE", (2026, 3, 1), DateStyle::MonthLong).unwrap(),
-            "März"
-        );
-        assert!(parse_iso_date("15/12/2026")
-            .unwrap_err()
-            .contains("YYYY-MM-DD"));
-        assert!(parse_iso_date("2026-02-30")
-            .unwrap_err()
-            .contains("not a real date"));
+        assert_eq!(format_date("en-GB", d, DateStyle::Long).unwrap(), "15 December 2026");
+        assert_eq!(format_date("en-US", d, DateStyle::Long).unwrap(), "December 15, 2026");
+        assert_eq!(format_date("de-DE", d, DateStyle::Long).unwrap(), "15. Dezember 2026");
+        assert_eq!(format_date("it-IT", d, DateStyle::Long).unwrap(), "15 dicembre 2026");
+        assert_eq!(format_date("pl-PL", d, DateStyle::Long).unwrap(), "15 grudnia 2026");
+        assert_eq!(format_date("zh-CN", d, DateStyle::Long).unwrap(), "2026年12月15日");
+        assert_eq!(format_date("en-GB", d, DateStyle::Short).unwrap(), "15/12/2026");
+        assert_eq!(format_date("de-DE", (2026, 3, 1), DateStyle::Month).unwrap(), "Mär");
+        assert_eq!(format_date("de-DE", (2026, 3, 1), DateStyle::MonthLong).unwrap(), "März");
+        assert!(parse_iso_date("15/12/2026").unwrap_err().contains("YYYY-MM-DD"));
+        assert!(parse_iso_date("2026-02-30").unwrap_err().contains("not a real date"));
     }
 }

@@ -24,14 +24,12 @@ use crate::assets::Assets;
 use crate::record::Record;
 use crate::scene::chart::{self, ChartStyle, SeriesData};
 use crate::scene::text::{self, Font, FontBook, TextStyle};
-use crate::scene::{
-    self, Animation, Key, Node, NodeKind, Paint, Rect, SceneGraph, TextNode, Track,
-};
+use crate::scene::{self, Animation, Key, Node, NodeKind, Paint, Rect, SceneGraph, TextNode, Track};
 use crate::storyboard::spans::{join_index, join_key};
 use crate::storyboard::units::{self, Easing, Rgba};
 use crate::storyboard::{
-    self, Diagnostic, Diagnostics, Fit, LabelsSpec, Layer, LayerKind, Motion, PaintSpec, Preset,
-    Reporter, Storyboard, Transition,
+    self, Diagnostic, Diagnostics, Fit, LabelsSpec, Layer, LayerKind, Motion, PaintSpec, Preset, Reporter,
+    Storyboard, Transition,
 };
 
 /// Fuel for one template or expression evaluation: generous for real templates, small enough
@@ -54,10 +52,10 @@ pub struct BindError {
 impl fmt::Display for BindError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "record {}: {}", self.record, self.message)?;
-        match &self.location {
-            Some(loc) => write!(f, " (in {} at {loc})", self.path),
-            None if !self.path.is_empty() => write!(f, " (in {})", self.path),
-            None => Ok(()),
+        match (&self.location, self.path.is_empty()) {
+            (_, true) => Ok(()),
+            (Some(loc), false) => write!(f, " (in {} at {loc})", self.path),
+            (None, false) => write!(f, " (in {})", self.path),
         }
     }
 }
@@ -84,7 +82,18 @@ impl Binder {
     /// Prepares a storyboard. Reports every problem at once: the storyboard's own checks,
     /// template and expression syntax, fonts and static assets.
     pub fn new(sb: Storyboard, assets: Assets) -> Result<Binder, Diagnostics> {
-        let mut found = storyboard::validate(&sb, &assets);
+        Binder::with_earlier_problems(sb, assets, Vec::new())
+    }
+
+    /// Like [`Binder::new`] for a storyboard that was only partly parsed: `earlier` are the
+    /// parse problems, reported together with everything found in the parts that did parse.
+    pub fn with_earlier_problems(
+        sb: Storyboard,
+        assets: Assets,
+        earlier: Vec<Diagnostic>,
+    ) -> Result<Binder, Diagnostics> {
+        let mut found = earlier;
+        found.extend(storyboard::validate(&sb, &assets));
         let mut rep = Reporter::new(&sb.source.file, &sb.source.spans);
         let env = make_env(sb.currency.clone());
         let mut env = env;
@@ -98,7 +107,16 @@ impl Binder {
                 Kind::Template => {}
                 Kind::Expr => {
                     if let Err(e) = env.compile_expression(source) {
-                        rep.error(&path, format!("expression error in `{source}`: {}", e.detail().unwrap_or(&e.to_string())), Some("expressions are written without braces, e.g. `bill.overdue_days > 0`".into()));
+                        rep.error(
+                            &path,
+                            format!(
+                                "expression error in `{source}`: {}",
+                                e.detail().unwrap_or(&e.to_string())
+                            ),
+                            Some(
+                                "expressions are written without braces, e.g. `bill.overdue_days > 0`".into(),
+                            ),
+                        );
                     }
                 }
             }
@@ -126,13 +144,7 @@ impl Binder {
             found.sort_by_key(|d| d.pos.map(|p| (p.line, p.column)));
             return Err(Diagnostics(found));
         }
-        Ok(Binder {
-            sb,
-            env,
-            fonts,
-            assets,
-            images: Mutex::new(HashMap::new()),
-        })
+        Ok(Binder { sb, env, fonts, assets, images: Mutex::new(HashMap::new()) })
     }
 
     pub fn storyboard(&self) -> &Storyboard {
@@ -141,11 +153,7 @@ impl Binder {
 
     /// Resolves the storyboard for one record.
     pub fn bind(&self, record: &Record) -> Result<SceneGraph, BindError> {
-        let mut b = Bound {
-            binder: self,
-            record,
-            ctx: Context::new(),
-        };
+        let mut b = Bound { binder: self, record, ctx: Context::new() };
         b.build_context()?;
         b.graph()
     }
@@ -174,73 +182,57 @@ fn bindable_strings(sb: &Storyboard) -> Vec<(String, &str, Kind)> {
     for (name, expr) in &sb.vars {
         out.push((join_key("vars", name), expr.as_str(), Kind::Expr));
     }
-    for (si, scene) in sb.scenes.iter().enumerate() {
-        let sp = join_index("scenes", si);
+    for scene in &sb.scenes {
+        let sp = scene.path.as_str();
         if let Some(w) = &scene.when {
-            out.push((join_key(&sp, "when"), w.as_str(), Kind::Expr));
+            out.push((join_key(sp, "when"), w.as_str(), Kind::Expr));
         }
         if let Some(bg) = &scene.background {
-            paint(&mut out, join_key(&sp, "background"), bg);
+            paint(&mut out, join_key(sp, "background"), bg);
         }
-        for (li, layer) in scene.layers.iter().enumerate() {
-            let lp = join_index(&join_key(&sp, "layers"), li);
+        for layer in &scene.layers {
+            let lp = layer.path.as_str();
             if let Some(w) = &layer.common.when {
-                out.push((join_key(&lp, "when"), w.as_str(), Kind::Expr));
+                out.push((join_key(lp, "when"), w.as_str(), Kind::Expr));
             }
             match &layer.kind {
                 LayerKind::Rect(r) => {
                     if let Some(f) = &r.fill {
-                        paint(&mut out, join_key(&lp, "fill"), f);
+                        paint(&mut out, join_key(lp, "fill"), f);
                     }
                     if let Some(s) = &r.stroke {
                         out.push((
-                            join_key(&join_key(&lp, "stroke"), "color"),
+                            join_key(&join_key(lp, "stroke"), "color"),
                             s.color.as_str(),
                             Kind::Template,
                         ));
                     }
                 }
                 LayerKind::Text(t) => {
-                    out.push((join_key(&lp, "text"), t.text.as_str(), Kind::Template));
-                    out.push((join_key(&lp, "color"), t.color.as_str(), Kind::Template));
+                    out.push((join_key(lp, "text"), t.text.as_str(), Kind::Template));
+                    out.push((join_key(lp, "color"), t.color.as_str(), Kind::Template));
                     if let Some(c) = &t.count_up {
-                        out.push((
-                            join_key(&join_key(&lp, "count_up"), "to"),
-                            c.to.as_str(),
-                            Kind::Expr,
-                        ));
+                        out.push((join_key(&join_key(lp, "count_up"), "to"), c.to.as_str(), Kind::Expr));
                     }
                 }
-                LayerKind::Image(i) => {
-                    out.push((join_key(&lp, "src"), i.src.as_str(), Kind::Template))
-                }
+                LayerKind::Image(i) => out.push((join_key(lp, "src"), i.src.as_str(), Kind::Template)),
                 LayerKind::BarChart(c) => {
                     match &c.labels {
-                        LabelsSpec::Expr(e) => {
-                            out.push((join_key(&lp, "labels"), e.as_str(), Kind::Expr))
-                        }
+                        LabelsSpec::Expr(e) => out.push((join_key(lp, "labels"), e.as_str(), Kind::Expr)),
                         LabelsSpec::List(l) => {
                             for (i, s) in l.iter().enumerate() {
                                 out.push((
-                                    join_index(&join_key(&lp, "labels"), i),
+                                    join_index(&join_key(lp, "labels"), i),
                                     s.as_str(),
                                     Kind::Template,
                                 ));
                             }
                         }
                     }
-                    out.push((
-                        join_key(&lp, "value_format"),
-                        c.value_format.as_str(),
-                        Kind::Template,
-                    ));
-                    out.push((
-                        join_key(&lp, "label_color"),
-                        c.label_color.as_str(),
-                        Kind::Template,
-                    ));
+                    out.push((join_key(lp, "value_format"), c.value_format.as_str(), Kind::Template));
+                    out.push((join_key(lp, "label_color"), c.label_color.as_str(), Kind::Template));
                     for (i, s) in c.series.iter().enumerate() {
-                        let p = join_index(&join_key(&lp, "series"), i);
+                        let p = join_index(&join_key(lp, "series"), i);
                         out.push((join_key(&p, "values"), s.values.as_str(), Kind::Expr));
                         out.push((join_key(&p, "color"), s.color.as_str(), Kind::Template));
                         if let Some(l) = &s.label {
@@ -284,28 +276,18 @@ fn make_env(default_currency: Option<String>) -> Environment<'static> {
         })?;
         locale::format_currency(&state_locale(state), v, &code).map_err(op_error)
     });
-    env.add_filter(
-        "number",
-        |state: &State, value: Value, decimals: Option<u8>| {
-            let v = number_arg(&value, "number")?;
-            locale::format_number(&state_locale(state), v, decimals.unwrap_or(0).min(12))
-                .map_err(op_error)
-        },
-    );
-    env.add_filter(
-        "date",
-        |state: &State, value: Value, style: Option<String>| {
-            let text = value.as_str().ok_or_else(|| {
-                op_error(format!(
-                    "`| date` expects a date string like \"2026-12-15\", but got {value}"
-                ))
-            })?;
-            let date = locale::parse_iso_date(text).map_err(op_error)?;
-            let style =
-                locale::DateStyle::parse(style.as_deref().unwrap_or("long")).map_err(op_error)?;
-            locale::format_date(&state_locale(state), date, style).map_err(op_error)
-        },
-    );
+    env.add_filter("number", |state: &State, value: Value, decimals: Option<u8>| {
+        let v = number_arg(&value, "number")?;
+        locale::format_number(&state_locale(state), v, decimals.unwrap_or(0).min(12)).map_err(op_error)
+    });
+    env.add_filter("date", |state: &State, value: Value, style: Option<String>| {
+        let text = value.as_str().ok_or_else(|| {
+            op_error(format!("`| date` expects a date string like \"2026-12-15\", but got {value}"))
+        })?;
+        let date = locale::parse_iso_date(text).map_err(op_error)?;
+        let style = locale::DateStyle::parse(style.as_deref().unwrap_or("long")).map_err(op_error)?;
+        locale::format_date(&state_locale(state), date, style).map_err(op_error)
+    });
     env
 }
 
@@ -315,15 +297,9 @@ fn op_error(msg: String) -> minijinja::Error {
 
 fn number_arg(value: &Value, filter: &str) -> Result<f64, minijinja::Error> {
     match value.kind() {
-        ValueKind::Number => f64::try_from(value.clone()).map_err(|_| {
-            op_error(format!(
-                "`| {filter}` got a value that is not a number: {value}"
-            ))
-        }),
-        _ => Err(op_error(format!(
-            "`| {filter}` expects a number, but got {} `{value}`",
-            kind_name(value)
-        ))),
+        ValueKind::Number => f64::try_from(value.clone())
+            .map_err(|_| op_error(format!("`| {filter}` got a value that is not a number: {value}"))),
+        _ => Err(op_error(format!("`| {filter}` expects a number, but got {} `{value}`", kind_name(value)))),
     }
 }
 
@@ -370,30 +346,18 @@ impl<'a> Bound<'a> {
 
     /// Turns a minijinja error into one that names the record and, when a field is missing,
     /// the field's path.
-    fn template_err(
-        &self,
-        path: &str,
-        e: minijinja::Error,
-        referenced: HashSet<String>,
-    ) -> BindError {
+    fn template_err(&self, path: &str, e: minijinja::Error, referenced: HashSet<String>) -> BindError {
         if e.kind() == ErrorKind::UndefinedError {
-            let mut missing: Vec<String> = referenced
-                .into_iter()
-                .filter(|p| !self.has_path(p))
-                .collect();
+            let mut missing: Vec<String> = referenced.into_iter().filter(|p| !self.has_path(p)).collect();
             missing.sort();
             if let Some(first) = missing.first() {
                 return self.err(path, format!("the record has no field `{first}`"));
             }
         }
-        let detail = e
-            .detail()
-            .map(str::to_string)
-            .unwrap_or_else(|| e.to_string());
+        let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
         let msg = match e.kind() {
             ErrorKind::OutOfFuel => {
-                "the template ran too long (fuel limit reached); is there a loop that never ends?"
-                    .to_string()
+                "the template ran too long (fuel limit reached); is there a loop that never ends?".to_string()
             }
             ErrorKind::UndefinedError => format!("a value is undefined: {detail}"),
             _ => detail,
@@ -423,8 +387,7 @@ impl<'a> Bound<'a> {
         let data = Value::from_serialize(&self.record.data);
         if let Some(obj) = self.record.data.as_object() {
             for k in obj.keys() {
-                self.ctx
-                    .insert(k.clone(), data.get_attr(k).unwrap_or_default());
+                self.ctx.insert(k.clone(), data.get_attr(k).unwrap_or_default());
             }
         }
         let loc = match self.record.data.get("locale") {
@@ -432,16 +395,10 @@ impl<'a> Bound<'a> {
             Some(other) => {
                 return Err(self.err(
                     "",
-                    format!(
-                        "the record's `locale` must be a string like \"de-DE\", but is {other}"
-                    ),
+                    format!("the record's `locale` must be a string like \"de-DE\", but is {other}"),
                 ))
             }
-            None => self
-                .sb()
-                .locale
-                .clone()
-                .unwrap_or_else(|| DEFAULT_LOCALE.into()),
+            None => self.sb().locale.clone().unwrap_or_else(|| DEFAULT_LOCALE.into()),
         };
         locale::parse_locale(&loc).map_err(|e| self.err("", format!("field `locale`: {e}")))?;
         self.ctx.insert("locale".into(), Value::from(loc));
@@ -454,13 +411,8 @@ impl<'a> Bound<'a> {
 
     /// Evaluates an expression (a condition, a var, a data reference).
     fn eval(&self, path: &str, source: &str) -> Result<Value, BindError> {
-        let expr = self
-            .binder
-            .env
-            .compile_expression(source)
-            .map_err(|e| self.err(path, e.to_string()))?;
-        expr.eval(&self.ctx)
-            .map_err(|e| self.template_err(path, e, expr.undeclared_variables(true)))
+        let expr = self.binder.env.compile_expression(source).map_err(|e| self.err(path, e.to_string()))?;
+        expr.eval(&self.ctx).map_err(|e| self.template_err(path, e, expr.undeclared_variables(true)))
     }
 
     fn eval_bool(&self, path: &str, source: &Option<String>) -> Result<bool, BindError> {
@@ -477,9 +429,7 @@ impl<'a> Bound<'a> {
 
     fn text_with(&self, path: &str, literal: &str, ctx: &Context) -> Result<String, BindError> {
         match self.binder.env.get_template(path) {
-            Ok(t) => t
-                .render(ctx)
-                .map_err(|e| self.template_err(path, e, t.undeclared_variables(true))),
+            Ok(t) => t.render(ctx).map_err(|e| self.template_err(path, e, t.undeclared_variables(true))),
             Err(_) => Ok(literal.to_string()),
         }
     }
@@ -499,10 +449,7 @@ impl<'a> Bound<'a> {
                     .iter()
                     .enumerate()
                     .map(|(i, s)| {
-                        self.color(
-                            &join_index(&join_key(&join_key(path, "linear"), "stops"), i),
-                            s,
-                        )
+                        self.color(&join_index(&join_key(&join_key(path, "linear"), "stops"), i), s)
                     })
                     .collect::<Result<_, _>>()?,
             },
@@ -511,21 +458,16 @@ impl<'a> Bound<'a> {
 
     fn number(&self, path: &str, v: &Value, what: &str) -> Result<f64, BindError> {
         match v.kind() {
-            ValueKind::Number => f64::try_from(v.clone())
-                .map_err(|_| self.err(path, format!("{what} is not a number: {v}"))),
-            _ => Err(self.err(
-                path,
-                format!("{what} must be a number, but is {} `{v}`", kind_name(v)),
-            )),
+            ValueKind::Number => {
+                f64::try_from(v.clone()).map_err(|_| self.err(path, format!("{what} is not a number: {v}")))
+            }
+            _ => Err(self.err(path, format!("{what} must be a number, but is {} `{v}`", kind_name(v)))),
         }
     }
 
     fn list(&self, path: &str, v: Value, what: &str) -> Result<Vec<Value>, BindError> {
         if v.kind() != ValueKind::Seq {
-            return Err(self.err(
-                path,
-                format!("{what} must be a list, but is {} `{v}`", kind_name(&v)),
-            ));
+            return Err(self.err(path, format!("{what} must be a list, but is {} `{v}`", kind_name(&v))));
         }
         Ok(v.try_iter().map(|it| it.collect()).unwrap_or_default())
     }
@@ -539,9 +481,9 @@ impl<'a> Bound<'a> {
         };
         let mut scenes: Vec<scene::Scene> = Vec::new();
         let mut cursor = 0u32;
-        for (si, s) in sb.scenes.iter().enumerate() {
-            let sp = join_index("scenes", si);
-            if !self.eval_bool(&join_key(&sp, "when"), &s.when)? {
+        for s in &sb.scenes {
+            let sp = s.path.as_str();
+            if !self.eval_bool(&join_key(sp, "when"), &s.when)? {
                 continue;
             }
             let frames = secs_to_frames(s.duration.secs(), fps).max(1);
@@ -555,50 +497,27 @@ impl<'a> Bound<'a> {
                 None => 0,
             };
             let background = match &s.background {
-                Some(p) => Some(self.paint(&join_key(&sp, "background"), p)?),
+                Some(p) => Some(self.paint(&join_key(sp, "background"), p)?),
                 None => None,
             };
             let mut nodes = Vec::new();
             for (li, layer) in s.layers.iter().enumerate() {
-                let lp = join_index(&join_key(&sp, "layers"), li);
-                if !self.eval_bool(&join_key(&lp, "when"), &layer.common.when)? {
+                let lp = layer.path.as_str();
+                if !self.eval_bool(&join_key(lp, "when"), &layer.common.when)? {
                     continue;
                 }
-                nodes.push(self.node(&lp, li, layer, s.duration.secs() as f32)?);
+                nodes.push(self.node(lp, li, layer, s.duration.secs() as f32)?);
             }
-            scenes.push(scene::Scene {
-                id: s.id.clone(),
-                start,
-                frames,
-                fade_in,
-                background,
-                nodes,
-            });
+            scenes.push(scene::Scene { id: s.id.clone(), start, frames, fade_in, background, nodes });
             cursor = start + frames;
         }
         if scenes.is_empty() {
-            return Err(self.err(
-                "scenes",
-                "no scene plays for this record: every scene's `when` is false",
-            ));
+            return Err(self.err("scenes", "no scene plays for this record: every scene's `when` is false"));
         }
-        Ok(SceneGraph {
-            width: w,
-            height: h,
-            fps,
-            total_frames: cursor,
-            background,
-            scenes,
-        })
+        Ok(SceneGraph { width: w, height: h, fps, total_frames: cursor, background, scenes })
     }
 
-    fn node(
-        &self,
-        lp: &str,
-        index: usize,
-        layer: &Layer,
-        scene_secs: f32,
-    ) -> Result<Node, BindError> {
+    fn node(&self, lp: &str, index: usize, layer: &Layer, scene_secs: f32) -> Result<Node, BindError> {
         let sb = self.sb();
         let (cw, ch) = (sb.video.width as f64, sb.video.height as f64);
         let c = &layer.common;
@@ -613,21 +532,12 @@ impl<'a> Bound<'a> {
                     None => None,
                 };
                 let stroke = match &r.stroke {
-                    Some(s) => Some((
-                        self.color(&join_key(&join_key(lp, "stroke"), "color"), &s.color)?,
-                        s.width,
-                    )),
+                    Some(s) => {
+                        Some((self.color(&join_key(&join_key(lp, "stroke"), "color"), &s.color)?, s.width))
+                    }
                     None => None,
                 };
-                (
-                    NodeKind::Rect {
-                        fill,
-                        radius: r.radius,
-                        stroke,
-                    },
-                    bw.unwrap_or(0.0),
-                    bh.unwrap_or(0.0),
-                )
+                (NodeKind::Rect { fill, radius: r.radius, stroke }, bw.unwrap_or(0.0), bh.unwrap_or(0.0))
             }
             LayerKind::Text(t) => {
                 let font = self.font(lp, t.font.as_deref())?;
@@ -641,14 +551,11 @@ impl<'a> Bound<'a> {
                 };
                 let tp = join_key(lp, "text");
                 let variants = match &t.count_up {
-                    None => vec![(
-                        0.0,
-                        Arc::new(text::layout(font, &self.text(&tp, &t.text)?, style)),
-                    )],
+                    None => vec![(0.0, Arc::new(text::layout(font, &self.text(&tp, &t.text)?, style)))],
                     Some(cu) => {
                         let to_path = join_key(&join_key(lp, "count_up"), "to");
                         let to = self.eval(&to_path, &cu.to)?;
-                        let to = self.number(&to_path, &to, "count_up.to")?;
+                        let to = self.number(&to_path, &to, &format!("count_up.to (`{}`)", cu.to))?;
                         self.count_up(
                             &tp,
                             &t.text,
@@ -662,10 +569,8 @@ impl<'a> Bound<'a> {
                         )?
                     }
                 };
-                let w =
-                    bw.unwrap_or_else(|| variants.iter().map(|v| v.1.width).fold(0.0, f32::max));
-                let h =
-                    bh.unwrap_or_else(|| variants.iter().map(|v| v.1.height).fold(0.0, f32::max));
+                let w = bw.unwrap_or_else(|| variants.iter().map(|v| v.1.width).fold(0.0, f32::max));
+                let h = bh.unwrap_or_else(|| variants.iter().map(|v| v.1.height).fold(0.0, f32::max));
                 (NodeKind::Text(TextNode { variants }), w, h)
             }
             LayerKind::Image(img) => {
@@ -684,11 +589,7 @@ impl<'a> Bound<'a> {
                         let items = self.list(&path, self.eval(&path, e)?, "labels")?;
                         items
                             .iter()
-                            .map(|v| {
-                                v.as_str()
-                                    .map(str::to_string)
-                                    .unwrap_or_else(|| v.to_string())
-                            })
+                            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
                             .collect()
                     }
                     LabelsSpec::List(l) => l
@@ -734,49 +635,18 @@ impl<'a> Bound<'a> {
                     radius: spec.radius,
                     legend: spec.legend,
                     grow: spec.grow.as_ref().map(|g| {
-                        (
-                            g.delay.secs() as f32,
-                            g.stagger.secs() as f32,
-                            g.duration.secs() as f32,
-                            g.easing,
-                        )
+                        (g.delay.secs() as f32, g.stagger.secs() as f32, g.duration.secs() as f32, g.easing)
                     }),
                 };
-                let chart = chart::layout(
-                    font,
-                    Rect {
-                        x: 0.0,
-                        y: 0.0,
-                        w,
-                        h,
-                    },
-                    &labels,
-                    &series,
-                    &style,
-                );
+                let chart = chart::layout(font, Rect { x: 0.0, y: 0.0, w, h }, &labels, &series, &style);
                 (NodeKind::Chart(chart), w, h)
             }
         };
         let (ax, ay) = c.anchor.fractions();
-        let bounds = Rect {
-            x: x - ax * w,
-            y: y - ay * h,
-            w,
-            h,
-        };
+        let bounds = Rect { x: x - ax * w, y: y - ay * h, w, h };
         let animation = self.animation(layer, x, y, scene_secs);
-        let name = c
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{}#{index}", c.kind));
-        Ok(Node {
-            name,
-            bounds,
-            origin: (x, y),
-            opacity: c.opacity,
-            animation,
-            kind,
-        })
+        let name = c.name.clone().unwrap_or_else(|| format!("{}#{index}", c.kind));
+        Ok(Node { name, bounds, origin: (x, y), opacity: c.opacity, animation, kind })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -799,11 +669,7 @@ impl<'a> Bound<'a> {
         for i in 0..=steps {
             let p = i as f32 / steps as f32;
             // The last step shows the exact value, whatever the easing's rounding.
-            let v = if i == steps {
-                to
-            } else {
-                from + (to - from) * easing.apply(p) as f64
-            };
+            let v = if i == steps { to } else { from + (to - from) * easing.apply(p) as f64 };
             let mut ctx = self.ctx.clone();
             ctx.insert("count".into(), Value::from(v));
             let s = self.text_with(path, template, &ctx)?;
@@ -817,16 +683,9 @@ impl<'a> Bound<'a> {
     }
 
     fn font(&self, lp: &str, name: Option<&str>) -> Result<&'a Font, BindError> {
-        self.binder
-            .fonts
-            .get(name)
-            .map(|f| f.as_ref())
-            .ok_or_else(|| {
-                self.err(
-                    &join_key(lp, "font"),
-                    format!("font `{}` is not loaded", name.unwrap_or("(default)")),
-                )
-            })
+        self.binder.fonts.get(name).map(|f| f.as_ref()).ok_or_else(|| {
+            self.err(&join_key(lp, "font"), format!("font `{}` is not loaded", name.unwrap_or("(default)")))
+        })
     }
 
     /// Decodes and fits an image into a `w`x`h` box, once per distinct (file, size, fit).
@@ -838,41 +697,20 @@ impl<'a> Bound<'a> {
         h: f32,
         fit: Fit,
     ) -> Result<(Arc<tiny_skia::Pixmap>, (f32, f32)), BindError> {
-        let file = self
-            .binder
-            .assets
-            .resolve(src)
-            .map_err(|e| self.err(path, e.to_string()))?;
+        let file = self.binder.assets.resolve(src).map_err(|e| self.err(path, e.to_string()))?;
         let (bw, bh) = (w.round().max(1.0) as u32, h.round().max(1.0) as u32);
         let key = (file, bw, bh, fit);
-        let cached = self
-            .binder
-            .images
-            .lock()
-            .expect("image cache poisoned")
-            .get(&key)
-            .cloned();
+        let cached = self.binder.images.lock().expect("image cache poisoned").get(&key).cloned();
         let pix = match cached {
             Some(p) => p,
             None => {
-                let img = self
-                    .binder
-                    .assets
-                    .image(src)
-                    .map_err(|e| self.err(path, e.to_string()))?;
+                let img = self.binder.assets.image(src).map_err(|e| self.err(path, e.to_string()))?;
                 let p = Arc::new(fit_image(&img, bw, bh, fit));
-                self.binder
-                    .images
-                    .lock()
-                    .expect("image cache poisoned")
-                    .insert(key, p.clone());
+                self.binder.images.lock().expect("image cache poisoned").insert(key, p.clone());
                 p
             }
         };
-        let offset = (
-            (bw as f32 - pix.width() as f32) / 2.0,
-            (bh as f32 - pix.height() as f32) / 2.0,
-        );
+        let offset = ((bw as f32 - pix.width() as f32) / 2.0, (bh as f32 - pix.height() as f32) / 2.0);
         Ok((pix, offset))
     }
 
@@ -884,13 +722,7 @@ impl<'a> Bound<'a> {
             let keys: Vec<Key> = c
                 .animate
                 .iter()
-                .filter_map(|k| {
-                    sel(k).map(|v| Key {
-                        t: k.at.secs() as f32,
-                        v,
-                        easing: k.easing,
-                    })
-                })
+                .filter_map(|k| sel(k).map(|v| Key { t: k.at.secs() as f32, v, easing: k.easing }))
                 .collect();
             (!keys.is_empty()).then_some(Track { keys })
         };
@@ -919,11 +751,7 @@ fn apply_motion(a: &mut Animation, m: &Motion, t0: f32, entering: bool, cw: f64,
     let dist_y = m.distance.resolve(ch) as f32;
     // Slides name the direction of travel: entering ends at 0, exiting starts at 0.
     let travel = |a: &mut Vec<Track>, delta: f32| {
-        let (f, t) = if entering {
-            (-delta, 0.0)
-        } else {
-            (0.0, delta)
-        };
+        let (f, t) = if entering { (-delta, 0.0) } else { (0.0, delta) };
         a.push(Track::ramp(t0, d, f, t, m.easing));
     };
     match m.preset {
@@ -951,25 +779,18 @@ fn fit_image(img: &image::RgbaImage, bw: u32, bh: u32, fit: Fit) -> tiny_skia::P
         Fit::Fill => imageops::resize(img, bw, bh, FilterType::Lanczos3),
         Fit::Contain => {
             let s = (bw as f32 / iw).min(bh as f32 / ih);
-            let (w, h) = (
-                (iw * s).round().max(1.0) as u32,
-                (ih * s).round().max(1.0) as u32,
-            );
+            let (w, h) = ((iw * s).round().max(1.0) as u32, (ih * s).round().max(1.0) as u32);
             imageops::resize(img, w, h, FilterType::Lanczos3)
         }
         Fit::Cover => {
             let s = (bw as f32 / iw).max(bh as f32 / ih);
-            let (w, h) = (
-                (iw * s).round().max(1.0) as u32,
-                (ih * s).round().max(1.0) as u32,
-            );
+            let (w, h) = ((iw * s).round().max(1.0) as u32, (ih * s).round().max(1.0) as u32);
             let big = imageops::resize(img, w.max(bw), h.max(bh), FilterType::Lanczos3);
             let (x, y) = ((big.width() - bw) / 2, (big.height() - bh) / 2);
             imageops::crop_imm(&big, x, y, bw, bh).to_image()
         }
     };
-    let mut pix =
-        tiny_skia::Pixmap::new(resized.width(), resized.height()).expect("non-empty image");
+    let mut pix = tiny_skia::Pixmap::new(resized.width(), resized.height()).expect("non-empty image");
     for (dst, src) in pix.pixels_mut().iter_mut().zip(resized.pixels()) {
         let [r, g, b, a] = src.0;
         *dst = tiny_skia::ColorU8::from_rgba(r, g, b, a).premultiply();

@@ -49,9 +49,7 @@ impl Bar {
     pub fn progress(&self, t: f32) -> f32 {
         match self.grow {
             None => 1.0,
-            Some(g) => g
-                .easing
-                .apply(((t - g.start) / g.duration.max(1e-6)).clamp(0.0, 1.0)),
+            Some(g) => g.easing.apply(((t - g.start) / g.duration.max(1e-6)).clamp(0.0, 1.0)),
         }
     }
 }
@@ -109,34 +107,17 @@ pub fn layout(
             labels.push((x, (row - block.height) / 2.0, block.clone()));
             let sw = style.label_size * 0.8;
             x -= sw + style.label_size * 0.4;
-            swatches.push((
-                Rect {
-                    x,
-                    y: (row - sw) / 2.0,
-                    w: sw,
-                    h: sw,
-                },
-                s.color,
-            ));
+            swatches.push((Rect { x, y: (row - sw) / 2.0, w: sw, h: sw }, s.color));
             x -= style.label_size * 1.2;
         }
         top = row;
     }
 
-    let n = categories
-        .len()
-        .max(series.iter().map(|s| s.values.len()).max().unwrap_or(0));
-    let value_room = if series.iter().any(|s| !s.labels.is_empty()) {
-        style.label_size * 1.5
-    } else {
-        0.0
-    };
+    let n = categories.len().max(series.iter().map(|s| s.values.len()).max().unwrap_or(0));
+    let value_room = if series.iter().any(|s| !s.labels.is_empty()) { style.label_size * 1.5 } else { 0.0 };
     let base = bounds.h - row;
     let plot_h = (base - top - value_room).max(1.0);
-    let max = series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .fold(0.0f64, f64::max);
+    let max = series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0f64, f64::max);
     let slot = bounds.w / n.max(1) as f32;
     let group = slot * (1.0 - style.gap);
     let bar_w = group / series.len().max(1) as f32;
@@ -147,27 +128,17 @@ pub fn layout(
         let slot_x = i as f32 * slot;
         if let Some(cat) = categories.get(i) {
             let block = small(cat, Align::Center, Some(slot));
-            labels.push((
-                slot_x,
-                base + (row - block.height) / 2.0 + style.label_size * 0.15,
-                block,
-            ));
+            labels.push((slot_x, base + (row - block.height) / 2.0 + style.label_size * 0.15, block));
         }
         for (si, s) in series.iter().enumerate() {
             let Some(&v) = s.values.get(i) else { continue };
             // Bars grow up from zero; negative values (credits) draw no bar in this chart kind.
-            let h = if max > 0.0 && v > 0.0 {
-                (v / max) as f32 * plot_h
-            } else {
-                0.0
-            };
-            let grow = style
-                .grow
-                .map(|(delay, stagger, duration, easing)| GrowTiming {
-                    start: delay + i as f32 * stagger,
-                    duration,
-                    easing,
-                });
+            let h = if max > 0.0 && v > 0.0 { (v / max) as f32 * plot_h } else { 0.0 };
+            let grow = style.grow.map(|(delay, stagger, duration, easing)| GrowTiming {
+                start: delay + i as f32 * stagger,
+                duration,
+                easing,
+            });
             bars.push(Bar {
                 x: slot_x + (slot - group) / 2.0 + si as f32 * bar_w + inner / 2.0,
                 base,
@@ -176,22 +147,10 @@ pub fn layout(
                 color: s.color,
                 radius: style.radius.min((bar_w - inner) / 2.0),
                 grow,
-                value_label: s
-                    .labels
-                    .get(i)
-                    .filter(|l| !l.is_empty())
-                    .map(|l| small(l, Align::Center, None)),
+                value_label: s.labels.get(i).filter(|l| !l.is_empty()).map(|l| small(l, Align::Center, None)),
             });
         }
     }
-    let axis = Rgba {
-        a: style.label_color.a / 2,
-        ..style.label_color
-    };
-    Chart {
-        bars,
-        labels,
-        swatches,
-        baseline: (base, 0.0, bounds.w, axis),
-    }
+    let axis = Rgba { a: style.label_color.a / 2, ..style.label_color };
+    Chart { bars, labels, swatches, baseline: (base, 0.0, bounds.w, axis) }
 }

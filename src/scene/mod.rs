@@ -81,16 +81,9 @@ pub struct Rect {
 
 #[derive(Debug, Clone)]
 pub enum NodeKind {
-    Rect {
-        fill: Option<Paint>,
-        radius: f32,
-        stroke: Option<(Rgba, f32)>,
-    },
+    Rect { fill: Option<Paint>, radius: f32, stroke: Option<(Rgba, f32)> },
     Text(TextNode),
-    Image {
-        pixels: Arc<tiny_skia::Pixmap>,
-        offset: (f32, f32),
-    },
+    Image { pixels: Arc<tiny_skia::Pixmap>, offset: (f32, f32) },
     Chart(Chart),
 }
 
@@ -149,9 +142,7 @@ impl Animation {
     }
 
     pub fn is_static(&self) -> bool {
-        [&self.opacity, &self.dx, &self.dy, &self.scale]
-            .iter()
-            .all(|ts| ts.iter().all(Track::is_constant))
+        [&self.opacity, &self.dx, &self.dy, &self.scale].iter().all(|ts| ts.iter().all(Track::is_constant))
     }
 }
 
@@ -175,16 +166,8 @@ impl Track {
     pub fn ramp(t0: f32, dur: f32, from: f32, to: f32, easing: Easing) -> Track {
         Track {
             keys: vec![
-                Key {
-                    t: t0,
-                    v: from,
-                    easing: Easing::Linear,
-                },
-                Key {
-                    t: t0 + dur.max(1e-6),
-                    v: to,
-                    easing,
-                },
+                Key { t: t0, v: from, easing: Easing::Linear },
+                Key { t: t0 + dur.max(1e-6), v: to, easing },
             ],
         }
     }

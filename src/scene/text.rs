@@ -46,16 +46,11 @@ impl std::fmt::Debug for Font {
 
 impl Font {
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Font, String> {
-        let face = FontArc::try_from_vec(bytes.clone())
-            .map_err(|e| format!("font `{name}` cannot be read: {e}"))?;
+        let face =
+            FontArc::try_from_vec(bytes.clone()).map_err(|e| format!("font `{name}` cannot be read: {e}"))?;
         let shaper = Shaper::try_new(bytes, |b| rustybuzz::Face::from_slice(b, 0).ok_or(()))
             .map_err(|_| format!("font `{name}` cannot be used for shaping"))?;
-        Ok(Font {
-            name: name.into(),
-            face,
-            shaper,
-            paths: Mutex::new(HashMap::new()),
-        })
+        Ok(Font { name: name.into(), face, shaper, paths: Mutex::new(HashMap::new()) })
     }
 
     fn units_per_em(&self) -> f32 {
@@ -77,22 +72,14 @@ impl Font {
             .iter()
             .zip(out.glyph_positions())
             .map(|(i, p)| {
-                (
-                    GlyphId(i.glyph_id as u16),
-                    p.x_offset as f32,
-                    p.y_offset as f32,
-                    p.x_advance as f32,
-                )
+                (GlyphId(i.glyph_id as u16), p.x_offset as f32, p.y_offset as f32, p.x_advance as f32)
             })
             .collect()
     }
 
     fn glyph_path(&self, id: GlyphId) -> Option<Arc<tiny_skia::Path>> {
         let mut cache = self.paths.lock().expect("glyph cache poisoned");
-        cache
-            .entry(id)
-            .or_insert_with(|| outline_path(&self.face, id).map(Arc::new))
-            .clone()
+        cache.entry(id).or_insert_with(|| outline_path(&self.face, id).map(Arc::new)).clone()
     }
 }
 
@@ -103,9 +90,7 @@ fn outline_path(face: &FontArc, id: GlyphId) -> Option<tiny_skia::Path> {
     let mut last: Option<ab_glyph::Point> = None;
     for curve in &outline.curves {
         let start = match curve {
-            OutlineCurve::Line(a, _)
-            | OutlineCurve::Quad(a, _, _)
-            | OutlineCurve::Cubic(a, _, _, _) => *a,
+            OutlineCurve::Line(a, _) | OutlineCurve::Quad(a, _, _) | OutlineCurve::Cubic(a, _, _, _) => *a,
         };
         if last != Some(start) {
             if last.is_some() {
@@ -192,21 +177,17 @@ pub struct TextStyle {
 /// (a word longer than the width stands alone on its line), lines aligned in the box.
 pub fn layout(font: &Font, text: &str, style: TextStyle) -> TextBlock {
     let scale = style.size / font.units_per_em();
-    let sf = font.face.as_scaled(ab_glyph::PxScale::from(
-        style.size * font.face.height_unscaled() / font.units_per_em(),
-    ));
+    let sf = font
+        .face
+        .as_scaled(ab_glyph::PxScale::from(style.size * font.face.height_unscaled() / font.units_per_em()));
     let space = advance(font, scale, " ");
     let mut lines: Vec<(String, f32)> = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
         let mut width = 0.0f32;
-        for word in para.split_whitespace() {
+        for word in para.split(is_break_space).filter(|w| !w.is_empty()) {
             let w = advance(font, scale, word);
-            if !line.is_empty()
-                && style
-                    .max_width
-                    .is_some_and(|mw| width + space + w > mw + 0.01)
-            {
+            if !line.is_empty() && style.max_width.is_some_and(|mw| width + space + w > mw + 0.01) {
                 lines.push((std::mem::take(&mut line), width));
                 width = 0.0;
             }
@@ -219,9 +200,7 @@ pub fn layout(font: &Font, text: &str, style: TextStyle) -> TextBlock {
         }
         lines.push((line, width));
     }
-    let box_width = style
-        .max_width
-        .unwrap_or_else(|| lines.iter().map(|l| l.1).fold(0.0, f32::max));
+    let box_width = style.max_width.unwrap_or_else(|| lines.iter().map(|l| l.1).fold(0.0, f32::max));
     let ascent = sf.ascent();
     let descent = sf.descent();
     let advance_y = style.size * style.line_height;
@@ -246,6 +225,12 @@ pub fn layout(font: &Font, text: &str, style: TextStyle) -> TextBlock {
     }
 }
 
+/// Spaces where a line may break. No-break spaces (which CLDR puts between an amount and its
+/// currency, and between digit groups) hold their neighbours together.
+fn is_break_space(c: char) -> bool {
+    c.is_whitespace() && !matches!(c, '\u{a0}' | '\u{202f}' | '\u{2007}')
+}
+
 /// Width of a run of text in pixels, as shaped (kerning included).
 pub fn advance(font: &Font, scale: f32, text: &str) -> f32 {
     font.shape(text).iter().map(|g| g.3).sum::<f32>() * scale
@@ -256,11 +241,7 @@ fn place(font: &Font, scale: f32, text: &str, x0: f32, baseline: f32, out: &mut 
     for (id, dx, dy, adv) in font.shape(text) {
         if let Some(path) = font.glyph_path(id) {
             // Shaping offsets are y-up font units; the canvas is y-down.
-            out.push(PlacedGlyph {
-                path,
-                x: x + dx * scale,
-                y: baseline - dy * scale,
-            });
+            out.push(PlacedGlyph { path, x: x + dx * scale, y: baseline - dy * scale });
         }
         x += adv * scale;
     }
@@ -271,11 +252,8 @@ mod tests {
     use super::*;
 
     pub(crate) fn inter() -> Font {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/assets/fonts/Inter-Regular.otf"
-        ))
-        .unwrap();
+        let bytes =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/Inter-Regular.otf")).unwrap();
         Font::from_bytes("body", bytes).unwrap()
     }
 
@@ -297,12 +275,16 @@ mod tests {
         let wrapped = layout(&font, "Your bill for December is ready", style(Some(300.0)));
         assert!(wrapped.lines.len() >= 2, "{:?}", wrapped.lines);
         for l in &wrapped.lines {
-            assert!(
-                advance(&font, wrapped.scale, l) <= 300.0,
-                "line `{l}` overflows"
-            );
+            assert!(advance(&font, wrapped.scale, l) <= 300.0, "line `{l}` overflows");
         }
         assert!(wrapped.height > one.height * 1.9);
+    }
+
+    #[test]
+    fn no_break_spaces_hold_amounts_together() {
+        let font = inter();
+        let t = layout(&font, "Total 1\u{202f}234,50\u{a0}€", style(Some(60.0)));
+        assert_eq!(t.lines, vec!["Total".to_string(), "1\u{202f}234,50\u{a0}€".to_string()]);
     }
 
     #[test]
@@ -311,10 +293,7 @@ mod tests {
         let s = 100.0 / font.units_per_em();
         let pair = advance(&font, s, "AV");
         let apart = advance(&font, s, "A") + advance(&font, s, "V");
-        assert!(
-            pair < apart - 1.0,
-            "no kerning between A and V: {pair} vs {apart}"
-        );
+        assert!(pair < apart - 1.0, "no kerning between A and V: {pair} vs {apart}");
     }
 
     #[test]

@@ -143,6 +143,9 @@ pub struct Scene {
     pub background: Option<PaintSpec>,
     #[serde(skip_deserializing)]
     pub layers: Vec<Layer>,
+    /// Where the scene is in the document (`scenes[2]`), for messages.
+    #[serde(skip)]
+    pub path: String,
 }
 
 /// How a scene replaces the one before it.
@@ -165,10 +168,7 @@ impl<'de> Deserialize<'de> for Transition {
             duration: Option<Duration>,
         }
         let full = match Value::deserialize(d)? {
-            Value::String(kind) => Full {
-                kind,
-                duration: None,
-            },
+            Value::String(kind) => Full { kind, duration: None },
             v => serde_yaml::from_value::<Full>(v).map_err(serde::de::Error::custom)?,
         };
         match full.kind.as_str() {
@@ -186,13 +186,13 @@ impl<'de> Deserialize<'de> for Transition {
 pub struct Layer {
     pub common: LayerCommon,
     pub kind: LayerKind,
+    /// Where the layer is in the document (`scenes[2].layers[0]`), for messages.
+    pub path: String,
 }
 
 /// Keys every layer kind accepts.
-pub const COMMON_KEYS: &[&str] = &[
-    "type", "name", "x", "y", "width", "height", "anchor", "opacity", "when", "enter", "exit",
-    "animate",
-];
+pub const COMMON_KEYS: &[&str] =
+    &["type", "name", "x", "y", "width", "height", "anchor", "opacity", "when", "enter", "exit", "animate"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -535,14 +535,7 @@ pub struct Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self.pos {
-            Some(p) => write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file.display(),
-                p.line,
-                p.column,
-                self.message
-            )?,
+            Some(p) => write!(f, "{}:{}:{}: {}", self.file.display(), p.line, p.column, self.message)?,
             None => write!(f, "{}: {}", self.file.display(), self.message)?,
         }
         if !self.path.is_empty() {
@@ -583,11 +576,7 @@ pub struct Reporter<'a> {
 
 impl<'a> Reporter<'a> {
     pub fn new(file: &'a Path, spans: &'a SpanMap) -> Self {
-        Reporter {
-            file,
-            spans,
-            found: Vec::new(),
-        }
+        Reporter { file, spans, found: Vec::new() }
     }
 
     /// A problem with the value at `path`.
@@ -648,45 +637,37 @@ impl<'a> Reporter<'a> {
                 .split("expected ")
                 .nth(1)
                 .map(|s| {
-                    s.split('`')
-                        .enumerate()
-                        .filter(|(i, _)| i % 2 == 1)
-                        .map(|(_, k)| k.to_string())
-                        .collect()
+                    s.split('`').enumerate().filter(|(i, _)| i % 2 == 1).map(|(_, k)| k.to_string()).collect()
                 })
                 .unwrap_or_default();
             expected.extend(extra_keys.iter().map(|s| s.to_string()));
             let expected: BTreeSet<String> = expected.into_iter().collect();
             let guess = closest(field, expected.iter().map(String::as_str));
-            let list = expected
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
             let hint = match guess {
                 Some(g) => format!("did you mean `{g}`? {what} accepts: {list}"),
                 None => format!("{what} accepts: {list}"),
             };
-            self.key_error(
-                &spans::join_key(path, field),
-                format!("unknown key `{field}` in {what}"),
-                Some(hint),
-            );
+            let key_path = if path.ends_with(&format!(".{field}")) || path == field {
+                path.to_string()
+            } else {
+                spans::join_key(path, field)
+            };
+            // Name the mapping the key is in when it is nested inside the part being read.
+            let parent = key_path.strip_suffix(field).unwrap_or("").trim_end_matches('.');
+            let place = if parent.is_empty() || parent.ends_with(']') {
+                what.to_string()
+            } else {
+                format!("`{parent}`")
+            };
+            self.key_error(&key_path, format!("unknown key `{field}` in {place}"), Some(hint));
         } else if let Some(rest) = message.strip_prefix("missing field `") {
             let field = rest.split('`').next().unwrap_or("");
-            self.error(
-                path,
-                format!("{what} is missing the required key `{field}`"),
-                None,
-            );
+            self.error(path, format!("{what} is missing the required key `{field}`"), None);
         } else if let Some(rest) = message.strip_prefix("unknown variant `") {
             let got = rest.split('`').next().unwrap_or("");
             let expected = message.split("expected ").nth(1).unwrap_or("").to_string();
-            self.error(
-                path,
-                format!("`{got}` is not allowed here"),
-                Some(format!("expected {expected}")),
-            );
+            self.error(path, format!("`{got}` is not allowed here"), Some(format!("expected {expected}")));
         } else {
             self.error(path, message.to_string(), None);
         }
@@ -735,6 +716,16 @@ fn describe(v: &Value) -> String {
 /// Reads and parses a storyboard file. Structural checks only; [`validate`] and the binder's
 /// template compilation add the rest (see `billreel check`).
 pub fn load(file: &Path) -> Result<Storyboard, Diagnostics> {
+    let (sb, found) = load_partial(file)?;
+    match sb {
+        Some(sb) if found.is_empty() => Ok(sb),
+        _ => Err(Diagnostics(found)),
+    }
+}
+
+/// Like [`load`], but returns what could be parsed along with the problems (see
+/// [`parse_partial`]). Fails outright only when the file cannot be read.
+pub fn load_partial(file: &Path) -> Result<(Option<Storyboard>, Vec<Diagnostic>), Diagnostics> {
     let fail = |message: String, hint: Option<String>| {
         Diagnostics(vec![Diagnostic {
             file: file.to_path_buf(),
@@ -744,66 +735,61 @@ pub fn load(file: &Path) -> Result<Storyboard, Diagnostics> {
             hint,
         }])
     };
-    let meta = std::fs::metadata(file)
-        .map_err(|e| fail(format!("cannot read the storyboard: {e}"), None))?;
+    let meta = std::fs::metadata(file).map_err(|e| fail(format!("cannot read the storyboard: {e}"), None))?;
     if meta.len() > MAX_STORYBOARD_BYTES {
         return Err(fail(
-            format!(
-                "the storyboard is {} bytes; the limit is {MAX_STORYBOARD_BYTES}",
-                meta.len()
-            ),
+            format!("the storyboard is {} bytes; the limit is {MAX_STORYBOARD_BYTES}", meta.len()),
             Some("split it, or move long texts into the billing records".into()),
         ));
     }
     let text = std::fs::read_to_string(file).map_err(|e| {
-        fail(
-            format!("cannot read the storyboard: {e}"),
-            Some("it must be UTF-8 text".into()),
-        )
+        fail(format!("cannot read the storyboard: {e}"), Some("it must be UTF-8 text".into()))
     })?;
-    parse(&text, file)
+    Ok(parse_partial(&text, file))
 }
 
 /// Parses storyboard text; `file` is used in messages only.
 pub fn parse(text: &str, file: &Path) -> Result<Storyboard, Diagnostics> {
+    match parse_partial(text, file) {
+        (Some(sb), found) if found.is_empty() => Ok(sb),
+        (_, found) => Err(Diagnostics(found)),
+    }
+}
+
+/// Parses as much as can be parsed: the storyboard holds every scene and layer that was valid,
+/// and the diagnostics say what was not. Lets `check` go on to validate the rest in one pass.
+pub fn parse_partial(text: &str, file: &Path) -> (Option<Storyboard>, Vec<Diagnostic>) {
     let root: Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let pos = e.location().map(|l| Pos {
-                line: l.line(),
-                column: l.column(),
-            });
+            let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() });
             let mut message = e.to_string();
             // serde_yaml appends " at line L column C"; we print the location up front instead.
             if let Some(i) = message.find(" at line ") {
                 message.truncate(i);
             }
-            return Err(Diagnostics(vec![Diagnostic {
-                file: file.to_path_buf(),
-                pos,
-                path: String::new(),
-                message: format!("YAML syntax error: {message}"),
-                hint: Some(
-                    "check the indentation and that every `key: value` has a space after the colon"
-                        .into(),
-                ),
-            }]));
+            let hint = "check the indentation and that every `key: value` has a space after the colon";
+            return (
+                None,
+                vec![Diagnostic {
+                    file: file.to_path_buf(),
+                    pos,
+                    path: String::new(),
+                    message: format!("YAML syntax error: {message}"),
+                    hint: Some(hint.into()),
+                }],
+            );
         }
     };
     let spans = SpanMap::build(text);
     let mut rep = Reporter::new(file, &spans);
 
     let Value::Mapping(mut top) = root else {
-        rep.error(
-            "",
-            "a storyboard must be a mapping with `video:` and `scenes:`",
-            None,
-        );
-        return Err(Diagnostics(rep.found));
+        rep.error("", "a storyboard must be a mapping with `video:` and `scenes:`", None);
+        return (None, rep.found);
     };
     let scenes_value = top.remove("scenes");
-    let header: Option<Storyboard> =
-        rep.deserialize("", Value::Mapping(top), "the storyboard", &["scenes"]);
+    let header: Option<Storyboard> = rep.deserialize("", Value::Mapping(top), "the storyboard", &["scenes"]);
 
     let mut scenes = Vec::new();
     match scenes_value {
@@ -819,33 +805,22 @@ pub fn parse(text: &str, file: &Path) -> Result<Storyboard, Diagnostics> {
                 }
             }
         }
-        Some(other) => rep.error(
-            "scenes",
-            format!("`scenes` must be a list, but got {}", describe(&other)),
-            None,
-        ),
+        Some(other) => {
+            rep.error("scenes", format!("`scenes` must be a list, but got {}", describe(&other)), None)
+        }
     }
 
-    match header {
-        Some(mut sb) if rep.found.is_empty() => {
-            sb.scenes = scenes;
-            sb.source = Source {
-                file: file.to_path_buf(),
-                spans: spans.clone(),
-            };
-            Ok(sb)
-        }
-        _ => Err(Diagnostics(rep.found)),
-    }
+    let sb = header.map(|mut sb| {
+        sb.scenes = scenes;
+        sb.source = Source { file: file.to_path_buf(), spans: spans.clone() };
+        sb
+    });
+    (sb, rep.found)
 }
 
 fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
     let Value::Mapping(mut map) = value else {
-        rep.error(
-            path,
-            format!("a scene must be a mapping, but got {}", describe(&value)),
-            None,
-        );
+        rep.error(path, format!("a scene must be a mapping, but got {}", describe(&value)), None);
         return None;
     };
     let layers_value = map.remove("layers");
@@ -867,19 +842,25 @@ fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
             None,
         ),
     }
-    scene.map(|mut s| {
-        s.layers = layers;
-        s
-    })
+    // When the scene's own keys are wrong its layers are still worth checking: keep them under
+    // a stand-in scene. The storyboard is in error anyway, so the stand-in is never rendered.
+    let mut s = scene.unwrap_or_else(|| Scene {
+        id: format!("(invalid scene at {path})"),
+        duration: Duration(1.0),
+        when: None,
+        transition: Transition::Cut,
+        background: None,
+        layers: Vec::new(),
+        path: String::new(),
+    });
+    s.layers = layers;
+    s.path = path.to_string();
+    Some(s)
 }
 
 fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
     let Value::Mapping(map) = value else {
-        rep.error(
-            path,
-            format!("a layer must be a mapping, but got {}", describe(&value)),
-            None,
-        );
+        rep.error(path, format!("a layer must be a mapping, but got {}", describe(&value)), None);
         return None;
     };
     let kind = match map.get("type") {
@@ -887,10 +868,7 @@ fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
         Some(other) => {
             rep.error(
                 &spans::join_key(path, "type"),
-                format!(
-                    "a layer's `type` must be a string, but got {}",
-                    describe(other)
-                ),
+                format!("a layer's `type` must be a string, but got {}", describe(other)),
                 None,
             );
             return None;
@@ -899,27 +877,17 @@ fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
             rep.error(
                 path,
                 "this layer has no `type`",
-                Some(format!(
-                    "add `type:` with one of {}",
-                    LAYER_KINDS.join(", ")
-                )),
+                Some(format!("add `type:` with one of {}", LAYER_KINDS.join(", "))),
             );
             return None;
         }
     };
     if !LAYER_KINDS.contains(&kind.as_str()) {
         let hint = match closest(&kind, LAYER_KINDS.iter().copied()) {
-            Some(g) => format!(
-                "did you mean `{g}`? layer types are {}",
-                LAYER_KINDS.join(", ")
-            ),
+            Some(g) => format!("did you mean `{g}`? layer types are {}", LAYER_KINDS.join(", ")),
             None => format!("layer types are {}", LAYER_KINDS.join(", ")),
         };
-        rep.error(
-            &spans::join_key(path, "type"),
-            format!("unknown layer type `{kind}`"),
-            Some(hint),
-        );
+        rep.error(&spans::join_key(path, "type"), format!("unknown layer type `{kind}`"), Some(hint));
         return None;
     }
     // Split the keys every layer has from the kind's own, so both get deny_unknown_fields.
@@ -936,23 +904,12 @@ fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
     let common: Option<LayerCommon> = rep.deserialize(path, Value::Mapping(common_map), &what, &[]);
     let own = Value::Mapping(own_map);
     let kind = match kind.as_str() {
-        "rect" => rep
-            .deserialize(path, own, &what, COMMON_KEYS)
-            .map(LayerKind::Rect),
-        "text" => rep
-            .deserialize(path, own, &what, COMMON_KEYS)
-            .map(LayerKind::Text),
-        "image" => rep
-            .deserialize(path, own, &what, COMMON_KEYS)
-            .map(LayerKind::Image),
-        _ => rep
-            .deserialize(path, own, &what, COMMON_KEYS)
-            .map(LayerKind::BarChart),
+        "rect" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Rect),
+        "text" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Text),
+        "image" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Image),
+        _ => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::BarChart),
     };
-    Some(Layer {
-        common: common?,
-        kind: kind?,
-    })
+    Some(Layer { common: common?, kind: kind?, path: path.to_string() })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -966,28 +923,18 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
     if v.width == 0 || v.height == 0 || v.width > 4096 || v.height > 4096 {
         rep.error(
             "video.width",
-            format!(
-                "the video must be between 2x2 and 4096x4096 pixels, but is {}x{}",
-                v.width, v.height
-            ),
+            format!("the video must be between 2x2 and 4096x4096 pixels, but is {}x{}", v.width, v.height),
             None,
         );
     } else if v.width % 2 == 1 || v.height % 2 == 1 {
         rep.error(
             "video.width",
-            format!(
-                "width and height must be even for 4:2:0 video, but are {}x{}",
-                v.width, v.height
-            ),
+            format!("width and height must be even for 4:2:0 video, but are {}x{}", v.width, v.height),
             Some(format!("use {}x{}", v.width & !1, v.height & !1)),
         );
     }
     if v.fps == 0 || v.fps > 120 {
-        rep.error(
-            "video.fps",
-            format!("fps must be between 1 and 120, but is {}", v.fps),
-            None,
-        );
+        rep.error("video.fps", format!("fps must be between 1 and 120, but is {}", v.fps), None);
     }
     if let Some(p) = &v.encoder.preset {
         const PRESETS: &[&str] = &[
@@ -1046,7 +993,7 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
     }
     let mut ids = BTreeSet::new();
     for (si, scene) in sb.scenes.iter().enumerate() {
-        let sp = spans::join_index("scenes", si);
+        let sp = scene.path.clone();
         if !ids.insert(scene.id.as_str()) {
             rep.error(
                 &spans::join_key(&sp, "id"),
@@ -1055,11 +1002,7 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
             );
         }
         if scene.duration.secs() <= 0.0 {
-            rep.error(
-                &spans::join_key(&sp, "duration"),
-                "a scene must last longer than 0s",
-                None,
-            );
+            rep.error(&spans::join_key(&sp, "duration"), "a scene must last longer than 0s", None);
         }
         if let Transition::Fade(d) = scene.transition {
             if si == 0 && d.secs() > 0.0 {
@@ -1080,9 +1023,8 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
         if let Some(bg) = &scene.background {
             check_paint(&mut rep, &spans::join_key(&sp, "background"), bg);
         }
-        for (li, layer) in scene.layers.iter().enumerate() {
-            let lp = spans::join_index(&spans::join_key(&sp, "layers"), li);
-            validate_layer(&mut rep, sb, assets, &lp, layer);
+        for layer in &scene.layers {
+            validate_layer(&mut rep, sb, assets, &layer.path, layer);
         }
     }
     rep.found
@@ -1107,11 +1049,7 @@ fn validate_layer(
     for (ki, k) in c.animate.iter().enumerate() {
         let kp = spans::join_index(&spans::join_key(lp, "animate"), ki);
         if k.at.secs() < last_at {
-            rep.error(
-                &spans::join_key(&kp, "at"),
-                "keyframes must be in time order",
-                None,
-            );
+            rep.error(&spans::join_key(&kp, "at"), "keyframes must be in time order", None);
         }
         last_at = k.at.secs();
         if let Some(o) = k.opacity {
@@ -1155,11 +1093,7 @@ fn validate_layer(
                 check_paint(rep, &spans::join_key(lp, "fill"), f);
             }
             if let Some(s) = &r.stroke {
-                check_color(
-                    rep,
-                    &spans::join_key(&spans::join_key(lp, "stroke"), "color"),
-                    &s.color,
-                );
+                check_color(rep, &spans::join_key(&spans::join_key(lp, "stroke"), "color"), &s.color);
             }
         }
         LayerKind::Text(t) => {
@@ -1192,21 +1126,14 @@ fn validate_layer(
                 rep.error(lp, "a bar_chart layer needs `width` and `height`", None);
             }
             if ch.series.is_empty() {
-                rep.error(
-                    &spans::join_key(lp, "series"),
-                    "a bar chart needs at least one series",
-                    None,
-                );
+                rep.error(&spans::join_key(lp, "series"), "a bar chart needs at least one series", None);
             }
             font_ok(rep, &spans::join_key(lp, "font"), &ch.font);
             check_color(rep, &spans::join_key(lp, "label_color"), &ch.label_color);
             for (i, s) in ch.series.iter().enumerate() {
                 check_color(
                     rep,
-                    &spans::join_key(
-                        &spans::join_index(&spans::join_key(lp, "series"), i),
-                        "color",
-                    ),
+                    &spans::join_key(&spans::join_index(&spans::join_key(lp, "series"), i), "color"),
                     &s.color,
                 );
             }
@@ -1243,10 +1170,7 @@ fn check_paint(rep: &mut Reporter, path: &str, paint: &PaintSpec) {
             for (i, s) in l.stops.iter().enumerate() {
                 check_color(
                     rep,
-                    &spans::join_index(
-                        &spans::join_key(&spans::join_key(path, "linear"), "stops"),
-                        i,
-                    ),
+                    &spans::join_index(&spans::join_key(&spans::join_key(path, "linear"), "stops"), i),
                     s,
                 );
             }

@@ -87,10 +87,7 @@ struct Builder {
 
 fn pos(mark: Marker) -> Pos {
     // yaml-rust2 counts lines from 1 and columns from 0.
-    Pos {
-        line: mark.line(),
-        column: mark.col() + 1,
-    }
+    Pos { line: mark.line(), column: mark.col() + 1 }
 }
 
 impl Builder {
@@ -130,10 +127,7 @@ impl MarkedEventReceiver for Builder {
             Event::MappingStart(..) => {
                 if self.expecting_key() {
                     // A complex key: rare in storyboards; treat it as an unnamed key.
-                    self.stack.push(Frame::Map {
-                        path: "?".into(),
-                        key: None,
-                    });
+                    self.stack.push(Frame::Map { path: "?".into(), key: None });
                     return;
                 }
                 let path = self.start_value(mark);
@@ -184,22 +178,10 @@ mod tests {
     fn finds_nested_values_and_keys() {
         let text = "video:\n  width: 1280\nscenes:\n  - id: intro\n    layers:\n      - type: text\n        colr: red\n";
         let map = SpanMap::build(text);
-        assert_eq!(
-            map.value("video.width"),
-            Some(Pos {
-                line: 2,
-                column: 10
-            })
-        );
+        assert_eq!(map.value("video.width"), Some(Pos { line: 2, column: 10 }));
         assert_eq!(map.value("scenes[0].id"), Some(Pos { line: 4, column: 9 }));
-        assert_eq!(
-            map.key("scenes[0].layers[0].colr"),
-            Some(Pos { line: 7, column: 9 })
-        );
+        assert_eq!(map.key("scenes[0].layers[0].colr"), Some(Pos { line: 7, column: 9 }));
         // Unknown paths fall back to their nearest parent.
-        assert_eq!(
-            map.value("scenes[0].layers[0].nope"),
-            Some(Pos { line: 6, column: 9 })
-        );
+        assert_eq!(map.value("scenes[0].layers[0].nope"), Some(Pos { line: 6, column: 9 }));
     }
 }

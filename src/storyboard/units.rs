@@ -27,18 +27,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     } else if let Some(n) = t.strip_suffix('s') {
         (n, 1.0)
     } else {
-        return Err(format!(
-            "expected a duration with a unit, like `4s` or `500ms`, but got `{t}`"
-        ));
+        return Err(format!("expected a duration with a unit, like `4s` or `500ms`, but got `{t}`"));
     };
     match num.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(Duration(v * scale)),
-        Ok(_) => Err(format!(
-            "a duration must be zero or positive, but got `{t}`"
-        )),
-        Err(_) => Err(format!(
-            "expected a duration like `4s` or `500ms`, but got `{t}`"
-        )),
+        Ok(_) => Err(format!("a duration must be zero or positive, but got `{t}`")),
+        Err(_) => Err(format!("expected a duration like `4s` or `500ms`, but got `{t}`")),
     }
 }
 
@@ -93,17 +87,9 @@ pub fn parse_length(text: &str) -> Result<Length, String> {
     let t = text.trim();
     let bad = || format!("expected a length like `120`, `120px` or `50%`, but got `{t}`");
     if let Some(n) = t.strip_suffix('%') {
-        n.trim()
-            .parse::<f64>()
-            .map(Length::Percent)
-            .map_err(|_| bad())
+        n.trim().parse::<f64>().map(Length::Percent).map_err(|_| bad())
     } else {
-        t.strip_suffix("px")
-            .unwrap_or(t)
-            .trim()
-            .parse::<f64>()
-            .map(Length::Px)
-            .map_err(|_| bad())
+        t.strip_suffix("px").unwrap_or(t).trim().parse::<f64>().map(Length::Px).map_err(|_| bad())
     }
 }
 
@@ -153,12 +139,7 @@ pub fn parse_color(text: &str) -> Result<Rgba, String> {
     let named = match t.to_ascii_lowercase().as_str() {
         "white" => Some(Rgba::rgb(255, 255, 255)),
         "black" => Some(Rgba::rgb(0, 0, 0)),
-        "transparent" => Some(Rgba {
-            r: 0,
-            g: 0,
-            b: 0,
-            a: 0,
-        }),
+        "transparent" => Some(Rgba { r: 0, g: 0, b: 0, a: 0 }),
         _ => None,
     };
     if let Some(c) = named {
@@ -170,20 +151,11 @@ pub fn parse_color(text: &str) -> Result<Rgba, String> {
         return Err(bad());
     }
     let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad());
-    let nibble = |i: usize| {
-        u8::from_str_radix(&hex[i..i + 1], 16)
-            .map(|v| v * 17)
-            .map_err(|_| bad())
-    };
+    let nibble = |i: usize| u8::from_str_radix(&hex[i..i + 1], 16).map(|v| v * 17).map_err(|_| bad());
     match hex.len() {
         3 => Ok(Rgba::rgb(nibble(0)?, nibble(1)?, nibble(2)?)),
         6 => Ok(Rgba::rgb(byte(0)?, byte(2)?, byte(4)?)),
-        8 => Ok(Rgba {
-            r: byte(0)?,
-            g: byte(2)?,
-            b: byte(4)?,
-            a: byte(6)?,
-        }),
+        8 => Ok(Rgba { r: byte(0)?, g: byte(2)?, b: byte(4)?, a: byte(6)? }),
         _ => Err(bad()),
     }
 }
@@ -214,10 +186,7 @@ pub fn parse_easing(text: &str) -> Result<Easing, String> {
                 .ok_or_else(|| {
                     format!("unknown easing `{t}`; use linear, ease-in, ease-out, ease-in-out or cubic-bezier(x1, y1, x2, y2)")
                 })?;
-            let nums: Vec<f32> = inner
-                .split(',')
-                .filter_map(|s| s.trim().parse().ok())
-                .collect();
+            let nums: Vec<f32> = inner.split(',').filter_map(|s| s.trim().parse().ok()).collect();
             match nums[..] {
                 [x1, y1, x2, y2] if (0.0..=1.0).contains(&x1) && (0.0..=1.0).contains(&x2) => {
                     Ok(Easing::CubicBezier(x1, y1, x2, y2))
@@ -294,28 +263,13 @@ mod tests {
         assert_eq!(parse_length("50%").unwrap().resolve(1280.0), 640.0);
         assert_eq!(parse_length("12px").unwrap(), Length::Px(12.0));
         assert_eq!(parse_color("#fff").unwrap(), Rgba::rgb(255, 255, 255));
-        assert_eq!(
-            parse_color("#0b1f3a80").unwrap(),
-            Rgba {
-                r: 11,
-                g: 31,
-                b: 58,
-                a: 128
-            }
-        );
-        assert!(parse_color("blue-ish")
-            .unwrap_err()
-            .contains("expected a colour"));
+        assert_eq!(parse_color("#0b1f3a80").unwrap(), Rgba { r: 11, g: 31, b: 58, a: 128 });
+        assert!(parse_color("blue-ish").unwrap_err().contains("expected a colour"));
     }
 
     #[test]
     fn easing_curves_hit_their_ends_and_bend_the_right_way() {
-        for e in [
-            Easing::Linear,
-            Easing::EaseIn,
-            Easing::EaseOut,
-            Easing::EaseInOut,
-        ] {
+        for e in [Easing::Linear, Easing::EaseIn, Easing::EaseOut, Easing::EaseInOut] {
             assert!(e.apply(0.0).abs() < 1e-4);
             assert!((e.apply(1.0) - 1.0).abs() < 1e-4);
         }
@@ -323,8 +277,6 @@ mod tests {
         assert!(Easing::EaseOut.apply(0.5) > 0.5);
         assert!((Easing::EaseInOut.apply(0.5) - 0.5).abs() < 1e-3);
         assert!(parse_easing("cubic-bezier(0.2, 0, 0.2, 1)").is_ok());
-        assert!(parse_easing("bouncy")
-            .unwrap_err()
-            .contains("unknown easing"));
+        assert!(parse_easing("bouncy").unwrap_err().contains("unknown easing"));
     }
 }

@@ -1,0 +1,241 @@
+//! Bad input gets a clear error: these run the `billreel` binary as a user would and check
+//! what it prints and its exit code.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch folder per test, holding storyboards that point at the repository's assets.
+fn scratch(name: &str) -> PathBuf {
+    let dir = repo().join("target/test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn billreel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_billreel")).args(args).output().unwrap()
+}
+
+/// stdout and stderr together, as the user sees them.
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+const HEADER: &str = "video: { width: 320, height: 180, fps: 10 }\nassets: ../../../assets\nfonts: { body: fonts/Inter-Regular.otf }\n";
+
+#[test]
+fn yaml_syntax_error_gives_line_and_column() {
+    let dir = scratch("syntax");
+    let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - type: text\n       text: oops\n"));
+    let o = billreel(&["check", &sb]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("sb.yaml:9:8: YAML syntax error"), "{t}");
+    assert!(t.contains("hint: check the indentation"), "{t}");
+}
+
+#[test]
+fn every_storyboard_problem_is_reported_in_one_pass() {
+    let dir = scratch("many");
+    let sb = write(
+        &dir,
+        "sb.yaml",
+        &format!(
+            "{HEADER}scenes:
+  - id: a
+    duration: 4
+    layers:
+      - type: text
+        text: \"Hi {{{{ customer.first_name }}}}\"
+        colr: \"#fff\"
+      - type: rect
+        width: 10
+        height: 10
+        fill: \"#zzz\"
+      - type: image
+        src: ../secret.png
+        width: 10
+        height: 10
+      - type: image
+        src: /etc/passwd
+        width: 10
+        height: 10
+      - type: image
+        src: logos/missing.png
+        width: 10
+        height: 10
+      - type: txt
+  - id: b
+    duration: 2s
+    when: \"bill.total >\"
+    layers:
+      - type: text
+        text: \"{{{{ customer.name \"
+        font: bolt
+"
+        ),
+    );
+    let o = billreel(&["check", &sb]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    let expected = [
+        "sb.yaml:6:15: a duration needs a unit: write `4s` or `4ms`, not the bare number 4",
+        "sb.yaml:10:9: unknown key `colr` in a text layer",
+        "hint: did you mean `color`?",
+        "sb.yaml:14:15: expected a colour like `#1a73e8`, `#fff` or `#1a73e880`, but got `#zzz`",
+        "sb.yaml:16:14: asset path `../secret.png` leaves the assets folder",
+        "sb.yaml:20:14: asset path `/etc/passwd` is absolute",
+        "sb.yaml:24:14: asset `logos/missing.png` does not exist under",
+        "sb.yaml:27:15: unknown layer type `txt`",
+        "sb.yaml:30:11: expression error in `bill.total >`",
+        "sb.yaml:33:15: template error",
+        "sb.yaml:34:15: unknown font `bolt`",
+        "10 problems found",
+    ];
+    for e in expected {
+        assert!(t.contains(e), "missing `{e}` in:\n{t}");
+    }
+}
+
+#[test]
+fn unknown_keys_are_errors_everywhere() {
+    let dir = scratch("unknown");
+    let sb = write(&dir, "sb.yaml", "video: { width: 320, height: 180, fps: 10, backgroud: \"#000\" }\nscenes:\n  - id: a\n    duraton: 1s\n");
+    let t = text(&billreel(&["check", &sb]));
+    assert!(t.contains("sb.yaml:1:44: unknown key `backgroud` in `video`"), "{t}");
+    assert!(t.contains("did you mean `background`?"), "{t}");
+    assert!(t.contains("sb.yaml:4:5: unknown key `duraton` in a scene"), "{t}");
+}
+
+#[test]
+fn wrong_units_and_values_are_explained() {
+    let dir = scratch("units");
+    let sb = write(
+        &dir,
+        "sb.yaml",
+        "video: { width: 321, height: 180, fps: 10 }\nscenes:\n  - id: a\n    duration: 2 seconds\n  - id: b\n    duration: 1s\n    transition: wipe\n",
+    );
+    let t = text(&billreel(&["check", &sb]));
+    assert!(t.contains("sb.yaml:4:15: expected a duration like `4s` or `500ms`, but got `2 seconds`"), "{t}");
+    assert!(t.contains("sb.yaml:7:17: unknown transition `wipe`"), "{t}");
+    assert!(t.contains("width and height must be even for 4:2:0 video, but are 321x180"), "{t}");
+    assert!(t.contains("hint: use 320x180"), "{t}");
+}
+
+#[test]
+fn a_record_missing_a_bound_field_names_the_record_and_field() {
+    let dir = scratch("missing-field");
+    let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"Hello {{{{ customer.first_name }}}}\" }}\n"));
+    let data = write(&dir, "run.jsonl", "{\"id\": \"C1\", \"customer\": {\"first_name\": \"Ann\"}}\n{\"id\": \"C2\", \"customer\": {\"last_name\": \"Lee\"}}\nnot json\n");
+    let o = billreel(&["check", &sb, "--data", &data]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(
+        t.contains(
+            "record C2: the record has no field `customer.first_name` (in scenes[0].layers[0].text at"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("sb.yaml:8:29"), "{t}");
+    assert!(t.contains("run.jsonl:3: invalid JSON"), "{t}");
+    assert!(t.contains("1 records OK, 2 failed"), "{t}");
+
+    // Rendering that record fails the same way, and leaves no file behind.
+    let out = dir.join("C2.mp4");
+    let o = billreel(&["render", &sb, "--data", &data, "--id", "C2", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("record C2: the record has no field `customer.first_name`"));
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("partial"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn wrong_types_and_bad_locales_in_records_are_named() {
+    let dir = scratch("bad-values");
+    let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"{{{{ bill.total | currency('EUR') }}}} {{{{ bill.due | date }}}}\" }}\n"));
+    let data = write(
+        &dir,
+        "run.jsonl",
+        "{\"id\": \"A\", \"bill\": {\"total\": \"ten\", \"due\": \"2026-12-15\"}}\n{\"id\": \"B\", \"locale\": \"not a locale!\", \"bill\": {\"total\": 1, \"due\": \"2026-12-15\"}}\n{\"id\": \"C\", \"bill\": {\"total\": 1, \"due\": \"15/12/2026\"}}\n",
+    );
+    let t = text(&billreel(&["check", &sb, "--data", &data]));
+    assert!(t.contains("record A: `| currency` expects a number, but got the string `ten`"), "{t}");
+    assert!(t.contains("record B: field `locale`: `not a locale!` is not a locale"), "{t}");
+    assert!(t.contains("record C: `15/12/2026` is not a date; write it as YYYY-MM-DD"), "{t}");
+}
+
+#[test]
+fn a_record_that_is_not_there_is_reported() {
+    let o = billreel(&[
+        "preview",
+        repo().join("scenes/bill-explainer.yaml").to_str().unwrap(),
+        "--data",
+        repo().join("scenes/sample-billing-run.jsonl").to_str().unwrap(),
+        "--id",
+        "NOPE",
+        "-o",
+        "/tmp/never.png",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("no record with id = `NOPE`"), "{}", text(&o));
+}
+
+#[test]
+fn templates_cannot_loop_forever_or_read_files() {
+    let dir = scratch("sandbox");
+    let sb = write(
+        &dir,
+        "sb.yaml",
+        &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"{{% for i in range(100000) %}}{{% for j in range(100000) %}}x{{% endfor %}}{{% endfor %}}\" }}\n"),
+    );
+    let data = write(&dir, "run.jsonl", "{\"id\": \"A\"}\n");
+    let t = text(&billreel(&["check", &sb, "--data", &data]));
+    assert!(t.contains("record A: the template ran too long (fuel limit reached)"), "{t}");
+    // There is no way to name another file: include/import are not part of the language here.
+    let sb2 = write(&dir, "sb2.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"{{% include '/etc/passwd' %}}\" }}\n"));
+    let t = text(&billreel(&["check", &sb2]));
+    assert!(t.contains("sb2.yaml:8:29: template error: unknown statement include"), "{t}");
+}
+
+#[test]
+fn customer_data_is_never_template_source() {
+    let dir = scratch("literal");
+    let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"{{{{ customer.first_name }}}}\" }}\n"));
+    let data = write(&dir, "run.jsonl", "{\"id\": \"A\", \"customer\": {\"first_name\": \"{{ 7*7 }}\"}}\n");
+    let rec = billreel::record::find(Path::new(&data), "A", "id").unwrap();
+    let binder = billreel::load(Path::new(&sb), None).unwrap();
+    let graph = binder.bind(&rec).unwrap();
+    let billreel::scene::NodeKind::Text(t) = &graph.scenes[0].nodes[0].kind else { panic!() };
+    assert_eq!(t.at(0.0).lines, vec!["{{ 7*7 }}".to_string()]);
+}
+
+#[test]
+fn csv_records_render_like_json_ones() {
+    let dir = scratch("csv");
+    let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"{{{{ customer.first_name }}}} {{{{ usage.kwh | sum }}}} {{{{ bill.total | currency('EUR') }}}}\" }}\n"));
+    let csv = write(
+        &dir,
+        "run.csv",
+        "id,customer.first_name,usage.kwh,bill.total,locale\nK1,Łucja,\"[1, 2, 3]\",1234.5,pl-PL\n",
+    );
+    let rec = billreel::record::find(Path::new(&csv), "K1", "id").unwrap();
+    let graph = billreel::load(Path::new(&sb), None).unwrap().bind(&rec).unwrap();
+    let billreel::scene::NodeKind::Text(t) = &graph.scenes[0].nodes[0].kind else { panic!() };
+    assert_eq!(t.at(0.0).lines, vec!["Łucja 6 1234,50\u{a0}€".to_string()]);
+}
