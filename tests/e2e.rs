@@ -1,0 +1,239 @@
+//! End to end through the encoder: render a short video, then read it back with FFmpeg's own
+//! tools (ffprobe, and ffmpeg decoding to raw YUV) and check what a player would see.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use billreel::encode::{self, EncodeSettings};
+use billreel::record::Record;
+use billreel::scene::SceneGraph;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = repo().join("target/test-e2e").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn short_graph() -> SceneGraph {
+    let binder = billreel::load(&repo().join("tests/e2e/short.yaml"), None).unwrap();
+    let rec = Record { id: "T1".into(), data: serde_json::json!({"id": "T1", "name": "Ada"}), line: 1 };
+    binder.bind(&rec).unwrap()
+}
+
+fn ffprobe(file: &Path, entries: &str) -> String {
+    let o = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            entries,
+            "-of",
+            "default=nw=1",
+        ])
+        .arg(file)
+        .output()
+        .expect("ffprobe must be installed (scripts/install-deps.sh installs it)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn field<'a>(probe: &'a str, key: &str) -> &'a str {
+    probe
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key} in {probe}"))
+}
+
+/// Top-level MP4 box types in file order.
+fn top_level_boxes(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    while i + 8 <= bytes.len() {
+        let size32 = u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap()) as u64;
+        let kind = String::from_utf8_lossy(&bytes[i + 4..i + 8]).into_owned();
+        let size = match size32 {
+            1 => u64::from_be_bytes(bytes[i + 8..i + 16].try_into().unwrap()),
+            0 => (bytes.len() - i) as u64,
+            s => s,
+        };
+        out.push(kind);
+        i += size as usize;
+    }
+    out
+}
+
+/// Decodes every frame to YUV 4:2:0 with the ffmpeg CLI and converts it to RGB with the BT.709
+/// limited-range equations: an independent check of our colour conversion and tags.
+fn decode_rgb(file: &Path, w: usize, h: usize) -> Vec<Vec<[f32; 3]>> {
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let frame_len = w * h * 3 / 2;
+    o.stdout
+        .chunks_exact(frame_len)
+        .map(|f| {
+            let (y, uv) = f.split_at(w * h);
+            let (u, v) = uv.split_at(w * h / 4);
+            let mut px = Vec::with_capacity(w * h);
+            for row in 0..h {
+                for col in 0..w {
+                    let yy = y[row * w + col] as f32 - 16.0;
+                    let ci = (row / 2) * (w / 2) + col / 2;
+                    let (cb, cr) = (u[ci] as f32 - 128.0, v[ci] as f32 - 128.0);
+                    px.push([
+                        1.164 * yy + 1.793 * cr,
+                        1.164 * yy - 0.213 * cb - 0.533 * cr,
+                        1.164 * yy + 2.112 * cb,
+                    ]);
+                }
+            }
+            px
+        })
+        .collect()
+}
+
+#[test]
+fn short_video_plays_everywhere_and_matches_the_renderer() {
+    let graph = short_graph();
+    assert_eq!(graph.total_frames, 45);
+    let dir = out_dir("short");
+    let mp4 = dir.join("short.mp4");
+    let stats = encode::render_video(&graph, &mp4, &EncodeSettings::default()).unwrap();
+    assert_eq!(stats.frames, 45);
+
+    let probe = ffprobe(&mp4, "stream=codec_name,profile,pix_fmt,width,height,r_frame_rate,nb_read_frames,color_range,color_space,color_primaries,color_transfer:format=duration,format_name");
+    assert_eq!(field(&probe, "codec_name"), "h264");
+    assert_eq!(field(&probe, "pix_fmt"), "yuv420p");
+    assert_eq!((field(&probe, "width"), field(&probe, "height")), ("640", "360"));
+    assert_eq!(field(&probe, "r_frame_rate"), "30/1");
+    assert_eq!(field(&probe, "nb_read_frames"), "45");
+    assert_eq!(field(&probe, "color_range"), "tv");
+    assert_eq!(field(&probe, "color_space"), "bt709");
+    assert_eq!(field(&probe, "color_primaries"), "bt709");
+    assert_eq!(field(&probe, "color_transfer"), "bt709");
+    assert!(field(&probe, "format_name").contains("mp4"));
+    let duration: f64 = field(&probe, "duration").parse().unwrap();
+    assert!((duration - 1.5).abs() < 0.002, "duration {duration}");
+
+    // +faststart: the index (moov) comes before the media data (mdat).
+    let boxes = top_level_boxes(&std::fs::read(&mp4).unwrap());
+    let pos =
+        |k: &str| boxes.iter().position(|b| b == k).unwrap_or_else(|| panic!("no {k} box in {boxes:?}"));
+    assert!(pos("moov") < pos("mdat"), "moov must precede mdat: {boxes:?}");
+
+    // Every decoded frame matches what the renderer drew, within lossy-codec tolerance;
+    // flat areas match closely.
+    let (w, h) = (640usize, 360usize);
+    let decoded = decode_rgb(&mp4, w, h);
+    assert_eq!(decoded.len(), 45);
+    for (i, frame) in decoded.iter().enumerate() {
+        let drawn = billreel::raster::to_rgba_image(&billreel::raster::render(&graph, i as u32));
+        let mut total = 0.0f64;
+        for (p, d) in drawn.pixels().zip(frame.iter()) {
+            total += (0..3).map(|c| (p.0[c] as f32 - d[c]).abs() as f64).sum::<f64>() / 3.0;
+        }
+        let mean = total / (w * h) as f64;
+        assert!(mean < 3.0, "frame {i}: mean difference {mean:.2} from the rendered frame");
+        // A flat background point, far from any edge.
+        let (x, y) = (600, 20);
+        let expected = drawn.get_pixel(x as u32, y as u32).0;
+        let got = frame[y * w + x];
+        for c in 0..3 {
+            assert!(
+                (expected[c] as f32 - got[c]).abs() <= 6.0,
+                "frame {i} channel {c}: drew {expected:?}, decoded {got:?}"
+            );
+        }
+    }
+    // The scenes are where the timeline says: red, green, then blue (after a fade).
+    let at = |f: usize| frame_at(&decoded[f], w, 600, 20);
+    assert!(at(5)[0] > 180.0 && at(5)[1] < 80.0, "frame 5 should be red: {:?}", at(5));
+    assert!(at(20)[1] > 130.0 && at(20)[0] < 60.0, "frame 20 should be green: {:?}", at(20));
+    assert!(at(44)[2] > 160.0 && at(44)[0] < 60.0, "frame 44 should be blue: {:?}", at(44));
+}
+
+fn frame_at(f: &[[f32; 3]], w: usize, x: usize, y: usize) -> [f32; 3] {
+    f[y * w + x]
+}
+
+#[test]
+fn same_inputs_give_the_same_bytes() {
+    let graph = short_graph();
+    let dir = out_dir("determinism");
+    let (a, b) = (dir.join("a.mp4"), dir.join("b.mp4"));
+    encode::render_video(&graph, &a, &EncodeSettings::default()).unwrap();
+    encode::render_video(&graph, &b, &EncodeSettings::default()).unwrap();
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn encoder_settings_change_the_output() {
+    let graph = short_graph();
+    let dir = out_dir("settings");
+    let (lo, hi) = (dir.join("lo.mp4"), dir.join("hi.mp4"));
+    let small =
+        encode::render_video(&graph, &lo, &EncodeSettings { preset: "veryfast".into(), crf: 40 }).unwrap();
+    let big =
+        encode::render_video(&graph, &hi, &EncodeSettings { preset: "veryfast".into(), crf: 10 }).unwrap();
+    assert!(
+        small.bytes < big.bytes,
+        "crf 40 ({}) should be smaller than crf 10 ({})",
+        small.bytes,
+        big.bytes
+    );
+}
+
+#[test]
+fn the_demo_renders_through_the_cli_quietly() {
+    let dir = out_dir("demo");
+    let mp4 = dir.join("C0002.mp4");
+    let o = Command::new(env!("CARGO_BIN_EXE_billreel"))
+        .arg("render")
+        .arg(repo().join("scenes/bill-explainer.yaml"))
+        .arg("--data")
+        .arg(repo().join("scenes/sample-billing-run.jsonl"))
+        .args(["--id", "C0002", "-o"])
+        .arg(&mp4)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    // FFmpeg's and x264's own log lines go through our logging, not raw to the terminal.
+    assert!(stderr.trim().is_empty(), "unexpected output on stderr: {stderr}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("C0002.mp4: 702 frames, 23.40s"));
+    let probe = ffprobe(&mp4, "stream=width,height,r_frame_rate,nb_read_frames:format=duration");
+    assert_eq!((field(&probe, "width"), field(&probe, "height")), ("1280", "720"));
+    assert_eq!(field(&probe, "r_frame_rate"), "30/1");
+    assert_eq!(field(&probe, "nb_read_frames"), "702");
+    let duration: f64 = field(&probe, "duration").parse().unwrap();
+    assert!((duration - 23.4).abs() < 0.002, "duration {duration}");
+    // C0002 is overdue, so the reminder scene plays: its red heading is on screen mid-scene.
+    let overdue_start = 4.0 + 5.0 - 0.4 + 7.0 - 0.4;
+    let png = dir.join("reminder.png");
+    let o = Command::new(env!("CARGO_BIN_EXE_billreel"))
+        .arg("preview")
+        .arg(repo().join("scenes/bill-explainer.yaml"))
+        .arg("--data")
+        .arg(repo().join("scenes/sample-billing-run.jsonl"))
+        .args(["--id", "C0002", "--at", &format!("{}s", overdue_start + 2.0), "-o"])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let img = image::open(&png).unwrap().to_rgba8();
+    assert_eq!(img.dimensions(), (1280, 720));
+    let reddish = img.pixels().filter(|p| p.0[0] > 200 && p.0[1] < 160 && p.0[2] < 160).count();
+    assert!(reddish > 2000, "the overdue reminder's red heading should be visible ({reddish} red pixels)");
+}
