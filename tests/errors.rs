@@ -239,3 +239,15 @@ fn csv_records_render_like_json_ones() {
     let billreel::scene::NodeKind::Text(t) = &graph.scenes[0].nodes[0].kind else { panic!() };
     assert_eq!(t.at(0.0).lines, vec!["Łucja 6 1234,50\u{a0}€".to_string()]);
 }
+
+#[test]
+fn check_reports_characters_no_font_has() {
+    let dir = scratch("glyphs");
+    let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: hello\n    duration: 1s\n    layers:\n      - {{ type: text, name: greeting, text: \"Hello {{{{ customer.first_name }}}}\" }}\n"));
+    let data = write(&dir, "run.jsonl", "{\"id\": \"A\", \"customer\": {\"first_name\": \"Ann\"}}\n{\"id\": \"B\", \"customer\": {\"first_name\": \"张伟\"}}\n");
+    let o = billreel(&["check", &sb, "--data", &data]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("record B: scene `hello`, layer `greeting`: no font has `张` (U+5F20), `伟` (U+4F1F); add a font that covers them to `fallback_fonts`"), "{t}");
+    assert!(t.contains("1 records OK, 1 failed"), "{t}");
+}

@@ -128,3 +128,8 @@ fn conditional_scene_shown_when_overdue() {
 fn conditional_scene_skipped_and_layer_chosen() {
     check("conditions-on-time", "conditions", "R2", 0.0);
 }
+
+#[test]
+fn font_fallback_for_chinese_text_and_labels() {
+    check("fallback-zh", "fallback", "R3", 0.0);
+}

@@ -23,7 +23,7 @@ use minijinja::{Environment, ErrorKind, State, UndefinedBehavior};
 use crate::assets::Assets;
 use crate::record::Record;
 use crate::scene::chart::{self, ChartStyle, SeriesData};
-use crate::scene::text::{self, Font, FontBook, TextStyle};
+use crate::scene::text::{self, Font, FontBook, FontChain, TextStyle};
 use crate::scene::{self, Animation, Key, Node, NodeKind, Paint, Rect, SceneGraph, TextNode, Track};
 use crate::storyboard::spans::{join_index, join_key};
 use crate::storyboard::units::{self, Easing, Rgba};
@@ -139,6 +139,7 @@ impl Binder {
                 }
             }
         }
+        fonts.set_fallbacks(&sb.fallback_fonts);
         found.extend(rep.found);
         if !found.is_empty() {
             found.sort_by_key(|d| d.pos.map(|p| (p.line, p.column)));
@@ -654,7 +655,7 @@ impl<'a> Bound<'a> {
         &self,
         path: &str,
         template: &str,
-        font: &Font,
+        font: FontChain,
         style: TextStyle,
         from: f64,
         to: f64,
@@ -682,8 +683,8 @@ impl<'a> Bound<'a> {
         Ok(out)
     }
 
-    fn font(&self, lp: &str, name: Option<&str>) -> Result<&'a Font, BindError> {
-        self.binder.fonts.get(name).map(|f| f.as_ref()).ok_or_else(|| {
+    fn font(&self, lp: &str, name: Option<&str>) -> Result<FontChain<'a>, BindError> {
+        self.binder.fonts.chain(name).ok_or_else(|| {
             self.err(&join_key(lp, "font"), format!("font `{}` is not loaded", name.unwrap_or("(default)")))
         })
     }
@@ -799,6 +800,8 @@ fn fit_image(img: &image::RgbaImage, bw: u32, bh: u32, fit: Fit) -> tiny_skia::P
 }
 
 /// Checks a storyboard against records without rendering: each failure names the record.
+/// Besides binding errors, text with characters no font has counts as a failure, since it
+/// would be drawn as boxes.
 pub fn check_records<I>(binder: &Binder, records: I) -> (usize, Vec<String>)
 where
     I: IntoIterator<Item = Result<Record, crate::record::RecordError>>,
@@ -808,7 +811,14 @@ where
     for item in records {
         match item {
             Ok(rec) => match binder.bind(&rec) {
-                Ok(_) => ok += 1,
+                Ok(graph) => match graph.missing_glyphs().first() {
+                    None => ok += 1,
+                    Some((scene, layer, chars)) => failures.push(format!(
+                        "record {}: scene `{scene}`, layer `{layer}`: no font has {}; add a font that covers them to `fallback_fonts`",
+                        rec.id,
+                        chars.iter().map(|c| format!("`{c}` (U+{:04X})", *c as u32)).collect::<Vec<_>>().join(", ")
+                    )),
+                },
                 Err(e) => failures.push(e.to_string()),
             },
             Err(e) => failures.push(e.to_string()),

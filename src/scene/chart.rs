@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::text::{self, Font, TextBlock, TextStyle};
+use super::text::{self, FontChain, TextBlock, TextStyle};
 use super::{Easing, Rect, Rgba};
 use crate::storyboard::Align;
 
@@ -73,7 +73,7 @@ pub struct ChartStyle {
 }
 
 pub fn layout(
-    font: &Font,
+    font: FontChain,
     bounds: Rect,
     categories: &[String],
     series: &[SeriesData],

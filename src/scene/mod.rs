@@ -31,6 +31,35 @@ impl SceneGraph {
         self.total_frames as f64 / self.fps as f64
     }
 
+    /// Text that has characters no font could draw: (scene id, layer name, characters).
+    pub fn missing_glyphs(&self) -> Vec<(String, String, Vec<char>)> {
+        let mut out = Vec::new();
+        for scene in &self.scenes {
+            for node in &scene.nodes {
+                let mut chars: Vec<char> = Vec::new();
+                let mut add = |b: &TextBlock| {
+                    for c in &b.missing {
+                        if !chars.contains(c) {
+                            chars.push(*c);
+                        }
+                    }
+                };
+                match &node.kind {
+                    NodeKind::Text(t) => t.variants.iter().for_each(|(_, b)| add(b)),
+                    NodeKind::Chart(c) => {
+                        c.labels.iter().for_each(|(_, _, b)| add(b));
+                        c.bars.iter().filter_map(|b| b.value_label.as_ref()).for_each(|b| add(b));
+                    }
+                    _ => {}
+                }
+                if !chars.is_empty() {
+                    out.push((scene.id.clone(), node.name.clone(), chars));
+                }
+            }
+        }
+        out
+    }
+
     /// The frame shown at `secs` (clamped to the last frame).
     pub fn frame_at(&self, secs: f64) -> u32 {
         ((secs * self.fps as f64).round() as u32).min(self.total_frames.saturating_sub(1))

@@ -41,6 +41,10 @@ pub struct Storyboard {
     /// Named fonts: `body: fonts/Inter-Regular.otf`. The first one is the default.
     #[serde(default)]
     pub fonts: IndexMap<String, String>,
+    /// Fonts (names from `fonts:`) tried in order for characters a layer's font does not have,
+    /// e.g. a CJK font behind a Latin one.
+    #[serde(default)]
+    pub fallback_fonts: Vec<String>,
     /// BCP 47 locale for number, currency and date formatting, unless the record has `locale`.
     #[serde(default)]
     pub locale: Option<String>,
@@ -976,6 +980,16 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
                 &path,
                 format!("font `{name}`: {e}"),
                 Some(format!("fonts live under {}", assets.root().display())),
+            );
+        }
+    }
+    for (i, name) in sb.fallback_fonts.iter().enumerate() {
+        if !sb.fonts.contains_key(name) {
+            let names: Vec<&str> = sb.fonts.keys().map(String::as_str).collect();
+            rep.error(
+                &spans::join_index("fallback_fonts", i),
+                format!("unknown font `{name}` in fallback_fonts"),
+                Some(format!("fallback fonts are names from `fonts:`: {}", names.join(", "))),
             );
         }
     }
