@@ -23,7 +23,8 @@ test: deps              ## formatting, lints, every test
 fmt:
 	$(CARGO) fmt
 
-bench: build            ## per-video render time on the demo storyboard
+bench: build            ## where the time goes (bind/raster/encode), then whole-command timings
+	$(CARGO) bench --bench render
 	bash scripts/bench.sh $(BIN) $(STORYBOARD) $(DATA)
 
 clean:
