@@ -264,6 +264,7 @@ pub fn render_video(
                 EncodeError::Finish(format!("cannot move {} to {}: {e}", tmp.display(), out.display()))
             })?;
             let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+            tracing::info!(file = %out.display(), frames, bytes, "video written");
             Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes })
         }
         Err(e) => {

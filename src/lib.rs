@@ -37,5 +37,12 @@ pub fn load(
         Some(dir) => assets::Assets::new(dir),
         None => assets::Assets::for_storyboard(storyboard_file, sb.assets.as_deref()),
     };
-    bind::Binder::with_earlier_problems(sb, assets, parse_problems)
+    let binder = bind::Binder::with_earlier_problems(sb, assets, parse_problems)?;
+    tracing::debug!(
+        storyboard = %storyboard_file.display(),
+        scenes = binder.storyboard().scenes.len(),
+        fonts = binder.storyboard().fonts.len(),
+        "storyboard loaded"
+    );
+    Ok(binder)
 }

@@ -154,9 +154,21 @@ impl Binder {
 
     /// Resolves the storyboard for one record.
     pub fn bind(&self, record: &Record) -> Result<SceneGraph, BindError> {
+        let started = std::time::Instant::now();
         let mut b = Bound { binder: self, record, ctx: Context::new() };
         b.build_context()?;
-        b.graph()
+        let graph = b.graph()?;
+        for (scene, layer, chars) in graph.missing_glyphs() {
+            tracing::warn!(record = %record.id, scene, layer, missing = %chars.iter().collect::<String>(), "no font has these characters; they draw as boxes");
+        }
+        tracing::debug!(
+            record = %record.id,
+            scenes = %graph.scenes.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(","),
+            frames = graph.total_frames,
+            micros = started.elapsed().as_micros() as u64,
+            "bound record"
+        );
+        Ok(graph)
     }
 
     fn locate(&self, path: &str) -> Option<String> {

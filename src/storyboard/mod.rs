@@ -24,6 +24,11 @@ use serde_yaml::Value;
 pub use spans::{Pos, SpanMap};
 pub use units::{Duration, Easing, Length, Rgba};
 
+/// Longest scene: a bill video is seconds long; hours would be a typo that ties up a worker.
+pub const MAX_SCENE_SECS: f64 = 600.0;
+/// Largest text size in pixels.
+pub const MAX_TEXT_SIZE: f32 = 2000.0;
+
 /// Storyboards are small; anything bigger than this is a mistake or an attack.
 pub const MAX_STORYBOARD_BYTES: u64 = 1 << 20;
 
@@ -1015,8 +1020,15 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
                 Some("scene ids must be unique".into()),
             );
         }
-        if scene.duration.secs() <= 0.0 {
-            rep.error(&spans::join_key(&sp, "duration"), "a scene must last longer than 0s", None);
+        if scene.duration.secs() <= 0.0 || scene.duration.secs() > MAX_SCENE_SECS {
+            rep.error(
+                &spans::join_key(&sp, "duration"),
+                format!(
+                    "a scene must last more than 0s and at most {MAX_SCENE_SECS}s, but lasts {}s",
+                    scene.duration.secs()
+                ),
+                None,
+            );
         }
         if let Transition::Fade(d) = scene.transition {
             if si == 0 && d.secs() > 0.0 {
@@ -1052,6 +1064,26 @@ fn validate_layer(
     layer: &Layer,
 ) {
     let c = &layer.common;
+    let positive = |rep: &mut Reporter, key: &str, v: f32, max: f32| {
+        if !(v > 0.0 && v <= max) {
+            rep.error(
+                &spans::join_key(lp, key),
+                format!("`{key}` must be more than 0 and at most {max}, but is {v}"),
+                None,
+            );
+        }
+    };
+    for (key, len) in [("width", c.width), ("height", c.height)] {
+        if let Some(units::Length::Px(v) | units::Length::Percent(v)) = len {
+            if v < 0.0 {
+                rep.error(
+                    &spans::join_key(lp, key),
+                    format!("`{key}` must not be negative, but is {v}"),
+                    None,
+                );
+            }
+        }
+    }
     if !(0.0..=1.0).contains(&c.opacity) {
         rep.error(
             &spans::join_key(lp, "opacity"),
@@ -1096,6 +1128,23 @@ fn validate_layer(
     };
     match &layer.kind {
         LayerKind::Rect(r) => {
+            if !(r.radius >= 0.0 && r.radius.is_finite()) {
+                rep.error(
+                    &spans::join_key(lp, "radius"),
+                    format!("radius must be 0 or more, but is {}", r.radius),
+                    None,
+                );
+            }
+            if let Some(st) = &r.stroke {
+                if !(st.width > 0.0 && st.width <= 1000.0) {
+                    let path = spans::join_key(&spans::join_key(lp, "stroke"), "width");
+                    rep.error(
+                        &path,
+                        format!("a stroke width must be more than 0 and at most 1000, but is {}", st.width),
+                        None,
+                    );
+                }
+            }
             if c.width.is_none() || c.height.is_none() {
                 rep.error(
                     lp,
@@ -1113,12 +1162,16 @@ fn validate_layer(
         LayerKind::Text(t) => {
             font_ok(rep, &spans::join_key(lp, "font"), &t.font);
             check_color(rep, &spans::join_key(lp, "color"), &t.color);
-            if t.size <= 0.0 {
-                rep.error(
-                    &spans::join_key(lp, "size"),
-                    format!("text size must be positive, but is {}", t.size),
-                    None,
-                );
+            positive(rep, "size", t.size, MAX_TEXT_SIZE);
+            positive(rep, "line_height", t.line_height, 10.0);
+            if let Some(cu) = &t.count_up {
+                if !cu.from.is_finite() || cu.duration.secs() > MAX_SCENE_SECS {
+                    rep.error(
+                        &spans::join_key(lp, "count_up"),
+                        "count_up needs a finite `from` and a duration within the scene",
+                        None,
+                    );
+                }
             }
         }
         LayerKind::Image(img) => {
@@ -1143,6 +1196,7 @@ fn validate_layer(
                 rep.error(&spans::join_key(lp, "series"), "a bar chart needs at least one series", None);
             }
             font_ok(rep, &spans::join_key(lp, "font"), &ch.font);
+            positive(rep, "label_size", ch.label_size, MAX_TEXT_SIZE);
             check_color(rep, &spans::join_key(lp, "label_color"), &ch.label_color);
             for (i, s) in ch.series.iter().enumerate() {
                 check_color(

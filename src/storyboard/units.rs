@@ -86,10 +86,12 @@ impl Length {
 pub fn parse_length(text: &str) -> Result<Length, String> {
     let t = text.trim();
     let bad = || format!("expected a length like `120`, `120px` or `50%`, but got `{t}`");
+    // Rust's float parser accepts `nan` and `inf`; neither is a length.
+    let num = |n: &str| n.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(bad);
     if let Some(n) = t.strip_suffix('%') {
-        n.trim().parse::<f64>().map(Length::Percent).map_err(|_| bad())
+        num(n).map(Length::Percent)
     } else {
-        t.strip_suffix("px").unwrap_or(t).trim().parse::<f64>().map(Length::Px).map_err(|_| bad())
+        num(t.strip_suffix("px").unwrap_or(t)).map(Length::Px)
     }
 }
 
@@ -111,7 +113,11 @@ impl<'de> Deserialize<'de> for Length {
                 Ok(Length::Px(v as f64))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Length, E> {
-                Ok(Length::Px(v))
+                if v.is_finite() {
+                    Ok(Length::Px(v))
+                } else {
+                    Err(E::custom(format!("a length must be a finite number, but got {v}")))
+                }
             }
         }
         d.deserialize_any(V)
@@ -265,6 +271,7 @@ mod tests {
         assert_eq!(parse_color("#fff").unwrap(), Rgba::rgb(255, 255, 255));
         assert_eq!(parse_color("#0b1f3a80").unwrap(), Rgba { r: 11, g: 31, b: 58, a: 128 });
         assert!(parse_color("blue-ish").unwrap_err().contains("expected a colour"));
+        assert!(parse_length("nan").is_err() && parse_length("inf%").is_err());
     }
 
     #[test]
