@@ -1,10 +1,13 @@
 //! The documentation's examples must work: the complete storyboard in docs/storyboard.md is
 //! loaded, bound to the record shown beside it, and drawn.
 
-use std::path::Path;
+mod common;
+
+use std::path::PathBuf;
 
 use billreel::record::Record;
 use billreel::scene::NodeKind;
+use common::repo;
 
 /// The contents of the first fenced block of `lang` in `text`.
 fn first_block<'a>(text: &'a str, lang: &str) -> &'a str {
@@ -14,17 +17,18 @@ fn first_block<'a>(text: &'a str, lang: &str) -> &'a str {
     &text[start..start + len]
 }
 
+/// Writes the first YAML block of a document to a file and loads it with the repository's assets.
+fn load_first_yaml(doc: &str, name: &str) -> billreel::bind::Binder {
+    let sb_path: PathBuf = common::fresh_dir("docs-test", name).join("storyboard.yaml");
+    std::fs::write(&sb_path, first_block(doc, "yaml")).unwrap();
+    billreel::load(&sb_path, Some(&repo().join("assets"))).unwrap_or_else(|d| panic!("{d}"))
+}
+
 #[test]
 fn the_storyboard_reference_example_renders() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let doc = std::fs::read_to_string(repo.join("docs/storyboard.md")).unwrap();
-    let dir = repo.join("target/docs-test");
-    std::fs::create_dir_all(&dir).unwrap();
-    let sb_path = dir.join("example.yaml");
-    std::fs::write(&sb_path, first_block(&doc, "yaml")).unwrap();
+    let doc = std::fs::read_to_string(repo().join("docs/storyboard.md")).unwrap();
     let data: serde_json::Value = serde_json::from_str(first_block(&doc, "json")).unwrap();
-
-    let binder = billreel::load(&sb_path, Some(&repo.join("assets"))).unwrap_or_else(|d| panic!("{d}"));
+    let binder = load_first_yaml(&doc, "reference");
     let rec = Record { id: data["id"].as_str().unwrap().into(), data, line: 1 };
     let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
     let ids: Vec<&str> = graph.scenes.iter().map(|s| s.id.as_str()).collect();
@@ -47,13 +51,8 @@ fn the_storyboard_reference_example_renders() {
 
 #[test]
 fn the_readme_example_renders() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
-    let dir = repo.join("target/docs-test");
-    std::fs::create_dir_all(&dir).unwrap();
-    let sb_path = dir.join("readme.yaml");
-    std::fs::write(&sb_path, first_block(&readme, "yaml")).unwrap();
-    let binder = billreel::load(&sb_path, Some(&repo.join("assets"))).unwrap_or_else(|d| panic!("{d}"));
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let binder = load_first_yaml(&readme, "readme");
     let data = serde_json::json!({"id": "A", "customer": {"first_name": "Ann"}, "bill": {"total": 12.5, "overdue_days": 3}});
     let graph = binder.bind(&Record { id: "A".into(), data, line: 1 }).unwrap_or_else(|e| panic!("{e}"));
     let NodeKind::Text(t) = &graph.scenes[0].nodes[0].kind else { panic!() };

@@ -1,22 +1,19 @@
 //! End to end through the encoder: render a short video, then read it back with FFmpeg's own
 //! tools (ffprobe, and ffmpeg decoding to raw YUV) and check what a player would see.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use common::{billreel, demo_args, repo};
 
 use billreel::encode::{self, EncodeSettings};
 use billreel::record::Record;
 use billreel::scene::SceneGraph;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn out_dir(name: &str) -> PathBuf {
-    let d = repo().join("target/test-e2e").join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::fresh_dir("test-e2e", name)
 }
 
 fn short_graph() -> SceneGraph {
@@ -199,15 +196,9 @@ fn encoder_settings_change_the_output() {
 fn the_demo_renders_through_the_cli_quietly() {
     let dir = out_dir("demo");
     let mp4 = dir.join("C0002.mp4");
-    let o = Command::new(env!("CARGO_BIN_EXE_billreel"))
-        .arg("render")
-        .arg(repo().join("scenes/bill-explainer.yaml"))
-        .arg("--data")
-        .arg(repo().join("scenes/sample-billing-run.jsonl"))
-        .args(["--id", "C0002", "-o"])
-        .arg(&mp4)
-        .output()
-        .unwrap();
+    let mut args = demo_args("render", "C0002");
+    args.extend(["-o".into(), mp4.to_string_lossy().into_owned()]);
+    let o = billreel(&args);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
     // FFmpeg's and x264's own log lines go through our logging, not raw to the terminal.
@@ -222,15 +213,14 @@ fn the_demo_renders_through_the_cli_quietly() {
     // C0002 is overdue, so the reminder scene plays: its red heading is on screen mid-scene.
     let overdue_start = 4.0 + 5.0 - 0.4 + 7.0 - 0.4;
     let png = dir.join("reminder.png");
-    let o = Command::new(env!("CARGO_BIN_EXE_billreel"))
-        .arg("preview")
-        .arg(repo().join("scenes/bill-explainer.yaml"))
-        .arg("--data")
-        .arg(repo().join("scenes/sample-billing-run.jsonl"))
-        .args(["--id", "C0002", "--at", &format!("{}s", overdue_start + 2.0), "-o"])
-        .arg(&png)
-        .output()
-        .unwrap();
+    let mut args = demo_args("preview", "C0002");
+    args.extend([
+        "--at".into(),
+        format!("{}s", overdue_start + 2.0),
+        "-o".into(),
+        png.to_string_lossy().into_owned(),
+    ]);
+    let o = billreel(&args);
     assert!(o.status.success());
     let img = image::open(&png).unwrap().to_rgba8();
     assert_eq!(img.dimensions(), (1280, 720));

@@ -1,23 +1,16 @@
 //! Bad input gets a clear error: these run the `billreel` binary as a user would and check
 //! what it prints and its exit code.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{billreel, demo_args};
 
 /// A scratch folder per test, holding storyboards that point at the repository's assets.
 fn scratch(name: &str) -> PathBuf {
-    let dir = repo().join("target/test-scratch").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn billreel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_billreel")).args(args).output().unwrap()
+    common::fresh_dir("test-scratch", name)
 }
 
 /// stdout and stderr together, as the user sees them.
@@ -37,7 +30,7 @@ const HEADER: &str = "video: { width: 320, height: 180, fps: 10 }\nassets: ../..
 fn yaml_syntax_error_gives_line_and_column() {
     let dir = scratch("syntax");
     let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - type: text\n       text: oops\n"));
-    let o = billreel(&["check", &sb]);
+    let o = billreel(["check", &sb]);
     assert_eq!(o.status.code(), Some(1));
     let t = text(&o);
     assert!(t.contains("sb.yaml:9:8: YAML syntax error"), "{t}");
@@ -85,7 +78,7 @@ fn every_storyboard_problem_is_reported_in_one_pass() {
 "
         ),
     );
-    let o = billreel(&["check", &sb]);
+    let o = billreel(["check", &sb]);
     assert_eq!(o.status.code(), Some(1));
     let t = text(&o);
     let expected = [
@@ -111,7 +104,7 @@ fn every_storyboard_problem_is_reported_in_one_pass() {
 fn unknown_keys_are_errors_everywhere() {
     let dir = scratch("unknown");
     let sb = write(&dir, "sb.yaml", "video: { width: 320, height: 180, fps: 10, backgroud: \"#000\" }\nscenes:\n  - id: a\n    duraton: 1s\n");
-    let t = text(&billreel(&["check", &sb]));
+    let t = text(&billreel(["check", &sb]));
     assert!(t.contains("sb.yaml:1:44: unknown key `backgroud` in `video`"), "{t}");
     assert!(t.contains("did you mean `background`?"), "{t}");
     assert!(t.contains("sb.yaml:4:5: unknown key `duraton` in a scene"), "{t}");
@@ -125,7 +118,7 @@ fn wrong_units_and_values_are_explained() {
         "sb.yaml",
         "video: { width: 321, height: 180, fps: 10 }\nscenes:\n  - id: a\n    duration: 2 seconds\n  - id: b\n    duration: 1s\n    transition: wipe\n",
     );
-    let t = text(&billreel(&["check", &sb]));
+    let t = text(&billreel(["check", &sb]));
     assert!(t.contains("sb.yaml:4:15: expected a duration like `4s` or `500ms`, but got `2 seconds`"), "{t}");
     assert!(t.contains("sb.yaml:7:17: unknown transition `wipe`"), "{t}");
     assert!(t.contains("width and height must be even for 4:2:0 video, but are 321x180"), "{t}");
@@ -137,7 +130,7 @@ fn a_record_missing_a_bound_field_names_the_record_and_field() {
     let dir = scratch("missing-field");
     let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"Hello {{{{ customer.first_name }}}}\" }}\n"));
     let data = write(&dir, "run.jsonl", "{\"id\": \"C1\", \"customer\": {\"first_name\": \"Ann\"}}\n{\"id\": \"C2\", \"customer\": {\"last_name\": \"Lee\"}}\nnot json\n");
-    let o = billreel(&["check", &sb, "--data", &data]);
+    let o = billreel(["check", &sb, "--data", &data]);
     assert_eq!(o.status.code(), Some(1));
     let t = text(&o);
     assert!(
@@ -152,7 +145,7 @@ fn a_record_missing_a_bound_field_names_the_record_and_field() {
 
     // Rendering that record fails the same way, and leaves no file behind.
     let out = dir.join("C2.mp4");
-    let o = billreel(&["render", &sb, "--data", &data, "--id", "C2", "-o", out.to_str().unwrap()]);
+    let o = billreel(["render", &sb, "--data", &data, "--id", "C2", "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("record C2: the record has no field `customer.first_name`"));
     assert!(!out.exists());
@@ -174,7 +167,7 @@ fn wrong_types_and_bad_locales_in_records_are_named() {
         "run.jsonl",
         "{\"id\": \"A\", \"bill\": {\"total\": \"ten\", \"due\": \"2026-12-15\"}}\n{\"id\": \"B\", \"locale\": \"not a locale!\", \"bill\": {\"total\": 1, \"due\": \"2026-12-15\"}}\n{\"id\": \"C\", \"bill\": {\"total\": 1, \"due\": \"15/12/2026\"}}\n",
     );
-    let t = text(&billreel(&["check", &sb, "--data", &data]));
+    let t = text(&billreel(["check", &sb, "--data", &data]));
     assert!(t.contains("record A: `| currency` expects a number, but got the string `ten`"), "{t}");
     assert!(t.contains("record B: field `locale`: `not a locale!` is not a locale"), "{t}");
     assert!(t.contains("record C: `15/12/2026` is not a date; write it as YYYY-MM-DD"), "{t}");
@@ -182,16 +175,9 @@ fn wrong_types_and_bad_locales_in_records_are_named() {
 
 #[test]
 fn a_record_that_is_not_there_is_reported() {
-    let o = billreel(&[
-        "preview",
-        repo().join("scenes/bill-explainer.yaml").to_str().unwrap(),
-        "--data",
-        repo().join("scenes/sample-billing-run.jsonl").to_str().unwrap(),
-        "--id",
-        "NOPE",
-        "-o",
-        "/tmp/never.png",
-    ]);
+    let mut args = demo_args("preview", "NOPE");
+    args.extend(["-o".into(), "/tmp/never.png".into()]);
+    let o = billreel(&args);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("no record with id = `NOPE`"), "{}", text(&o));
 }
@@ -205,11 +191,11 @@ fn templates_cannot_loop_forever_or_read_files() {
         &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"{{% for i in range(100000) %}}{{% for j in range(100000) %}}x{{% endfor %}}{{% endfor %}}\" }}\n"),
     );
     let data = write(&dir, "run.jsonl", "{\"id\": \"A\"}\n");
-    let t = text(&billreel(&["check", &sb, "--data", &data]));
+    let t = text(&billreel(["check", &sb, "--data", &data]));
     assert!(t.contains("record A: the template ran too long (fuel limit reached)"), "{t}");
     // There is no way to name another file: include/import are not part of the language here.
     let sb2 = write(&dir, "sb2.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"{{% include '/etc/passwd' %}}\" }}\n"));
-    let t = text(&billreel(&["check", &sb2]));
+    let t = text(&billreel(["check", &sb2]));
     assert!(t.contains("sb2.yaml:8:29: template error: unknown statement include"), "{t}");
 }
 
@@ -245,7 +231,7 @@ fn check_reports_characters_no_font_has() {
     let dir = scratch("glyphs");
     let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: hello\n    duration: 1s\n    layers:\n      - {{ type: text, name: greeting, text: \"Hello {{{{ customer.first_name }}}}\" }}\n"));
     let data = write(&dir, "run.jsonl", "{\"id\": \"A\", \"customer\": {\"first_name\": \"Ann\"}}\n{\"id\": \"B\", \"customer\": {\"first_name\": \"张伟\"}}\n");
-    let o = billreel(&["check", &sb, "--data", &data]);
+    let o = billreel(["check", &sb, "--data", &data]);
     assert_eq!(o.status.code(), Some(1));
     let t = text(&o);
     assert!(t.contains("record B: scene `hello`, layer `greeting`: no font has `张` (U+5F20), `伟` (U+4F1F); add a font that covers them to `fallback_fonts`"), "{t}");

@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// An empty folder for one test's files: target/<area>/<name>.
+pub fn fresh_dir(area: &str, name: &str) -> PathBuf {
+    let dir = repo().join("target").join(area).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the `billreel` binary.
+pub fn billreel<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_billreel")).args(args).output().unwrap()
+}
+
+/// The demo storyboard and sample run, as command-line arguments for `record_id`.
+pub fn demo_args(command: &str, record_id: &str) -> Vec<String> {
+    vec![
+        command.to_string(),
+        repo().join("scenes/bill-explainer.yaml").to_string_lossy().into_owned(),
+        "--data".into(),
+        repo().join("scenes/sample-billing-run.jsonl").to_string_lossy().into_owned(),
+        "--id".into(),
+        record_id.into(),
+    ]
+}
