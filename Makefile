@@ -12,8 +12,13 @@ deps:                   ## install missing system packages (FFmpeg dev libraries
 build: deps
 	$(CARGO) build --release
 
-demo: build             ## render every record of the sample run into out/
-	bash scripts/demo.sh $(BIN) $(STORYBOARD) $(DATA) out
+# Demo links only: a real run keeps its secret out of the repository (BILLREEL_LINK_SECRET).
+DEMO_SECRET := billreel-demo-secret-not-for-production
+
+demo: build             ## render the sample run through `batch` into out/ (videos, posters, manifest)
+	$(BIN) check $(STORYBOARD) --data $(DATA)
+	BILLREEL_LINK_SECRET=$(DEMO_SECRET) $(BIN) batch $(STORYBOARD) --data $(DATA) --out out \
+	    --base-url https://videos.example.com/demo/
 
 test: deps              ## formatting, lints, every test
 	$(CARGO) fmt --check

@@ -1,11 +1,12 @@
 //! The command line: `render`, `preview`, `check`.
 //!
 //! Only this module (and `main`) prints or decides exit codes; the library logs through
-//! `tracing`. Exit codes: 0 success, 1 the work failed (bad storyboard, bad record, encoding
-//! error), 2 the command line itself was wrong.
+//! `tracing`. Exit codes: 0 success; 1 the work failed (bad storyboard, bad record, encoding
+//! error, a batch that could not run at all); 2 the command line itself was wrong; 3 a batch
+//! ran but some records failed (each is in the manifest with its reason).
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -42,7 +43,76 @@ pub enum Command {
     Preview(PreviewArgs),
     /// Validate a storyboard, and with --data bind every record of a billing run (no video).
     Check(CheckArgs),
+    /// Render a whole billing run in parallel: a video and poster per record, and a manifest.
+    Batch(BatchArgs),
+    /// Write a synthetic billing run (deterministic) for demos and benchmarks.
+    Sample(SampleArgs),
 }
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// Billing data: JSON Lines (.jsonl) or CSV (.csv), streamed.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Output folder: videos, posters and the manifest.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Videos rendered at once (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Public URL prefix for the manifest, e.g. https://videos.example.com/run1/
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// File holding the secret that makes link names unguessable (or set BILLREEL_LINK_SECRET).
+    #[arg(long)]
+    pub link_secret_file: Option<PathBuf>,
+    /// Name files after record ids instead (local demos only: anyone can guess a link).
+    #[arg(long)]
+    pub guessable_links: bool,
+    /// Render every record, even those a previous run finished.
+    #[arg(long)]
+    pub force: bool,
+    /// Stop after this many failed records (default: never).
+    #[arg(long)]
+    pub max_failures: Option<usize>,
+    /// Render only shard I of N (0-based), e.g. 0/4; default from JOB_COMPLETION_INDEX and
+    /// JOB_COMPLETIONS (Kubernetes Indexed Job).
+    #[arg(long)]
+    pub shard: Option<String>,
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    #[arg(long)]
+    pub preset: Option<String>,
+    #[arg(long)]
+    pub crf: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// How many customers.
+    #[arg(long, default_value_t = 100)]
+    pub customers: u64,
+    /// Same seed, same run.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Output file (.jsonl), or - for standard output.
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+/// A batch that ran but had failed records: exit code 3.
+#[derive(Debug)]
+pub struct SomeRecordsFailed(pub String);
+
+impl std::fmt::Display for SomeRecordsFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SomeRecordsFailed {}
 
 #[derive(Debug, Args)]
 pub struct Source {
@@ -114,6 +184,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Render(a) => render(a),
         Command::Preview(a) => preview(a),
         Command::Check(a) => check(a),
+        Command::Batch(a) => batch(a),
+        Command::Sample(a) => sample(a),
     }
 }
 
@@ -134,18 +206,24 @@ fn ensure_parent(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn render(a: RenderArgs) -> Result<()> {
-    let started = Instant::now();
-    let binder = load(&a.source)?;
-    let graph = bind_one(&binder, &a.record)?;
+/// The command line's x264 settings, else the storyboard's, else the defaults.
+fn encode_settings(binder: &bind::Binder, preset: Option<String>, crf: Option<u8>) -> Result<EncodeSettings> {
     let spec = &binder.storyboard().video.encoder;
     let settings = EncodeSettings {
-        preset: a.preset.or_else(|| spec.preset.clone()).unwrap_or_else(|| EncodeSettings::default().preset),
-        crf: a.crf.or(spec.crf).unwrap_or(EncodeSettings::default().crf),
+        preset: preset.or_else(|| spec.preset.clone()).unwrap_or_else(|| EncodeSettings::default().preset),
+        crf: crf.or(spec.crf).unwrap_or(EncodeSettings::default().crf),
     };
     if settings.crf > 51 {
         bail!("--crf must be between 0 and 51, but is {}", settings.crf);
     }
+    Ok(settings)
+}
+
+fn render(a: RenderArgs) -> Result<()> {
+    let started = Instant::now();
+    let binder = load(&a.source)?;
+    let graph = bind_one(&binder, &a.record)?;
+    let settings = encode_settings(&binder, a.preset, a.crf)?;
     ensure_parent(&a.output)?;
     let stats = encode::render_video(&graph, &a.output, &settings)
         .with_context(|| format!("record {}: rendering {}", a.record.id, a.output.display()))?;
@@ -194,6 +272,144 @@ fn check(a: CheckArgs) -> Result<()> {
     println!("{}: {ok} records OK, {} failed", data.display(), failures.len());
     if !failures.is_empty() {
         bail!("{} of {} records cannot be rendered", failures.len(), ok + failures.len());
+    }
+    Ok(())
+}
+
+fn batch(a: BatchArgs) -> Result<()> {
+    use std::io::IsTerminal;
+
+    use crate::batch::{self, BatchOptions, Event, LinkNamer, Shard};
+
+    let links = match (&a.link_secret_file, std::env::var_os("BILLREEL_LINK_SECRET")) {
+        (Some(file), _) => {
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read --link-secret-file {}", file.display()))?;
+            LinkNamer::Secret(batch::links::secret_from(&bytes, &file.display().to_string()).map_err(|e| anyhow!(e))?)
+        }
+        (None, Some(v)) => LinkNamer::Secret(
+            batch::links::secret_from(v.to_string_lossy().as_bytes(), "BILLREEL_LINK_SECRET").map_err(|e| anyhow!(e))?,
+        ),
+        (None, None) if a.guessable_links => LinkNamer::Guessable,
+        (None, None) => bail!(
+            "no link secret: video and poster names must not be guessable from customer ids{}.\n\
+             Set BILLREEL_LINK_SECRET (at least 16 random bytes, e.g. `export BILLREEL_LINK_SECRET=$(openssl rand -hex 32)`)\n\
+             or pass --link-secret-file FILE; keep the same secret for reruns so links stay stable.\n\
+             For a local demo only, --guessable-links names files after the ids.",
+            if a.base_url.is_some() { ", and --base-url would publish them" } else { "" }
+        ),
+    };
+    let shard = match &a.shard {
+        Some(s) => Shard::parse(s).map_err(|e| anyhow!("--shard: {e}"))?,
+        None => Shard::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e))?.unwrap_or(Shard::ALL),
+    };
+    let binder = std::sync::Arc::new(load(&a.source)?);
+    let settings = encode_settings(&binder, a.preset, a.crf)?;
+    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    if jobs == 0 {
+        bail!("--jobs must be at least 1");
+    }
+    let base_url = a.base_url.map(|u| if u.ends_with('/') { u } else { format!("{u}/") });
+    let opts = BatchOptions {
+        data: a.data,
+        id_field: a.id_field,
+        out: a.out,
+        jobs,
+        base_url,
+        links,
+        force: a.force,
+        max_failures: a.max_failures,
+        shard,
+        settings,
+    };
+
+    // A bar on a terminal; plain lines every 10 s otherwise (logs, CI, Kubernetes).
+    let interactive = std::io::stderr().is_terminal();
+    let bar = indicatif::ProgressBar::hidden();
+    let started = Instant::now();
+    let mut last_line = Instant::now();
+    let mut total = 0u64;
+    let mut on_event = |e: Event| match e {
+        Event::Started { total: t, manifest } => {
+            total = t;
+            println!(
+                "batch: {t} records, {jobs} workers, shard {}/{}, manifest {}",
+                shard.index,
+                shard.count,
+                manifest.display()
+            );
+            if interactive {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                bar.set_length(t);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ETA {eta}")
+                        .expect("valid template"),
+                );
+            }
+        }
+        Event::Record { line, counts, skipped } => {
+            let per_min = counts.ok as f64 / started.elapsed().as_secs_f64().max(1e-9) * 60.0;
+            if interactive {
+                bar.set_position(counts.done());
+                bar.set_message(format!(
+                    "ok {} · skipped {} · failed {} · {per_min:.1} videos/min",
+                    counts.ok, counts.skipped, counts.failed
+                ));
+            } else if last_line.elapsed() >= Duration::from_secs(10) || counts.done() == total {
+                last_line = Instant::now();
+                println!(
+                    "progress: {}/{total} done (ok {}, skipped {}, failed {}), {per_min:.1} videos/min",
+                    counts.done(),
+                    counts.ok,
+                    counts.skipped,
+                    counts.failed
+                );
+            }
+            if !skipped && line.status == batch::Status::Failed {
+                let msg = format!("failed: {}", line.error.as_deref().unwrap_or("unknown error"));
+                if interactive {
+                    bar.println(msg);
+                } else {
+                    println!("{msg}");
+                }
+            }
+        }
+    };
+    let summary = batch::run(binder, &opts, &mut on_event)?;
+    bar.finish_and_clear();
+    let c = summary.counts;
+    println!(
+        "done: {} ok, {} skipped (already done), {} failed of {} in {:.1}s, {:.1} videos/min{}",
+        c.ok,
+        c.skipped,
+        c.failed,
+        summary.total,
+        summary.elapsed.as_secs_f64(),
+        summary.videos_per_minute(),
+        if summary.stopped_early { " (stopped early: --max-failures reached)" } else { "" }
+    );
+    println!("manifest: {}", summary.manifest.display());
+    if c.failed > 0 {
+        return Err(SomeRecordsFailed(format!(
+            "{} record{} failed; see the `error` field of their lines in {}",
+            c.failed,
+            if c.failed == 1 { "" } else { "s" },
+            summary.manifest.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn sample(a: SampleArgs) -> Result<()> {
+    let write = |w: &mut dyn std::io::Write| crate::sample::write_run(w, a.customers, a.seed);
+    if a.output.as_os_str() == "-" {
+        write(&mut std::io::stdout().lock())?;
+    } else {
+        ensure_parent(&a.output)?;
+        let file = std::fs::File::create(&a.output)
+            .with_context(|| format!("cannot create {}", a.output.display()))?;
+        write(&mut std::io::BufWriter::new(file))?;
+        println!("{}: {} customers (seed {})", a.output.display(), a.customers, a.seed);
     }
     Ok(())
 }

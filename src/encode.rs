@@ -247,7 +247,17 @@ pub fn render_video(
     out: &Path,
     settings: &EncodeSettings,
 ) -> Result<VideoStats, EncodeError> {
-    let tmp = temp_name(out);
+    render_video_tagged(graph, out, settings, &std::process::id().to_string())
+}
+
+/// Like [`render_video`], with `tag` in the temporary file's name (see [`temp_name`]).
+pub fn render_video_tagged(
+    graph: &SceneGraph,
+    out: &Path,
+    settings: &EncodeSettings,
+    tag: &str,
+) -> Result<VideoStats, EncodeError> {
+    let tmp = temp_name(out, tag);
     let result = (|| {
         let mut enc = VideoEncoder::create(&tmp, graph.width, graph.height, graph.fps, settings)?;
         let mut canvas =
@@ -274,10 +284,33 @@ pub fn render_video(
     }
 }
 
-/// `out/C0003.mp4` -> `out/.C0003.mp4.partial-<pid>`: same folder (so the rename is atomic),
-/// hidden, and unique per process.
-pub fn temp_name(out: &Path) -> PathBuf {
+/// `out/C0003.mp4` -> `out/.C0003.mp4.partial-<tag>`: same folder (so the rename is atomic)
+/// and hidden. The tag says who writes it (a process id, or a batch shard), so a later run
+/// can clean up exactly its own leftovers.
+pub fn temp_name(out: &Path, tag: &str) -> PathBuf {
     let name =
         out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "video.mp4".into());
-    out.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+    out.with_file_name(format!(".{name}.partial-{tag}"))
+}
+
+/// Writes the frame at `secs` as a JPEG poster, atomically.
+pub fn write_poster(graph: &SceneGraph, secs: f64, out: &Path, tag: &str) -> Result<(), EncodeError> {
+    let frame = graph.frame_at(secs);
+    let rgba = raster::to_rgba_image(&raster::render(graph, frame));
+    let rgb = image::DynamicImage::ImageRgba8(rgba).to_rgb8();
+    let tmp = temp_name(out, tag);
+    let result = (|| {
+        let file = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+        let mut w = std::io::BufWriter::new(file);
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut w, 88)
+            .encode_image(&rgb)
+            .map_err(|e| e.to_string())?;
+        std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
+        drop(w);
+        std::fs::rename(&tmp, out).map_err(|e| e.to_string())
+    })();
+    result.map_err(|message| {
+        let _ = std::fs::remove_file(&tmp);
+        EncodeError::Finish(format!("poster {}: {message}", out.display()))
+    })
 }

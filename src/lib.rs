@@ -11,14 +11,18 @@
 //! 5. [`raster`]: scene graph + frame index -> RGBA pixels (pure; tiny-skia).
 //! 6. [`encode`]: frames -> H.264 MP4 (ffmpeg-next, libx264, BT.709, +faststart).
 //!
-//! [`assets`] resolves and caches files under the assets folder; [`cli`] is the command line.
+//! [`batch`] runs stages 2–6 for a whole billing run on a pool of workers and writes the
+//! manifest; [`assets`] resolves and caches files under the assets folder; [`cli`] is the
+//! command line.
 
 pub mod assets;
+pub mod batch;
 pub mod bind;
 pub mod cli;
 pub mod encode;
 pub mod raster;
 pub mod record;
+pub mod sample;
 pub mod scene;
 pub mod storyboard;
 

@@ -115,6 +115,12 @@ impl Iterator for Records {
                         Ok(t) => t,
                         Err(e) => return Some(Err(self.malformed(n, format!("unreadable line: {e}")))),
                     };
+                    // Spreadsheet exports often start with a byte-order mark.
+                    let text = if n == 1 {
+                        text.strip_prefix('\u{feff}').unwrap_or(&text).to_string()
+                    } else {
+                        text
+                    };
                     if text.trim().is_empty() {
                         continue;
                     }

@@ -152,6 +152,10 @@ impl Binder {
         &self.sb
     }
 
+    pub fn assets(&self) -> &Assets {
+        &self.assets
+    }
+
     /// Resolves the storyboard for one record.
     pub fn bind(&self, record: &Record) -> Result<SceneGraph, BindError> {
         let started = std::time::Instant::now();

@@ -59,10 +59,20 @@ pub struct Storyboard {
     /// Derived values, evaluated once per record in order: `delta: bill.total - bill.previous_total`.
     #[serde(default)]
     pub vars: IndexMap<String, String>,
+    /// The still image for emails: `poster: { at: 6s }`; default: the last frame of the first scene.
+    #[serde(default)]
+    pub poster: Option<PosterSpec>,
     #[serde(skip_deserializing)]
     pub scenes: Vec<Scene>,
     #[serde(skip)]
     pub source: Source,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PosterSpec {
+    /// Time of the poster frame from the start of the video (clamped to its end).
+    pub at: Duration,
 }
 
 fn one() -> u32 {

@@ -1,0 +1,240 @@
+//! The manifest: one JSON line per record, for the mailers who embed the results.
+//!
+//! Lines are appended (and flushed) as records finish, only after the record's files are in
+//! place, so a killed run never lists a file that is not there. A rerun reads the manifest back
+//! to know what it may skip; when a rerun replaced lines (a record that failed before, or whose
+//! input changed), the manifest is compacted at the end to one line per record.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Failed,
+}
+
+/// One record's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestLine {
+    /// The record id; absent when the input line could not be read at all.
+    pub id: Option<String>,
+    /// Line (JSONL) or row (CSV) of the record in the input.
+    pub line: usize,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// SHA-256 of the MP4 file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// SHA-256 of everything the video depends on: engine version, storyboard, assets, encoder
+    /// settings and the record. A rerun skips the record when it is unchanged.
+    #[serde(default)]
+    pub input_hash: String,
+    #[serde(default)]
+    pub render_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ManifestLine {
+    /// What identifies the record this line is about: its id, or for input that could not be
+    /// read, its line number.
+    pub fn key(&self) -> String {
+        match &self.id {
+            Some(id) => id.clone(),
+            None => format!("line:{}", self.line),
+        }
+    }
+}
+
+/// What a rerun needs to know about records already done: for each id with an `ok` line, its
+/// input hash and file names. Kept small (no URLs, no sizes) since it holds every done record.
+#[derive(Debug, Default)]
+pub struct Done {
+    by_id: HashMap<String, DoneEntry>,
+    /// Ids whose last line failed (usually few).
+    failed: HashSet<String>,
+    /// Lines in the file (any status), to tell whether compaction is worth it.
+    pub lines: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct DoneEntry {
+    pub input_hash: String,
+    pub video: String,
+    pub poster: Option<String>,
+}
+
+impl Done {
+    /// Reads a manifest; the last line of an id wins. A missing file means nothing is done; a
+    /// torn last line (from a kill mid-write) is ignored.
+    pub fn read(path: &Path) -> std::io::Result<Done> {
+        let mut done = Done::default();
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(done),
+            Err(e) => return Err(e),
+        };
+        for line in BufReader::new(file).lines() {
+            let line = line?;
+            let Ok(m) = serde_json::from_str::<ManifestLine>(&line) else { continue };
+            done.lines += 1;
+            let id = m.key();
+            match (m.status, m.video) {
+                (Status::Ok, Some(video)) => {
+                    done.failed.remove(&id);
+                    done.by_id.insert(id, DoneEntry { input_hash: m.input_hash, video, poster: m.poster });
+                }
+                _ => {
+                    done.by_id.remove(&id);
+                    done.failed.insert(id);
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&DoneEntry> {
+        self.by_id.get(id)
+    }
+
+    /// Whether the manifest already has a line for this id (so a new one supersedes it).
+    pub fn has_line(&self, id: &str) -> bool {
+        self.by_id.contains_key(id) || self.failed.contains(id)
+    }
+}
+
+/// Appends lines, flushing each one.
+pub struct Writer {
+    out: BufWriter<File>,
+    pub path: PathBuf,
+}
+
+impl Writer {
+    pub fn append(path: &Path) -> std::io::Result<Writer> {
+        let mut file = OpenOptions::new().create(true).append(true).read(true).open(path)?;
+        // A kill mid-write can leave a last line without its newline; start on a fresh line.
+        let len = file.metadata()?.len();
+        if len > 0 {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::Start(len - 1))?;
+            file.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                file.write_all(b"\n")?;
+            }
+        }
+        Ok(Writer { out: BufWriter::new(file), path: path.to_path_buf() })
+    }
+
+    pub fn write(&mut self, line: &ManifestLine) -> std::io::Result<()> {
+        serde_json::to_writer(&mut self.out, line)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()?;
+        self.out.get_ref().sync_data()
+    }
+}
+
+/// Rewrites a manifest keeping only the last line of each record (see [`ManifestLine::key`]),
+/// in the order those lines appear. Atomic: written beside it and renamed over it.
+pub fn compact(path: &Path) -> std::io::Result<()> {
+    let mut last: HashMap<String, usize> = HashMap::new();
+    let mut count = 0;
+    for (i, line) in BufReader::new(File::open(path)?).lines().enumerate() {
+        if let Ok(m) = serde_json::from_str::<ManifestLine>(&line?) {
+            last.insert(m.key(), i);
+        }
+        count = i + 1;
+    }
+    let tmp = path.with_extension("jsonl.compacting");
+    {
+        let mut out = BufWriter::new(File::create(&tmp)?);
+        for (i, line) in BufReader::new(File::open(path)?).lines().enumerate().take(count) {
+            let line = line?;
+            let keep = match serde_json::from_str::<ManifestLine>(&line) {
+                Ok(m) => last.get(&m.key()) == Some(&i),
+                Err(_) => false, // a torn line from a killed run
+            };
+            if keep {
+                out.write_all(line.as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()?;
+        out.get_ref().sync_data()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: &str, status: Status, hash: &str) -> ManifestLine {
+        ManifestLine {
+            id: Some(id.into()),
+            line: 1,
+            status,
+            video: (status == Status::Ok).then(|| format!("{id}.mp4")),
+            poster: None,
+            video_url: None,
+            poster_url: None,
+            duration_s: None,
+            bytes: None,
+            sha256: None,
+            input_hash: hash.into(),
+            render_ms: 0,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn last_line_wins_and_compaction_keeps_one_per_id() {
+        let dir = std::env::temp_dir().join(format!("billreel-manifest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("manifest.jsonl");
+        let _ = std::fs::remove_file(&path);
+        let mut w = Writer::append(&path).unwrap();
+        w.write(&line("A", Status::Ok, "h1")).unwrap();
+        w.write(&line("B", Status::Failed, "h2")).unwrap();
+        w.write(&line("C", Status::Ok, "h3")).unwrap();
+        drop(w);
+        // A torn line, as a kill mid-write leaves it.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"id\": \"D\", \"sta")
+            .unwrap();
+        let mut w = Writer::append(&path).unwrap();
+        w.write(&line("B", Status::Ok, "h2")).unwrap();
+        w.write(&line("C", Status::Failed, "h3b")).unwrap();
+        drop(w);
+        let done = Done::read(&path).unwrap();
+        assert_eq!(done.get("A").unwrap().input_hash, "h1");
+        assert_eq!(done.get("B").unwrap().input_hash, "h2", "the retried record is done now");
+        assert!(done.get("C").is_none(), "its last line failed");
+        compact(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let ids: Vec<String> =
+            text.lines().map(|l| serde_json::from_str::<ManifestLine>(l).unwrap().id.unwrap()).collect();
+        assert_eq!(ids, ["A", "B", "C"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,460 @@
+//! Batch: a whole billing run, rendered in parallel.
+//!
+//! In: a prepared storyboard ([`Binder`]), a billing run file and options. Out: per record a
+//! video and a poster under unguessable names, and one manifest line; a [`Summary`].
+//!
+//! ```text
+//! reader thread ──bounded channel──▶ N workers (bind → encode → poster) ──bounded──▶ writer
+//! (streams records,                  (one whole video each, x264            (this thread: manifest
+//!  shard filter, duplicate ids)       single-threaded)                       lines, progress)
+//! ```
+//!
+//! Channels are bounded, so memory does not depend on the number of records: at most a few
+//! records are in flight per worker. Files are written under temporary names and renamed when
+//! complete, and a manifest line is written only after its files are in place, so a run killed
+//! at any moment loses nothing: a rerun skips what is done (manifest line ok, files present,
+//! same input hash) and renders the rest.
+
+pub mod links;
+pub mod manifest;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::bind::Binder;
+use crate::encode::{self, EncodeSettings};
+use crate::record::{Record, RecordError, Records};
+pub use links::{LinkNamer, Shard};
+pub use manifest::{ManifestLine, Status};
+
+/// Everything a batch run is told.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub data: PathBuf,
+    pub id_field: String,
+    pub out: PathBuf,
+    /// Videos rendered at once (each on one core).
+    pub jobs: usize,
+    /// Prefix of public URLs in the manifest: `https://videos.example.com/run1/`.
+    pub base_url: Option<String>,
+    pub links: LinkNamer,
+    /// Render every record, even those a previous run finished.
+    pub force: bool,
+    /// Stop after this many failed records.
+    pub max_failures: Option<usize>,
+    pub shard: Shard,
+    pub settings: EncodeSettings,
+}
+
+/// What happened, for the progress display.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Work is about to start; `total` records are in this shard.
+    Started { total: u64, manifest: &'a Path },
+    /// One record finished (or was skipped as already done).
+    Record { line: &'a ManifestLine, skipped: bool, counts: Counts },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub ok: u64,
+    pub skipped: u64,
+    pub failed: u64,
+}
+
+impl Counts {
+    pub fn done(&self) -> u64 {
+        self.ok + self.skipped + self.failed
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub total: u64,
+    pub counts: Counts,
+    /// `--max-failures` was reached and the run stopped before the end.
+    pub stopped_early: bool,
+    pub elapsed: Duration,
+    pub manifest: PathBuf,
+}
+
+impl Summary {
+    /// Videos rendered (not skipped) per minute of wall time.
+    pub fn videos_per_minute(&self) -> f64 {
+        self.counts.ok as f64 / self.elapsed.as_secs_f64().max(1e-9) * 60.0
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum BatchError {
+    #[error("cannot use the output folder {path}: {reason}")]
+    Output { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Input(#[from] RecordError),
+    #[error("cannot read the manifest {path}: {reason}")]
+    Manifest { path: PathBuf, reason: String },
+}
+
+/// What flows from the workers to the writer.
+struct Outcome {
+    line: ManifestLine,
+    skipped: bool,
+}
+
+/// Runs a batch. Returns when every record of the shard is done (or `max_failures` stopped it).
+pub fn run(
+    binder: Arc<Binder>,
+    opts: &BatchOptions,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Summary, BatchError> {
+    let started = Instant::now();
+    let out_err = |reason: String| BatchError::Output { path: opts.out.clone(), reason };
+    std::fs::create_dir_all(&opts.out).map_err(|e| out_err(e.to_string()))?;
+    let tag = opts.shard.temp_tag();
+    remove_leftovers(&opts.out, &tag).map_err(|e| out_err(e.to_string()))?;
+    let manifest_path = opts.out.join(opts.shard.manifest_name());
+    let done = manifest::Done::read(&manifest_path)
+        .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
+    let base_hash =
+        base_hash(&binder, &opts.settings).map_err(|e| out_err(format!("cannot hash the inputs: {e}")))?;
+
+    let total = count_records(&opts.data, &opts.id_field, opts.shard)?;
+    on_event(Event::Started { total, manifest: &manifest_path });
+
+    let jobs = opts.jobs.max(1);
+    let (work_tx, work_rx) = crossbeam_channel::bounded::<Result<Record, RecordError>>(jobs * 2);
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<Outcome>(jobs * 2);
+    let abort = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(done);
+    let base_hash = Arc::new(base_hash);
+
+    // Reader: streams the input, keeps this shard's records, turns duplicate ids into errors.
+    let records = Records::open(&opts.data, &opts.id_field)?;
+    let reader = {
+        let abort = abort.clone();
+        let shard = opts.shard;
+        std::thread::Builder::new()
+            .name("billreel-reader".into())
+            .spawn(move || {
+                let mut first_seen: HashMap<[u8; 16], usize> = HashMap::new();
+                for item in records {
+                    if abort.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let item = match item {
+                        Ok(rec) if !shard.contains_id(&rec.id) => continue,
+                        Ok(rec) => {
+                            let key: [u8; 16] = Sha256::digest(rec.id.as_bytes())[..16].try_into().expect("digest");
+                            match first_seen.get(&key) {
+                                Some(&first) => Err(RecordError::Malformed {
+                                    path: PathBuf::new(),
+                                    line: rec.line,
+                                    message: format!("duplicate id `{}` (first on line {first}); each record needs its own id, so this one was not rendered", rec.id),
+                                }),
+                                None => {
+                                    first_seen.insert(key, rec.line);
+                                    Ok(rec)
+                                }
+                            }
+                        }
+                        Err(e) if !shard.contains_line(error_line(&e)) => continue,
+                        Err(e) => Err(e),
+                    };
+                    if work_tx.send(item).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawn the reader thread")
+    };
+
+    // Workers: one whole video at a time each.
+    let mut workers = Vec::new();
+    for w in 0..jobs {
+        let (rx, tx) = (work_rx.clone(), done_tx.clone());
+        let (binder, done, base_hash, abort) =
+            (binder.clone(), done.clone(), base_hash.clone(), abort.clone());
+        let opts = opts.clone();
+        let tag = tag.clone();
+        workers.push(
+            std::thread::Builder::new()
+                .name(format!("billreel-worker-{w}"))
+                .spawn(move || {
+                    for item in rx {
+                        if abort.load(Ordering::Relaxed) {
+                            continue; // drain quietly so the reader can finish
+                        }
+                        let outcome = match item {
+                            Ok(rec) => process(&binder, &opts, &done, &base_hash, &tag, rec),
+                            Err(e) => Outcome { line: unreadable(&e), skipped: false },
+                        };
+                        if tx.send(outcome).is_err() {
+                            break;
+                        }
+                    }
+                })
+                .expect("spawn a worker thread"),
+        );
+    }
+    drop((work_rx, done_tx));
+
+    // Writer: this thread. One line per finished record, flushed, then progress.
+    let mut writer = manifest::Writer::append(&manifest_path)
+        .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
+    let mut counts = Counts::default();
+    let mut superseded = false;
+    let mut write_error = None;
+    for outcome in done_rx {
+        if outcome.skipped {
+            counts.skipped += 1;
+        } else {
+            match outcome.line.status {
+                Status::Ok => counts.ok += 1,
+                Status::Failed => counts.failed += 1,
+            }
+            // A new line for an id the manifest already has: compact at the end.
+            superseded |= done.has_line(&outcome.line.key());
+            if let Err(e) = writer.write(&outcome.line) {
+                write_error = Some(e.to_string());
+                abort.store(true, Ordering::Relaxed);
+            }
+        }
+        on_event(Event::Record { line: &outcome.line, skipped: outcome.skipped, counts });
+        if opts.max_failures.is_some_and(|m| counts.failed as usize >= m) {
+            abort.store(true, Ordering::Relaxed);
+        }
+    }
+    let _ = reader.join();
+    for w in workers {
+        let _ = w.join();
+    }
+    drop(writer);
+    if let Some(reason) = write_error {
+        return Err(BatchError::Manifest { path: manifest_path, reason });
+    }
+    if superseded {
+        manifest::compact(&manifest_path)
+            .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
+    }
+    Ok(Summary {
+        total,
+        counts,
+        stopped_early: abort.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+        manifest: manifest_path,
+    })
+}
+
+/// Renders one record, or says why it cannot be, or that it is already done.
+fn process(
+    binder: &Binder,
+    opts: &BatchOptions,
+    done: &manifest::Done,
+    base_hash: &[u8],
+    tag: &str,
+    rec: Record,
+) -> Outcome {
+    let started = Instant::now();
+    let name = opts.links.name(&rec.id);
+    let (video, poster) = (format!("{name}.mp4"), format!("{name}.jpg"));
+    let (video_path, poster_path) = (opts.out.join(&video), opts.out.join(&poster));
+    let input_hash = input_hash(base_hash, &rec);
+    if !opts.force {
+        if let Some(d) = done.get(&rec.id) {
+            if d.input_hash == input_hash
+                && d.video == video
+                && d.poster.as_deref() == Some(poster.as_str())
+                && video_path.is_file()
+                && poster_path.is_file()
+            {
+                let mut line = base_line(&rec, Status::Ok, input_hash);
+                line.video = Some(video);
+                line.poster = Some(poster);
+                return Outcome { line, skipped: true };
+            }
+        }
+    }
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<encode::VideoStats, String> {
+        let graph = binder.bind(&rec).map_err(|e| e.to_string())?;
+        let stats = encode::render_video_tagged(&graph, &video_path, &opts.settings, tag)
+            .map_err(|e| format!("record {}: {e}", rec.id))?;
+        let poster_at = match &binder.storyboard().poster {
+            Some(p) => p.at.secs(),
+            None => {
+                let first = &graph.scenes[0];
+                (first.start + first.frames - 1) as f64 / graph.fps as f64
+            }
+        };
+        encode::write_poster(&graph, poster_at, &poster_path, tag)
+            .map_err(|e| format!("record {}: {e}", rec.id))?;
+        Ok(stats)
+    }));
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(format!("record {}: internal error while rendering ({what}); please report it", rec.id))
+        }
+    };
+    let mut line = base_line(&rec, Status::Ok, input_hash);
+    line.render_ms = started.elapsed().as_millis() as u64;
+    match result.and_then(|stats| {
+        file_sha256(&video_path).map(|h| (stats, h)).map_err(|e| format!("record {}: {e}", rec.id))
+    }) {
+        Ok((stats, sha)) => {
+            let url = |file: &str| opts.base_url.as_ref().map(|b| format!("{b}{file}"));
+            line.video_url = url(&video);
+            line.poster_url = url(&poster);
+            line.video = Some(video);
+            line.poster = Some(poster);
+            line.duration_s = Some(stats.duration_secs);
+            line.bytes = Some(stats.bytes);
+            line.sha256 = Some(sha);
+        }
+        Err(message) => {
+            line.status = Status::Failed;
+            line.error = Some(message);
+        }
+    }
+    Outcome { line, skipped: false }
+}
+
+fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {
+    ManifestLine {
+        id: Some(rec.id.clone()),
+        line: rec.line,
+        status,
+        video: None,
+        poster: None,
+        video_url: None,
+        poster_url: None,
+        duration_s: None,
+        bytes: None,
+        sha256: None,
+        input_hash,
+        render_ms: 0,
+        error: None,
+    }
+}
+
+/// A manifest line for input that could not be read as a record.
+fn unreadable(e: &RecordError) -> ManifestLine {
+    ManifestLine {
+        id: None,
+        line: error_line(e),
+        status: Status::Failed,
+        video: None,
+        poster: None,
+        video_url: None,
+        poster_url: None,
+        duration_s: None,
+        bytes: None,
+        sha256: None,
+        input_hash: String::new(),
+        render_ms: 0,
+        error: Some(e.to_string()),
+    }
+}
+
+fn error_line(e: &RecordError) -> usize {
+    match e {
+        RecordError::Malformed { line, .. } | RecordError::NoId { line, .. } => *line,
+        _ => 0,
+    }
+}
+
+/// Counts the records of a shard with a quick pass over the input (for the progress bar).
+fn count_records(data: &Path, id_field: &str, shard: Shard) -> Result<u64, RecordError> {
+    let mut n = 0;
+    for item in Records::open(data, id_field)? {
+        let mine = match &item {
+            Ok(rec) => shard.contains_id(&rec.id),
+            Err(e) => shard.contains_line(error_line(e)),
+        };
+        n += u64::from(mine);
+    }
+    Ok(n)
+}
+
+/// Removes the temporary files a killed run of this shard left behind.
+fn remove_leftovers(out: &Path, tag: &str) -> std::io::Result<()> {
+    let marker = format!(".partial-{tag}");
+    for entry in std::fs::read_dir(out)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.ends_with(&marker) {
+            tracing::info!(file = %name, "removing a temporary file left by an interrupted run");
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// The part of every record's input hash that all records share: engine version, storyboard
+/// text, every asset file, encoder settings.
+fn base_hash(binder: &Binder, settings: &EncodeSettings) -> std::io::Result<Vec<u8>> {
+    let mut h = Sha256::new();
+    h.update(concat!("billreel ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
+    h.update(std::fs::read(&binder.storyboard().source.file)?);
+    h.update(format!("\npreset={} crf={}\n", settings.preset, settings.crf).as_bytes());
+    let root = binder.assets().root().to_path_buf();
+    let mut files = Vec::new();
+    list_files(&root, &mut files)?;
+    files.sort();
+    for f in files {
+        h.update(f.strip_prefix(&root).unwrap_or(&f).to_string_lossy().as_bytes());
+        let mut buf = Vec::new();
+        std::fs::File::open(&f)?.read_to_end(&mut buf)?;
+        h.update((buf.len() as u64).to_le_bytes());
+        h.update(&buf);
+    }
+    Ok(h.finalize().to_vec())
+}
+
+fn list_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let p = entry?.path();
+        if p.is_dir() {
+            list_files(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn input_hash(base: &[u8], rec: &Record) -> String {
+    let mut h = Sha256::new();
+    h.update(base);
+    h.update(serde_json::to_vec(&rec.data).unwrap_or_default());
+    hex::encode(h.finalize())
+}
+
+fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut h = Sha256::new();
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
