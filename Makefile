@@ -28,9 +28,10 @@ test: deps              ## formatting, lints, every test
 fmt:
 	$(CARGO) fmt
 
-bench: build            ## where the time goes (bind/raster/encode), then whole-command timings
+bench: build            ## where one video's time goes; single renders; batch videos/min, scaling, memory
 	$(CARGO) bench --bench render
 	bash scripts/bench.sh $(BIN) $(STORYBOARD) $(DATA)
+	bash scripts/bench-batch.sh $(BIN)
 
 clean:
 	rm -rf out target

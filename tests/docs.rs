@@ -59,3 +59,25 @@ fn the_readme_example_renders() {
     assert_eq!(t.at(1.0).lines, ["Hello Ann, you owe £12.50"]);
     assert_eq!(graph.scenes.len(), 2);
 }
+
+#[test]
+fn the_kubernetes_example_is_consistent() {
+    let text = std::fs::read_to_string(repo().join("deploy/kubernetes/indexed-job.yaml")).unwrap();
+    let job: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"], "Indexed");
+    assert_eq!(spec["podReplacementPolicy"], "Failed", "no two pods for one index at once");
+    let completions = spec["completions"].as_u64().unwrap();
+    let container = &spec["template"]["spec"]["containers"][0];
+    let env = container["env"].as_sequence().unwrap();
+    let shards = env.iter().find(|e| e["name"] == "JOB_COMPLETIONS").unwrap()["value"].as_str().unwrap();
+    assert_eq!(shards.parse::<u64>().unwrap(), completions, "JOB_COMPLETIONS must equal completions");
+    assert!(env.iter().any(|e| e["name"] == "BILLREEL_LINK_SECRET"));
+    let args: Vec<&str> =
+        container["args"].as_sequence().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(args[0], "batch");
+    // The arguments parse as a billreel command line.
+    use clap::Parser;
+    let cli = billreel::cli::Cli::try_parse_from(std::iter::once("billreel").chain(args.iter().copied()));
+    assert!(cli.is_ok(), "{:?}", cli.err());
+}
