@@ -63,27 +63,50 @@ impl ManifestLine {
     }
 }
 
-/// What a rerun needs to know about records already done: for each id with an `ok` line, its
-/// input hash and file names. Kept small (no URLs, no sizes) since it holds every done record.
+/// What a rerun needs to know about records already done: for each record whose last line is
+/// `ok`, its input hash and a digest of its file names. Kept compact (about 60 bytes a record,
+/// keys and values as fixed-size digests) because it holds every done record of the run.
 #[derive(Debug, Default)]
 pub struct Done {
-    by_id: HashMap<String, DoneEntry>,
-    /// Ids whose last line failed (usually few).
-    failed: HashSet<String>,
-    /// Lines in the file (any status), to tell whether compaction is worth it.
+    ok: HashMap<[u8; 16], DoneEntry>,
+    /// Records whose last line failed (usually few).
+    failed: HashSet<[u8; 16]>,
+    /// Lines in the file (any status).
     pub lines: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DoneEntry {
-    pub input_hash: String,
-    pub video: String,
-    pub poster: Option<String>,
+    pub input_hash: [u8; 32],
+    /// Digest of the video and poster names (they change with the link secret).
+    pub names: u64,
+}
+
+/// A record key (see [`ManifestLine::key`]) as a fixed-size digest.
+pub fn key_digest(key: &str) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(key.as_bytes())[..16].try_into().expect("32-byte digest")
+}
+
+/// Digest of a record's file names, as stored in [`DoneEntry::names`].
+pub fn names_digest(video: &str, poster: Option<&str>) -> u64 {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(format!("{video}\n{}", poster.unwrap_or("")).as_bytes());
+    u64::from_le_bytes(h[..8].try_into().expect("32-byte digest"))
+}
+
+/// Parses a hex input hash; anything else (an old or hand-edited line) never matches.
+pub fn hash_bytes(hex_hash: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    if hex::decode_to_slice(hex_hash, &mut out).is_err() {
+        out = [0xff; 32];
+    }
+    out
 }
 
 impl Done {
-    /// Reads a manifest; the last line of an id wins. A missing file means nothing is done; a
-    /// torn last line (from a kill mid-write) is ignored.
+    /// Reads a manifest; the last line of a record wins. A missing file means nothing is done;
+    /// a torn last line (from a kill mid-write) is ignored.
     pub fn read(path: &Path) -> std::io::Result<Done> {
         let mut done = Done::default();
         let file = match File::open(path) {
@@ -95,28 +118,33 @@ impl Done {
             let line = line?;
             let Ok(m) = serde_json::from_str::<ManifestLine>(&line) else { continue };
             done.lines += 1;
-            let id = m.key();
-            match (m.status, m.video) {
+            let key = key_digest(&m.key());
+            match (m.status, &m.video) {
                 (Status::Ok, Some(video)) => {
-                    done.failed.remove(&id);
-                    done.by_id.insert(id, DoneEntry { input_hash: m.input_hash, video, poster: m.poster });
+                    done.failed.remove(&key);
+                    let entry = DoneEntry {
+                        input_hash: hash_bytes(&m.input_hash),
+                        names: names_digest(video, m.poster.as_deref()),
+                    };
+                    done.ok.insert(key, entry);
                 }
                 _ => {
-                    done.by_id.remove(&id);
-                    done.failed.insert(id);
+                    done.ok.remove(&key);
+                    done.failed.insert(key);
                 }
             }
         }
         Ok(done)
     }
 
-    pub fn get(&self, id: &str) -> Option<&DoneEntry> {
-        self.by_id.get(id)
+    pub fn get(&self, key: &str) -> Option<&DoneEntry> {
+        self.ok.get(&key_digest(key))
     }
 
-    /// Whether the manifest already has a line for this id (so a new one supersedes it).
-    pub fn has_line(&self, id: &str) -> bool {
-        self.by_id.contains_key(id) || self.failed.contains(id)
+    /// Whether the manifest already has a line for this record (so a new one supersedes it).
+    pub fn has_line(&self, key: &str) -> bool {
+        let k = key_digest(key);
+        self.ok.contains_key(&k) || self.failed.contains(&k)
     }
 }
 
@@ -211,9 +239,9 @@ mod tests {
         let path = dir.join("manifest.jsonl");
         let _ = std::fs::remove_file(&path);
         let mut w = Writer::append(&path).unwrap();
-        w.write(&line("A", Status::Ok, "h1")).unwrap();
-        w.write(&line("B", Status::Failed, "h2")).unwrap();
-        w.write(&line("C", Status::Ok, "h3")).unwrap();
+        w.write(&line("A", Status::Ok, &"a1".repeat(32))).unwrap();
+        w.write(&line("B", Status::Failed, &"b2".repeat(32))).unwrap();
+        w.write(&line("C", Status::Ok, &"c3".repeat(32))).unwrap();
         drop(w);
         // A torn line, as a kill mid-write leaves it.
         std::fs::OpenOptions::new()
@@ -223,13 +251,19 @@ mod tests {
             .write_all(b"{\"id\": \"D\", \"sta")
             .unwrap();
         let mut w = Writer::append(&path).unwrap();
-        w.write(&line("B", Status::Ok, "h2")).unwrap();
-        w.write(&line("C", Status::Failed, "h3b")).unwrap();
+        w.write(&line("B", Status::Ok, &"b2".repeat(32))).unwrap();
+        w.write(&line("C", Status::Failed, &"c4".repeat(32))).unwrap();
         drop(w);
         let done = Done::read(&path).unwrap();
-        assert_eq!(done.get("A").unwrap().input_hash, "h1");
-        assert_eq!(done.get("B").unwrap().input_hash, "h2", "the retried record is done now");
+        assert_eq!(done.get("A").unwrap().input_hash, hash_bytes(&"a1".repeat(32)));
+        assert_eq!(
+            done.get("B").unwrap().input_hash,
+            hash_bytes(&"b2".repeat(32)),
+            "the retried record is done now"
+        );
+        assert_eq!(done.get("B").unwrap().names, names_digest("B.mp4", None));
         assert!(done.get("C").is_none(), "its last line failed");
+        assert!(done.has_line("C") && !done.has_line("Z"));
         compact(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let ids: Vec<String> =

@@ -269,9 +269,8 @@ fn process(
     let input_hash = input_hash(base_hash, &rec);
     if !opts.force {
         if let Some(d) = done.get(&rec.id) {
-            if d.input_hash == input_hash
-                && d.video == video
-                && d.poster.as_deref() == Some(poster.as_str())
+            if d.input_hash == manifest::hash_bytes(&input_hash)
+                && d.names == manifest::names_digest(&video, Some(&poster))
                 && video_path.is_file()
                 && poster_path.is_file()
             {
