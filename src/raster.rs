@@ -118,6 +118,31 @@ fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
             }
         }
         NodeKind::Chart(chart) => draw_chart(canvas, chart, t, opacity, tf),
+        NodeKind::Qr(qr) => draw_qr(canvas, qr, b, opacity, tf),
+    }
+}
+
+/// The light square, then every dark module, as one path. Edges are not anti-aliased when the
+/// code sits on whole pixels, so modules stay sharp for scanners (and for the video encoder).
+fn draw_qr(canvas: &mut Pixmap, qr: &crate::scene::Qr, b: Rect, opacity: f32, tf: Transform) {
+    let crisp = tf.is_translate() && tf.tx.fract() == 0.0 && tf.ty.fract() == 0.0;
+    if let Some(r) = SkRect::from_xywh(0.0, 0.0, b.w, b.h) {
+        let mut p = solid(qr.background, opacity);
+        p.anti_alias = !crisp;
+        canvas.fill_rect(r, &p, tf, None);
+    }
+    let mut pb = PathBuilder::new();
+    for (i, _) in qr.dark.iter().enumerate().filter(|(_, d)| **d) {
+        let (row, col) = (i / qr.size, i % qr.size);
+        let (x, y) = (qr.origin.0 + col as f32 * qr.module, qr.origin.1 + row as f32 * qr.module);
+        if let Some(r) = SkRect::from_xywh(x, y, qr.module, qr.module) {
+            pb.push_rect(r);
+        }
+    }
+    if let Some(path) = pb.finish() {
+        let mut p = solid(qr.color, opacity);
+        p.anti_alias = !crisp;
+        canvas.fill_path(&path, &p, FillRule::Winding, tf, None);
     }
 }
 

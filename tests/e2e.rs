@@ -227,3 +227,30 @@ fn the_demo_renders_through_the_cli_quietly() {
     let reddish = img.pixels().filter(|p| p.0[0] > 200 && p.0[1] < 160 && p.0[2] < 160).count();
     assert!(reddish > 2000, "the overdue reminder's red heading should be visible ({reddish} red pixels)");
 }
+
+#[test]
+fn qr_code_scans_after_h264_encoding() {
+    let binder = billreel::load(&repo().join("tests/e2e/qr.yaml"), None).unwrap();
+    let link = "https://pay.brightwave.example/0042?ref=BW-2026-11-00042";
+    let rec =
+        Record { id: "Q1".into(), data: serde_json::json!({"id": "Q1", "links": {"pay": link}}), line: 1 };
+    let graph = binder.bind(&rec).unwrap();
+    let dir = out_dir("qr");
+    let mp4 = dir.join("qr.mp4");
+    encode::render_video(&graph, &mp4, &EncodeSettings::default()).unwrap();
+    // Decode frame 15 from the MP4 as 8-bit grey, as a phone camera would see the screen.
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&mp4)
+        .args(["-vf", "select=eq(n\\,15)", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (w, h) = (1280usize, 720usize);
+    assert_eq!(o.stdout.len(), w * h);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| o.stdout[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the frame");
+    let (_, content) = grids[0].decode().expect("the code decodes");
+    assert_eq!(content, link);
+}

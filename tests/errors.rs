@@ -237,3 +237,17 @@ fn check_reports_characters_no_font_has() {
     assert!(t.contains("record B: scene `hello`, layer `greeting`: no font has `张` (U+5F20), `伟` (U+4F1F); add a font that covers them to `fallback_fonts`"), "{t}");
     assert!(t.contains("1 records OK, 1 failed"), "{t}");
 }
+
+#[test]
+fn a_qr_code_too_small_to_scan_is_refused() {
+    let dir = scratch("qr-small");
+    let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: qr, name: code, data: \"{{{{ link }}}}\", width: 40 }}\n"));
+    let data = write(&dir, "run.jsonl", "{\"id\": \"A\", \"link\": \"https://pay.example.com/0001\"}\n");
+    let t = text(&billreel(["check", &sb, "--data", &data]));
+    assert!(
+        t.contains(
+            "record A: the QR code needs 37 modules across but the layer is 40px wide; make it at least 74px"
+        ),
+        "{t}"
+    );
+}

@@ -133,3 +133,8 @@ fn conditional_scene_skipped_and_layer_chosen() {
 fn font_fallback_for_chinese_text_and_labels() {
     check("fallback-zh", "fallback", "R3", 0.0);
 }
+
+#[test]
+fn qr_codes_bound_to_record_data() {
+    check("qr", "qr", "R1", 0.0);
+}

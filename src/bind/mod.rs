@@ -233,6 +233,11 @@ fn bindable_strings(sb: &Storyboard) -> Vec<(String, &str, Kind)> {
                     }
                 }
                 LayerKind::Image(i) => out.push((join_key(lp, "src"), i.src.as_str(), Kind::Template)),
+                LayerKind::Qr(q) => {
+                    out.push((join_key(lp, "data"), q.data.as_str(), Kind::Template));
+                    out.push((join_key(lp, "color"), q.color.as_str(), Kind::Template));
+                    out.push((join_key(lp, "background"), q.background.as_str(), Kind::Template));
+                }
                 LayerKind::BarChart(c) => {
                     match &c.labels {
                         LabelsSpec::Expr(e) => out.push((join_key(lp, "labels"), e.as_str(), Kind::Expr)),
@@ -597,6 +602,10 @@ impl<'a> Bound<'a> {
                 let (pixels, offset) = self.image(&sp, &src, w, h, img.fit)?;
                 (NodeKind::Image { pixels, offset }, w, h)
             }
+            LayerKind::Qr(q) => {
+                let side = bw.unwrap_or(0.0);
+                (NodeKind::Qr(self.qr(lp, q, side)?), side, side)
+            }
             LayerKind::BarChart(spec) => {
                 let (w, h) = (bw.unwrap_or(0.0), bh.unwrap_or(0.0));
                 let font = self.font(lp, spec.font.as_deref())?;
@@ -664,6 +673,43 @@ impl<'a> Bound<'a> {
         let animation = self.animation(layer, x, y, scene_secs);
         let name = c.name.clone().unwrap_or_else(|| format!("{}#{index}", c.kind));
         Ok(Node { name, bounds, origin: (x, y), opacity: c.opacity, animation, kind })
+    }
+
+    /// Encodes a QR code and fits its modules, whole pixels each, in a `side` square.
+    fn qr(&self, lp: &str, q: &storyboard::QrLayer, side: f32) -> Result<scene::Qr, BindError> {
+        use qrcode::{EcLevel as L, QrCode};
+        let path = &join_key(lp, "data");
+        let data = &self.text(path, &q.data)?;
+        let level = match q.error_correction {
+            storyboard::EcLevel::L => L::L,
+            storyboard::EcLevel::M => L::M,
+            storyboard::EcLevel::Q => L::Q,
+            storyboard::EcLevel::H => L::H,
+        };
+        if data.is_empty() {
+            return Err(self.err(path, "the QR code's data is empty for this record"));
+        }
+        let code = QrCode::with_error_correction_level(data.as_bytes(), level)
+            .map_err(|e| self.err(path, format!("cannot make a QR code of {} bytes: {e}", data.len())))?;
+        let size = code.width();
+        let dark: Vec<bool> = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+        let total = (size + 2 * q.quiet_zone as usize) as f32;
+        let module = (side / total).floor();
+        if module < 2.0 {
+            return Err(self.err(
+                path,
+                format!("the QR code needs {total} modules across but the layer is {side}px wide; make it at least {}px (2px a module) so it scans", total * 2.0),
+            ));
+        }
+        let inset = ((side - module * size as f32) / 2.0).floor();
+        Ok(scene::Qr {
+            size,
+            dark,
+            module,
+            origin: (inset, inset),
+            color: self.color(&join_key(lp, "color"), &q.color)?,
+            background: self.color(&join_key(lp, "background"), &q.background)?,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -114,6 +114,22 @@ pub enum NodeKind {
     Text(TextNode),
     Image { pixels: Arc<tiny_skia::Pixmap>, offset: (f32, f32) },
     Chart(Chart),
+    Qr(Qr),
+}
+
+/// A QR code's modules, laid out: dark modules are drawn as squares of `module` pixels from
+/// `origin` (relative to the node's box), over a light square covering the whole box.
+#[derive(Debug, Clone)]
+pub struct Qr {
+    /// Modules per side (without the quiet zone).
+    pub size: usize,
+    /// Row-major, true = dark.
+    pub dark: Vec<bool>,
+    /// Side of one module in pixels: a whole number, so edges stay sharp.
+    pub module: f32,
+    pub origin: (f32, f32),
+    pub color: Rgba,
+    pub background: Rgba,
 }
 
 /// Text whose content may change over the scene (a count-up); usually one variant.

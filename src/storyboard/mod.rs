@@ -346,9 +346,46 @@ pub enum LayerKind {
     Text(TextLayer),
     Image(ImageLayer),
     BarChart(BarChartLayer),
+    Qr(QrLayer),
 }
 
-pub const LAYER_KINDS: &[&str] = &["rect", "text", "image", "bar_chart"];
+pub const LAYER_KINDS: &[&str] = &["rect", "text", "image", "bar_chart", "qr"];
+
+/// A QR code, e.g. for the pay link: square, `width` wide (the quiet zone included).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QrLayer {
+    /// What the code holds, with bindings: `"{{ links.pay }}"`.
+    pub data: String,
+    /// Dark modules.
+    #[serde(default = "black")]
+    pub color: String,
+    /// Light modules and the quiet zone around the code.
+    #[serde(default = "white")]
+    pub background: String,
+    /// Width of the light margin, in modules; scanners want 4.
+    #[serde(default = "four")]
+    pub quiet_zone: u32,
+    /// `L`, `M`, `Q` or `H`: how much of the code may be damaged and still read.
+    #[serde(default)]
+    pub error_correction: EcLevel,
+}
+
+fn black() -> String {
+    "#000000".into()
+}
+fn four() -> u32 {
+    4
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum EcLevel {
+    L,
+    #[default]
+    M,
+    Q,
+    H,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -926,6 +963,7 @@ fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
         "rect" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Rect),
         "text" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Text),
         "image" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Image),
+        "qr" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Qr),
         _ => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::BarChart),
     };
     Some(Layer { common: common?, kind: kind?, path: path.to_string() })
@@ -1196,6 +1234,33 @@ fn validate_layer(
                         Some(format!("images live under {}", assets.root().display())),
                     );
                 }
+            }
+        }
+        LayerKind::Qr(q) => {
+            if c.width.is_none() {
+                rep.error(lp, "a qr layer needs `width` (its side, quiet zone included)", None);
+            }
+            if c.height.is_some() {
+                rep.error(&spans::join_key(lp, "height"), "a QR code is square: give only `width`", None);
+            }
+            check_color(rep, &spans::join_key(lp, "color"), &q.color);
+            check_color(rep, &spans::join_key(lp, "background"), &q.background);
+            if q.quiet_zone > 16 {
+                rep.error(
+                    &spans::join_key(lp, "quiet_zone"),
+                    format!(
+                        "quiet_zone is in modules; {} is far more than the 4 scanners need",
+                        q.quiet_zone
+                    ),
+                    None,
+                );
+            }
+            if q.data.trim().is_empty() {
+                rep.error(
+                    &spans::join_key(lp, "data"),
+                    "a QR code needs `data`, e.g. \"{{ links.pay }}\"",
+                    None,
+                );
             }
         }
         LayerKind::BarChart(ch) => {
