@@ -251,3 +251,13 @@ fn a_qr_code_too_small_to_scan_is_refused() {
         "{t}"
     );
 }
+
+#[test]
+fn check_reports_text_that_overflows_even_at_minimum_size() {
+    let dir = scratch("overflow");
+    let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: hello\n    duration: 1s\n    layers:\n      - {{ type: text, name: greeting, text: \"Hello {{{{ customer.first_name }}}}\", size: 40, width: 200, max_lines: 1, fit: shrink, min_size: 30 }}\n"));
+    let data = write(&dir, "run.jsonl", "{\"id\": \"A\", \"customer\": {\"first_name\": \"Ann\"}}\n{\"id\": \"B\", \"customer\": {\"first_name\": \"Maximilian-Alexander\"}}\n");
+    let t = text(&billreel(["check", &sb, "--data", &data]));
+    assert!(t.contains("record B: scene `hello`, layer `greeting`: the text does not fit its box even at its smallest size and is cut to \"Hello Maxi"), "{t}");
+    assert!(t.contains("1 records OK, 1 failed"), "{t}");
+}

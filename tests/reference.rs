@@ -138,3 +138,8 @@ fn font_fallback_for_chinese_text_and_labels() {
 fn qr_codes_bound_to_record_data() {
     check("qr", "qr", "R1", 0.0);
 }
+
+#[test]
+fn text_fit_modes_alignment_spacing_and_cjk_wrapping() {
+    check("fit", "fit", "R1", 0.0);
+}

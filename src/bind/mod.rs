@@ -570,10 +570,15 @@ impl<'a> Bound<'a> {
                     align: t.align,
                     line_height: t.line_height,
                     max_width: bw,
+                    letter_spacing: t.letter_spacing,
+                    max_lines: t.max_lines,
+                    max_height: bh,
+                    valign: t.valign,
                 };
+                let fit = (t.fit == storyboard::TextFit::Shrink).then(|| t.min_size.unwrap_or(t.size * 0.6));
                 let tp = join_key(lp, "text");
                 let variants = match &t.count_up {
-                    None => vec![(0.0, Arc::new(text::layout(font, &self.text(&tp, &t.text)?, style)))],
+                    None => vec![(0.0, Arc::new(lay_out(font, &self.text(&tp, &t.text)?, style, fit)))],
                     Some(cu) => {
                         let to_path = join_key(&join_key(lp, "count_up"), "to");
                         let to = self.eval(&to_path, &cu.to)?;
@@ -583,6 +588,7 @@ impl<'a> Bound<'a> {
                             &t.text,
                             font,
                             style,
+                            fit,
                             cu.from,
                             to,
                             cu.delay.secs() as f32,
@@ -719,6 +725,7 @@ impl<'a> Bound<'a> {
         template: &str,
         font: FontChain,
         style: TextStyle,
+        fit: Option<f32>,
         from: f64,
         to: f64,
         delay: f32,
@@ -738,7 +745,7 @@ impl<'a> Bound<'a> {
             let s = self.text_with(path, template, &ctx)?;
             if s != last || out.is_empty() {
                 let t = if i == 0 { 0.0 } else { delay + p * duration };
-                out.push((t, Arc::new(text::layout(font, &s, style))));
+                out.push((t, Arc::new(lay_out(font, &s, style, fit))));
                 last = s;
             }
         }
@@ -830,6 +837,14 @@ fn apply_motion(a: &mut Animation, m: &Motion, t0: f32, entering: bool, cw: f64,
     }
 }
 
+/// Lays text out, shrinking it first when the layer asks to (`fit` is the minimum size).
+fn lay_out(font: FontChain, s: &str, style: TextStyle, fit: Option<f32>) -> scene::TextBlock {
+    match fit {
+        Some(min) => text::layout_fit(font, s, style, min),
+        None => text::layout(font, s, style),
+    }
+}
+
 fn secs_to_frames(secs: f64, fps: u32) -> u32 {
     (secs * fps as f64).round() as u32
 }
@@ -873,6 +888,13 @@ where
     for item in records {
         match item {
             Ok(rec) => match binder.bind(&rec) {
+                Ok(graph) if !graph.overflowing_text().is_empty() => {
+                    let (scene, layer, shown) = &graph.overflowing_text()[0];
+                    failures.push(format!(
+                        "record {}: scene `{scene}`, layer `{layer}`: the text does not fit its box even at its smallest size and is cut to \"{shown}\"; give it more room, `fit: shrink` with a smaller `min_size`, or more `max_lines`",
+                        rec.id
+                    ));
+                }
                 Ok(graph) => match graph.missing_glyphs().first() {
                     None => ok += 1,
                     Some((scene, layer, chars)) => failures.push(format!(

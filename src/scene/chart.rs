@@ -84,11 +84,8 @@ pub fn layout(
             font,
             s,
             TextStyle {
-                size: style.label_size,
-                color: style.label_color,
-                align,
                 line_height: 1.2,
-                max_width,
+                ..TextStyle::simple(style.label_size, style.label_color, align, max_width)
             },
         ))
     };

@@ -60,6 +60,22 @@ impl SceneGraph {
         out
     }
 
+    /// Text that does not fit its box even at its smallest allowed size:
+    /// (scene id, layer name, the text as cut).
+    pub fn overflowing_text(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for scene in &self.scenes {
+            for node in &scene.nodes {
+                if let NodeKind::Text(t) = &node.kind {
+                    if let Some((_, b)) = t.variants.iter().find(|(_, b)| b.overflow) {
+                        out.push((scene.id.clone(), node.name.clone(), b.lines.join(" / ")));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The frame shown at `secs` (clamped to the last frame).
     pub fn frame_at(&self, secs: f64) -> u32 {
         ((secs * self.fps as f64).round() as u32).min(self.total_frames.saturating_sub(1))

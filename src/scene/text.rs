@@ -233,7 +233,12 @@ impl<'a> FontChain<'a> {
 
     /// Width of a run of text in pixels, as shaped (kerning included).
     pub fn advance(&self, text: &str, size: f32) -> f32 {
-        self.shape(text, size, &mut Vec::new()).iter().map(|g| g.advance).sum()
+        self.advance_spaced(text, size, 0.0)
+    }
+
+    /// Width with `spacing` pixels added after every glyph.
+    pub fn advance_spaced(&self, text: &str, size: f32, spacing: f32) -> f32 {
+        self.shape(text, size, &mut Vec::new()).iter().map(|g| g.advance + spacing).sum()
     }
 }
 
@@ -265,6 +270,11 @@ pub struct TextBlock {
     pub lines: Vec<String>,
     /// Characters that no font of the chain has (drawn as missing-glyph boxes).
     pub missing: Vec<char>,
+    /// The text did not fit its box: lines were cut (ending with an ellipsis) or a line is
+    /// wider than the box.
+    pub overflow: bool,
+    /// The size the text was laid out at (smaller than asked when `fit: shrink` shrank it).
+    pub size: f32,
 }
 
 /// How to lay text out.
@@ -277,40 +287,243 @@ pub struct TextStyle {
     pub line_height: f32,
     /// Wrap to this width; None: one line per paragraph.
     pub max_width: Option<f32>,
+    /// Extra space after every glyph, in pixels (may be negative).
+    pub letter_spacing: f32,
+    /// At most this many lines; the last one kept ends with an ellipsis.
+    pub max_lines: Option<usize>,
+    /// The box's height: lines that do not fit are cut (with an ellipsis), and `valign` places
+    /// the text in it.
+    pub max_height: Option<f32>,
+    pub valign: VAlign,
 }
 
-/// Lays out `text`: paragraphs split at newlines, words wrapped greedily to `max_width`
-/// (a word longer than the width stands alone on its line), lines aligned in the box.
-/// Line metrics come from the primary font.
+impl TextStyle {
+    /// A plain style: one size, wrapping only if `max_width` is given, no limits.
+    pub fn simple(size: f32, color: Rgba, align: Align, max_width: Option<f32>) -> TextStyle {
+        TextStyle {
+            size,
+            color,
+            align,
+            line_height: 1.25,
+            max_width,
+            letter_spacing: 0.0,
+            max_lines: None,
+            max_height: None,
+            valign: VAlign::Top,
+        }
+    }
+}
+
+/// Vertical placement of text in its box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VAlign {
+    #[default]
+    Top,
+    Middle,
+    Bottom,
+}
+
+/// A piece of text that wrapping keeps together.
+struct Token<'t> {
+    text: &'t str,
+    /// A (breakable) space precedes it in the source.
+    space_before: bool,
+}
+
+/// Scripts written without spaces, where a line may break between any two characters.
+fn breaks_anywhere(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF66..=0xFF9F)
+}
+
+/// Punctuation that must not start a line (it stays with the character before it).
+fn no_line_start(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。'
+            | '、'
+            | '！'
+            | '？'
+            | '：'
+            | '；'
+            | '）'
+            | '」'
+            | '』'
+            | '】'
+            | '》'
+            | '〉'
+            | '…'
+            | '・'
+            | 'ー'
+            | ','
+            | '.'
+            | '!'
+            | '?'
+            | ':'
+            | ';'
+            | ')'
+    )
+}
+
+/// Splits a paragraph into wrap tokens: words at breakable spaces, and each CJK character
+/// on its own (with closing punctuation kept on the same token).
+fn tokens(para: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let mut space_before = false;
+    let mut start: Option<usize> = None;
+    let mut prev_cjk = false;
+    for (i, c) in para.char_indices() {
+        if is_break_space(c) {
+            if let Some(s) = start.take() {
+                out.push(Token { text: &para[s..i], space_before });
+            }
+            space_before = true;
+            prev_cjk = false;
+            continue;
+        }
+        let cjk = breaks_anywhere(c);
+        match start {
+            None => start = Some(i),
+            // Break before a CJK character, and after one (unless this is closing punctuation).
+            Some(s) if (cjk || prev_cjk) && !no_line_start(c) => {
+                out.push(Token { text: &para[s..i], space_before });
+                space_before = false;
+                start = Some(i);
+            }
+            _ => {}
+        }
+        prev_cjk = cjk;
+    }
+    if let Some(s) = start {
+        out.push(Token { text: &para[s..], space_before });
+    }
+    out
+}
+
+/// Breaks text into lines no wider than `max_width` (when given): greedy by tokens, and by
+/// characters for a token wider than the whole line. Returns the lines with their widths, and
+/// whether a token had to be broken inside.
+fn break_lines(
+    fonts: FontChain,
+    text: &str,
+    size: f32,
+    spacing: f32,
+    max_width: Option<f32>,
+) -> (Vec<(String, f32)>, bool) {
+    let measure = |s: &str| fonts.advance_spaced(s, size, spacing);
+    let space = measure(" ");
+    let mut lines: Vec<(String, f32)> = Vec::new();
+    let mut broke_word = false;
+    for para in text.split('\n') {
+        let mut line = String::new();
+        let mut width = 0.0f32;
+        for tok in tokens(para) {
+            let w = measure(tok.text);
+            let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
+            let fits = |width: f32| max_width.is_none_or(|mw| width <= mw + 0.01);
+            if !line.is_empty() && !fits(width + gap + w) {
+                lines.push((std::mem::take(&mut line), width));
+                width = 0.0;
+            }
+            let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
+            if line.is_empty() && !fits(w) {
+                // Wider than the box on its own: break it between characters.
+                broke_word = true;
+                let mut piece = String::new();
+                for c in tok.text.chars() {
+                    let mut next = piece.clone();
+                    next.push(c);
+                    if !piece.is_empty() && !fits(measure(&next)) {
+                        let pw = measure(&piece);
+                        lines.push((std::mem::take(&mut piece), pw));
+                        next = c.to_string();
+                    }
+                    piece = next;
+                }
+                width = measure(&piece);
+                line = piece;
+                continue;
+            }
+            if gap > 0.0 {
+                line.push(' ');
+            }
+            line.push_str(tok.text);
+            width += gap + w;
+        }
+        lines.push((line, width));
+    }
+    (lines, broke_word)
+}
+
+/// Lays out `text` at the style's size: paragraphs split at newlines, wrapped to `max_width`,
+/// cut to `max_lines` and `max_height` with an ellipsis, aligned in the box. Line metrics come
+/// from the primary font.
 pub fn layout(fonts: FontChain, text: &str, style: TextStyle) -> TextBlock {
+    layout_at(fonts, text, style).0
+}
+
+/// Like [`layout`], but first shrinks the size (down to `min_size`) until the text fits its
+/// box without cutting or breaking words; only at `min_size` does it cut with an ellipsis.
+pub fn layout_fit(fonts: FontChain, text: &str, style: TextStyle, min_size: f32) -> TextBlock {
+    let min_size = min_size.min(style.size);
+    let (block, fits) = layout_at(fonts, text, style);
+    if fits {
+        return block;
+    }
+    // Binary search for the largest size that fits (to a tenth of a pixel).
+    let (mut lo, mut hi) = (min_size, style.size);
+    let mut best = None;
+    while hi - lo > 0.1 {
+        let mid = (lo + hi) / 2.0;
+        let (b, ok) = layout_at(fonts, text, TextStyle { size: mid, ..style });
+        if ok {
+            lo = mid;
+            best = Some(b);
+        } else {
+            hi = mid;
+        }
+    }
+    match best {
+        Some(b) => b,
+        None => layout_at(fonts, text, TextStyle { size: min_size, ..style }).0,
+    }
+}
+
+/// Lays out at exactly `style.size`; also says whether everything fitted (no cut, no word broken).
+fn layout_at(fonts: FontChain, text: &str, style: TextStyle) -> (TextBlock, bool) {
     let primary = fonts.primary;
     let sf = primary.face.as_scaled(ab_glyph::PxScale::from(
         style.size * primary.face.height_unscaled() / primary.units_per_em(),
     ));
-    let space = fonts.advance(" ", style.size);
-    let mut lines: Vec<(String, f32)> = Vec::new();
-    for para in text.split('\n') {
-        let mut line = String::new();
-        let mut width = 0.0f32;
-        for word in para.split(is_break_space).filter(|w| !w.is_empty()) {
-            let w = fonts.advance(word, style.size);
-            if !line.is_empty() && style.max_width.is_some_and(|mw| width + space + w > mw + 0.01) {
-                lines.push((std::mem::take(&mut line), width));
-                width = 0.0;
-            }
-            if !line.is_empty() {
-                line.push(' ');
-                width += space;
-            }
-            line.push_str(word);
-            width += w;
-        }
-        lines.push((line, width));
-    }
-    let box_width = style.max_width.unwrap_or_else(|| lines.iter().map(|l| l.1).fold(0.0, f32::max));
-    let ascent = sf.ascent();
-    let descent = sf.descent();
+    let (ascent, descent) = (sf.ascent(), sf.descent());
     let advance_y = style.size * style.line_height;
+    let (mut lines, broke_word) = break_lines(fonts, text, style.size, style.letter_spacing, style.max_width);
+
+    // How many lines the limits allow.
+    let mut keep = lines.len();
+    if let Some(m) = style.max_lines {
+        keep = keep.min(m.max(1));
+    }
+    if let Some(h) = style.max_height {
+        let fit = ((h - (ascent - descent)) / advance_y).floor() as i64 + 1;
+        keep = keep.min(fit.max(1) as usize);
+    }
+    let cut = keep < lines.len();
+    if cut {
+        // The last kept line runs on into the text that was cut, then ends in an ellipsis, so
+        // it shows as much as fits.
+        let rest: Vec<String> = lines.drain(keep - 1..).map(|l| l.0).collect();
+        lines.push(ellipsize(fonts, &rest.join(" "), style));
+    }
+    let overflow = cut || style.max_width.is_some_and(|mw| lines.iter().any(|l| l.1 > mw + 0.5));
+
+    let box_width = style.max_width.unwrap_or_else(|| lines.iter().map(|l| l.1).fold(0.0, f32::max));
+    let height = ascent - descent + advance_y * (lines.len().saturating_sub(1)) as f32;
+    let y0 = match (style.max_height, style.valign) {
+        (Some(h), VAlign::Middle) => ((h - height) / 2.0).max(0.0),
+        (Some(h), VAlign::Bottom) => (h - height).max(0.0),
+        _ => 0.0,
+    };
     let mut glyphs = Vec::new();
     let mut missing = Vec::new();
     for (i, (line, width)) in lines.iter().enumerate() {
@@ -319,25 +532,47 @@ pub fn layout(fonts: FontChain, text: &str, style: TextStyle) -> TextBlock {
             Align::Center => (box_width - width) / 2.0,
             Align::Right => box_width - width,
         };
-        let baseline = ascent + i as f32 * advance_y;
+        let baseline = y0 + ascent + i as f32 * advance_y;
         for g in fonts.shape(line, style.size, &mut missing) {
             if let Some(path) = g.font.glyph_path(g.id) {
                 // Shaping offsets are y-up; the canvas is y-down.
                 let scale = style.size / g.font.units_per_em();
                 glyphs.push(PlacedGlyph { path, x: x + g.dx, y: baseline - g.dy, scale });
             }
-            x += g.advance;
+            x += g.advance + style.letter_spacing;
         }
     }
-    let height = ascent - descent + advance_y * (lines.len().saturating_sub(1)) as f32;
-    TextBlock {
+    let block = TextBlock {
         glyphs,
         color: style.color,
         width: box_width,
-        height,
+        height: style.max_height.map_or(height, |h| h.max(height.min(h))),
         lines: lines.into_iter().map(|l| l.0).collect(),
         missing,
+        overflow,
+        size: style.size,
+    };
+    (block, !cut && !broke_word && !overflow)
+}
+
+/// The longest prefix of `text` that, followed by "…", fits the width (binary search).
+fn ellipsize(fonts: FontChain, text: &str, style: TextStyle) -> (String, f32) {
+    let measure = |s: &str| fonts.advance_spaced(s, style.size, style.letter_spacing);
+    let chars: Vec<char> = text.chars().collect();
+    let with_ellipsis = |n: usize| chars[..n].iter().collect::<String>().trim_end().to_string() + "…";
+    let fits = |n: usize| style.max_width.is_none_or(|mw| measure(&with_ellipsis(n)) <= mw + 0.01);
+    let (mut lo, mut hi) = (0usize, chars.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
     }
+    let line = with_ellipsis(lo);
+    let w = measure(&line);
+    (line, w)
 }
 
 /// Spaces where a line may break. No-break spaces (which CLDR puts between an amount and its
@@ -362,12 +597,87 @@ mod tests {
 
     fn style(max_width: Option<f32>) -> TextStyle {
         TextStyle {
-            size: 40.0,
-            color: Rgba::rgb(255, 255, 255),
-            align: Align::Left,
             line_height: 1.2,
-            max_width,
+            ..TextStyle::simple(40.0, Rgba::rgb(255, 255, 255), Align::Left, max_width)
         }
+    }
+
+    fn cjk() -> Vec<Arc<Font>> {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/DroidSansFallback.ttf"))
+            .unwrap();
+        vec![Arc::new(Font::from_bytes("cjk", bytes).unwrap())]
+    }
+
+    #[test]
+    fn chinese_wraps_between_characters_but_not_before_closing_punctuation() {
+        let font = inter();
+        let fb = cjk();
+        let chain = FontChain { primary: &font, fallbacks: &fb };
+        let t = layout(chain, "这是您的十一月账单，二十秒为您讲清楚。", style(Some(200.0)));
+        assert!(t.lines.len() >= 3, "{:?}", t.lines);
+        for l in &t.lines {
+            assert!(chain.advance(l, 40.0) <= 200.5, "{l}");
+            assert!(!l.starts_with('，') && !l.starts_with('。'), "{:?}", t.lines);
+        }
+        assert_eq!(t.lines.concat(), "这是您的十一月账单，二十秒为您讲清楚。", "no spaces inserted");
+    }
+
+    #[test]
+    fn long_words_break_by_character_and_limits_cut_with_an_ellipsis() {
+        let font = inter();
+        let url =
+            layout(alone(&font), "https://pay.brightwave.example/0001/very/long/path", style(Some(300.0)));
+        assert!(
+            url.lines.len() >= 2 && url.lines.iter().all(|l| alone(&font).advance(l, 40.0) <= 300.5),
+            "{:?}",
+            url.lines
+        );
+        let cut = layout(
+            alone(&font),
+            "one two three four five six seven eight nine ten",
+            TextStyle { max_lines: Some(2), ..style(Some(250.0)) },
+        );
+        assert_eq!(cut.lines.len(), 2);
+        assert!(cut.lines[1].ends_with('…') && cut.overflow, "{:?}", cut.lines);
+        assert!(alone(&font).advance(&cut.lines[1], 40.0) <= 250.5);
+    }
+
+    #[test]
+    fn shrink_finds_the_largest_size_that_fits_and_stops_at_the_minimum() {
+        let font = inter();
+        let boxed = TextStyle { max_lines: Some(1), ..style(Some(400.0)) };
+        let t = layout_fit(alone(&font), "Maximilian-Alexander Fotheringham", boxed, 12.0);
+        assert!(
+            t.size < 40.0 && t.size > 12.0 && !t.overflow && t.lines.len() == 1,
+            "{} {:?}",
+            t.size,
+            t.lines
+        );
+        assert!(alone(&font).advance(&t.lines[0], t.size) <= 400.5);
+        let bigger = layout_at(alone(&font), &t.lines[0], TextStyle { size: t.size + 0.5, ..boxed }).1;
+        assert!(!bigger, "half a pixel larger no longer fits: the search found the largest size");
+        let hopeless = layout_fit(alone(&font), "word ".repeat(100).trim(), boxed, 30.0);
+        assert_eq!(hopeless.size, 30.0);
+        assert!(hopeless.overflow && hopeless.lines[0].ends_with('…'));
+    }
+
+    #[test]
+    fn valign_places_text_in_its_box() {
+        let font = inter();
+        let top = layout(alone(&font), "Hi", TextStyle { max_height: Some(200.0), ..style(Some(300.0)) });
+        let mid = layout(
+            alone(&font),
+            "Hi",
+            TextStyle { max_height: Some(200.0), valign: VAlign::Middle, ..style(Some(300.0)) },
+        );
+        let bot = layout(
+            alone(&font),
+            "Hi",
+            TextStyle { max_height: Some(200.0), valign: VAlign::Bottom, ..style(Some(300.0)) },
+        );
+        let y = |b: &TextBlock| b.glyphs[0].y;
+        assert!(y(&top) < y(&mid) && y(&mid) < y(&bot));
+        assert!((y(&bot) - y(&top) - 2.0 * (y(&mid) - y(&top))).abs() < 0.5);
     }
 
     #[test]
@@ -386,7 +696,7 @@ mod tests {
     #[test]
     fn no_break_spaces_hold_amounts_together() {
         let font = inter();
-        let t = layout(alone(&font), "Total 1\u{202f}234,50\u{a0}€", style(Some(60.0)));
+        let t = layout(alone(&font), "Total 1\u{202f}234,50\u{a0}€", style(Some(250.0)));
         assert_eq!(t.lines, vec!["Total".to_string(), "1\u{202f}234,50\u{a0}€".to_string()]);
     }
 

@@ -426,6 +426,29 @@ pub struct TextLayer {
     /// Animates a number from `from` to the value of `to`; the text sees it as `count`.
     #[serde(default)]
     pub count_up: Option<CountUp>,
+    /// `shrink`: make the text smaller (down to `min_size`) until it fits its box
+    /// (`width`, `height`, `max_lines`); then cut it with an ellipsis. `none`: cut only.
+    #[serde(default)]
+    pub fit: TextFit,
+    /// Smallest size `fit: shrink` may use; default 60% of `size`.
+    #[serde(default)]
+    pub min_size: Option<f32>,
+    #[serde(default)]
+    pub max_lines: Option<usize>,
+    /// Vertical placement in the box when `height` is given: top, middle, bottom.
+    #[serde(default)]
+    pub valign: crate::scene::text::VAlign,
+    /// Extra space between letters, in pixels.
+    #[serde(default)]
+    pub letter_spacing: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextFit {
+    #[default]
+    None,
+    Shrink,
 }
 
 fn default_size() -> f32 {
@@ -1212,6 +1235,26 @@ fn validate_layer(
             check_color(rep, &spans::join_key(lp, "color"), &t.color);
             positive(rep, "size", t.size, MAX_TEXT_SIZE);
             positive(rep, "line_height", t.line_height, 10.0);
+            if let Some(m) = t.min_size {
+                positive(rep, "min_size", m, t.size.max(1.0));
+            }
+            if t.max_lines == Some(0) {
+                rep.error(&spans::join_key(lp, "max_lines"), "max_lines must be at least 1", None);
+            }
+            if !t.letter_spacing.is_finite() || t.letter_spacing.abs() > 1000.0 {
+                rep.error(
+                    &spans::join_key(lp, "letter_spacing"),
+                    format!("letter_spacing must be a number of pixels, but is {}", t.letter_spacing),
+                    None,
+                );
+            }
+            if t.fit == TextFit::Shrink && c.width.is_none() && t.max_lines.is_none() {
+                rep.error(
+                    lp,
+                    "`fit: shrink` needs a box to fit: give `width` (and `height` or `max_lines`)",
+                    None,
+                );
+            }
             if let Some(cu) = &t.count_up {
                 if !cu.from.is_finite() || cu.duration.secs() > MAX_SCENE_SECS {
                     rep.error(
