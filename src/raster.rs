@@ -12,7 +12,7 @@ use tiny_skia::{
 
 use crate::scene::chart::Chart;
 use crate::scene::text::TextBlock;
-use crate::scene::{Node, NodeKind, Paint, Rect, Rgba, Scene, SceneGraph};
+use crate::scene::{Easing, Node, NodeKind, Paint, Rect, Rgba, Scene, SceneGraph, TransitionKind};
 
 /// Renders frame `frame` of `graph`.
 pub fn render(graph: &SceneGraph, frame: u32) -> Pixmap {
@@ -29,13 +29,11 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
     let active: Vec<&Scene> = graph.scenes.iter().filter(|s| s.contains(frame)).collect();
     for (i, scene) in active.iter().enumerate() {
         let local = frame - scene.start;
-        let fading = local < scene.fade_in;
-        if fading {
-            // Crossfade: draw the incoming scene on its own layer (with the video background
-            // under it when it has none), then blend it over what is there.
+        if local < scene.transition_frames {
+            // Draw the incoming scene on its own layer (with the video background under it
+            // when it has none), then put it over what is there as the transition says.
             let mut layer = Pixmap::new(graph.width, graph.height).expect("positive size");
-            let has_prev = i > 0;
-            if has_prev || scene.background.is_some() {
+            if i > 0 || scene.background.is_some() {
                 fill_rect_paint(
                     &mut layer,
                     full,
@@ -44,17 +42,61 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
                 );
             }
             draw_scene(&mut layer, scene, graph.fps, local, full, false);
-            let alpha = (local as f32 + 1.0) / (scene.fade_in as f32 + 1.0);
+            let p = (local as f32 + 1.0) / (scene.transition_frames as f32 + 1.0);
+            composite_transition(canvas, &layer, scene.transition, p);
+        } else {
+            draw_scene(canvas, scene, graph.fps, local, full, true);
+        }
+    }
+}
+
+/// Puts the incoming scene's layer over the canvas, `p` (0..1) of the way through.
+fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, kind: TransitionKind, p: f32) {
+    use crate::storyboard::Side;
+    let (w, h) = (canvas.width() as f32, canvas.height() as f32);
+    match kind {
+        TransitionKind::Fade => {
+            let paint = PixmapPaint { opacity: p, ..Default::default() };
+            canvas.draw_pixmap(0, 0, layer.as_ref(), &paint, Transform::identity(), None);
+        }
+        TransitionKind::Slide(from) => {
+            // Eased so the scene decelerates into place; whole pixels keep it sharp.
+            let rest = 1.0 - Easing::EaseOut.apply(p);
+            let (dx, dy) = match from {
+                Side::Left => (-w * rest, 0.0),
+                Side::Right => (w * rest, 0.0),
+                Side::Top => (0.0, -h * rest),
+                Side::Bottom => (0.0, h * rest),
+            };
+            let paint = PixmapPaint::default();
+            canvas.draw_pixmap(
+                dx.round() as i32,
+                dy.round() as i32,
+                layer.as_ref(),
+                &paint,
+                Transform::identity(),
+                None,
+            );
+        }
+        TransitionKind::Wipe(from) => {
+            let e = Easing::EaseInOut.apply(p);
+            let r = match from {
+                Side::Left => SkRect::from_xywh(0.0, 0.0, w * e, h),
+                Side::Right => SkRect::from_xywh(w * (1.0 - e), 0.0, w * e, h),
+                Side::Top => SkRect::from_xywh(0.0, 0.0, w, h * e),
+                Side::Bottom => SkRect::from_xywh(0.0, h * (1.0 - e), w, h * e),
+            };
+            let Some(r) = r else { return };
+            let Some(mut mask) = tiny_skia::Mask::new(canvas.width(), canvas.height()) else { return };
+            mask.fill_path(&PathBuilder::from_rect(r), FillRule::Winding, true, Transform::identity());
             canvas.draw_pixmap(
                 0,
                 0,
                 layer.as_ref(),
-                &PixmapPaint { opacity: alpha, ..Default::default() },
+                &PixmapPaint::default(),
                 Transform::identity(),
-                None,
+                Some(&mask),
             );
-        } else {
-            draw_scene(canvas, scene, graph.fps, local, full, true);
         }
     }
 }

@@ -143,3 +143,13 @@ fn qr_codes_bound_to_record_data() {
 fn text_fit_modes_alignment_spacing_and_cjk_wrapping() {
     check("fit", "fit", "R1", 0.0);
 }
+
+#[test]
+fn slide_transition_part_way() {
+    check("transition-slide", "transitions", "R1", 0.6);
+}
+
+#[test]
+fn wipe_transition_part_way() {
+    check("transition-wipe", "transitions", "R1", 1.2);
+}

@@ -509,13 +509,16 @@ impl<'a> Bound<'a> {
                 continue;
             }
             let frames = secs_to_frames(s.duration.secs(), fps).max(1);
-            let fade_in = match s.transition {
-                Transition::Cut => 0,
-                Transition::Fade(d) => secs_to_frames(d.secs(), fps).min(frames - 1),
+            let transition_frames = secs_to_frames(s.transition.duration().secs(), fps).min(frames - 1);
+            let transition = match s.transition {
+                Transition::Cut | Transition::Fade(_) => scene::TransitionKind::Fade,
+                Transition::Slide(_, side) => scene::TransitionKind::Slide(side),
+                Transition::Wipe(_, side) => scene::TransitionKind::Wipe(side),
             };
-            // A fade overlaps the previous scene; the first scene fades in from the background.
+            // A transition overlaps the previous scene; the first scene comes in over the
+            // video background.
             let start = match scenes.last() {
-                Some(_) => cursor.saturating_sub(fade_in),
+                Some(_) => cursor.saturating_sub(transition_frames),
                 None => 0,
             };
             let background = match &s.background {
@@ -530,7 +533,15 @@ impl<'a> Bound<'a> {
                 }
                 nodes.push(self.node(lp, li, layer, s.duration.secs() as f32)?);
             }
-            scenes.push(scene::Scene { id: s.id.clone(), start, frames, fade_in, background, nodes });
+            scenes.push(scene::Scene {
+                id: s.id.clone(),
+                start,
+                frames,
+                transition,
+                transition_frames,
+                background,
+                nodes,
+            });
             cursor = start + frames;
         }
         if scenes.is_empty() {

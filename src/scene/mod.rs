@@ -90,8 +90,9 @@ pub struct Scene {
     pub start: u32,
     /// Length in frames.
     pub frames: u32,
-    /// Frames at the start during which this scene crossfades over the previous one.
-    pub fade_in: u32,
+    /// How this scene comes in over the previous one, during its first `transition_frames`.
+    pub transition: TransitionKind,
+    pub transition_frames: u32,
     pub background: Option<Paint>,
     pub nodes: Vec<Node>,
 }
@@ -100,6 +101,16 @@ impl Scene {
     pub fn contains(&self, frame: u32) -> bool {
         frame >= self.start && frame < self.start + self.frames
     }
+}
+
+/// How an incoming scene is composited over the outgoing one while they overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionKind {
+    Fade,
+    /// Slides in from this side.
+    Slide(crate::storyboard::Side),
+    /// Revealed by an edge moving away from this side.
+    Wipe(crate::storyboard::Side),
 }
 
 /// A drawable thing: a box on the canvas, how it animates, and what it draws.

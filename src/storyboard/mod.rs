@@ -174,6 +174,29 @@ pub enum Transition {
     Cut,
     /// Crossfade over this long; the scenes overlap by that much.
     Fade(Duration),
+    /// The new scene slides in over the old one, coming from `Side`.
+    Slide(Duration, Side),
+    /// The new scene is revealed by an edge moving away from `Side`.
+    Wipe(Duration, Side),
+}
+
+impl Transition {
+    /// How long the scene overlaps the one before it.
+    pub fn duration(self) -> Duration {
+        match self {
+            Transition::Cut => Duration(0.0),
+            Transition::Fade(d) | Transition::Slide(d, _) | Transition::Wipe(d, _) => d,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Left,
+    Right,
+    Top,
+    Bottom,
 }
 
 impl<'de> Deserialize<'de> for Transition {
@@ -185,16 +208,21 @@ impl<'de> Deserialize<'de> for Transition {
             kind: String,
             #[serde(default)]
             duration: Option<Duration>,
+            #[serde(default)]
+            from: Option<Side>,
         }
         let full = match Value::deserialize(d)? {
-            Value::String(kind) => Full { kind, duration: None },
+            Value::String(kind) => Full { kind, duration: None, from: None },
             v => serde_yaml::from_value::<Full>(v).map_err(serde::de::Error::custom)?,
         };
+        let d = full.duration.unwrap_or(Duration(0.5));
         match full.kind.as_str() {
             "cut" => Ok(Transition::Cut),
-            "fade" => Ok(Transition::Fade(full.duration.unwrap_or(Duration(0.5)))),
+            "fade" => Ok(Transition::Fade(d)),
+            "slide" => Ok(Transition::Slide(d, full.from.unwrap_or(Side::Right))),
+            "wipe" => Ok(Transition::Wipe(d, full.from.unwrap_or(Side::Left))),
             other => Err(serde::de::Error::custom(format!(
-                "unknown transition `{other}`; use `cut` or `fade` (optionally {{ type: fade, duration: 500ms }})"
+                "unknown transition `{other}`; use cut, fade, slide or wipe (e.g. {{ type: slide, from: right, duration: 500ms }})"
             ))),
         }
     }
@@ -1082,7 +1110,7 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
         rep.error("scenes", "the storyboard has no scenes", None);
     }
     let mut ids = BTreeSet::new();
-    for (si, scene) in sb.scenes.iter().enumerate() {
+    for scene in &sb.scenes {
         let sp = scene.path.clone();
         if !ids.insert(scene.id.as_str()) {
             rep.error(
@@ -1101,15 +1129,14 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
                 None,
             );
         }
-        if let Transition::Fade(d) = scene.transition {
-            if si == 0 && d.secs() > 0.0 {
-                // A fade on the first scene fades in from the background: allowed.
-            }
+        let d = scene.transition.duration();
+        if d.secs() > 0.0 {
+            // On the first scene, the transition comes in from the video background.
             if d.secs() >= scene.duration.secs() {
                 rep.error(
                     &spans::join_key(&sp, "transition"),
                     format!(
-                        "the fade ({}s) must be shorter than the scene ({}s)",
+                        "the transition ({}s) must be shorter than the scene ({}s)",
                         d.secs(),
                         scene.duration.secs()
                     ),
