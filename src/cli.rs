@@ -176,6 +176,9 @@ pub struct CheckArgs {
     pub data: Option<PathBuf>,
     #[arg(long, default_value = "id")]
     pub id_field: String,
+    /// With --data: also write the full report (every problem, by record) as JSON here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 /// Runs a parsed command line; the error is what the user reads.
@@ -265,13 +268,36 @@ fn check(a: CheckArgs) -> Result<()> {
     let sb = binder.storyboard();
     println!("{}: storyboard OK ({} scenes)", a.source.storyboard.display(), sb.scenes.len());
     let Some(data) = &a.data else { return Ok(()) };
-    let (ok, failures) = bind::check_records(&binder, Records::open(data, &a.id_field)?);
-    for f in &failures {
-        println!("error: {f}");
+    let started = Instant::now();
+    let report = crate::check::check_records(&binder, Records::open(data, &a.id_field)?);
+    const SHOWN: usize = 50;
+    for p in report.problems.iter().take(SHOWN) {
+        println!("error: {}", p.message);
     }
-    println!("{}: {ok} records OK, {} failed", data.display(), failures.len());
-    if !failures.is_empty() {
-        bail!("{} of {} records cannot be rendered", failures.len(), ok + failures.len());
+    if report.failed as usize > SHOWN {
+        println!(
+            "... and {} more{}",
+            report.failed as usize - SHOWN,
+            if a.report.is_some() { " (all in the report)" } else { " (use --report FILE for all)" }
+        );
+    }
+    println!("\n{}", report.table());
+    if let Some(path) = &a.report {
+        ensure_parent(path)?;
+        let file =
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        serde_json::to_writer_pretty(std::io::BufWriter::new(file), &report)?;
+        println!("report: {}", path.display());
+    }
+    println!(
+        "{}: {} records OK, {} failed ({:.1}s)",
+        data.display(),
+        report.ok,
+        report.failed,
+        started.elapsed().as_secs_f64()
+    );
+    if report.failed > 0 {
+        bail!("{} of {} records cannot be rendered", report.failed, report.records);
     }
     Ok(())
 }

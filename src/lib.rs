@@ -18,6 +18,7 @@
 pub mod assets;
 pub mod batch;
 pub mod bind;
+pub mod check;
 pub mod cli;
 pub mod encode;
 pub mod raster;

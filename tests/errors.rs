@@ -116,11 +116,11 @@ fn wrong_units_and_values_are_explained() {
     let sb = write(
         &dir,
         "sb.yaml",
-        "video: { width: 321, height: 180, fps: 10 }\nscenes:\n  - id: a\n    duration: 2 seconds\n  - id: b\n    duration: 1s\n    transition: wipe\n",
+        "video: { width: 321, height: 180, fps: 10 }\nscenes:\n  - id: a\n    duration: 2 seconds\n  - id: b\n    duration: 1s\n    transition: swirl\n",
     );
     let t = text(&billreel(["check", &sb]));
     assert!(t.contains("sb.yaml:4:15: expected a duration like `4s` or `500ms`, but got `2 seconds`"), "{t}");
-    assert!(t.contains("sb.yaml:7:17: unknown transition `wipe`"), "{t}");
+    assert!(t.contains("sb.yaml:7:17: unknown transition `swirl`"), "{t}");
     assert!(t.contains("width and height must be even for 4:2:0 video, but are 321x180"), "{t}");
     assert!(t.contains("hint: use 320x180"), "{t}");
 }
@@ -260,4 +260,76 @@ fn check_reports_text_that_overflows_even_at_minimum_size() {
     let t = text(&billreel(["check", &sb, "--data", &data]));
     assert!(t.contains("record B: scene `hello`, layer `greeting`: the text does not fit its box even at its smallest size and is cut to \"Hello Maxi"), "{t}");
     assert!(t.contains("1 records OK, 1 failed"), "{t}");
+}
+
+#[test]
+fn check_finds_each_kind_of_problem_and_writes_a_report() {
+    let dir = scratch("check-report");
+    let sb = write(
+        &dir,
+        "sb.yaml",
+        &format!(
+            "{HEADER}scenes:\n  - id: s\n    duration: 1s\n    layers:\n      - {{ type: text, name: hello, text: \"Hi {{{{ customer.first_name }}}}\", size: 30, width: 200, max_lines: 1, fit: shrink, min_size: 24 }}\n      - {{ type: text, name: amount, text: \"{{{{ bill.total | currency('EUR') }}}}\", y: 40 }}\n      - {{ type: image, name: logo, src: \"logos/{{{{ brand }}}}.png\", y: 80, width: 40, height: 40 }}\n"
+        ),
+    );
+    let rec = |id: &str, name: &str, total: &str, brand: &str| {
+        format!(
+            r#"{{"id": "{id}", "customer": {{"first_name": "{name}"}}, "bill": {{"total": {total}}}, "brand": "{brand}"}}"#
+        )
+    };
+    let lines = [
+        rec("OK1", "Ann", "12.5", "brightwave"),
+        r#"{"id": "MISS", "customer": {}, "bill": {"total": 1}, "brand": "brightwave"}"#.to_string(),
+        rec("TYPE", "Bo", "\"ten\"", "brightwave"),
+        rec("ASSET", "Cy", "1", "nonexistent"),
+        rec("LONG", "Maximilian-Alexander-Konstantin", "1", "brightwave"),
+        rec("GLYPH", "Ωμέγα ☃", "1", "brightwave"),
+        "{not json".to_string(),
+        rec("OK2", "Dee", "3", "brightwave"),
+    ];
+    let data = write(&dir, "run.jsonl", &(lines.join("\n") + "\n"));
+    let report_path = dir.join("report.json");
+    let o = billreel(["check", &sb, "--data", &data, "--report", report_path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    for expected in [
+        "record MISS: the record has no field `customer.first_name`",
+        "record TYPE: `| currency` expects a number, but got the string `ten`",
+        "record ASSET: asset `logos/nonexistent.png` does not exist under",
+        "record LONG: scene `s`, layer `hello`: the text does not fit its box even at its smallest size",
+        "record GLYPH: scene `s`, layer `hello`: no font has `☃` (U+2603)",
+        ":7: invalid JSON",
+        "missing field              1",
+        "wrong value                1",
+        "missing asset              1",
+        "text overflow              1",
+        "missing glyph              1",
+        "unreadable line            1",
+        "ok                         2",
+        "2 records OK, 6 failed",
+    ] {
+        assert!(t.contains(expected), "missing `{expected}` in:\n{t}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    assert_eq!(report["records"], 8);
+    assert_eq!(report["failed"], 6);
+    assert_eq!(report["by_kind"]["text_overflow"], 1);
+    let kinds: Vec<(&str, &str)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap_or("-"), p["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("MISS", "missing_field"),
+            ("TYPE", "wrong_value"),
+            ("ASSET", "missing_asset"),
+            ("LONG", "text_overflow"),
+            ("GLYPH", "missing_glyph"),
+            ("-", "unreadable_line")
+        ]
+    );
 }

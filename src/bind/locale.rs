@@ -25,6 +25,7 @@ pub fn parse_locale(tag: &str) -> Result<Locale, String> {
 }
 
 thread_local! {
+    static PERCENTS: RefCell<HashMap<String, icu::experimental::dimension::percent::formatter::PercentFormatter<DecimalFormatter>>> = RefCell::new(HashMap::new());
     static DECIMALS: RefCell<HashMap<String, DecimalFormatter>> = RefCell::new(HashMap::new());
     static MONEY: RefCell<HashMap<(String, String), CurrencyFormatter<DecimalFormatter>>> = RefCell::new(HashMap::new());
     static DATES: RefCell<HashMap<(String, DateStyle), DateTimeFormatter<fieldsets::enums::CompositeDateTimeFieldSet>>> = RefCell::new(HashMap::new());
@@ -76,6 +77,24 @@ pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, S
             cache.insert(key.clone(), f);
         }
         let text = cache[&key].format_fixed_decimal(&d).write_to_string().into_owned();
+        Ok(text)
+    })
+}
+
+/// A percentage (the value is already in percent): `-3.4` -> `-3.4%` (en), `-3,4 %` (fr-FR),
+/// `-3,4 %` (de-DE).
+pub fn format_percent(locale: &str, value: f64, decimals: u8) -> Result<String, String> {
+    use icu::experimental::dimension::percent::formatter::PercentFormatter;
+    let d = decimal(value, decimals)?;
+    PERCENTS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(locale) {
+            let loc = parse_locale(locale)?;
+            let f = PercentFormatter::try_new(loc.into(), Default::default())
+                .map_err(|e| format!("no percent format for locale {locale}: {e}"))?;
+            cache.insert(locale.to_string(), f);
+        }
+        let text = cache[locale].format(&d).write_to_string().into_owned();
         Ok(text)
     })
 }
@@ -175,6 +194,8 @@ mod tests {
         assert_eq!(n("it-IT"), "1.234.567,89");
         assert_eq!(n("pl-PL"), "1\u{a0}234\u{a0}567,89");
         assert_eq!(n("zh-CN"), "1,234,567.89");
+        assert_eq!(n("fr-FR"), "1\u{202f}234\u{202f}567,89");
+        assert_eq!(n("es-ES"), "1.234.567,89");
         assert_eq!(format_number("en-GB", 12.0, 0).unwrap(), "12");
     }
 
@@ -186,7 +207,23 @@ mod tests {
         assert_eq!(format_currency("it-IT", 1234.5, "EUR").unwrap(), "1234,50\u{a0}€");
         assert_eq!(format_currency("pl-PL", 1234.5, "PLN").unwrap(), "1234,50\u{a0}zł");
         assert_eq!(format_currency("zh-CN", 1234.5, "CNY").unwrap(), "¥1,234.50");
+        assert_eq!(format_currency("fr-FR", 1234.5, "EUR").unwrap(), "1\u{202f}234,50\u{a0}€");
+        assert_eq!(format_currency("es-ES", 1234.5, "EUR").unwrap(), "1234,50\u{a0}€");
+        assert_eq!(
+            format_currency("en-GB", 1234.5, "EUR").unwrap(),
+            "€1,234.50",
+            "currency and locale are independent"
+        );
         assert!(format_currency("en-GB", 1.0, "EURO").unwrap_err().contains("ISO 4217"));
+    }
+
+    #[test]
+    fn percentages_follow_the_locale() {
+        let p = |l| format_percent(l, -3.45, 1).unwrap();
+        assert_eq!(p("en-GB"), "-3.5%");
+        assert_eq!(p("de-DE"), "-3,5\u{a0}%");
+        assert_eq!(p("fr-FR"), "-3,5\u{a0}%");
+        assert_eq!(p("pl-PL"), "-3,5%");
     }
 
     #[test]
@@ -198,6 +235,9 @@ mod tests {
         assert_eq!(format_date("it-IT", d, DateStyle::Long).unwrap(), "15 dicembre 2026");
         assert_eq!(format_date("pl-PL", d, DateStyle::Long).unwrap(), "15 grudnia 2026");
         assert_eq!(format_date("zh-CN", d, DateStyle::Long).unwrap(), "2026年12月15日");
+        assert_eq!(format_date("fr-FR", d, DateStyle::Long).unwrap(), "15 décembre 2026");
+        assert_eq!(format_date("es-ES", d, DateStyle::Long).unwrap(), "15 de diciembre de 2026");
+        assert_eq!(format_date("fr-FR", (2026, 2, 1), DateStyle::MonthLong).unwrap(), "février");
         assert_eq!(format_date("en-GB", d, DateStyle::Short).unwrap(), "15/12/2026");
         assert_eq!(format_date("de-DE", (2026, 3, 1), DateStyle::Month).unwrap(), "Mär");
         assert_eq!(format_date("de-DE", (2026, 3, 1), DateStyle::MonthLong).unwrap(), "März");

@@ -42,11 +42,46 @@ pub const DEFAULT_LOCALE: &str = "en-GB";
 /// Why one record could not be bound.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BindError {
+    pub kind: ProblemKind,
     pub record: String,
     /// Storyboard path of the value being resolved (`scenes[1].layers[2].text`).
     pub path: String,
     pub location: Option<String>,
     pub message: String,
+}
+
+/// What kind of problem a record has, for `check`'s summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// A bound field is not in the record.
+    MissingField,
+    /// A value has the wrong type or cannot be used (not a number, not a date, bad locale).
+    WrongValue,
+    /// An image the record selects does not exist or cannot be read.
+    MissingAsset,
+    /// Text does not fit its box even at its smallest size, or a QR code does not fit.
+    TextOverflow,
+    /// Text has characters no font has.
+    MissingGlyph,
+    /// The input line is not a record (bad JSON or CSV, no id, duplicate id).
+    UnreadableLine,
+    /// Anything else (a template that fails, no scene to play).
+    Other,
+}
+
+impl ProblemKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ProblemKind::MissingField => "missing field",
+            ProblemKind::WrongValue => "wrong value",
+            ProblemKind::MissingAsset => "missing asset",
+            ProblemKind::TextOverflow => "text overflow",
+            ProblemKind::MissingGlyph => "missing glyph",
+            ProblemKind::UnreadableLine => "unreadable line",
+            ProblemKind::Other => "other",
+        }
+    }
 }
 
 impl fmt::Display for BindError {
@@ -158,8 +193,18 @@ impl Binder {
 
     /// Resolves the storyboard for one record.
     pub fn bind(&self, record: &Record) -> Result<SceneGraph, BindError> {
+        self.bind_with(record, false)
+    }
+
+    /// Binds for `check`: everything is resolved and laid out as for rendering, except the
+    /// in-between frames of count-ups (only the first and final values can fail or overflow).
+    pub fn bind_for_check(&self, record: &Record) -> Result<SceneGraph, BindError> {
+        self.bind_with(record, true)
+    }
+
+    fn bind_with(&self, record: &Record, check_only: bool) -> Result<SceneGraph, BindError> {
         let started = std::time::Instant::now();
-        let mut b = Bound { binder: self, record, ctx: Context::new() };
+        let mut b = Bound { binder: self, record, ctx: Context::new(), check_only };
         b.build_context()?;
         let graph = b.graph()?;
         for (scene, layer, chars) in graph.missing_glyphs() {
@@ -302,6 +347,10 @@ fn make_env(default_currency: Option<String>) -> Environment<'static> {
         let v = number_arg(&value, "number")?;
         locale::format_number(&state_locale(state), v, decimals.unwrap_or(0).min(12)).map_err(op_error)
     });
+    env.add_filter("percent", |state: &State, value: Value, decimals: Option<u8>| {
+        let v = number_arg(&value, "percent")?;
+        locale::format_percent(&state_locale(state), v, decimals.unwrap_or(0).min(12)).map_err(op_error)
+    });
     env.add_filter("date", |state: &State, value: Value, style: Option<String>| {
         let text = value.as_str().ok_or_else(|| {
             op_error(format!("`| date` expects a date string like \"2026-12-15\", but got {value}"))
@@ -350,6 +399,8 @@ struct Bound<'a> {
     binder: &'a Binder,
     record: &'a Record,
     ctx: Context,
+    /// Skip work only rendering needs (see [`Binder::bind_for_check`]).
+    check_only: bool,
 }
 
 impl<'a> Bound<'a> {
@@ -358,7 +409,12 @@ impl<'a> Bound<'a> {
     }
 
     fn err(&self, path: &str, message: impl Into<String>) -> BindError {
+        self.err_kind(ProblemKind::Other, path, message)
+    }
+
+    fn err_kind(&self, kind: ProblemKind, path: &str, message: impl Into<String>) -> BindError {
         BindError {
+            kind,
             record: self.record.id.clone(),
             path: path.to_string(),
             location: self.binder.locate(path),
@@ -373,18 +429,28 @@ impl<'a> Bound<'a> {
             let mut missing: Vec<String> = referenced.into_iter().filter(|p| !self.has_path(p)).collect();
             missing.sort();
             if let Some(first) = missing.first() {
-                return self.err(path, format!("the record has no field `{first}`"));
+                return self.err_kind(
+                    ProblemKind::MissingField,
+                    path,
+                    format!("the record has no field `{first}`"),
+                );
             }
         }
         let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
-        let msg = match e.kind() {
-            ErrorKind::OutOfFuel => {
-                "the template ran too long (fuel limit reached); is there a loop that never ends?".to_string()
+        let (kind, msg) = match e.kind() {
+            ErrorKind::OutOfFuel => (
+                ProblemKind::Other,
+                "the template ran too long (fuel limit reached); is there a loop that never ends?"
+                    .to_string(),
+            ),
+            ErrorKind::UndefinedError => {
+                (ProblemKind::MissingField, format!("a value is undefined: {detail}"))
             }
-            ErrorKind::UndefinedError => format!("a value is undefined: {detail}"),
-            _ => detail,
+            // Our filters fail with InvalidOperation when a value cannot be formatted.
+            ErrorKind::InvalidOperation => (ProblemKind::WrongValue, detail),
+            _ => (ProblemKind::Other, detail),
         };
-        self.err(path, msg)
+        self.err_kind(kind, path, msg)
     }
 
     /// Whether a dotted path exists in the context (`customer.first_name`).
@@ -415,14 +481,16 @@ impl<'a> Bound<'a> {
         let loc = match self.record.data.get("locale") {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(other) => {
-                return Err(self.err(
+                return Err(self.err_kind(
+                    ProblemKind::WrongValue,
                     "",
                     format!("the record's `locale` must be a string like \"de-DE\", but is {other}"),
                 ))
             }
             None => self.sb().locale.clone().unwrap_or_else(|| DEFAULT_LOCALE.into()),
         };
-        locale::parse_locale(&loc).map_err(|e| self.err("", format!("field `locale`: {e}")))?;
+        locale::parse_locale(&loc)
+            .map_err(|e| self.err_kind(ProblemKind::WrongValue, "", format!("field `locale`: {e}")))?;
         self.ctx.insert("locale".into(), Value::from(loc));
         for (name, expr) in &self.sb().vars {
             let v = self.eval(&join_key("vars", name), expr)?;
@@ -458,7 +526,7 @@ impl<'a> Bound<'a> {
 
     fn color(&self, path: &str, literal: &str) -> Result<Rgba, BindError> {
         let s = self.text(path, literal)?;
-        units::parse_color(&s).map_err(|e| self.err(path, e))
+        units::parse_color(&s).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e))
     }
 
     fn paint(&self, path: &str, p: &PaintSpec) -> Result<Paint, BindError> {
@@ -480,16 +548,24 @@ impl<'a> Bound<'a> {
 
     fn number(&self, path: &str, v: &Value, what: &str) -> Result<f64, BindError> {
         match v.kind() {
-            ValueKind::Number => {
-                f64::try_from(v.clone()).map_err(|_| self.err(path, format!("{what} is not a number: {v}")))
-            }
-            _ => Err(self.err(path, format!("{what} must be a number, but is {} `{v}`", kind_name(v)))),
+            ValueKind::Number => f64::try_from(v.clone()).map_err(|_| {
+                self.err_kind(ProblemKind::WrongValue, path, format!("{what} is not a number: {v}"))
+            }),
+            _ => Err(self.err_kind(
+                ProblemKind::WrongValue,
+                path,
+                format!("{what} must be a number, but is {} `{v}`", kind_name(v)),
+            )),
         }
     }
 
     fn list(&self, path: &str, v: Value, what: &str) -> Result<Vec<Value>, BindError> {
         if v.kind() != ValueKind::Seq {
-            return Err(self.err(path, format!("{what} must be a list, but is {} `{v}`", kind_name(&v))));
+            return Err(self.err_kind(
+                ProblemKind::WrongValue,
+                path,
+                format!("{what} must be a list, but is {} `{v}`", kind_name(&v)),
+            ));
         }
         Ok(v.try_iter().map(|it| it.collect()).unwrap_or_default())
     }
@@ -704,16 +780,26 @@ impl<'a> Bound<'a> {
             storyboard::EcLevel::H => L::H,
         };
         if data.is_empty() {
-            return Err(self.err(path, "the QR code's data is empty for this record"));
+            return Err(self.err_kind(
+                ProblemKind::WrongValue,
+                path,
+                "the QR code's data is empty for this record",
+            ));
         }
-        let code = QrCode::with_error_correction_level(data.as_bytes(), level)
-            .map_err(|e| self.err(path, format!("cannot make a QR code of {} bytes: {e}", data.len())))?;
+        let code = QrCode::with_error_correction_level(data.as_bytes(), level).map_err(|e| {
+            self.err_kind(
+                ProblemKind::WrongValue,
+                path,
+                format!("cannot make a QR code of {} bytes: {e}", data.len()),
+            )
+        })?;
         let size = code.width();
         let dark: Vec<bool> = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
         let total = (size + 2 * q.quiet_zone as usize) as f32;
         let module = (side / total).floor();
         if module < 2.0 {
-            return Err(self.err(
+            return Err(self.err_kind(
+                ProblemKind::TextOverflow,
                 path,
                 format!("the QR code needs {total} modules across but the layer is {side}px wide; make it at least {}px (2px a module) so it scans", total * 2.0),
             ));
@@ -748,6 +834,9 @@ impl<'a> Bound<'a> {
         let mut out: Vec<(f32, Arc<scene::TextBlock>)> = Vec::new();
         let mut last = String::new();
         for i in 0..=steps {
+            if self.check_only && i != 0 && i != steps {
+                continue;
+            }
             let p = i as f32 / steps as f32;
             // The last step shows the exact value, whatever the easing's rounding.
             let v = if i == steps { to } else { from + (to - from) * easing.apply(p) as f64 };
@@ -778,14 +867,22 @@ impl<'a> Bound<'a> {
         h: f32,
         fit: Fit,
     ) -> Result<(Arc<tiny_skia::Pixmap>, (f32, f32)), BindError> {
-        let file = self.binder.assets.resolve(src).map_err(|e| self.err(path, e.to_string()))?;
+        let file = self
+            .binder
+            .assets
+            .resolve(src)
+            .map_err(|e| self.err_kind(ProblemKind::MissingAsset, path, e.to_string()))?;
         let (bw, bh) = (w.round().max(1.0) as u32, h.round().max(1.0) as u32);
         let key = (file, bw, bh, fit);
         let cached = self.binder.images.lock().expect("image cache poisoned").get(&key).cloned();
         let pix = match cached {
             Some(p) => p,
             None => {
-                let img = self.binder.assets.image(src).map_err(|e| self.err(path, e.to_string()))?;
+                let img = self
+                    .binder
+                    .assets
+                    .image(src)
+                    .map_err(|e| self.err_kind(ProblemKind::MissingAsset, path, e.to_string()))?;
                 let p = Arc::new(fit_image(&img, bw, bh, fit));
                 self.binder.images.lock().expect("image cache poisoned").insert(key, p.clone());
                 p
@@ -885,41 +982,6 @@ fn fit_image(img: &image::RgbaImage, bw: u32, bh: u32, fit: Fit) -> tiny_skia::P
         *dst = tiny_skia::ColorU8::from_rgba(r, g, b, a).premultiply();
     }
     pix
-}
-
-/// Checks a storyboard against records without rendering: each failure names the record.
-/// Besides binding errors, text with characters no font has counts as a failure, since it
-/// would be drawn as boxes.
-pub fn check_records<I>(binder: &Binder, records: I) -> (usize, Vec<String>)
-where
-    I: IntoIterator<Item = Result<Record, crate::record::RecordError>>,
-{
-    let mut ok = 0;
-    let mut failures = Vec::new();
-    for item in records {
-        match item {
-            Ok(rec) => match binder.bind(&rec) {
-                Ok(graph) if !graph.overflowing_text().is_empty() => {
-                    let (scene, layer, shown) = &graph.overflowing_text()[0];
-                    failures.push(format!(
-                        "record {}: scene `{scene}`, layer `{layer}`: the text does not fit its box even at its smallest size and is cut to \"{shown}\"; give it more room, `fit: shrink` with a smaller `min_size`, or more `max_lines`",
-                        rec.id
-                    ));
-                }
-                Ok(graph) => match graph.missing_glyphs().first() {
-                    None => ok += 1,
-                    Some((scene, layer, chars)) => failures.push(format!(
-                        "record {}: scene `{scene}`, layer `{layer}`: no font has {}; add a font that covers them to `fallback_fonts`",
-                        rec.id,
-                        chars.iter().map(|c| format!("`{c}` (U+{:04X})", *c as u32)).collect::<Vec<_>>().join(", ")
-                    )),
-                },
-                Err(e) => failures.push(e.to_string()),
-            },
-            Err(e) => failures.push(e.to_string()),
-        }
-    }
-    (ok, failures)
 }
 
 /// For messages that need a storyboard diagnostic from a bind-time problem.
