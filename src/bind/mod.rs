@@ -100,12 +100,25 @@ impl std::error::Error for BindError {}
 /// A storyboard made ready to bind records: templates compiled, fonts loaded, assets checked.
 pub struct Binder {
     sb: Storyboard,
-    env: Environment<'static>,
+    /// The template environment and the storyboard's expressions compiled in it, by path.
+    compiled: Compiled,
     fonts: FontBook,
     assets: Assets,
     /// Resized images, keyed by (asset path, width, height, fit): most records share them.
     images: Mutex<HashMap<ImageKey, Arc<tiny_skia::Pixmap>>>,
 }
+
+/// Expressions (`when`, `vars`, chart data...) compiled once per storyboard, by path.
+type Expressions<'env> = HashMap<String, minijinja::Expression<'env, 'static>>;
+
+self_cell::self_cell!(
+    /// A minijinja environment and the expressions compiled against it (they borrow it).
+    struct Compiled {
+        owner: Environment<'static>,
+        #[covariant]
+        dependent: Expressions,
+    }
+);
 
 /// A resized image: (asset file, box width, box height, fit).
 type ImageKey = (PathBuf, u32, u32, Fit);
@@ -180,7 +193,19 @@ impl Binder {
             found.sort_by_key(|d| d.pos.map(|p| (p.line, p.column)));
             return Err(Diagnostics(found));
         }
-        Ok(Binder { sb, env, fonts, assets, images: Mutex::new(HashMap::new()) })
+        // Compile every expression once; binding a record then only evaluates them.
+        let sources: Vec<(String, String)> = bindable_strings(&sb)
+            .into_iter()
+            .filter(|(_, _, kind)| *kind == Kind::Expr)
+            .map(|(path, source, _)| (path, source.to_string()))
+            .collect();
+        let compiled = Compiled::new(env, |env| {
+            sources
+                .into_iter()
+                .filter_map(|(path, source)| env.compile_expression_owned(source).ok().map(|e| (path, e)))
+                .collect()
+        });
+        Ok(Binder { sb, compiled, fonts, assets, images: Mutex::new(HashMap::new()) })
     }
 
     pub fn storyboard(&self) -> &Storyboard {
@@ -501,8 +526,17 @@ impl<'a> Bound<'a> {
 
     /// Evaluates an expression (a condition, a var, a data reference).
     fn eval(&self, path: &str, source: &str) -> Result<Value, BindError> {
-        let expr = self.binder.env.compile_expression(source).map_err(|e| self.err(path, e.to_string()))?;
-        expr.eval(&self.ctx).map_err(|e| self.template_err(path, e, expr.undeclared_variables(true)))
+        let eval = |expr: &minijinja::Expression| {
+            expr.eval(&self.ctx).map_err(|e| self.template_err(path, e, expr.undeclared_variables(true)))
+        };
+        match self.binder.compiled.borrow_dependent().get(path) {
+            Some(expr) => eval(expr),
+            // Every storyboard expression is compiled up front; this is only a safety net.
+            None => {
+                let env = self.binder.compiled.borrow_owner();
+                eval(&env.compile_expression(source).map_err(|e| self.err(path, e.to_string()))?)
+            }
+        }
     }
 
     fn eval_bool(&self, path: &str, source: &Option<String>) -> Result<bool, BindError> {
@@ -518,7 +552,7 @@ impl<'a> Bound<'a> {
     }
 
     fn text_with(&self, path: &str, literal: &str, ctx: &Context) -> Result<String, BindError> {
-        match self.binder.env.get_template(path) {
+        match self.binder.compiled.borrow_owner().get_template(path) {
             Ok(t) => t.render(ctx).map_err(|e| self.template_err(path, e, t.undeclared_variables(true))),
             Err(_) => Ok(literal.to_string()),
         }
@@ -786,6 +820,19 @@ impl<'a> Bound<'a> {
                 "the QR code's data is empty for this record",
             ));
         }
+        if self.check_only {
+            // Only the size can fail: find the version without choosing the best mask (the
+            // costly part of encoding), and draw nothing.
+            let bits = qrcode::bits::encode_auto(data.as_bytes(), level).map_err(|e| {
+                self.err_kind(
+                    ProblemKind::WrongValue,
+                    path,
+                    format!("cannot make a QR code of {} bytes: {e}", data.len()),
+                )
+            })?;
+            let size = bits.version().width() as usize;
+            return self.fit_qr(path, q, side, size, vec![false; size * size], lp);
+        }
         let code = QrCode::with_error_correction_level(data.as_bytes(), level).map_err(|e| {
             self.err_kind(
                 ProblemKind::WrongValue,
@@ -795,6 +842,19 @@ impl<'a> Bound<'a> {
         })?;
         let size = code.width();
         let dark: Vec<bool> = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+        self.fit_qr(path, q, side, size, dark, lp)
+    }
+
+    /// Places `size`x`size` modules, whole pixels each, in a `side` square.
+    fn fit_qr(
+        &self,
+        path: &str,
+        q: &storyboard::QrLayer,
+        side: f32,
+        size: usize,
+        dark: Vec<bool>,
+        lp: &str,
+    ) -> Result<scene::Qr, BindError> {
         let total = (size + 2 * q.quiet_zone as usize) as f32;
         let module = (side / total).floor();
         if module < 2.0 {

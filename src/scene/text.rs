@@ -29,11 +29,21 @@ self_cell::self_cell!(
 
 type RbFace<'a> = rustybuzz::Face<'a>;
 
-/// A loaded font and its glyph cache.
+/// A shaped run: (glyph, x offset, y offset, x advance) in font units, so valid at any size.
+type Run = Arc<[(GlyphId, f32, f32, f32)]>;
+
+/// Runs kept per font before the cache starts over (bounds memory on huge batches).
+const MAX_CACHED_RUNS: usize = 50_000;
+
+/// A loaded font and its caches.
 pub struct Font {
     pub name: String,
     face: FontArc,
     shaper: Shaper,
+    /// Shaping plans by direction and script: building one costs more than shaping a word.
+    plans: Mutex<HashMap<(rustybuzz::Direction, rustybuzz::Script), Arc<rustybuzz::ShapePlan>>>,
+    /// Shaped runs by text: month names, labels and wording repeat across every record.
+    runs: Mutex<HashMap<String, Run>>,
     /// Glyph outlines in font units (y up), built on first use.
     paths: Mutex<HashMap<GlyphId, Option<Arc<tiny_skia::Path>>>>,
 }
@@ -50,7 +60,14 @@ impl Font {
             FontArc::try_from_vec(bytes.clone()).map_err(|e| format!("font `{name}` cannot be read: {e}"))?;
         let shaper = Shaper::try_new(bytes, |b| rustybuzz::Face::from_slice(b, 0).ok_or(()))
             .map_err(|_| format!("font `{name}` cannot be used for shaping"))?;
-        Ok(Font { name: name.into(), face, shaper, paths: Mutex::new(HashMap::new()) })
+        Ok(Font {
+            name: name.into(),
+            face,
+            shaper,
+            plans: Mutex::new(HashMap::new()),
+            runs: Mutex::new(HashMap::new()),
+            paths: Mutex::new(HashMap::new()),
+        })
     }
 
     fn units_per_em(&self) -> f32 {
@@ -63,18 +80,37 @@ impl Font {
     }
 
     /// Shapes one run of text: (glyph, x offset, y offset, x advance), in font units.
-    fn shape(&self, text: &str) -> Vec<(GlyphId, f32, f32, f32)> {
+    fn shape(&self, text: &str) -> Run {
+        if let Some(hit) = self.runs.lock().expect("run cache poisoned").get(text) {
+            return hit.clone();
+        }
         let mut buf = rustybuzz::UnicodeBuffer::new();
         buf.push_str(text);
         buf.guess_segment_properties();
-        let out = rustybuzz::shape(self.shaper.borrow_dependent(), &[], buf);
-        out.glyph_infos()
+        let key = (buf.direction(), buf.script());
+        let face = self.shaper.borrow_dependent();
+        let plan = self
+            .plans
+            .lock()
+            .expect("plan cache poisoned")
+            .entry(key)
+            .or_insert_with(|| Arc::new(rustybuzz::ShapePlan::new(face, key.0, Some(key.1), None, &[])))
+            .clone();
+        let out = rustybuzz::shape_with_plan(face, &plan, buf);
+        let run: Run = out
+            .glyph_infos()
             .iter()
             .zip(out.glyph_positions())
             .map(|(i, p)| {
                 (GlyphId(i.glyph_id as u16), p.x_offset as f32, p.y_offset as f32, p.x_advance as f32)
             })
-            .collect()
+            .collect();
+        let mut runs = self.runs.lock().expect("run cache poisoned");
+        if runs.len() >= MAX_CACHED_RUNS {
+            runs.clear();
+        }
+        runs.insert(text.to_string(), run.clone());
+        run
     }
 
     fn glyph_path(&self, id: GlyphId) -> Option<Arc<tiny_skia::Path>> {
@@ -220,7 +256,7 @@ impl<'a> FontChain<'a> {
         for (fi, run) in self.runs(text, missing) {
             let font = self.font(fi);
             let scale = size / font.units_per_em();
-            out.extend(font.shape(run).into_iter().map(|(id, dx, dy, adv)| Shaped {
+            out.extend(font.shape(run).iter().map(|&(id, dx, dy, adv)| Shaped {
                 font,
                 id,
                 dx: dx * scale,
