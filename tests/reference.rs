@@ -153,3 +153,13 @@ fn slide_transition_part_way() {
 fn wipe_transition_part_way() {
     check("transition-wipe", "transitions", "R1", 1.2);
 }
+
+#[test]
+fn variant_chosen_by_data() {
+    check("variants-overdue", "variants", "R1", 0.0);
+}
+
+#[test]
+fn variant_default_when_none_applies() {
+    check("variants-default", "variants", "R2", 0.0);
+}

@@ -277,7 +277,12 @@ fn bindable_strings(sb: &Storyboard) -> Vec<(String, &str, Kind)> {
         if let Some(bg) = &scene.background {
             paint(&mut out, join_key(sp, "background"), bg);
         }
-        for layer in &scene.layers {
+        for v in &scene.variants {
+            if let Some(w) = &v.when {
+                out.push((join_key(&v.path, "when"), w.as_str(), Kind::Expr));
+            }
+        }
+        for layer in scene.all_layers() {
             let lp = layer.path.as_str();
             if let Some(w) = &layer.common.when {
                 out.push((join_key(lp, "when"), w.as_str(), Kind::Expr));
@@ -636,7 +641,15 @@ impl<'a> Bound<'a> {
                 None => None,
             };
             let mut nodes = Vec::new();
-            for (li, layer) in s.layers.iter().enumerate() {
+            // The scene's own layers, then those of the first variant that applies.
+            let mut chosen: Vec<&storyboard::Layer> = s.layers.iter().collect();
+            for v in &s.variants {
+                if self.eval_bool(&join_key(&v.path, "when"), &v.when)? {
+                    chosen.extend(v.layers.iter());
+                    break;
+                }
+            }
+            for (li, layer) in chosen.into_iter().enumerate() {
                 let lp = layer.path.as_str();
                 if !self.eval_bool(&join_key(lp, "when"), &layer.common.when)? {
                     continue;

@@ -162,9 +162,28 @@ pub struct Scene {
     pub background: Option<PaintSpec>,
     #[serde(skip_deserializing)]
     pub layers: Vec<Layer>,
+    /// Alternative layer sets: the first whose `when` is true (or that has none) is drawn
+    /// after `layers`; e.g. a tip per customer segment, a message per dunning level.
+    #[serde(skip_deserializing)]
+    pub variants: Vec<Variant>,
     /// Where the scene is in the document (`scenes[2]`), for messages.
     #[serde(skip)]
     pub path: String,
+}
+
+/// One alternative of a scene's `variants`.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub when: Option<String>,
+    pub layers: Vec<Layer>,
+    pub path: String,
+}
+
+impl Scene {
+    /// Every layer of the scene, its variants' included (for checks that cover them all).
+    pub fn all_layers(&self) -> impl Iterator<Item = &Layer> {
+        self.layers.iter().chain(self.variants.iter().flat_map(|v| v.layers.iter()))
+    }
 }
 
 /// How a scene replaces the one before it.
@@ -931,21 +950,36 @@ fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
         return None;
     };
     let layers_value = map.remove("layers");
-    let scene: Option<Scene> = rep.deserialize(path, Value::Mapping(map), "a scene", &["layers"]);
-    let mut layers = Vec::new();
-    match layers_value {
+    let variants_value = map.remove("variants");
+    let scene: Option<Scene> = rep.deserialize(path, Value::Mapping(map), "a scene", &["layers", "variants"]);
+    let layers = parse_layers(rep, &spans::join_key(path, "layers"), layers_value);
+    let mut variants = Vec::new();
+    match variants_value {
         None | Some(Value::Null) => {}
         Some(Value::Sequence(items)) => {
             for (i, item) in items.into_iter().enumerate() {
-                let lpath = spans::join_index(&spans::join_key(path, "layers"), i);
-                if let Some(layer) = parse_layer(rep, &lpath, item) {
-                    layers.push(layer);
+                let vpath = spans::join_index(&spans::join_key(path, "variants"), i);
+                let Value::Mapping(mut vmap) = item else {
+                    rep.error(&vpath, "a variant is a mapping with `when` and `layers`", None);
+                    continue;
+                };
+                let vlayers = parse_layers(rep, &spans::join_key(&vpath, "layers"), vmap.remove("layers"));
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Head {
+                    #[serde(default)]
+                    when: Option<String>,
+                }
+                if let Some(h) =
+                    rep.deserialize::<Head>(&vpath, Value::Mapping(vmap), "a variant", &["layers"])
+                {
+                    variants.push(Variant { when: h.when, layers: vlayers, path: vpath });
                 }
             }
         }
         Some(other) => rep.error(
-            &spans::join_key(path, "layers"),
-            format!("`layers` must be a list, but got {}", describe(&other)),
+            &spans::join_key(path, "variants"),
+            format!("`variants` must be a list, but got {}", describe(&other)),
             None,
         ),
     }
@@ -958,11 +992,31 @@ fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
         transition: Transition::Cut,
         background: None,
         layers: Vec::new(),
+        variants: Vec::new(),
         path: String::new(),
     });
     s.layers = layers;
+    s.variants = variants;
     s.path = path.to_string();
     Some(s)
+}
+
+fn parse_layers(rep: &mut Reporter, path: &str, value: Option<Value>) -> Vec<Layer> {
+    let mut layers = Vec::new();
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::Sequence(items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                if let Some(layer) = parse_layer(rep, &spans::join_index(path, i), item) {
+                    layers.push(layer);
+                }
+            }
+        }
+        Some(other) => {
+            rep.error(path, format!("`layers` must be a list, but got {}", describe(&other)), None)
+        }
+    }
+    layers
 }
 
 fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
@@ -1147,7 +1201,7 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
         if let Some(bg) = &scene.background {
             check_paint(&mut rep, &spans::join_key(&sp, "background"), bg);
         }
-        for layer in &scene.layers {
+        for layer in scene.all_layers() {
             validate_layer(&mut rep, sb, assets, &layer.path, layer);
         }
     }
