@@ -118,11 +118,19 @@ pub fn customer(n: u64, seed: u64) -> serde_json::Value {
     let before: Vec<i64> =
         (0..12).map(|i| (base * season(i) * rng.range(0.85, 1.2)).round() as i64).collect();
     let cents = |v: f64| (v * 100.0).round() / 100.0;
-    let mut total = cents(kwh[11] as f64 * loc.price + rng.range(5.0, 20.0));
-    let previous = cents(kwh[10] as f64 * loc.price + rng.range(5.0, 20.0));
+    let mills = |v: f64| (v * 10_000.0).round() / 10_000.0;
+    // Every third customer's tariff went up since the last bill.
+    let unit_price = mills(loc.price * rng.range(0.97, 1.03));
+    let previous_unit_price = if n.is_multiple_of(3) { mills(unit_price / 1.12) } else { unit_price };
+    let mut total = cents(kwh[11] as f64 * unit_price + rng.range(5.0, 20.0));
+    let mut previous = cents(kwh[10] as f64 * previous_unit_price + rng.range(5.0, 20.0));
     match n % 12 {
-        4 => total = if loc.currency == "PLN" { 48_210.90 } else { 12_345.67 }, // a business account
-        6 => total = 0.42,                                                      // a credit almost settles it
+        // A business account with a very large bill.
+        4 => {
+            total = if loc.currency == "PLN" { 48_210.90 } else { 12_345.67 };
+            previous = cents(total * 0.97);
+        }
+        6 => total = 0.42, // a credit almost settles it
         _ => {}
     }
     let overdue_days = if n % 4 == 2 { *rng.pick(&[9, 16, 31, 45]) } else { 0 };
@@ -135,6 +143,10 @@ pub fn customer(n: u64, seed: u64) -> serde_json::Value {
             "currency": loc.currency,
             "total": total,
             "previous_total": previous,
+            "kwh": kwh[11],
+            "previous_kwh": kwh[10],
+            "unit_price": unit_price,
+            "previous_unit_price": previous_unit_price,
             "period_start": "2026-11-01",
             "period_end": "2026-11-30",
             "due_date": "2026-12-15",

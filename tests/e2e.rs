@@ -203,16 +203,17 @@ fn the_demo_renders_through_the_cli_quietly() {
     assert!(o.status.success(), "{stderr}");
     // FFmpeg's and x264's own log lines go through our logging, not raw to the terminal.
     assert!(stderr.trim().is_empty(), "unexpected output on stderr: {stderr}");
-    assert!(String::from_utf8_lossy(&o.stdout).contains("C0002.mp4: 696 frames, 23.20s"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("C0002.mp4: 834 frames, 27.80s"));
     let probe = ffprobe(&mp4, "stream=width,height,r_frame_rate,nb_read_frames:format=duration");
     assert_eq!((field(&probe, "width"), field(&probe, "height")), ("1280", "720"));
     assert_eq!(field(&probe, "r_frame_rate"), "30/1");
-    assert_eq!(field(&probe, "nb_read_frames"), "696");
+    assert_eq!(field(&probe, "nb_read_frames"), "834");
     let duration: f64 = field(&probe, "duration").parse().unwrap();
-    assert!((duration - 23.2).abs() < 0.002, "duration {duration}");
+    assert!((duration - 27.8).abs() < 0.002, "duration {duration}");
     // C0002 is overdue, so the reminder scene plays: its red heading is on screen mid-scene.
-    // intro 4 s; amount 5 s after a 0.4 s fade; consumption 7 s after a 0.5 s slide; then a 0.4 s fade.
-    let overdue_start = 4.0 + 5.0 - 0.4 + 7.0 - 0.5 - 0.4;
+    // intro 4 s; amount 5 s after a 0.4 s fade; consumption 7 s after a 0.5 s slide; the bill
+    // moved by 30%, so "why did it change" 5 s after a 0.4 s fade; then a 0.4 s fade.
+    let overdue_start = 4.0 + 5.0 - 0.4 + 7.0 - 0.5 + 5.0 - 0.4 - 0.4;
     let png = dir.join("reminder.png");
     let mut args = demo_args("preview", "C0002");
     args.extend([
