@@ -163,3 +163,8 @@ fn variant_chosen_by_data() {
 fn variant_default_when_none_applies() {
     check("variants-default", "variants", "R2", 0.0);
 }
+
+#[test]
+fn svg_at_two_sizes_and_rounded_image_corners() {
+    check("svg", "svg", "R1", 0.0);
+}

@@ -120,8 +120,8 @@ self_cell::self_cell!(
     }
 );
 
-/// A resized image: (asset file, box width, box height, fit).
-type ImageKey = (PathBuf, u32, u32, Fit);
+/// A fitted image: (asset file, box width, box height, fit, corner radius in 1/100 px).
+type ImageKey = (PathBuf, u32, u32, Fit, u32);
 
 /// The values a record's templates see: the record's fields, then `vars`, then `locale`.
 type Context = BTreeMap<String, Value>;
@@ -739,7 +739,7 @@ impl<'a> Bound<'a> {
                 let (w, h) = (bw.unwrap_or(0.0), bh.unwrap_or(0.0));
                 let sp = join_key(lp, "src");
                 let src = self.text(&sp, &img.src)?;
-                let (pixels, offset) = self.image(&sp, &src, w, h, img.fit)?;
+                let (pixels, offset) = self.image(&sp, &src, w, h, img.fit, img.radius)?;
                 (NodeKind::Image { pixels, offset }, w, h)
             }
             LayerKind::Qr(q) => {
@@ -931,7 +931,9 @@ impl<'a> Bound<'a> {
         })
     }
 
-    /// Decodes and fits an image into a `w`x`h` box, once per distinct (file, size, fit).
+    /// Decodes and fits an image into a `w`x`h` box, once per distinct (file, size, fit,
+    /// radius). SVG files are drawn by resvg straight at the size they are shown, so they stay
+    /// sharp; bitmaps are resized with a Lanczos filter.
     fn image(
         &self,
         path: &str,
@@ -939,24 +941,27 @@ impl<'a> Bound<'a> {
         w: f32,
         h: f32,
         fit: Fit,
+        radius: f32,
     ) -> Result<(Arc<tiny_skia::Pixmap>, (f32, f32)), BindError> {
-        let file = self
-            .binder
-            .assets
-            .resolve(src)
-            .map_err(|e| self.err_kind(ProblemKind::MissingAsset, path, e.to_string()))?;
+        let asset_err = |e: String| self.err_kind(ProblemKind::MissingAsset, path, e);
+        let file = self.binder.assets.resolve(src).map_err(|e| asset_err(e.to_string()))?;
         let (bw, bh) = (w.round().max(1.0) as u32, h.round().max(1.0) as u32);
-        let key = (file, bw, bh, fit);
+        let key = (file.clone(), bw, bh, fit, (radius * 100.0).round() as u32);
         let cached = self.binder.images.lock().expect("image cache poisoned").get(&key).cloned();
         let pix = match cached {
             Some(p) => p,
             None => {
-                let img = self
-                    .binder
-                    .assets
-                    .image(src)
-                    .map_err(|e| self.err_kind(ProblemKind::MissingAsset, path, e.to_string()))?;
-                let p = Arc::new(fit_image(&img, bw, bh, fit));
+                let is_svg = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+                let mut p = if is_svg {
+                    let bytes = self.binder.assets.read(src).map_err(|e| asset_err(e.to_string()))?;
+                    render_svg(&bytes, bw, bh, fit)
+                        .map_err(|e| asset_err(format!("asset `{src}` is not a usable SVG: {e}")))?
+                } else {
+                    let img = self.binder.assets.image(src).map_err(|e| asset_err(e.to_string()))?;
+                    fit_image(&img, bw, bh, fit)
+                };
+                round_corners(&mut p, radius);
+                let p = Arc::new(p);
                 self.binder.images.lock().expect("image cache poisoned").insert(key, p.clone());
                 p
             }
@@ -1028,6 +1033,73 @@ fn lay_out(font: FontChain, s: &str, style: TextStyle, fit: Option<f32>) -> scen
 
 fn secs_to_frames(secs: f64, fps: u32) -> u32 {
     (secs * fps as f64).round() as u32
+}
+
+/// Draws an SVG at the size it will be shown (contain: the whole drawing, letterboxed; cover:
+/// the box filled, cropped around the centre; fill: stretched).
+fn render_svg(bytes: &[u8], bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pixmap, String> {
+    let tree =
+        resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default()).map_err(|e| e.to_string())?;
+    let (sw, sh) = (tree.size().width().max(1e-3), tree.size().height().max(1e-3));
+    let (w, h, sx, sy) = match fit {
+        Fit::Fill => (bw, bh, bw as f32 / sw, bh as f32 / sh),
+        Fit::Contain => {
+            let s = (bw as f32 / sw).min(bh as f32 / sh);
+            ((sw * s).round().max(1.0) as u32, (sh * s).round().max(1.0) as u32, s, s)
+        }
+        Fit::Cover => {
+            let s = (bw as f32 / sw).max(bh as f32 / sh);
+            (bw, bh, s, s)
+        }
+    };
+    let mut pix = tiny_skia::Pixmap::new(w, h).ok_or("empty size")?;
+    // Cover: centre the scaled drawing on the box, cropping what overflows.
+    let (dx, dy) = ((w as f32 - sw * sx) / 2.0, (h as f32 - sh * sy) / 2.0);
+    resvg::render(&tree, tiny_skia::Transform::from_row(sx, 0.0, 0.0, sy, dx, dy), &mut pix.as_mut());
+    Ok(pix)
+}
+
+/// Makes the corners of an image transparent outside circles of `radius`, anti-aliased.
+fn round_corners(pix: &mut tiny_skia::Pixmap, radius: f32) {
+    let (w, h) = (pix.width() as f32, pix.height() as f32);
+    let r = radius.min(w / 2.0).min(h / 2.0);
+    if r <= 0.0 {
+        return;
+    }
+    let width = pix.width() as usize;
+    let pixels = pix.pixels_mut();
+    let n = r.ceil() as usize;
+    for (cx, cy, xs, ys) in [
+        (r, r, 0..n, 0..n),
+        (w - r, r, (w as usize - n)..w as usize, 0..n),
+        (r, h - r, 0..n, (h as usize - n)..h as usize),
+        (w - r, h - r, (w as usize - n)..w as usize, (h as usize - n)..h as usize),
+    ] {
+        for y in ys {
+            for x in xs.clone() {
+                let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+                // Only the part beyond the corner's centre is outside the rounded shape.
+                let outward = (px < r && cx == r || px > w - r && cx == w - r)
+                    && (py < r && cy == r || py > h - r && cy == h - r);
+                if !outward {
+                    continue;
+                }
+                let d = ((px - cx).powi(2) + (py - cy).powi(2)).sqrt();
+                let coverage = (r - d + 0.5).clamp(0.0, 1.0);
+                if coverage < 1.0 {
+                    let c = pixels[y * width + x];
+                    let scale = |v: u8| (v as f32 * coverage).round() as u8;
+                    pixels[y * width + x] = tiny_skia::PremultipliedColorU8::from_rgba(
+                        scale(c.red()),
+                        scale(c.green()),
+                        scale(c.blue()),
+                        scale(c.alpha()),
+                    )
+                    .expect("scaling keeps colour <= alpha");
+                }
+            }
+        }
+    }
 }
 
 /// Scales an image for its box with a good filter, once, so that drawing it is a plain blit.

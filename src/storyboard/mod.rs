@@ -539,10 +539,13 @@ fn one_second() -> Duration {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImageLayer {
-    /// Path under the assets folder (PNG or JPEG); may hold `{{ }}`.
+    /// Path under the assets folder (PNG, JPEG or SVG); may hold `{{ }}`.
     pub src: String,
     #[serde(default)]
     pub fit: Fit,
+    /// Corner radius in pixels, applied to the image as drawn in its box.
+    #[serde(default)]
+    pub radius: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
@@ -1347,6 +1350,13 @@ fn validate_layer(
             }
         }
         LayerKind::Image(img) => {
+            if !(img.radius >= 0.0 && img.radius.is_finite()) {
+                rep.error(
+                    &spans::join_key(lp, "radius"),
+                    format!("radius must be 0 or more, but is {}", img.radius),
+                    None,
+                );
+            }
             if c.width.is_none() || c.height.is_none() {
                 rep.error(lp, "an image layer needs `width` and `height`", None);
             }
