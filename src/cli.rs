@@ -157,11 +157,21 @@ pub struct RenderArgs {
 pub struct PreviewArgs {
     #[command(flatten)]
     pub source: Source,
-    #[command(flatten)]
-    pub record: RecordChoice,
+    /// Billing data: JSON Lines (.jsonl) or CSV (.csv).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The record to show; with --sheet, repeat it for one row per record.
+    #[arg(long = "id", required = true)]
+    pub ids: Vec<String>,
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
     /// Time of the frame, with a unit: `12.5s`, `800ms`.
-    #[arg(long, default_value = "0s")]
+    #[arg(long, default_value = "0s", conflicts_with = "sheet")]
     pub at: String,
+    /// A contact sheet instead: the middle of every scene each record plays, one row per
+    /// record, each frame a third of the video's size.
+    #[arg(long)]
+    pub sheet: bool,
     /// Output PNG file.
     #[arg(short, long)]
     pub output: PathBuf,
@@ -242,25 +252,63 @@ fn render(a: RenderArgs) -> Result<()> {
 }
 
 fn preview(a: PreviewArgs) -> Result<()> {
-    let at = units::parse_duration(&a.at).map_err(|e| anyhow!("--at: {e}"))?;
     let binder = load(&a.source)?;
-    let graph = bind_one(&binder, &a.record)?;
-    if at.secs() > graph.duration_secs() {
-        bail!("--at {} is past the end of this record's video ({:.2}s)", a.at, graph.duration_secs());
-    }
-    let frame = graph.frame_at(at.secs());
-    let pix = raster::render(&graph, frame);
+    let graphs = a
+        .ids
+        .iter()
+        .map(|id| Ok(binder.bind(&record::find(&a.data, id, &a.id_field)?)?))
+        .collect::<Result<Vec<_>>>()?;
     ensure_parent(&a.output)?;
-    raster::to_rgba_image(&pix)
+    let image = if a.sheet {
+        contact_sheet(&graphs)
+    } else {
+        if graphs.len() > 1 {
+            bail!("several --id are for --sheet; a single frame is of one record");
+        }
+        let graph = &graphs[0];
+        let at = units::parse_duration(&a.at).map_err(|e| anyhow!("--at: {e}"))?;
+        if at.secs() > graph.duration_secs() {
+            bail!("--at {} is past the end of this record's video ({:.2}s)", a.at, graph.duration_secs());
+        }
+        let frame = graph.frame_at(at.secs());
+        println!(
+            "{}: frame {frame} of {} ({:.2}s)",
+            a.output.display(),
+            graph.total_frames,
+            frame as f64 / graph.fps as f64
+        );
+        raster::to_rgba_image(&raster::render(graph, frame))
+    };
+    image
         .save_with_format(&a.output, image::ImageFormat::Png)
         .with_context(|| format!("cannot write {}", a.output.display()))?;
-    println!(
-        "{}: frame {frame} of {} ({:.2}s)",
-        a.output.display(),
-        graph.total_frames,
-        frame as f64 / graph.fps as f64
-    );
+    if a.sheet {
+        println!("{}: contact sheet of {} records", a.output.display(), graphs.len());
+    }
     Ok(())
+}
+
+/// One row per record, one tile per scene (its middle frame), at a third of the size.
+fn contact_sheet(graphs: &[crate::scene::SceneGraph]) -> image::RgbaImage {
+    use image::imageops::{self, FilterType};
+    let (w, h) = (graphs[0].width / 3, graphs[0].height / 3);
+    let gap = 8;
+    let cols = graphs.iter().map(|g| g.scenes.len()).max().unwrap_or(1) as u32;
+    let mut sheet = image::RgbaImage::from_pixel(
+        cols * (w + gap) + gap,
+        graphs.len() as u32 * (h + gap) + gap,
+        image::Rgba([24, 24, 28, 255]),
+    );
+    for (row, graph) in graphs.iter().enumerate() {
+        for (col, scene) in graph.scenes.iter().enumerate() {
+            let frame = scene.start + scene.frames / 2;
+            let full = raster::to_rgba_image(&raster::render(graph, frame));
+            let tile = imageops::resize(&full, w, h, FilterType::Triangle);
+            let (x, y) = (gap + col as u32 * (w + gap), gap + row as u32 * (h + gap));
+            imageops::replace(&mut sheet, &tile, x as i64, y as i64);
+        }
+    }
+    sheet
 }
 
 fn check(a: CheckArgs) -> Result<()> {

@@ -333,3 +333,26 @@ fn check_finds_each_kind_of_problem_and_writes_a_report() {
         ]
     );
 }
+
+#[test]
+fn preview_contact_sheet_has_a_row_per_record_and_a_tile_per_scene() {
+    let dir = scratch("sheet");
+    let out = dir.join("sheet.png");
+    let mut args = demo_args("preview", "C0001");
+    args.extend([
+        "--id".into(),
+        "C0002".into(),
+        "--sheet".into(),
+        "-o".into(),
+        out.to_string_lossy().into_owned(),
+    ]);
+    let o = billreel(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let img = image::open(&out).unwrap();
+    // C0002 plays 6 scenes (overdue, and its bill changed by 30%); tiles are 1280/3 x 720/3.
+    assert_eq!((img.width(), img.height()), (6 * (426 + 8) + 8, 2 * (240 + 8) + 8));
+    // Two ids without --sheet is a mistake.
+    let mut args = demo_args("preview", "C0001");
+    args.extend(["--id".into(), "C0002".into(), "-o".into(), out.to_string_lossy().into_owned()]);
+    assert!(text(&billreel(&args)).contains("several --id are for --sheet"));
+}
