@@ -49,22 +49,7 @@ fn run_file(dir: &Path, n: u64, extra_lines: &[&str]) -> PathBuf {
 }
 
 fn frames_in(mp4: &Path) -> u32 {
-    let o = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=nb_read_frames",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(mp4)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&o.stdout).trim().parse().unwrap_or(0)
+    common::field(&common::ffprobe(mp4, "stream=nb_read_frames"), "nb_read_frames").parse().unwrap_or(0)
 }
 
 fn leftovers(dir: &Path) -> Vec<String> {

@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{billreel, demo_args, repo};
+use common::{billreel, demo_args, ffprobe, field, repo};
 
 use billreel::encode::{self, EncodeSettings};
 use billreel::record::Record;
@@ -20,33 +20,6 @@ fn short_graph() -> SceneGraph {
     let binder = billreel::load(&repo().join("tests/e2e/short.yaml"), None).unwrap();
     let rec = Record { id: "T1".into(), data: serde_json::json!({"id": "T1", "name": "Ada"}), line: 1 };
     binder.bind(&rec).unwrap()
-}
-
-fn ffprobe(file: &Path, entries: &str) -> String {
-    let o = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            entries,
-            "-of",
-            "default=nw=1",
-        ])
-        .arg(file)
-        .output()
-        .expect("ffprobe must be installed (scripts/install-deps.sh installs it)");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout).unwrap()
-}
-
-fn field<'a>(probe: &'a str, key: &str) -> &'a str {
-    probe
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}=")))
-        .unwrap_or_else(|| panic!("no {key} in {probe}"))
 }
 
 /// Top-level MP4 box types in file order.

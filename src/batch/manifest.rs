@@ -53,6 +53,25 @@ pub struct ManifestLine {
 }
 
 impl ManifestLine {
+    /// A line with the identifying fields set and everything about outputs still empty.
+    pub fn new(id: Option<String>, line: usize, status: Status, input_hash: String) -> ManifestLine {
+        ManifestLine {
+            id,
+            line,
+            status,
+            video: None,
+            poster: None,
+            video_url: None,
+            poster_url: None,
+            duration_s: None,
+            bytes: None,
+            sha256: None,
+            input_hash,
+            render_ms: 0,
+            error: None,
+        }
+    }
+
     /// What identifies the record this line is about: its id, or for input that could not be
     /// read, its line number.
     pub fn key(&self) -> String {
@@ -215,21 +234,9 @@ mod tests {
     use super::*;
 
     fn line(id: &str, status: Status, hash: &str) -> ManifestLine {
-        ManifestLine {
-            id: Some(id.into()),
-            line: 1,
-            status,
-            video: (status == Status::Ok).then(|| format!("{id}.mp4")),
-            poster: None,
-            video_url: None,
-            poster_url: None,
-            duration_s: None,
-            bytes: None,
-            sha256: None,
-            input_hash: hash.into(),
-            render_ms: 0,
-            error: None,
-        }
+        let mut l = ManifestLine::new(Some(id.into()), 1, status, hash.into());
+        l.video = (status == Status::Ok).then(|| format!("{id}.mp4"));
+        l
     }
 
     #[test]

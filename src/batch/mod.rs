@@ -331,40 +331,14 @@ fn process(
 }
 
 fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {
-    ManifestLine {
-        id: Some(rec.id.clone()),
-        line: rec.line,
-        status,
-        video: None,
-        poster: None,
-        video_url: None,
-        poster_url: None,
-        duration_s: None,
-        bytes: None,
-        sha256: None,
-        input_hash,
-        render_ms: 0,
-        error: None,
-    }
+    ManifestLine::new(Some(rec.id.clone()), rec.line, status, input_hash)
 }
 
 /// A manifest line for input that could not be read as a record.
 fn unreadable(e: &RecordError) -> ManifestLine {
-    ManifestLine {
-        id: None,
-        line: error_line(e),
-        status: Status::Failed,
-        video: None,
-        poster: None,
-        video_url: None,
-        poster_url: None,
-        duration_s: None,
-        bytes: None,
-        sha256: None,
-        input_hash: String::new(),
-        render_ms: 0,
-        error: Some(e.to_string()),
-    }
+    let mut line = ManifestLine::new(None, error_line(e), Status::Failed, String::new());
+    line.error = Some(e.to_string());
+    line
 }
 
 fn error_line(e: &RecordError) -> usize {

@@ -37,3 +37,32 @@ pub fn demo_args(command: &str, record_id: &str) -> Vec<String> {
         record_id.into(),
     ]
 }
+
+/// Runs ffprobe on the first video stream and returns its `key=value` lines.
+pub fn ffprobe(file: &Path, entries: &str) -> String {
+    let o = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            entries,
+            "-of",
+            "default=nw=1",
+        ])
+        .arg(file)
+        .output()
+        .expect("ffprobe must be installed (scripts/install-deps.sh installs it)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// One `key=value` field of ffprobe's output.
+pub fn field<'a>(probe: &'a str, key: &str) -> &'a str {
+    probe
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key} in {probe}"))
+}
