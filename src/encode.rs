@@ -62,9 +62,15 @@ pub fn init() {
     INIT.call_once(|| {
         let _ = ffmpeg::init();
         unsafe {
-            ffmpeg::ffi::av_log_set_level(ffmpeg::ffi::AV_LOG_INFO);
             #[cfg(target_arch = "x86_64")]
-            ffmpeg::ffi::av_log_set_callback(Some(log_callback));
+            {
+                ffmpeg::ffi::av_log_set_level(ffmpeg::ffi::AV_LOG_INFO);
+                ffmpeg::ffi::av_log_set_callback(Some(log_callback));
+            }
+            // Elsewhere va_list has another type and the callback is not built: keep FFmpeg
+            // quiet but for errors, so its chatter still never floods the terminal.
+            #[cfg(not(target_arch = "x86_64"))]
+            ffmpeg::ffi::av_log_set_level(ffmpeg::ffi::AV_LOG_ERROR);
         }
     });
 }
