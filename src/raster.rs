@@ -161,6 +161,22 @@ fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
         }
         NodeKind::Chart(chart) => draw_chart(canvas, chart, t, opacity, tf),
         NodeKind::Qr(qr) => draw_qr(canvas, qr, b, opacity, tf),
+        NodeKind::Progress(p) => {
+            if let Some(track) = rounded_rect(0.0, 0.0, b.w, b.h, p.radius) {
+                canvas.fill_path(&track, &solid(p.track, opacity), FillRule::Winding, tf, None);
+            }
+            let filled = b.w * p.shown(t);
+            // Keep the fill's rounded end inside the track even when it is shorter than a radius.
+            if let Some(bar) = rounded_rect(0.0, 0.0, filled.max(0.0), b.h, p.radius.min(filled / 2.0)) {
+                canvas.fill_path(&bar, &solid(p.color, opacity), FillRule::Winding, tf, None);
+            }
+            if let Some((at, color)) = p.marker {
+                let w = (b.h * 0.12).max(2.0);
+                if let Some(r) = SkRect::from_xywh(b.w * at - w / 2.0, -b.h * 0.25, w, b.h * 1.5) {
+                    canvas.fill_rect(r, &solid(color, opacity), tf, None);
+                }
+            }
+        }
     }
 }
 

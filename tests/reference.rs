@@ -168,3 +168,8 @@ fn variant_default_when_none_applies() {
 fn svg_at_two_sizes_and_rounded_image_corners() {
     check("svg", "svg", "R1", 0.0);
 }
+
+#[test]
+fn progress_bars_with_marker_grow_overflow_and_zero_scale() {
+    check("progress", "progress", "R1", 0.5);
+}

@@ -308,6 +308,16 @@ fn bindable_strings(sb: &Storyboard) -> Vec<(String, &str, Kind)> {
                     }
                 }
                 LayerKind::Image(i) => out.push((join_key(lp, "src"), i.src.as_str(), Kind::Template)),
+                LayerKind::Progress(p) => {
+                    out.push((join_key(lp, "value"), p.value.as_str(), Kind::Expr));
+                    out.push((join_key(lp, "max"), p.max.as_str(), Kind::Expr));
+                    out.push((join_key(lp, "color"), p.color.as_str(), Kind::Template));
+                    out.push((join_key(lp, "track"), p.track.as_str(), Kind::Template));
+                    out.push((join_key(lp, "marker_color"), p.marker_color.as_str(), Kind::Template));
+                    if let Some(m) = &p.marker {
+                        out.push((join_key(lp, "marker"), m.as_str(), Kind::Expr));
+                    }
+                }
                 LayerKind::Qr(q) => {
                     out.push((join_key(lp, "data"), q.data.as_str(), Kind::Template));
                     out.push((join_key(lp, "color"), q.color.as_str(), Kind::Template));
@@ -741,6 +751,37 @@ impl<'a> Bound<'a> {
                 let src = self.text(&sp, &img.src)?;
                 let (pixels, offset) = self.image(&sp, &src, w, h, img.fit, img.radius)?;
                 (NodeKind::Image { pixels, offset }, w, h)
+            }
+            LayerKind::Progress(p) => {
+                let (w, h) = (bw.unwrap_or(0.0), bh.unwrap_or(0.0));
+                let num = |key: &str, src: &str| -> Result<f64, BindError> {
+                    let path = join_key(lp, key);
+                    let v = self.eval(&path, src)?;
+                    self.number(&path, &v, &format!("`{key}` (`{src}`)"))
+                };
+                let (value, max) = (num("value", &p.value)?, num("max", &p.max)?);
+                // A zero or negative scale shows an empty bar rather than dividing by zero.
+                let frac = |v: f64| if max > 0.0 { (v / max).clamp(0.0, 1.0) as f32 } else { 0.0 };
+                let marker = match &p.marker {
+                    Some(m) => Some((
+                        frac(num("marker", m)?),
+                        self.color(&join_key(lp, "marker_color"), &p.marker_color)?,
+                    )),
+                    None => None,
+                };
+                let node = scene::Progress {
+                    fraction: frac(value),
+                    color: self.color(&join_key(lp, "color"), &p.color)?,
+                    track: self.color(&join_key(lp, "track"), &p.track)?,
+                    radius: p.radius.unwrap_or(h / 2.0).clamp(0.0, h / 2.0),
+                    marker,
+                    grow: p.grow.as_ref().map(|g| scene::chart::GrowTiming {
+                        start: g.delay.secs() as f32,
+                        duration: g.duration.secs() as f32,
+                        easing: g.easing,
+                    }),
+                };
+                (NodeKind::Progress(node), w, h)
             }
             LayerKind::Qr(q) => {
                 let side = bw.unwrap_or(0.0);

@@ -142,6 +142,30 @@ pub enum NodeKind {
     Image { pixels: Arc<tiny_skia::Pixmap>, offset: (f32, f32) },
     Chart(Chart),
     Qr(Qr),
+    Progress(Progress),
+}
+
+/// A bar gauge, filled to `fraction` of the node's width (after its grow-in).
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// 0..=1: value / max, clamped.
+    pub fraction: f32,
+    pub color: Rgba,
+    pub track: Rgba,
+    pub radius: f32,
+    /// Where the marker sits (0..=1) and its colour.
+    pub marker: Option<(f32, Rgba)>,
+    pub grow: Option<chart::GrowTiming>,
+}
+
+impl Progress {
+    /// The filled fraction shown at `t` seconds into the scene.
+    pub fn shown(&self, t: f32) -> f32 {
+        match self.grow {
+            None => self.fraction,
+            Some(g) => self.fraction * g.easing.apply(((t - g.start) / g.duration.max(1e-6)).clamp(0.0, 1.0)),
+        }
+    }
 }
 
 /// A QR code's modules, laid out: dark modules are drawn as squares of `module` pixels from

@@ -394,9 +394,43 @@ pub enum LayerKind {
     Image(ImageLayer),
     BarChart(BarChartLayer),
     Qr(QrLayer),
+    Progress(ProgressLayer),
 }
 
-pub const LAYER_KINDS: &[&str] = &["rect", "text", "image", "bar_chart", "qr"];
+pub const LAYER_KINDS: &[&str] = &["rect", "text", "image", "bar_chart", "qr", "progress"];
+
+/// A bar gauge: how far `value` is towards `max` (consumption against a budget, say), with an
+/// optional marker (the average of similar homes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressLayer {
+    /// Expression for the value, e.g. `usage.kwh | sum`.
+    pub value: String,
+    /// Expression for the full scale, e.g. `budget.kwh` or `4000`.
+    pub max: String,
+    #[serde(default = "bar_color")]
+    pub color: String,
+    /// The unfilled part of the bar.
+    #[serde(default = "track_color")]
+    pub track: String,
+    /// Corner radius; default: half the height (a pill).
+    #[serde(default)]
+    pub radius: Option<f32>,
+    /// A tick across the bar at this value (expression), in `marker_color`.
+    #[serde(default)]
+    pub marker: Option<String>,
+    #[serde(default = "white")]
+    pub marker_color: String,
+    #[serde(default)]
+    pub grow: Option<Grow>,
+}
+
+fn bar_color() -> String {
+    "#4fc3f7".into()
+}
+fn track_color() -> String {
+    "#ffffff26".into()
+}
 
 /// A QR code, e.g. for the pay link: square, `width` wide (the quiet zone included).
 #[derive(Debug, Clone, Deserialize)]
@@ -1072,6 +1106,7 @@ fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
         "text" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Text),
         "image" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Image),
         "qr" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Qr),
+        "progress" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Progress),
         _ => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::BarChart),
     };
     Some(Layer { common: common?, kind: kind?, path: path.to_string() })
@@ -1369,6 +1404,14 @@ fn validate_layer(
                     );
                 }
             }
+        }
+        LayerKind::Progress(p) => {
+            if c.width.is_none() || c.height.is_none() {
+                rep.error(lp, "a progress layer needs `width` and `height`", None);
+            }
+            check_color(rep, &spans::join_key(lp, "color"), &p.color);
+            check_color(rep, &spans::join_key(lp, "track"), &p.track);
+            check_color(rep, &spans::join_key(lp, "marker_color"), &p.marker_color);
         }
         LayerKind::Qr(q) => {
             if c.width.is_none() {
