@@ -205,6 +205,27 @@ fn draw_qr(canvas: &mut Pixmap, qr: &crate::scene::Qr, b: Rect, opacity: f32, tf
 }
 
 fn draw_text(canvas: &mut Pixmap, block: &TextBlock, x: f32, y: f32, opacity: f32, tf: Transform) {
+    if let Some((color, dx, dy)) = block.shadow {
+        let paint = solid(color, opacity);
+        for g in &block.glyphs {
+            let gt = tf.pre_translate(x + g.x + dx, y + g.y + dy).pre_scale(g.scale, -g.scale);
+            canvas.fill_path(&g.path, &paint, FillRule::Winding, gt, None);
+        }
+    }
+    if let Some((color, width)) = block.outline {
+        let paint = solid(color, opacity);
+        for g in &block.glyphs {
+            let gt = tf.pre_translate(x + g.x, y + g.y).pre_scale(g.scale, -g.scale);
+            // The stroke is centred on the outline and half of it is covered by the fill, so
+            // stroke twice the width; paths are in font units, hence the division by the scale.
+            let stroke = Stroke {
+                width: 2.0 * width / g.scale,
+                line_join: tiny_skia::LineJoin::Round,
+                ..Default::default()
+            };
+            canvas.stroke_path(&g.path, &paint, &stroke, gt, None);
+        }
+    }
     let paint = solid(block.color, opacity);
     for g in &block.glyphs {
         // Outlines are in font units with y up: flip and scale onto the baseline point.

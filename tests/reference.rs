@@ -173,3 +173,8 @@ fn svg_at_two_sizes_and_rounded_image_corners() {
 fn progress_bars_with_marker_grow_overflow_and_zero_scale() {
     check("progress", "progress", "R1", 0.5);
 }
+
+#[test]
+fn text_outline_and_shadow_over_an_image() {
+    check("outline", "outline", "R1", 0.0);
+}

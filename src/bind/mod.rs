@@ -303,6 +303,20 @@ fn bindable_strings(sb: &Storyboard) -> Vec<(String, &str, Kind)> {
                 LayerKind::Text(t) => {
                     out.push((join_key(lp, "text"), t.text.as_str(), Kind::Template));
                     out.push((join_key(lp, "color"), t.color.as_str(), Kind::Template));
+                    if let Some(o) = &t.outline {
+                        out.push((
+                            join_key(&join_key(lp, "outline"), "color"),
+                            o.color.as_str(),
+                            Kind::Template,
+                        ));
+                    }
+                    if let Some(sh) = &t.shadow {
+                        out.push((
+                            join_key(&join_key(lp, "shadow"), "color"),
+                            sh.color.as_str(),
+                            Kind::Template,
+                        ));
+                    }
                     if let Some(c) = &t.count_up {
                         out.push((join_key(&join_key(lp, "count_up"), "to"), c.to.as_str(), Kind::Expr));
                     }
@@ -721,7 +735,7 @@ impl<'a> Bound<'a> {
                 };
                 let fit = (t.fit == storyboard::TextFit::Shrink).then(|| t.min_size.unwrap_or(t.size * 0.6));
                 let tp = join_key(lp, "text");
-                let variants = match &t.count_up {
+                let mut variants = match &t.count_up {
                     None => vec![(0.0, Arc::new(lay_out(font, &self.text(&tp, &t.text)?, style, fit)))],
                     Some(cu) => {
                         let to_path = join_key(&join_key(lp, "count_up"), "to");
@@ -741,6 +755,29 @@ impl<'a> Bound<'a> {
                         )?
                     }
                 };
+                // Outline and shadow decorate every variant (a count-up's frames included).
+                if t.outline.is_some() || t.shadow.is_some() {
+                    let outline = match &t.outline {
+                        Some(o) => Some((
+                            self.color(&join_key(&join_key(lp, "outline"), "color"), &o.color)?,
+                            o.width,
+                        )),
+                        None => None,
+                    };
+                    let shadow = match &t.shadow {
+                        Some(sh) => Some((
+                            self.color(&join_key(&join_key(lp, "shadow"), "color"), &sh.color)?,
+                            sh.dx,
+                            sh.dy,
+                        )),
+                        None => None,
+                    };
+                    for (_, block) in variants.iter_mut() {
+                        let b = Arc::make_mut(block);
+                        b.outline = outline;
+                        b.shadow = shadow;
+                    }
+                }
                 let w = bw.unwrap_or_else(|| variants.iter().map(|v| v.1.width).fold(0.0, f32::max));
                 let h = bh.unwrap_or_else(|| variants.iter().map(|v| v.1.height).fold(0.0, f32::max));
                 (NodeKind::Text(TextNode { variants }), w, h)

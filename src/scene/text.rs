@@ -311,6 +311,10 @@ pub struct TextBlock {
     pub overflow: bool,
     /// The size the text was laid out at (smaller than asked when `fit: shrink` shrank it).
     pub size: f32,
+    /// Drawn around each glyph before it is filled: (colour, width in pixels).
+    pub outline: Option<(Rgba, f32)>,
+    /// Drawn under the text, offset by (dx, dy) pixels.
+    pub shadow: Option<(Rgba, f32, f32)>,
 }
 
 /// How to lay text out.
@@ -587,6 +591,8 @@ fn layout_at(fonts: FontChain, text: &str, style: TextStyle) -> (TextBlock, bool
         missing,
         overflow,
         size: style.size,
+        outline: None,
+        shadow: None,
     };
     (block, !cut && !broke_word && !overflow)
 }

@@ -522,6 +522,30 @@ pub struct TextLayer {
     /// Extra space between letters, in pixels.
     #[serde(default)]
     pub letter_spacing: f32,
+    /// A line around each letter, for legibility over pictures: `{ color: "#000", width: 2 }`.
+    #[serde(default)]
+    pub outline: Option<Stroke>,
+    /// A hard shadow under the text: `{ color: "#00000080", dx: 2, dy: 2 }`.
+    #[serde(default)]
+    pub shadow: Option<Shadow>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shadow {
+    #[serde(default = "shadow_color")]
+    pub color: String,
+    #[serde(default = "two")]
+    pub dx: f32,
+    #[serde(default = "two")]
+    pub dy: f32,
+}
+
+fn shadow_color() -> String {
+    "#00000080".into()
+}
+fn two() -> f32 {
+    2.0
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -1354,6 +1378,26 @@ fn validate_layer(
             check_color(rep, &spans::join_key(lp, "color"), &t.color);
             positive(rep, "size", t.size, MAX_TEXT_SIZE);
             positive(rep, "line_height", t.line_height, 10.0);
+            if let Some(o) = &t.outline {
+                check_color(rep, &spans::join_key(&spans::join_key(lp, "outline"), "color"), &o.color);
+                if !(o.width > 0.0 && o.width <= 50.0) {
+                    rep.error(
+                        &spans::join_key(&spans::join_key(lp, "outline"), "width"),
+                        format!("an outline must be more than 0 and at most 50 px wide, but is {}", o.width),
+                        None,
+                    );
+                }
+            }
+            if let Some(sh) = &t.shadow {
+                check_color(rep, &spans::join_key(&spans::join_key(lp, "shadow"), "color"), &sh.color);
+                if !(sh.dx.abs() <= 200.0 && sh.dy.abs() <= 200.0) {
+                    rep.error(
+                        &spans::join_key(lp, "shadow"),
+                        "a shadow's dx and dy must be within 200 px",
+                        None,
+                    );
+                }
+            }
             if let Some(m) = t.min_size {
                 positive(rep, "min_size", m, t.size.max(1.0));
             }
