@@ -72,13 +72,9 @@ fn check_one(binder: &Binder, item: Result<Record, RecordError>) -> Option<Probl
     let rec = match item {
         Ok(rec) => rec,
         Err(e) => {
-            let line = match &e {
-                RecordError::Malformed { line, .. } | RecordError::NoId { line, .. } => *line,
-                _ => 0,
-            };
             return Some(Problem {
                 id: None,
-                line,
+                line: e.line(),
                 kind: ProblemKind::UnreadableLine,
                 message: e.to_string(),
             });

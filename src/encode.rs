@@ -263,9 +263,8 @@ pub fn render_video_tagged(
     settings: &EncodeSettings,
     tag: &str,
 ) -> Result<VideoStats, EncodeError> {
-    let tmp = temp_name(out, tag);
-    let result = (|| {
-        let mut enc = VideoEncoder::create(&tmp, graph.width, graph.height, graph.fps, settings)?;
+    let frames = write_atomically(out, tag, |tmp| {
+        let mut enc = VideoEncoder::create(tmp, graph.width, graph.height, graph.fps, settings)?;
         let mut canvas =
             tiny_skia::Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard");
         for f in 0..graph.total_frames {
@@ -273,21 +272,10 @@ pub fn render_video_tagged(
             enc.push(canvas.data())?;
         }
         enc.finish()
-    })();
-    match result {
-        Ok(frames) => {
-            std::fs::rename(&tmp, out).map_err(|e| {
-                EncodeError::Finish(format!("cannot move {} to {}: {e}", tmp.display(), out.display()))
-            })?;
-            let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
-            tracing::info!(file = %out.display(), frames, bytes, "video written");
-            Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes })
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    })?;
+    let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    tracing::info!(file = %out.display(), frames, bytes, "video written");
+    Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes })
 }
 
 /// `out/C0003.mp4` -> `out/.C0003.mp4.partial-<tag>`: same folder (so the rename is atomic)
@@ -299,24 +287,37 @@ pub fn temp_name(out: &Path, tag: &str) -> PathBuf {
     out.with_file_name(format!(".{name}.partial-{tag}"))
 }
 
+/// Runs `write` on the temporary name of `out`, then renames it into place; on any failure
+/// the temporary file is removed, so `out` is either complete or absent.
+fn write_atomically<T>(
+    out: &Path,
+    tag: &str,
+    write: impl FnOnce(&Path) -> Result<T, EncodeError>,
+) -> Result<T, EncodeError> {
+    let tmp = temp_name(out, tag);
+    let result = write(&tmp).and_then(|v| {
+        std::fs::rename(&tmp, out).map(|_| v).map_err(|e| {
+            EncodeError::Finish(format!("cannot move {} to {}: {e}", tmp.display(), out.display()))
+        })
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Writes the frame at `secs` as a JPEG poster, atomically.
 pub fn write_poster(graph: &SceneGraph, secs: f64, out: &Path, tag: &str) -> Result<(), EncodeError> {
     let frame = graph.frame_at(secs);
     let rgba = raster::to_rgba_image(&raster::render(graph, frame));
     let rgb = image::DynamicImage::ImageRgba8(rgba).to_rgb8();
-    let tmp = temp_name(out, tag);
-    let result = (|| {
-        let file = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+    write_atomically(out, tag, |tmp| {
+        let fail = |message: String| EncodeError::Finish(format!("poster {}: {message}", out.display()));
+        let file = std::fs::File::create(tmp).map_err(|e| fail(e.to_string()))?;
         let mut w = std::io::BufWriter::new(file);
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut w, 88)
             .encode_image(&rgb)
-            .map_err(|e| e.to_string())?;
-        std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
-        drop(w);
-        std::fs::rename(&tmp, out).map_err(|e| e.to_string())
-    })();
-    result.map_err(|message| {
-        let _ = std::fs::remove_file(&tmp);
-        EncodeError::Finish(format!("poster {}: {message}", out.display()))
+            .map_err(|e| fail(e.to_string()))?;
+        std::io::Write::flush(&mut w).map_err(|e| fail(e.to_string()))
     })
 }

@@ -145,7 +145,7 @@ fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
             let paint =
                 PixmapPaint { opacity, quality: tiny_skia::FilterQuality::Bicubic, ..Default::default() };
             let tf = tf.pre_translate(offset.0, offset.1);
-            if tf.is_translate() && tf.tx.fract() == 0.0 && tf.ty.fract() == 0.0 {
+            if on_whole_pixels(tf) {
                 // The image was resized for its box: an untransformed blit keeps it crisp.
                 canvas.draw_pixmap(
                     tf.tx as i32,
@@ -183,7 +183,7 @@ fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
 /// The light square, then every dark module, as one path. Edges are not anti-aliased when the
 /// code sits on whole pixels, so modules stay sharp for scanners (and for the video encoder).
 fn draw_qr(canvas: &mut Pixmap, qr: &crate::scene::Qr, b: Rect, opacity: f32, tf: Transform) {
-    let crisp = tf.is_translate() && tf.tx.fract() == 0.0 && tf.ty.fract() == 0.0;
+    let crisp = on_whole_pixels(tf);
     if let Some(r) = SkRect::from_xywh(0.0, 0.0, b.w, b.h) {
         let mut p = solid(qr.background, opacity);
         p.anti_alias = !crisp;
@@ -264,6 +264,11 @@ fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Tran
     for (x, y, block) in &chart.labels {
         draw_text(canvas, block, *x, *y, opacity, tf);
     }
+}
+
+/// A plain move by whole pixels: what is drawn lands on the pixel grid exactly.
+fn on_whole_pixels(tf: Transform) -> bool {
+    tf.is_translate() && tf.tx.fract() == 0.0 && tf.ty.fract() == 0.0
 }
 
 fn solid(c: Rgba, opacity: f32) -> SkPaint<'static> {

@@ -33,6 +33,16 @@ pub enum RecordError {
     NotFound { path: PathBuf, field: String, id: String },
 }
 
+impl RecordError {
+    /// The input line the error is about (0 when it is about the whole file).
+    pub fn line(&self) -> usize {
+        match self {
+            RecordError::Malformed { line, .. } | RecordError::NoId { line, .. } => *line,
+            _ => 0,
+        }
+    }
+}
+
 /// The input formats, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

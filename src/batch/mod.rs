@@ -165,7 +165,7 @@ pub fn run(
                                 }
                             }
                         }
-                        Err(e) if !shard.contains_line(error_line(&e)) => continue,
+                        Err(e) if !shard.contains_line(e.line()) => continue,
                         Err(e) => Err(e),
                     };
                     if work_tx.send(item).is_err() {
@@ -336,16 +336,9 @@ fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {
 
 /// A manifest line for input that could not be read as a record.
 fn unreadable(e: &RecordError) -> ManifestLine {
-    let mut line = ManifestLine::new(None, error_line(e), Status::Failed, String::new());
+    let mut line = ManifestLine::new(None, e.line(), Status::Failed, String::new());
     line.error = Some(e.to_string());
     line
-}
-
-fn error_line(e: &RecordError) -> usize {
-    match e {
-        RecordError::Malformed { line, .. } | RecordError::NoId { line, .. } => *line,
-        _ => 0,
-    }
 }
 
 /// Counts the records of a shard with a quick pass over the input (for the progress bar).
@@ -354,7 +347,7 @@ fn count_records(data: &Path, id_field: &str, shard: Shard) -> Result<u64, Recor
     for item in Records::open(data, id_field)? {
         let mine = match &item {
             Ok(rec) => shard.contains_id(&rec.id),
-            Err(e) => shard.contains_line(error_line(e)),
+            Err(e) => shard.contains_line(e.line()),
         };
         n += u64::from(mine);
     }

@@ -31,6 +31,24 @@ thread_local! {
     static DATES: RefCell<HashMap<(String, DateStyle), DateTimeFormatter<fieldsets::enums::CompositeDateTimeFieldSet>>> = RefCell::new(HashMap::new());
 }
 
+/// Formats with a formatter from a per-thread cache, building it on first use for `key`.
+fn with_cached<K: Eq + std::hash::Hash, F>(
+    cache: &'static std::thread::LocalKey<RefCell<HashMap<K, F>>>,
+    key: K,
+    build: impl FnOnce() -> Result<F, String>,
+    format: impl FnOnce(&F) -> String,
+) -> Result<String, String> {
+    use std::collections::hash_map::Entry;
+    cache.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let f = match cache.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => v.insert(build()?),
+        };
+        Ok(format(f))
+    })
+}
+
 /// A number as an exact decimal with a fixed count of fraction digits.
 fn decimal(value: f64, decimals: u8) -> Result<Decimal, String> {
     if !value.is_finite() {
@@ -43,17 +61,15 @@ fn decimal(value: f64, decimals: u8) -> Result<Decimal, String> {
 /// `1234.5` with 2 decimals -> `1,234.50` (en-GB), `1.234,50` (de-DE), `1 234,50` (pl-PL).
 pub fn format_number(locale: &str, value: f64, decimals: u8) -> Result<String, String> {
     let d = decimal(value, decimals)?;
-    DECIMALS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if !cache.contains_key(locale) {
-            let loc = parse_locale(locale)?;
-            let f = DecimalFormatter::try_new(loc.into(), Default::default())
-                .map_err(|e| format!("no number format for locale {locale}: {e}"))?;
-            cache.insert(locale.to_string(), f);
-        }
-        let text = cache[locale].format(&d).write_to_string().into_owned();
-        Ok(text)
-    })
+    with_cached(
+        &DECIMALS,
+        locale.to_string(),
+        || {
+            DecimalFormatter::try_new(parse_locale(locale)?.into(), Default::default())
+                .map_err(|e| format!("no number format for locale {locale}: {e}"))
+        },
+        |f| f.format(&d).write_to_string().into_owned(),
+    )
 }
 
 /// `1234.5 EUR` -> `€1,234.50` (en-GB), `1.234,50 €` (de-DE), `1234,50 €` (it-IT).
@@ -65,20 +81,17 @@ pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, S
     }
     // Round to cents first so that float noise (12.345000001) cannot show up.
     let d = decimal(value, 2)?;
-    MONEY.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let key = (locale.to_string(), code_upper.clone());
-        if !cache.contains_key(&key) {
-            let loc = parse_locale(locale)?;
+    with_cached(
+        &MONEY,
+        (locale.to_string(), code_upper.clone()),
+        || {
             let currency = CurrencyType::try_from_str(&code_upper.to_ascii_lowercase())
                 .map_err(|_| format!("`{code}` is not an ISO 4217 currency code"))?;
-            let f = CurrencyFormatter::try_new_symbol(loc.into(), currency, Default::default())
-                .map_err(|e| format!("no currency format for {code_upper} in {locale}: {e}"))?;
-            cache.insert(key.clone(), f);
-        }
-        let text = cache[&key].format_fixed_decimal(&d).write_to_string().into_owned();
-        Ok(text)
-    })
+            CurrencyFormatter::try_new_symbol(parse_locale(locale)?.into(), currency, Default::default())
+                .map_err(|e| format!("no currency format for {code_upper} in {locale}: {e}"))
+        },
+        |f| f.format_fixed_decimal(&d).write_to_string().into_owned(),
+    )
 }
 
 /// A percentage (the value is already in percent): `-3.4` -> `-3.4%` (en), `-3,4 %` (fr-FR),
@@ -86,17 +99,15 @@ pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, S
 pub fn format_percent(locale: &str, value: f64, decimals: u8) -> Result<String, String> {
     use icu::experimental::dimension::percent::formatter::PercentFormatter;
     let d = decimal(value, decimals)?;
-    PERCENTS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if !cache.contains_key(locale) {
-            let loc = parse_locale(locale)?;
-            let f = PercentFormatter::try_new(loc.into(), Default::default())
-                .map_err(|e| format!("no percent format for locale {locale}: {e}"))?;
-            cache.insert(locale.to_string(), f);
-        }
-        let text = cache[locale].format(&d).write_to_string().into_owned();
-        Ok(text)
-    })
+    with_cached(
+        &PERCENTS,
+        locale.to_string(),
+        || {
+            PercentFormatter::try_new(parse_locale(locale)?.into(), Default::default())
+                .map_err(|e| format!("no percent format for locale {locale}: {e}"))
+        },
+        |f| f.format(&d).write_to_string().into_owned(),
+    )
 }
 
 /// How a date is written.
@@ -157,11 +168,10 @@ pub fn format_date(locale: &str, (y, m, d): (i32, u8, u8), style: DateStyle) -> 
         CalendarPeriodFieldSet as CP, CompositeDateTimeFieldSet as C, DateFieldSet as DF,
     };
     let date = Date::try_new_iso(y, m, d).map_err(|e| format!("invalid date {y}-{m}-{d}: {e:?}"))?;
-    DATES.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let key = (locale.to_string(), style);
-        if !cache.contains_key(&key) {
-            let loc = parse_locale(locale)?;
+    with_cached(
+        &DATES,
+        (locale.to_string(), style),
+        || {
             let set = match style {
                 DateStyle::Short => C::Date(DF::YMD(fieldsets::YMD::short())),
                 DateStyle::Medium => C::Date(DF::YMD(fieldsets::YMD::medium())),
@@ -170,15 +180,12 @@ pub fn format_date(locale: &str, (y, m, d): (i32, u8, u8), style: DateStyle) -> 
                 DateStyle::Month => C::CalendarPeriod(CP::M(fieldsets::M::medium())),
                 DateStyle::MonthLong => C::CalendarPeriod(CP::M(fieldsets::M::long())),
             };
-            let f = DateTimeFormatter::try_new(loc.into(), set)
-                .map_err(|e| format!("no date format for locale {locale}: {e}"))?;
-            cache.insert(key.clone(), f);
-        }
+            DateTimeFormatter::try_new(parse_locale(locale)?.into(), set)
+                .map_err(|e| format!("no date format for locale {locale}: {e}"))
+        },
         // The composite field set accepts date-time inputs; the time is not shown.
-        let input = DateTime { date, time: Time::start_of_day() };
-        let text = cache[&key].format(&input).write_to_string().into_owned();
-        Ok(text)
-    })
+        |f| f.format(&DateTime { date, time: Time::start_of_day() }).write_to_string().into_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -44,13 +44,17 @@ pub struct GrowTiming {
     pub easing: Easing,
 }
 
+impl GrowTiming {
+    /// How far the grow-in is at `t` seconds into the scene (0..=1, eased).
+    pub fn at(&self, t: f32) -> f32 {
+        self.easing.apply(((t - self.start) / self.duration.max(1e-6)).clamp(0.0, 1.0))
+    }
+}
+
 impl Bar {
     /// How much of the bar shows at `t` seconds into the scene (0..=1).
     pub fn progress(&self, t: f32) -> f32 {
-        match self.grow {
-            None => 1.0,
-            Some(g) => g.easing.apply(((t - g.start) / g.duration.max(1e-6)).clamp(0.0, 1.0)),
-        }
+        self.grow.map_or(1.0, |g| g.at(t))
     }
 }
 

@@ -161,10 +161,7 @@ pub struct Progress {
 impl Progress {
     /// The filled fraction shown at `t` seconds into the scene.
     pub fn shown(&self, t: f32) -> f32 {
-        match self.grow {
-            None => self.fraction,
-            Some(g) => self.fraction * g.easing.apply(((t - g.start) / g.duration.max(1e-6)).clamp(0.0, 1.0)),
-        }
+        self.fraction * self.grow.map_or(1.0, |g| g.at(t))
     }
 }
 
