@@ -10,7 +10,7 @@ use tiny_skia::{
     Rect as SkRect, Shader, SpreadMode, Stroke, Transform,
 };
 
-use crate::scene::chart::Chart;
+use crate::scene::chart::{align_in, Chart};
 use crate::scene::text::TextBlock;
 use crate::scene::{Easing, Node, NodeKind, Paint, Rect, Rgba, Scene, SceneGraph, TransitionKind};
 
@@ -235,25 +235,49 @@ fn draw_text(canvas: &mut Pixmap, block: &TextBlock, x: f32, y: f32, opacity: f3
 }
 
 fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Transform) {
-    let (base, x0, x1, axis) = chart.baseline;
-    if let Some(r) = SkRect::from_xywh(x0, base, (x1 - x0).max(1.0), 2.0) {
-        canvas.fill_rect(r, &solid(axis, opacity), tf, None);
+    for (r, color) in &chart.rules {
+        if let Some(r) = SkRect::from_xywh(r.x, r.y, r.w.max(1.0), r.h.max(1.0)) {
+            canvas.fill_rect(r, &solid(*color, opacity), tf, None);
+        }
+    }
+    for slice in &chart.slices {
+        let sweep = slice.shown(t);
+        if sweep > 0.0 {
+            if let Some(path) = polygon(&slice.polygon(sweep)) {
+                canvas.fill_path(&path, &solid(slice.color, opacity), FillRule::Winding, tf, None);
+            }
+        }
     }
     for bar in &chart.bars {
         let p = bar.progress(t);
         let h = bar.h * p;
         if h >= 0.5 {
             let radius = bar.radius.min(h / 2.0);
-            if let Some(path) = top_rounded_rect(bar.x, bar.base - h, bar.w, h, radius) {
+            // The rounded end is the one away from the zero line.
+            let path = if bar.down {
+                top_rounded_rect(bar.x, -(bar.base + h), bar.w, h, radius)
+                    .and_then(|p| p.transform(Transform::from_scale(1.0, -1.0)))
+            } else {
+                top_rounded_rect(bar.x, bar.base - h, bar.w, h, radius)
+            };
+            if let Some(path) = path {
                 canvas.fill_path(&path, &solid(bar.color, opacity), FillRule::Winding, tf, None);
             }
         }
         if let Some(label) = &bar.value_label {
             if p > 0.0 {
                 let lx = bar.x + (bar.w - label.width) / 2.0;
-                let ly = bar.base - h - label.height - 4.0;
+                let ly = if bar.down { bar.base + h + 4.0 } else { bar.base - h - label.height - 4.0 };
                 draw_text(canvas, label, lx, ly, opacity * p, tf);
             }
+        }
+    }
+    for line in &chart.lines {
+        draw_line(canvas, line, t, opacity, tf);
+    }
+    for (points, color) in &chart.shapes {
+        if let Some(path) = polygon(points) {
+            canvas.fill_path(&path, &solid(*color, opacity), FillRule::Winding, tf, None);
         }
     }
     for (rect, color) in &chart.swatches {
@@ -264,6 +288,68 @@ fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Tran
     for (x, y, block) in &chart.labels {
         draw_text(canvas, block, *x, *y, opacity, tf);
     }
+    for (x, y, w, align, node) in &chart.counters {
+        let block = node.at(t);
+        draw_text(canvas, block, x + align_in(*w, block.width, *align), *y, opacity, tf);
+    }
+}
+
+/// A line drawn on so far, the wash under it, and its highlighted point once reached.
+fn draw_line(canvas: &mut Pixmap, line: &crate::scene::chart::Line, t: f32, opacity: f32, tf: Transform) {
+    let p = line.progress(t);
+    let pts = line.visible(p);
+    if let (Some((floor, wash)), Some(first), Some(last)) = (line.area, pts.first(), pts.last()) {
+        let mut poly = pts.clone();
+        poly.push((last.0, floor));
+        poly.push((first.0, floor));
+        if let Some(path) = polygon(&poly) {
+            canvas.fill_path(&path, &solid(wash, opacity), FillRule::Winding, tf, None);
+        }
+    }
+    if pts.len() >= 2 {
+        let mut pb = PathBuilder::new();
+        pb.move_to(pts[0].0, pts[0].1);
+        for q in &pts[1..] {
+            pb.line_to(q.0, q.1);
+        }
+        if let Some(path) = pb.finish() {
+            let stroke = Stroke {
+                width: line.width,
+                line_join: tiny_skia::LineJoin::Round,
+                line_cap: tiny_skia::LineCap::Round,
+                ..Default::default()
+            };
+            canvas.stroke_path(&path, &solid(line.color, opacity), &stroke, tf, None);
+        }
+    }
+    if let Some((i, label)) = &line.highlight {
+        if line.reached(*i, p) {
+            let (x, y) = line.points[*i];
+            let r = line.width * 2.2;
+            // A ring in the line's colour around a dot of the label colour stands out on any
+            // background.
+            if let Some(c) = PathBuilder::from_circle(x, y, r + line.width) {
+                canvas.fill_path(&c, &solid(line.color, opacity), FillRule::Winding, tf, None);
+            }
+            if let (Some(c), Some(l)) = (PathBuilder::from_circle(x, y, r), label) {
+                canvas.fill_path(&c, &solid(l.color, opacity), FillRule::Winding, tf, None);
+            }
+            if let Some(l) = label {
+                draw_text(canvas, l, x - l.width / 2.0, y - r - line.width - l.height - 4.0, opacity, tf);
+            }
+        }
+    }
+}
+
+fn polygon(points: &[(f32, f32)]) -> Option<tiny_skia::Path> {
+    let mut pb = PathBuilder::new();
+    let (first, rest) = points.split_first()?;
+    pb.move_to(first.0, first.1);
+    for p in rest {
+        pb.line_to(p.0, p.1);
+    }
+    pb.close();
+    pb.finish()
 }
 
 /// A plain move by whole pixels: what is drawn lands on the pixel grid exactly.

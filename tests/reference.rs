@@ -178,3 +178,38 @@ fn progress_bars_with_marker_grow_overflow_and_zero_scale() {
 fn text_outline_and_shadow_over_an_image() {
     check("outline", "outline", "R1", 0.0);
 }
+
+#[test]
+fn bar_chart_with_negative_values_and_axis_and_line_chart_with_highlight() {
+    check("axes-drawn", "axes", "R1", 2.0);
+}
+
+#[test]
+fn line_chart_drawing_on_and_bars_growing() {
+    check("axes-drawing", "axes", "R1", 0.5);
+}
+
+#[test]
+fn charts_with_no_data_and_with_values_in_millions() {
+    check("axes-empty", "axes", "R2", 2.0);
+    check("axes-millions", "axes", "R3", 2.0);
+}
+
+#[test]
+fn donut_and_pie_with_percentages_and_a_credit() {
+    check("donut", "donut", "R1", 2.0);
+}
+
+#[test]
+fn donut_sweeping_in_and_all_zero() {
+    check("donut-sweep", "donut", "R1", 0.6);
+    check("donut-zero", "donut", "R2", 2.0);
+}
+
+#[test]
+fn comparison_card_up_down_level_and_counting() {
+    check("card-up", "card", "R1", 2.0);
+    check("card-down", "card", "R2", 2.0);
+    check("card-level", "card", "R3", 2.0);
+    check("card-counting", "card", "R1", 0.5);
+}

@@ -337,34 +337,71 @@ fn bindable_strings(sb: &Storyboard) -> Vec<(String, &str, Kind)> {
                     out.push((join_key(lp, "color"), q.color.as_str(), Kind::Template));
                     out.push((join_key(lp, "background"), q.background.as_str(), Kind::Template));
                 }
-                LayerKind::BarChart(c) => {
-                    match &c.labels {
-                        LabelsSpec::Expr(e) => out.push((join_key(lp, "labels"), e.as_str(), Kind::Expr)),
-                        LabelsSpec::List(l) => {
-                            for (i, s) in l.iter().enumerate() {
-                                out.push((
-                                    join_index(&join_key(lp, "labels"), i),
-                                    s.as_str(),
-                                    Kind::Template,
-                                ));
-                            }
-                        }
-                    }
+                LayerKind::BarChart(c) | LayerKind::LineChart(c) => {
+                    labels_strings(&mut out, lp, &c.labels);
                     out.push((join_key(lp, "value_format"), c.value_format.as_str(), Kind::Template));
+                    out.push((join_key(lp, "tick_format"), c.tick_format.as_str(), Kind::Template));
                     out.push((join_key(lp, "label_color"), c.label_color.as_str(), Kind::Template));
+                    out.push((join_key(lp, "grid_color"), c.grid_color.as_str(), Kind::Template));
+                    if let Some(h) = &c.highlight {
+                        out.push((join_key(lp, "highlight"), h.as_str(), Kind::Expr));
+                    }
                     for (i, s) in c.series.iter().enumerate() {
                         let p = join_index(&join_key(lp, "series"), i);
                         out.push((join_key(&p, "values"), s.values.as_str(), Kind::Expr));
-                        out.push((join_key(&p, "color"), s.color.as_str(), Kind::Template));
+                        if let Some(color) = &s.color {
+                            out.push((join_key(&p, "color"), color.as_str(), Kind::Template));
+                        }
                         if let Some(l) = &s.label {
                             out.push((join_key(&p, "label"), l.as_str(), Kind::Template));
                         }
+                    }
+                }
+                LayerKind::Donut(d) => {
+                    labels_strings(&mut out, lp, &d.labels);
+                    out.push((join_key(lp, "values"), d.values.as_str(), Kind::Expr));
+                    out.push((join_key(lp, "label_format"), d.label_format.as_str(), Kind::Template));
+                    out.push((join_key(lp, "label_color"), d.label_color.as_str(), Kind::Template));
+                    if let Some(c) = &d.center {
+                        out.push((join_key(lp, "center"), c.as_str(), Kind::Template));
+                    }
+                    for (i, c) in d.colors.iter().flatten().enumerate() {
+                        out.push((join_index(&join_key(lp, "colors"), i), c.as_str(), Kind::Template));
+                    }
+                }
+                LayerKind::Comparison(k) => {
+                    out.push((join_key(lp, "value"), k.value.as_str(), Kind::Expr));
+                    out.push((join_key(lp, "previous"), k.previous.as_str(), Kind::Expr));
+                    for (key, v) in [
+                        ("format", &k.format),
+                        ("delta_format", &k.delta_format),
+                        ("color", &k.color),
+                        ("label_color", &k.label_color),
+                        ("good_color", &k.good_color),
+                        ("bad_color", &k.bad_color),
+                    ] {
+                        out.push((join_key(lp, key), v.as_str(), Kind::Template));
+                    }
+                    if let Some(l) = &k.label {
+                        out.push((join_key(lp, "label"), l.as_str(), Kind::Template));
                     }
                 }
             }
         }
     }
     out
+}
+
+/// A chart's category labels: one expression, or a literal list of templates.
+fn labels_strings<'s>(out: &mut Vec<(String, &'s str, Kind)>, lp: &str, labels: &'s LabelsSpec) {
+    match labels {
+        LabelsSpec::Expr(e) => out.push((join_key(lp, "labels"), e.as_str(), Kind::Expr)),
+        LabelsSpec::List(l) => {
+            for (i, s) in l.iter().enumerate() {
+                out.push((join_index(&join_key(lp, "labels"), i), s.as_str(), Kind::Template));
+            }
+        }
+    }
 }
 
 fn paint<'s>(out: &mut Vec<(String, &'s str, Kind)>, path: String, p: &'s PaintSpec) {
@@ -824,66 +861,20 @@ impl<'a> Bound<'a> {
                 let side = bw.unwrap_or(0.0);
                 (NodeKind::Qr(self.qr(lp, q, side)?), side, side)
             }
-            LayerKind::BarChart(spec) => {
+            LayerKind::BarChart(spec) | LayerKind::LineChart(spec) => {
                 let (w, h) = (bw.unwrap_or(0.0), bh.unwrap_or(0.0));
-                let font = self.font(lp, spec.font.as_deref())?;
-                let labels: Vec<String> = match &spec.labels {
-                    LabelsSpec::Expr(e) => {
-                        let path = join_key(lp, "labels");
-                        let items = self.list(&path, self.eval(&path, e)?, "labels")?;
-                        items
-                            .iter()
-                            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
-                            .collect()
-                    }
-                    LabelsSpec::List(l) => l
-                        .iter()
-                        .enumerate()
-                        .map(|(i, s)| self.text(&join_index(&join_key(lp, "labels"), i), s))
-                        .collect::<Result<_, _>>()?,
-                };
-                let mut series = Vec::new();
-                for (i, s) in spec.series.iter().enumerate() {
-                    let p = join_index(&join_key(lp, "series"), i);
-                    let vp = join_key(&p, "values");
-                    let items = self.list(&vp, self.eval(&vp, &s.values)?, "series values")?;
-                    let values = items
-                        .iter()
-                        .enumerate()
-                        .map(|(j, v)| self.number(&vp, v, &format!("value {j} of `{}`", s.values)))
-                        .collect::<Result<Vec<f64>, _>>()?;
-                    let mut value_labels = Vec::new();
-                    if s.show_values && !spec.value_format.is_empty() {
-                        let fp = join_key(lp, "value_format");
-                        for v in &values {
-                            let mut ctx = self.ctx.clone();
-                            ctx.insert("value".into(), Value::from(*v));
-                            value_labels.push(self.text_with(&fp, &spec.value_format, &ctx)?);
-                        }
-                    }
-                    let name = match &s.label {
-                        Some(l) => Some(self.text(&join_key(&p, "label"), l)?),
-                        None => None,
-                    };
-                    series.push(SeriesData {
-                        values,
-                        labels: value_labels,
-                        name,
-                        color: self.color(&join_key(&p, "color"), &s.color)?,
-                    });
-                }
-                let style = ChartStyle {
-                    label_size: spec.label_size,
-                    label_color: self.color(&join_key(lp, "label_color"), &spec.label_color)?,
-                    gap: spec.gap,
-                    radius: spec.radius,
-                    legend: spec.legend,
-                    grow: spec.grow.as_ref().map(|g| {
-                        (g.delay.secs() as f32, g.stagger.secs() as f32, g.duration.secs() as f32, g.easing)
-                    }),
-                };
-                let chart = chart::layout(font, Rect { x: 0.0, y: 0.0, w, h }, &labels, &series, &style);
+                let lines = matches!(layer.kind, LayerKind::LineChart(_));
+                let chart = self.xy_chart(lp, spec, lines, Rect { x: 0.0, y: 0.0, w, h })?;
                 (NodeKind::Chart(chart), w, h)
+            }
+            LayerKind::Donut(spec) => {
+                let (w, h) = (bw.unwrap_or(0.0), bh.unwrap_or(0.0));
+                let chart = self.donut(lp, spec, Rect { x: 0.0, y: 0.0, w, h })?;
+                (NodeKind::Chart(chart), w, h)
+            }
+            LayerKind::Comparison(spec) => {
+                let (chart, w, h) = self.card(lp, spec, bw)?;
+                (NodeKind::Chart(chart), w, bh.unwrap_or(h))
             }
         };
         let (ax, ay) = c.anchor.fractions();
@@ -1001,6 +992,323 @@ impl<'a> Bound<'a> {
             }
         }
         Ok(out)
+    }
+
+    /// A chart's category labels.
+    fn chart_labels(&self, lp: &str, spec: &LabelsSpec) -> Result<Vec<String>, BindError> {
+        match spec {
+            LabelsSpec::Expr(e) => {
+                let path = join_key(lp, "labels");
+                let items = self.list(&path, self.eval(&path, e)?, "labels")?;
+                Ok(items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                    .collect())
+            }
+            LabelsSpec::List(l) => l
+                .iter()
+                .enumerate()
+                .map(|(i, s)| self.text(&join_index(&join_key(lp, "labels"), i), s))
+                .collect(),
+        }
+    }
+
+    /// A list of numbers from an expression (`usage.kwh`).
+    fn numbers(&self, path: &str, source: &str) -> Result<Vec<f64>, BindError> {
+        let items = self.list(path, self.eval(path, source)?, "values")?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(j, v)| self.number(path, v, &format!("value {j} of `{source}`")))
+            .collect()
+    }
+
+    /// Renders `template` (compiled under `path`) with extra variables.
+    fn format_with(&self, path: &str, template: &str, extra: &[(&str, Value)]) -> Result<String, BindError> {
+        let mut ctx = self.ctx.clone();
+        for (k, v) in extra {
+            ctx.insert(k.to_string(), v.clone());
+        }
+        self.text_with(path, template, &ctx)
+    }
+
+    /// The theme's `i`-th colour (palette colours were checked when the storyboard loaded).
+    fn palette(&self, i: usize) -> Rgba {
+        let p = &self.sb().theme.palette;
+        units::parse_color(&p[i % p.len()]).unwrap_or(Rgba { r: 255, g: 255, b: 255, a: 255 })
+    }
+
+    fn xy_chart(
+        &self,
+        lp: &str,
+        spec: &storyboard::ChartLayer,
+        lines: bool,
+        bounds: Rect,
+    ) -> Result<scene::Chart, BindError> {
+        let font = self.font(lp, spec.font.as_deref())?;
+        let labels = self.chart_labels(lp, &spec.labels)?;
+        let fp = join_key(lp, "value_format");
+        let mut series = Vec::new();
+        for (i, s) in spec.series.iter().enumerate() {
+            let p = join_index(&join_key(lp, "series"), i);
+            let values = self.numbers(&join_key(&p, "values"), &s.values)?;
+            let mut value_labels = Vec::new();
+            // Line charts label only the highlighted point.
+            if s.show_values && !spec.value_format.is_empty() && !lines {
+                for v in &values {
+                    value_labels.push(self.format_with(
+                        &fp,
+                        &spec.value_format,
+                        &[("value", Value::from(*v))],
+                    )?);
+                }
+            }
+            let name = match &s.label {
+                Some(l) => Some(self.text(&join_key(&p, "label"), l)?),
+                None => None,
+            };
+            let color = match &s.color {
+                Some(c) => self.color(&join_key(&p, "color"), c)?,
+                None => self.palette(i),
+            };
+            series.push(SeriesData { values, labels: value_labels, name, color });
+        }
+        let axis = if spec.axis {
+            let all = series.iter().flat_map(|s| s.values.iter().copied()).filter(|v| v.is_finite());
+            let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+            let (lo, hi) = if lo > hi { (0.0, 0.0) } else { (lo, hi) };
+            // Bars are measured from zero, so their axis includes it.
+            let ticks = if lines {
+                chart::nice_ticks(lo, hi, spec.ticks)
+            } else {
+                chart::nice_ticks(lo.min(0.0), hi.max(0.0), spec.ticks)
+            };
+            let tp = join_key(lp, "tick_format");
+            let tick_labels = ticks
+                .values
+                .iter()
+                .map(|v| {
+                    self.format_with(
+                        &tp,
+                        &spec.tick_format,
+                        &[("value", Value::from(*v)), ("decimals", Value::from(ticks.decimals))],
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Some((ticks, tick_labels, self.color(&join_key(lp, "grid_color"), &spec.grid_color)?))
+        } else {
+            None
+        };
+        let highlight = match &spec.highlight {
+            Some(src) => {
+                let path = join_key(lp, "highlight");
+                let v = self.eval(&path, src)?;
+                let n = series.first().map_or(0, |s| s.values.len()) as i64;
+                let i = v.as_i64().ok_or_else(|| {
+                    self.err_kind(
+                        ProblemKind::WrongValue,
+                        &path,
+                        format!("`highlight` must be a whole number (an index), but `{src}` gave {v}"),
+                    )
+                })?;
+                let idx = if i < 0 { n + i } else { i };
+                if n == 0 {
+                    None
+                } else if !(0..n).contains(&idx) {
+                    return Err(self.err_kind(
+                        ProblemKind::WrongValue,
+                        &path,
+                        format!(
+                            "`highlight` is {i} but the series has {n} values (use 0..{} or -1 for the last)",
+                            n - 1
+                        ),
+                    ));
+                } else {
+                    let value = series[0].values[idx as usize];
+                    let label = if spec.value_format.is_empty() {
+                        None
+                    } else {
+                        Some(self.format_with(&fp, &spec.value_format, &[("value", Value::from(value))])?)
+                    };
+                    Some((idx as usize, label))
+                }
+            }
+            None => None,
+        };
+        let style = ChartStyle {
+            label_size: spec.label_size,
+            label_color: self.color(&join_key(lp, "label_color"), &spec.label_color)?,
+            gap: spec.gap,
+            radius: spec.radius,
+            legend: spec.legend,
+            grow: spec.grow.as_ref().map(|g| {
+                (g.delay.secs() as f32, g.stagger.secs() as f32, g.duration.secs() as f32, g.easing)
+            }),
+            axis,
+            lines: lines.then_some((spec.line_width, spec.area)),
+            highlight,
+        };
+        Ok(chart::layout(font, bounds, &labels, &series, &style))
+    }
+
+    fn donut(
+        &self,
+        lp: &str,
+        spec: &storyboard::DonutLayer,
+        bounds: Rect,
+    ) -> Result<scene::Chart, BindError> {
+        let font = self.font(lp, spec.font.as_deref())?;
+        let labels = self.chart_labels(lp, &spec.labels)?;
+        let vp = join_key(lp, "values");
+        let values = self.numbers(&vp, &spec.values)?;
+        if values.len() != labels.len() {
+            return Err(self.err_kind(
+                ProblemKind::WrongValue,
+                &vp,
+                format!(
+                    "the donut has {} labels but {} values; give one value per label",
+                    labels.len(),
+                    values.len()
+                ),
+            ));
+        }
+        let colors = match &spec.colors {
+            Some(cs) => cs
+                .iter()
+                .enumerate()
+                .map(|(i, c)| self.color(&join_index(&join_key(lp, "colors"), i), c))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => (0..values.len().max(1)).map(|i| self.palette(i)).collect(),
+        };
+        let total: f64 = values.iter().filter(|v| v.is_finite() && **v > 0.0).sum();
+        let fp = join_key(lp, "label_format");
+        let legend = labels
+            .iter()
+            .zip(&values)
+            .map(|(l, v)| {
+                let percent = if total > 0.0 && *v > 0.0 { 100.0 * v / total } else { 0.0 };
+                self.format_with(
+                    &fp,
+                    &spec.label_format,
+                    &[
+                        ("label", Value::from(l.as_str())),
+                        ("value", Value::from(*v)),
+                        ("percent", Value::from(percent)),
+                    ],
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let center = match &spec.center {
+            Some(c) => Some(self.text(&join_key(lp, "center"), c)?),
+            None => None,
+        };
+        let label_color = self.color(&join_key(lp, "label_color"), &spec.label_color)?;
+        let style = chart::DonutStyle {
+            hole: spec.hole,
+            label_size: spec.label_size,
+            label_color,
+            center_size: spec.center_size,
+            center_color: Rgba { a: 255, ..label_color },
+            grow: spec.grow.as_ref().map(|g| {
+                (g.delay.secs() as f32, g.stagger.secs() as f32, g.duration.secs() as f32, g.easing)
+            }),
+        };
+        let data =
+            chart::DonutData { values: &values, colors: &colors, legend: &legend, center: center.as_deref() };
+        Ok(chart::layout_donut(font, bounds, &data, &style))
+    }
+
+    fn card(
+        &self,
+        lp: &str,
+        spec: &storyboard::ComparisonLayer,
+        width: Option<f32>,
+    ) -> Result<(scene::Chart, f32, f32), BindError> {
+        let font = self.font(lp, spec.font.as_deref())?;
+        let number_font = self.font(lp, spec.number_font.as_deref().or(spec.font.as_deref()))?;
+        let num = |key: &str, src: &str| -> Result<f64, BindError> {
+            let path = join_key(lp, key);
+            let v = self.eval(&path, src)?;
+            self.number(&path, &v, &format!("`{key}` (`{src}`)"))
+        };
+        let (value, previous) = (num("value", &spec.value)?, num("previous", &spec.previous)?);
+        let delta = value - previous;
+        // No change ratio against nothing: `change` is 0 when the previous value is 0.
+        let change = if previous != 0.0 { 100.0 * delta / previous.abs() } else { 0.0 };
+        let color = self.color(&join_key(lp, "color"), &spec.color)?;
+        let label_color = self.color(&join_key(lp, "label_color"), &spec.label_color)?;
+        let rising_is_good = spec.good == storyboard::GoodDirection::Up;
+        let delta_color = if delta == 0.0 {
+            label_color
+        } else if (delta > 0.0) == rising_is_good {
+            self.color(&join_key(lp, "good_color"), &spec.good_color)?
+        } else {
+            self.color(&join_key(lp, "bad_color"), &spec.bad_color)?
+        };
+        let style = |size: f32, color: Rgba| TextStyle::simple(size, color, storyboard::Align::Left, None);
+        let caption = match &spec.label {
+            Some(l) => Some(Arc::new(text::layout(
+                font,
+                &self.text(&join_key(lp, "label"), l)?,
+                style(spec.label_size, label_color),
+            ))),
+            None => None,
+        };
+        let fp = join_key(lp, "format");
+        let number = |v: f64| -> Result<Arc<scene::TextBlock>, BindError> {
+            let s = self.format_with(&fp, &spec.format, &[("value", Value::from(v))])?;
+            Ok(Arc::new(text::layout(number_font, &s, style(spec.size, color))))
+        };
+        let variants = match &spec.count_up {
+            None => vec![(0.0, number(value)?)],
+            Some(cu) => {
+                let (delay, duration) = (cu.delay.secs() as f32, cu.duration.secs() as f32);
+                let steps = (duration * self.sb().video.fps as f32).ceil().max(1.0) as u32;
+                let mut out: Vec<(f32, Arc<scene::TextBlock>)> = Vec::new();
+                for i in 0..=steps {
+                    if self.check_only && i != 0 && i != steps {
+                        continue;
+                    }
+                    let p = i as f32 / steps as f32;
+                    let v = if i == steps {
+                        value
+                    } else {
+                        cu.from + (value - cu.from) * cu.easing.apply(p) as f64
+                    };
+                    let block = number(v)?;
+                    if out.last().is_none_or(|(_, b)| b.lines != block.lines) {
+                        out.push((if i == 0 { 0.0 } else { delay + p * duration }, block));
+                    }
+                }
+                out
+            }
+        };
+        let dp = join_key(lp, "delta_format");
+        let delta_text = self.format_with(
+            &dp,
+            &spec.delta_format,
+            &[
+                ("delta", Value::from(delta)),
+                ("change", Value::from(change)),
+                ("previous", Value::from(previous)),
+            ],
+        )?;
+        let delta_block =
+            Arc::new(text::layout(font, &delta_text, style(spec.label_size * 1.3, delta_color)));
+        let data = chart::CardData {
+            caption,
+            number: scene::TextNode { variants },
+            delta: delta_block,
+            direction: if delta > 0.0 {
+                1
+            } else if delta < 0.0 {
+                -1
+            } else {
+                0
+            },
+            delta_color,
+        };
+        Ok(chart::layout_card(width.unwrap_or(0.0), spec.align, data))
     }
 
     fn font(&self, lp: &str, name: Option<&str>) -> Result<FontChain<'a>, BindError> {

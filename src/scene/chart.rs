@@ -1,40 +1,142 @@
-//! Bar chart layout.
+//! Chart layout: bar and line charts, donuts, comparison cards.
 //!
-//! In: category labels, one or more series of numbers (already checked), formatted value labels,
-//! a box and a style. Out: a [`Chart`] of bars with their grow timing and placed text blocks:
-//! the raster stage only scales each bar by its progress and draws.
+//! In: data as bind resolved it (category labels, series of checked numbers, formatted value and
+//! tick labels), a box and a style. Out: a [`Chart`] of marks (bars, lines, slices, shapes) with
+//! their animation timing and placed text blocks, relative to the box: the raster stage only
+//! evaluates each mark's progress and draws.
 
 use std::sync::Arc;
 
 use super::text::{self, FontChain, TextBlock, TextStyle};
-use super::{Easing, Rect, Rgba};
+use super::{Easing, Rect, Rgba, TextNode};
 use crate::storyboard::Align;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Chart {
     pub bars: Vec<Bar>,
-    /// Static text (category labels, legend) with the top-left of each block, relative to the box.
+    pub lines: Vec<Line>,
+    pub slices: Vec<Slice>,
+    /// Filled polygons (a comparison card's arrow).
+    pub shapes: Vec<(Vec<(f32, f32)>, Rgba)>,
+    /// Thin filled rectangles drawn first: grid lines and the zero line.
+    pub rules: Vec<(Rect, Rgba)>,
+    /// Static text (category, tick and legend labels) with the top-left of each block.
     pub labels: Vec<(f32, f32, Arc<TextBlock>)>,
+    /// Text that changes over time (a card's counting number), with the top-left of its box and
+    /// the box's width, so that each variant can be aligned in it.
+    pub counters: Vec<(f32, f32, f32, Align, TextNode)>,
     /// Legend colour squares.
     pub swatches: Vec<(Rect, Rgba)>,
-    /// The axis line under the bars: (y, x0, x1, colour).
-    pub baseline: (f32, f32, f32, Rgba),
 }
 
 #[derive(Debug, Clone)]
 pub struct Bar {
     /// Left edge, relative to the chart box.
     pub x: f32,
-    /// The baseline the bar grows up from.
+    /// The zero line the bar grows from.
     pub base: f32,
     pub w: f32,
-    /// Full height, reached when the bar has grown.
+    /// Full length, reached when the bar has grown.
     pub h: f32,
+    /// A negative value: the bar grows down from the zero line and its label sits below it.
+    pub down: bool,
     pub color: Rgba,
     pub radius: f32,
     pub grow: Option<GrowTiming>,
-    /// Drawn centred above the bar's top, fading in as the bar grows.
+    /// Drawn centred beyond the bar's end, fading in as the bar grows.
     pub value_label: Option<Arc<TextBlock>>,
+}
+
+/// A polyline through the series' points, drawn on from left to right.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub points: Vec<(f32, f32)>,
+    pub color: Rgba,
+    pub width: f32,
+    /// Fill down to this y (the bottom of the plot) with this colour.
+    pub area: Option<(f32, Rgba)>,
+    pub draw: Option<GrowTiming>,
+    /// The emphasised point: (index, its value label), shown once the line reaches it.
+    pub highlight: Option<(usize, Option<Arc<TextBlock>>)>,
+}
+
+impl Line {
+    /// How much of the line shows at `t` seconds into the scene (0..=1 of its length).
+    pub fn progress(&self, t: f32) -> f32 {
+        self.draw.map_or(1.0, |g| g.at(t))
+    }
+
+    /// The points of the line drawn so far: the whole segments, then part of the next.
+    pub fn visible(&self, p: f32) -> Vec<(f32, f32)> {
+        let lens: Vec<f32> = self
+            .points
+            .windows(2)
+            .map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt())
+            .collect();
+        let total: f32 = lens.iter().sum();
+        let mut left = total * p.clamp(0.0, 1.0);
+        let mut out = Vec::with_capacity(self.points.len());
+        out.extend(self.points.first().copied());
+        for (i, len) in lens.iter().enumerate() {
+            let (a, b) = (self.points[i], self.points[i + 1]);
+            if left >= *len {
+                out.push(b);
+                left -= len;
+            } else {
+                if left > 0.0 {
+                    let f = left / len;
+                    out.push((a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f));
+                }
+                break;
+            }
+        }
+        out
+    }
+
+    /// Whether the drawn part has reached point `i`.
+    pub fn reached(&self, i: usize, p: f32) -> bool {
+        let len = |pts: &[(f32, f32)]| -> f32 {
+            pts.windows(2).map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt()).sum()
+        };
+        let upto = len(&self.points[..(i + 1).min(self.points.len())]);
+        p >= 1.0 || upto <= len(&self.points) * p + 1e-3
+    }
+}
+
+/// One slice of a donut: an annulus sector, clockwise from `start` (radians, 0 = 12 o'clock).
+#[derive(Debug, Clone)]
+pub struct Slice {
+    pub center: (f32, f32),
+    pub outer: f32,
+    pub inner: f32,
+    pub start: f32,
+    pub sweep: f32,
+    pub color: Rgba,
+    pub grow: Option<GrowTiming>,
+}
+
+impl Slice {
+    /// The angle swept at `t` seconds into the scene.
+    pub fn shown(&self, t: f32) -> f32 {
+        self.sweep * self.grow.map_or(1.0, |g| g.at(t))
+    }
+
+    /// The outline of the slice as swept so far: outer arc clockwise, inner arc back.
+    pub fn polygon(&self, sweep: f32) -> Vec<(f32, f32)> {
+        // About a point per 1.5 degrees keeps the curve smooth at any size we draw.
+        let steps = ((sweep.to_degrees() / 1.5).ceil() as usize).max(1);
+        let at = |r: f32, a: f32| (self.center.0 + r * a.sin(), self.center.1 - r * a.cos());
+        let mut pts: Vec<(f32, f32)> =
+            (0..=steps).map(|i| at(self.outer, self.start + sweep * i as f32 / steps as f32)).collect();
+        if self.inner > 0.0 {
+            pts.extend(
+                (0..=steps).rev().map(|i| at(self.inner, self.start + sweep * i as f32 / steps as f32)),
+            );
+        } else {
+            pts.push(self.center);
+        }
+        pts
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -61,9 +163,57 @@ impl Bar {
 /// One series as bind resolved it.
 pub struct SeriesData {
     pub values: Vec<f64>,
+    /// Formatted value labels, one per value (empty: none).
     pub labels: Vec<String>,
     pub name: Option<String>,
     pub color: Rgba,
+}
+
+/// Rounded axis ticks covering a range of values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticks {
+    pub values: Vec<f64>,
+    /// Decimals needed to tell the ticks apart (0 for steps of 1 or more).
+    pub decimals: u8,
+}
+
+impl Ticks {
+    pub fn lo(&self) -> f64 {
+        self.values[0]
+    }
+    pub fn hi(&self) -> f64 {
+        self.values[self.values.len() - 1]
+    }
+}
+
+/// About `count` ticks at 1, 2 or 5 times a power of ten that cover `lo..=hi` (the classic
+/// "nice numbers" rule). An empty range is widened, so the axis always has two ticks or more.
+pub fn nice_ticks(lo: f64, hi: f64, count: usize) -> Ticks {
+    let (mut lo, mut hi) =
+        if lo.is_finite() && hi.is_finite() { (lo.min(hi), lo.max(hi)) } else { (0.0, 1.0) };
+    if hi - lo < f64::EPSILON * hi.abs().max(1.0) {
+        // One value (or all zero): an axis from zero to it, or to 1.
+        if hi > 0.0 {
+            lo = lo.min(0.0);
+        } else if lo < 0.0 {
+            hi = 0.0;
+        } else {
+            hi = 1.0;
+        }
+    }
+    let raw = (hi - lo) / count.max(2) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let first = (lo / step).floor() as i64;
+    let last = (hi / step).ceil() as i64;
+    // Multiplying whole multiples keeps 0.1 * 3 from printing as 0.30000000000000004.
+    let values = (first..=last).map(|k| k as f64 * step).collect();
+    let decimals = (0..=9u8).find(|d| {
+        let scaled = step * 10f64.powi(*d as i32);
+        (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
+    });
+    let decimals = decimals.unwrap_or(9);
+    Ticks { values, decimals }
 }
 
 pub struct ChartStyle {
@@ -72,10 +222,34 @@ pub struct ChartStyle {
     pub gap: f32,
     pub radius: f32,
     pub legend: bool,
-    /// (delay, stagger per category, duration, easing), seconds.
+    /// (delay, stagger per category (bars) or series (lines), duration, easing), seconds.
     pub grow: Option<(f32, f32, f32, Easing)>,
+    /// The value axis: tick values with their labels, and the grid colour. Without an axis the
+    /// scale runs from zero (or the lowest value) to the highest value.
+    pub axis: Option<(Ticks, Vec<String>, Rgba)>,
+    /// Lines instead of bars: (stroke width, fill the area under them).
+    pub lines: Option<(f32, bool)>,
+    /// Line charts: the emphasised point's index and its label.
+    pub highlight: Option<(usize, Option<String>)>,
 }
 
+fn small(
+    font: FontChain,
+    size: f32,
+    color: Rgba,
+    s: &str,
+    align: Align,
+    max_width: Option<f32>,
+) -> Arc<TextBlock> {
+    Arc::new(text::layout(
+        font,
+        s,
+        TextStyle { line_height: 1.2, ..TextStyle::simple(size, color, align, max_width) },
+    ))
+}
+
+/// Lays out a bar or line chart: legend on top, value axis on the left, category labels at the
+/// bottom, one slot per category.
 pub fn layout(
     font: FontChain,
     bounds: Rect,
@@ -83,19 +257,11 @@ pub fn layout(
     series: &[SeriesData],
     style: &ChartStyle,
 ) -> Chart {
-    let small = |s: &str, align: Align, max_width: Option<f32>| {
-        Arc::new(text::layout(
-            font,
-            s,
-            TextStyle {
-                line_height: 1.2,
-                ..TextStyle::simple(style.label_size, style.label_color, align, max_width)
-            },
-        ))
+    let label = |s: &str, align: Align, max_width: Option<f32>| {
+        small(font, style.label_size, style.label_color, s, align, max_width)
     };
     let row = style.label_size * 1.7;
-    let mut labels = Vec::new();
-    let mut swatches = Vec::new();
+    let mut chart = Chart::default();
 
     // Legend along the top, right-aligned, when it can tell series apart.
     let mut top = 0.0;
@@ -103,55 +269,341 @@ pub fn layout(
         let mut x = bounds.w;
         for s in series.iter().rev() {
             let Some(name) = &s.name else { continue };
-            let block = small(name, Align::Left, None);
+            let block = label(name, Align::Left, None);
             x -= block.width;
-            labels.push((x, (row - block.height) / 2.0, block.clone()));
+            chart.labels.push((x, (row - block.height) / 2.0, block.clone()));
             let sw = style.label_size * 0.8;
             x -= sw + style.label_size * 0.4;
-            swatches.push((Rect { x, y: (row - sw) / 2.0, w: sw, h: sw }, s.color));
+            chart.swatches.push((Rect { x, y: (row - sw) / 2.0, w: sw, h: sw }, s.color));
             x -= style.label_size * 1.2;
         }
         top = row;
     }
 
+    // The value scale: the axis's ticks, or the data's range (bars always include zero).
+    let values = || series.iter().flat_map(|s| s.values.iter().copied()).filter(|v| v.is_finite());
+    let (data_lo, data_hi) =
+        values().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (data_lo, data_hi) = if data_lo > data_hi { (0.0, 0.0) } else { (data_lo, data_hi) };
+    let (lo, hi) = match &style.axis {
+        Some((ticks, _, _)) => (ticks.lo(), ticks.hi()),
+        None if style.lines.is_some() => (data_lo, data_hi),
+        None => (data_lo.min(0.0), data_hi.max(0.0)),
+    };
+    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, hi + 0.5) };
+
+    // Tick labels set the left margin.
+    let tick_blocks: Vec<(f64, Arc<TextBlock>)> = match &style.axis {
+        Some((ticks, labels, _)) => {
+            ticks.values.iter().zip(labels).map(|(v, l)| (*v, label(l, Align::Right, None))).collect()
+        }
+        None => Vec::new(),
+    };
+    let left = tick_blocks.iter().map(|(_, b)| b.width).fold(0.0f32, f32::max)
+        + if tick_blocks.is_empty() { 0.0 } else { style.label_size * 0.6 };
+    let has_labels = series.iter().any(|s| !s.labels.is_empty()) || style.highlight.is_some();
+    let value_room = if has_labels { style.label_size * 1.5 } else { 0.0 };
+    let below_room = if has_labels && data_lo < 0.0 && style.lines.is_none() { value_room } else { 0.0 };
+    let bottom = bounds.h - row;
+    let plot_top = top + value_room;
+    let plot_h = (bottom - below_room - plot_top).max(1.0);
+    let y_of = |v: f64| plot_top + ((hi - v) / (hi - lo)) as f32 * plot_h;
+    let zero_y = y_of(0.0f64.clamp(lo, hi));
+
+    let plot_w = (bounds.w - left).max(1.0);
     let n = categories.len().max(series.iter().map(|s| s.values.len()).max().unwrap_or(0));
-    let value_room = if series.iter().any(|s| !s.labels.is_empty()) { style.label_size * 1.5 } else { 0.0 };
-    let base = bounds.h - row;
-    let plot_h = (base - top - value_room).max(1.0);
-    let max = series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0f64, f64::max);
-    let slot = bounds.w / n.max(1) as f32;
+    let slot = plot_w / n.max(1) as f32;
+
+    // Grid lines and tick labels.
+    if let Some((_, _, grid)) = &style.axis {
+        for (v, block) in &tick_blocks {
+            let y = y_of(*v);
+            chart.rules.push((Rect { x: left, y: y - 0.5, w: plot_w, h: 1.0 }, *grid));
+            chart.labels.push((
+                left - style.label_size * 0.6 - block.width,
+                y - block.height / 2.0,
+                block.clone(),
+            ));
+        }
+    }
+    // Category labels; when they would overlap, only every k-th one is shown.
+    let widest = categories.iter().map(|c| font.advance(c, style.label_size)).fold(0.0f32, f32::max);
+    let every = ((widest + style.label_size * 0.5) / slot).ceil().max(1.0) as usize;
+    for (i, cat) in categories.iter().enumerate() {
+        // Keep the last label (the latest month) and step back from it.
+        if (n - 1 - i) % every != 0 {
+            continue;
+        }
+        let block = label(cat, Align::Center, Some(slot));
+        let x = left + i as f32 * slot;
+        chart.labels.push((x, bottom + (row - block.height) / 2.0 + style.label_size * 0.15, block));
+    }
+    let axis_color = Rgba { a: style.label_color.a / 2, ..style.label_color };
+    chart.rules.push((Rect { x: left, y: zero_y, w: plot_w, h: 2.0 }, axis_color));
+
+    let timing = |k: usize| {
+        style.grow.map(|(delay, stagger, duration, easing)| GrowTiming {
+            start: delay + k as f32 * stagger,
+            duration,
+            easing,
+        })
+    };
+    if let Some((width, area)) = style.lines {
+        for (si, s) in series.iter().enumerate() {
+            let points: Vec<(f32, f32)> = s
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, v)| (left + (i as f32 + 0.5) * slot, y_of(*v)))
+                .collect();
+            let highlight = style.highlight.as_ref().filter(|(i, _)| *i < points.len()).map(|(i, l)| {
+                let block = l.as_deref().filter(|l| !l.is_empty()).map(|l| label(l, Align::Center, None));
+                (*i, block)
+            });
+            let wash = Rgba { a: 46, ..s.color };
+            chart.lines.push(Line {
+                points,
+                color: s.color,
+                width,
+                area: area.then_some((plot_top + plot_h, wash)),
+                draw: timing(si),
+                highlight: if si == 0 { highlight } else { None },
+            });
+        }
+        return chart;
+    }
+
+    // Value labels wider than a category's slot would overlap their neighbours: then none is
+    // shown (an axis tells the values instead).
+    let value_labels_fit =
+        series.iter().flat_map(|s| s.labels.iter()).all(|l| font.advance(l, style.label_size) <= slot);
     let group = slot * (1.0 - style.gap);
     let bar_w = group / series.len().max(1) as f32;
     let inner = if series.len() > 1 { bar_w * 0.08 } else { 0.0 };
-
-    let mut bars = Vec::new();
     for i in 0..n {
-        let slot_x = i as f32 * slot;
-        if let Some(cat) = categories.get(i) {
-            let block = small(cat, Align::Center, Some(slot));
-            labels.push((slot_x, base + (row - block.height) / 2.0 + style.label_size * 0.15, block));
-        }
+        let slot_x = left + i as f32 * slot;
         for (si, s) in series.iter().enumerate() {
             let Some(&v) = s.values.get(i) else { continue };
-            // Bars grow up from zero; negative values (credits) draw no bar in this chart kind.
-            let h = if max > 0.0 && v > 0.0 { (v / max) as f32 * plot_h } else { 0.0 };
-            let grow = style.grow.map(|(delay, stagger, duration, easing)| GrowTiming {
-                start: delay + i as f32 * stagger,
-                duration,
-                easing,
-            });
-            bars.push(Bar {
+            let v = if v.is_finite() { v } else { 0.0 };
+            let end = y_of(v.clamp(lo, hi));
+            chart.bars.push(Bar {
                 x: slot_x + (slot - group) / 2.0 + si as f32 * bar_w + inner / 2.0,
-                base,
+                base: zero_y,
                 w: bar_w - inner,
-                h,
+                h: (end - zero_y).abs(),
+                down: v < 0.0,
                 color: s.color,
                 radius: style.radius.min((bar_w - inner) / 2.0),
-                grow,
-                value_label: s.labels.get(i).filter(|l| !l.is_empty()).map(|l| small(l, Align::Center, None)),
+                grow: timing(i),
+                value_label: s
+                    .labels
+                    .get(i)
+                    .filter(|l| value_labels_fit && !l.is_empty())
+                    .map(|l| label(l, Align::Center, None)),
             });
         }
     }
-    let axis = Rgba { a: style.label_color.a / 2, ..style.label_color };
-    Chart { bars, labels, swatches, baseline: (base, 0.0, bounds.w, axis) }
+    chart
+}
+
+/// A donut's data as bind resolved it.
+pub struct DonutData<'a> {
+    pub values: &'a [f64],
+    pub colors: &'a [Rgba],
+    /// Formatted legend lines, one per value.
+    pub legend: &'a [String],
+    pub center: Option<&'a str>,
+}
+
+pub struct DonutStyle {
+    pub hole: f32,
+    pub label_size: f32,
+    pub label_color: Rgba,
+    pub center_size: f32,
+    pub center_color: Rgba,
+    /// (delay, stagger per slice, duration, easing), seconds.
+    pub grow: Option<(f32, f32, f32, Easing)>,
+}
+
+/// Lays out a donut (or pie): the ring on the left with the legend beside it when the box is
+/// wide, else the ring on top and the legend below. Slices run clockwise from 12 o'clock;
+/// values that are zero, negative or not numbers get no slice (their legend line stays).
+pub fn layout_donut(font: FontChain, bounds: Rect, data: &DonutData, style: &DonutStyle) -> Chart {
+    let mut chart = Chart::default();
+    let line = style.label_size * 1.6;
+    let legend_h = line * data.legend.len() as f32;
+    let wide = bounds.w >= bounds.h * 1.4;
+    let (diameter, center, legend_at) = if wide {
+        let d = bounds.h.min(bounds.w * 0.55);
+        (d, (d / 2.0, bounds.h / 2.0), (d + style.label_size * 1.5, (bounds.h - legend_h) / 2.0))
+    } else {
+        let d = (bounds.h - legend_h - style.label_size).min(bounds.w).max(0.0);
+        (d, (bounds.w / 2.0, d / 2.0), ((bounds.w - d) / 2.0, d + style.label_size))
+    };
+    let outer = diameter / 2.0;
+    let inner = outer * style.hole;
+    let shares: Vec<f64> =
+        data.values.iter().map(|v| if v.is_finite() && *v > 0.0 { *v } else { 0.0 }).collect();
+    let total: f64 = shares.iter().sum();
+    let drawn = shares.iter().filter(|v| **v > 0.0).count();
+    // A hairline of background between slices keeps neighbours apart.
+    let gap = if drawn > 1 { 0.012 } else { 0.0 };
+    let mut angle = 0.0f32;
+    let mut k = 0;
+    for (i, share) in shares.iter().enumerate() {
+        if *share <= 0.0 || total <= 0.0 {
+            continue;
+        }
+        let sweep = (share / total) as f32 * std::f32::consts::TAU;
+        chart.slices.push(Slice {
+            center,
+            outer,
+            inner,
+            start: angle + gap / 2.0,
+            sweep: (sweep - gap).max(0.001),
+            color: data.colors[i % data.colors.len().max(1)],
+            grow: style.grow.map(|(delay, stagger, duration, easing)| GrowTiming {
+                start: delay + k as f32 * stagger,
+                duration,
+                easing,
+            }),
+        });
+        angle += sweep;
+        k += 1;
+    }
+    if total <= 0.0 {
+        // Nothing to share out: an empty ring says so without inventing slices.
+        chart.slices.push(Slice {
+            center,
+            outer,
+            inner,
+            start: 0.0,
+            sweep: std::f32::consts::TAU,
+            color: Rgba { a: 40, ..style.label_color },
+            grow: None,
+        });
+    }
+    if let Some(text) = data.center.filter(|t| !t.is_empty()) {
+        let block =
+            small(font, style.center_size, style.center_color, text, Align::Center, Some(inner * 1.8));
+        chart.labels.push((center.0 - block.width / 2.0, center.1 - block.height / 2.0, block));
+    }
+    let sw = style.label_size * 0.8;
+    for (i, text) in data.legend.iter().enumerate() {
+        let y = legend_at.1 + i as f32 * line;
+        let color = data.colors[i % data.colors.len().max(1)];
+        chart.swatches.push((Rect { x: legend_at.0, y: y + (line - sw) / 2.0, w: sw, h: sw }, color));
+        let x = legend_at.0 + sw + style.label_size * 0.5;
+        let block = small(
+            font,
+            style.label_size,
+            style.label_color,
+            text,
+            Align::Left,
+            Some((bounds.w - x).max(1.0)),
+        );
+        chart.labels.push((x, y + (line - block.height) / 2.0, block));
+    }
+    chart
+}
+
+/// The parts of a comparison card, formatted.
+pub struct CardData {
+    pub caption: Option<Arc<TextBlock>>,
+    /// The big number (several variants when it counts up).
+    pub number: TextNode,
+    pub delta: Arc<TextBlock>,
+    /// Above zero: arrow up; below: down; zero: a level bar.
+    pub direction: i8,
+    pub delta_color: Rgba,
+}
+
+/// Stacks a card: caption, big number, then arrow and change on one row, aligned in the box.
+pub fn layout_card(width: f32, align: Align, data: CardData) -> (Chart, f32, f32) {
+    let mut chart = Chart::default();
+    let number_w = data.number.variants.iter().map(|v| v.1.width).fold(0.0f32, f32::max);
+    let number_h = data.number.variants.iter().map(|v| v.1.height).fold(0.0f32, f32::max);
+    let arrow = data.delta.size * 0.9;
+    let row_w = arrow * 1.4 + data.delta.width;
+    let caption_w = data.caption.as_ref().map_or(0.0, |c| c.width);
+    let w = if width > 0.0 { width } else { number_w.max(row_w).max(caption_w) };
+    let x_for = |inner: f32| match align {
+        Align::Left => 0.0,
+        Align::Center => (w - inner) / 2.0,
+        Align::Right => w - inner,
+    };
+    let mut y = 0.0;
+    if let Some(c) = data.caption {
+        chart.labels.push((x_for(c.width), y, c.clone()));
+        y += c.height + c.size * 0.2;
+    }
+    chart.counters.push((0.0, y, w, align, data.number));
+    y += number_h + data.delta.size * 0.2;
+    let x = x_for(row_w);
+    let (ay, ah) = (y + (data.delta.height - arrow) / 2.0, arrow);
+    let shape = match data.direction {
+        d if d > 0 => vec![(x + arrow / 2.0, ay), (x + arrow, ay + ah), (x, ay + ah)],
+        d if d < 0 => vec![(x, ay), (x + arrow, ay), (x + arrow / 2.0, ay + ah)],
+        _ => vec![
+            (x, ay + ah * 0.4),
+            (x + arrow, ay + ah * 0.4),
+            (x + arrow, ay + ah * 0.6),
+            (x, ay + ah * 0.6),
+        ],
+    };
+    chart.shapes.push((shape, data.delta_color));
+    chart.labels.push((x + arrow * 1.4, y, data.delta.clone()));
+    y += data.delta.height;
+    (chart, w, y)
+}
+
+/// Where a text variant of width `inner` starts in a box of width `w`.
+pub fn align_in(w: f32, inner: f32, align: Align) -> f32 {
+    match align {
+        Align::Left => 0.0,
+        Align::Center => (w - inner) / 2.0,
+        Align::Right => w - inner,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(nice_ticks(0.0, 372.0, 5).values, vec![0.0, 100.0, 200.0, 300.0, 400.0]);
+        assert_eq!(nice_ticks(-40.0, 95.0, 5).values, vec![-50.0, 0.0, 50.0, 100.0]);
+        let big = nice_ticks(0.0, 12_345_678.0, 5);
+        assert_eq!(big.values.last(), Some(&12_500_000.0));
+        assert_eq!(big.decimals, 0);
+        let small = nice_ticks(0.0, 0.37, 4);
+        assert_eq!(small.values.len(), 5);
+        assert!((small.values[3] - 0.3).abs() < 1e-12);
+        assert_eq!(small.decimals, 1);
+        assert_eq!(nice_ticks(0.0, 1.0, 4).decimals, 2, "steps of 0.25 need two decimals");
+        // All zero, one value, or nothing at all: still an axis.
+        assert!(nice_ticks(0.0, 0.0, 5).values.len() >= 2);
+        assert_eq!(nice_ticks(250.0, 250.0, 5).lo(), 0.0);
+        assert_eq!(nice_ticks(-3.0, -3.0, 5).hi(), 0.0);
+        assert!(nice_ticks(f64::INFINITY, f64::NEG_INFINITY, 5).values.len() >= 2);
+    }
+
+    #[test]
+    fn a_line_is_drawn_on_by_length() {
+        let line = Line {
+            points: vec![(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)],
+            color: Rgba { r: 0, g: 0, b: 0, a: 255 },
+            width: 1.0,
+            area: None,
+            draw: None,
+            highlight: None,
+        };
+        assert_eq!(line.visible(0.0), vec![(0.0, 0.0)]);
+        assert_eq!(line.visible(0.25), vec![(0.0, 0.0), (5.0, 0.0)]);
+        assert_eq!(line.visible(0.75), vec![(0.0, 0.0), (10.0, 0.0), (10.0, 5.0)]);
+        assert_eq!(line.visible(1.0), line.points);
+        assert!(line.reached(1, 0.5) && !line.reached(2, 0.75) && line.reached(2, 1.0));
+    }
 }

@@ -49,6 +49,8 @@ impl SceneGraph {
                     NodeKind::Chart(c) => {
                         c.labels.iter().for_each(|(_, _, b)| add(b));
                         c.bars.iter().filter_map(|b| b.value_label.as_ref()).for_each(|b| add(b));
+                        c.lines.iter().filter_map(|l| l.highlight.as_ref()?.1.as_ref()).for_each(|b| add(b));
+                        c.counters.iter().flat_map(|k| k.4.variants.iter()).for_each(|(_, b)| add(b));
                     }
                     _ => {}
                 }

@@ -62,6 +62,9 @@ pub struct Storyboard {
     /// The still image for emails: `poster: { at: 6s }`; default: the last frame of the first scene.
     #[serde(default)]
     pub poster: Option<PosterSpec>,
+    /// Chart colours.
+    #[serde(default)]
+    pub theme: Theme,
     #[serde(skip_deserializing)]
     pub scenes: Vec<Scene>,
     #[serde(skip)]
@@ -392,12 +395,163 @@ pub enum LayerKind {
     Rect(RectLayer),
     Text(TextLayer),
     Image(ImageLayer),
-    BarChart(BarChartLayer),
+    BarChart(ChartLayer),
+    LineChart(ChartLayer),
+    Donut(DonutLayer),
+    Comparison(ComparisonLayer),
     Qr(QrLayer),
     Progress(ProgressLayer),
 }
 
-pub const LAYER_KINDS: &[&str] = &["rect", "text", "image", "bar_chart", "qr", "progress"];
+pub const LAYER_KINDS: &[&str] =
+    &["rect", "text", "image", "bar_chart", "line_chart", "donut_chart", "comparison", "qr", "progress"];
+
+/// The storyboard's look for charts: series and slices without a `color` take the palette's
+/// colours in order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Theme {
+    #[serde(default = "default_palette")]
+    pub palette: Vec<String>,
+}
+
+impl Default for Theme {
+    fn default() -> Theme {
+        Theme { palette: default_palette() }
+    }
+}
+
+/// Colour-blind-safe on a dark background (Okabe-Ito, lightened).
+pub fn default_palette() -> Vec<String> {
+    ["#4fc3f7", "#ffb74d", "#81c784", "#f06292", "#ba68c8", "#fff176", "#90a4ae"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// A donut (or, with `hole: 0`, a pie): shares of a total, e.g. the bill split into energy,
+/// network and taxes, with a legend of labels and percentages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DonutLayer {
+    /// Slice names: an expression giving a list, or a literal list (may hold `{{ }}`).
+    pub labels: LabelsSpec,
+    /// Expression giving a list of numbers, one per label.
+    pub values: String,
+    /// Slice colours; default: the theme's palette.
+    #[serde(default)]
+    pub colors: Option<Vec<String>>,
+    /// The hole's diameter as a fraction of the ring's; 0 draws a pie.
+    #[serde(default = "donut_hole")]
+    pub hole: f32,
+    /// Each legend line; sees `label`, `value` and `percent` (its share of the total, in percent).
+    #[serde(default = "slice_format")]
+    pub label_format: String,
+    /// Text in the hole, e.g. `"{{ bill.total | currency }}"`.
+    #[serde(default)]
+    pub center: Option<String>,
+    #[serde(default = "center_size")]
+    pub center_size: f32,
+    #[serde(default)]
+    pub font: Option<String>,
+    #[serde(default = "label_size")]
+    pub label_size: f32,
+    #[serde(default = "label_color")]
+    pub label_color: String,
+    /// Sweep-in: the slices appear clockwise from 12 o'clock; `stagger` is per slice.
+    #[serde(default)]
+    pub grow: Option<Grow>,
+}
+
+fn donut_hole() -> f32 {
+    0.6
+}
+fn slice_format() -> String {
+    "{{ label }}  {{ percent | percent }}".into()
+}
+fn center_size() -> f32 {
+    32.0
+}
+
+/// A comparison card: a big number, and under it an arrow and the change against a previous
+/// value (up or down, coloured by whether that is good news).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonLayer {
+    /// Expression for the number shown, e.g. `bill.total`.
+    pub value: String,
+    /// Expression for what it is compared with, e.g. `bill.previous_total`.
+    pub previous: String,
+    /// The big number; sees `value`.
+    #[serde(default = "value_format")]
+    pub format: String,
+    /// The change; sees `delta` (value - previous), `change` (the change in percent of the
+    /// previous value; 0 when that is 0) and `previous`.
+    #[serde(default = "delta_format")]
+    pub delta_format: String,
+    /// A caption above the number, e.g. `"{{ copy.due }}"`.
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub font: Option<String>,
+    /// Font of the big number; default: `font`.
+    #[serde(default)]
+    pub number_font: Option<String>,
+    #[serde(default = "card_size")]
+    pub size: f32,
+    #[serde(default = "white")]
+    pub color: String,
+    #[serde(default = "label_size")]
+    pub label_size: f32,
+    #[serde(default = "label_color")]
+    pub label_color: String,
+    /// Whether a rise is good news (green) or bad news (red, the default: a bill going up).
+    #[serde(default)]
+    pub good: GoodDirection,
+    #[serde(default = "good_color")]
+    pub good_color: String,
+    #[serde(default = "bad_color")]
+    pub bad_color: String,
+    /// Counts the number up from `from` (default 0) to the value.
+    #[serde(default)]
+    pub count_up: Option<CardCount>,
+    #[serde(default)]
+    pub align: Align,
+}
+
+fn delta_format() -> String {
+    "{{ change | percent }}".into()
+}
+fn card_size() -> f32 {
+    72.0
+}
+fn good_color() -> String {
+    "#66bb6a".into()
+}
+fn bad_color() -> String {
+    "#ef5350".into()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GoodDirection {
+    Up,
+    #[default]
+    Down,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardCount {
+    #[serde(default)]
+    pub from: f64,
+    #[serde(default = "one_second")]
+    pub duration: Duration,
+    #[serde(default)]
+    pub delay: Duration,
+    #[serde(default = "ease_out")]
+    pub easing: Easing,
+}
 
 /// A bar gauge: how far `value` is towards `max` (consumption against a budget, say), with an
 /// optional marker (the average of similar homes).
@@ -618,15 +772,40 @@ pub enum Fit {
     Fill,
 }
 
+/// A bar chart (`bar_chart`) or a line chart (`line_chart`): categories along the bottom, one
+/// or more series of numbers.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BarChartLayer {
+pub struct ChartLayer {
     /// Category labels: an expression giving a list (`usage.months`) or a literal list.
     pub labels: LabelsSpec,
     pub series: Vec<SeriesSpec>,
-    /// Template for the label above each bar; sees `value`. Empty string: no value labels.
+    /// Template for the label above each bar (or the highlighted point); sees `value`.
+    /// Empty string: no value labels.
     #[serde(default = "value_format")]
     pub value_format: String,
+    /// Draw a value axis: grid lines at rounded ticks (1, 2 or 5 times a power of ten), labelled
+    /// with `tick_format` on the left.
+    #[serde(default)]
+    pub axis: bool,
+    /// About how many ticks the axis has.
+    #[serde(default = "five")]
+    pub ticks: usize,
+    /// Template for tick labels; sees `value`.
+    #[serde(default = "tick_format")]
+    pub tick_format: String,
+    #[serde(default = "grid_color")]
+    pub grid_color: String,
+    /// Line charts: the point to emphasise (a dot and its value label), an expression giving an
+    /// index; negative counts from the end (`-1`: the latest).
+    #[serde(default)]
+    pub highlight: Option<String>,
+    /// Line charts: fill the area under each line with a faint wash of its colour.
+    #[serde(default)]
+    pub area: bool,
+    /// Line charts: stroke width in pixels.
+    #[serde(default = "line_width")]
+    pub line_width: f32,
     #[serde(default)]
     pub font: Option<String>,
     #[serde(default = "label_size")]
@@ -647,6 +826,18 @@ pub struct BarChartLayer {
 
 fn value_format() -> String {
     "{{ value | number(0) }}".into()
+}
+fn tick_format() -> String {
+    "{{ value | number }}".into()
+}
+fn grid_color() -> String {
+    "#ffffff26".into()
+}
+fn five() -> usize {
+    5
+}
+fn line_width() -> f32 {
+    3.0
 }
 fn label_size() -> f32 {
     18.0
@@ -678,7 +869,9 @@ pub struct SeriesSpec {
     pub values: String,
     #[serde(default)]
     pub label: Option<String>,
-    pub color: String,
+    /// Default: the theme's palette, in series order.
+    #[serde(default)]
+    pub color: Option<String>,
     /// Draw the value above each bar (formatted by the chart's `value_format`).
     #[serde(default = "yes")]
     pub show_values: bool,
@@ -1131,6 +1324,9 @@ fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<Layer> {
         "image" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Image),
         "qr" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Qr),
         "progress" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Progress),
+        "line_chart" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::LineChart),
+        "donut_chart" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Donut),
+        "comparison" => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::Comparison),
         _ => rep.deserialize(path, own, &what, COMMON_KEYS).map(LayerKind::BarChart),
     };
     Some(Layer { common: common?, kind: kind?, path: path.to_string() })
@@ -1212,6 +1408,12 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
                 Some(format!("fallback fonts are names from `fonts:`: {}", names.join(", "))),
             );
         }
+    }
+    if sb.theme.palette.is_empty() {
+        rep.error("theme.palette", "the palette needs at least one colour", None);
+    }
+    for (i, c) in sb.theme.palette.iter().enumerate() {
+        check_color(&mut rep, &spans::join_index("theme.palette", i), c);
     }
     if let Some(code) = &sb.currency {
         if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
@@ -1484,22 +1686,27 @@ fn validate_layer(
                 );
             }
         }
-        LayerKind::BarChart(ch) => {
+        LayerKind::BarChart(ch) | LayerKind::LineChart(ch) => {
+            let kind = if matches!(layer.kind, LayerKind::BarChart(_)) { "bar_chart" } else { "line_chart" };
             if c.width.is_none() || c.height.is_none() {
-                rep.error(lp, "a bar_chart layer needs `width` and `height`", None);
+                rep.error(lp, format!("a {kind} layer needs `width` and `height`"), None);
             }
             if ch.series.is_empty() {
-                rep.error(&spans::join_key(lp, "series"), "a bar chart needs at least one series", None);
+                rep.error(&spans::join_key(lp, "series"), "a chart needs at least one series", None);
             }
             font_ok(rep, &spans::join_key(lp, "font"), &ch.font);
             positive(rep, "label_size", ch.label_size, MAX_TEXT_SIZE);
+            positive(rep, "line_width", ch.line_width, 100.0);
             check_color(rep, &spans::join_key(lp, "label_color"), &ch.label_color);
+            check_color(rep, &spans::join_key(lp, "grid_color"), &ch.grid_color);
             for (i, s) in ch.series.iter().enumerate() {
-                check_color(
-                    rep,
-                    &spans::join_key(&spans::join_index(&spans::join_key(lp, "series"), i), "color"),
-                    &s.color,
-                );
+                if let Some(color) = &s.color {
+                    check_color(
+                        rep,
+                        &spans::join_key(&spans::join_index(&spans::join_key(lp, "series"), i), "color"),
+                        color,
+                    );
+                }
             }
             if !(0.0..0.95).contains(&ch.gap) {
                 rep.error(
@@ -1507,6 +1714,58 @@ fn validate_layer(
                     format!("gap must be between 0 and 0.95, but is {}", ch.gap),
                     None,
                 );
+            }
+            if !(2..=12).contains(&ch.ticks) {
+                rep.error(
+                    &spans::join_key(lp, "ticks"),
+                    format!("ticks must be between 2 and 12, but is {}", ch.ticks),
+                    None,
+                );
+            }
+            if kind == "bar_chart" {
+                for key in ["highlight", "area"] {
+                    let set = if key == "area" { ch.area } else { ch.highlight.is_some() };
+                    if set {
+                        rep.error(
+                            &spans::join_key(lp, key),
+                            format!("`{key}` is for line charts"),
+                            Some("use `type: line_chart`, or remove the key".into()),
+                        );
+                    }
+                }
+            }
+        }
+        LayerKind::Donut(d) => {
+            if c.width.is_none() || c.height.is_none() {
+                rep.error(lp, "a donut_chart layer needs `width` and `height`", None);
+            }
+            font_ok(rep, &spans::join_key(lp, "font"), &d.font);
+            positive(rep, "label_size", d.label_size, MAX_TEXT_SIZE);
+            positive(rep, "center_size", d.center_size, MAX_TEXT_SIZE);
+            check_color(rep, &spans::join_key(lp, "label_color"), &d.label_color);
+            for (i, color) in d.colors.iter().flatten().enumerate() {
+                check_color(rep, &spans::join_index(&spans::join_key(lp, "colors"), i), color);
+            }
+            if !(0.0..0.95).contains(&d.hole) {
+                rep.error(
+                    &spans::join_key(lp, "hole"),
+                    format!("hole must be between 0 (a pie) and 0.95, but is {}", d.hole),
+                    None,
+                );
+            }
+        }
+        LayerKind::Comparison(k) => {
+            font_ok(rep, &spans::join_key(lp, "font"), &k.font);
+            font_ok(rep, &spans::join_key(lp, "number_font"), &k.number_font);
+            positive(rep, "size", k.size, MAX_TEXT_SIZE);
+            positive(rep, "label_size", k.label_size, MAX_TEXT_SIZE);
+            for (key, v) in [
+                ("color", &k.color),
+                ("label_color", &k.label_color),
+                ("good_color", &k.good_color),
+                ("bad_color", &k.bad_color),
+            ] {
+                check_color(rep, &spans::join_key(lp, key), v);
             }
         }
     }
