@@ -230,7 +230,10 @@ fn draw_text(canvas: &mut Pixmap, block: &TextBlock, x: f32, y: f32, opacity: f3
     for g in &block.glyphs {
         // Outlines are in font units with y up: flip and scale onto the baseline point.
         let gt = tf.pre_translate(x + g.x, y + g.y).pre_scale(g.scale, -g.scale);
-        canvas.fill_path(&g.path, &paint, FillRule::Winding, gt, None);
+        match g.color {
+            Some(c) => canvas.fill_path(&g.path, &solid(c, opacity), FillRule::Winding, gt, None),
+            None => canvas.fill_path(&g.path, &paint, FillRule::Winding, gt, None),
+        }
     }
 }
 

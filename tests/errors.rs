@@ -356,3 +356,68 @@ fn preview_contact_sheet_has_a_row_per_record_and_a_tile_per_scene() {
     args.extend(["--id".into(), "C0002".into(), "-o".into(), out.to_string_lossy().into_owned()]);
     assert!(text(&billreel(&args)).contains("several --id are for --sheet"));
 }
+
+#[test]
+fn rich_text_mistakes_point_at_the_text_and_say_how_to_write_it() {
+    let dir = scratch("markup");
+    let sb = write(
+        &dir,
+        "sb.yaml",
+        &format!(
+            "{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - type: text\n        text: \"Pay [b]{{{{ bill.total }}}}\"\n      - type: text\n        text: \"[i]tilted[/i]\"\n      - type: text\n        text: \"[color=#ff0]{{{{ x }}}}[/color] [font=heavy]y[/font]\"\n"
+        ),
+    );
+    let o = billreel(["check", &sb]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    for expected in [
+        "sb.yaml:9:15: `[b]` is never closed; add `[/b]`",
+        "sb.yaml:11:15: unknown tag `[i]`; the tags are [b]…[/b], [color=#rrggbb]…[/color], [font=name]…[/font], and `[[` writes a literal bracket",
+        "sb.yaml:13:15: unknown font `heavy`",
+    ] {
+        assert!(t.contains(expected), "missing `{expected}` in:\n{t}");
+    }
+
+    // Bold needs a font named `bold`.
+    let sb = write(&dir, "bold.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"[b]x[/b]\" }}\n"));
+    let t = text(&billreel(["check", &sb]));
+    assert!(t.contains("`[b]` draws with the font named `bold`, and `fonts:` has none"), "{t}");
+    assert!(t.contains("hint: add e.g. `bold: fonts/Inter-Bold.otf` under `fonts:`"), "{t}");
+}
+
+#[test]
+fn chart_data_problems_name_the_record_and_the_key() {
+    let dir = scratch("chart-data");
+    let sb = write(
+        &dir,
+        "sb.yaml",
+        &format!(
+            "{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: line_chart, width: 200, height: 100, labels: [a, b, c], series: [{{ values: kwh }}], highlight: pick }}\n      - {{ type: donut_chart, width: 200, height: 100, labels: names, values: shares }}\n      - {{ type: comparison, value: total, previous: before }}\n"
+        ),
+    );
+    let rec = |id: &str, kwh: &str, pick: &str, names: &str, shares: &str, before: &str| {
+        format!(
+            r#"{{"id": "{id}", "kwh": {kwh}, "pick": {pick}, "names": {names}, "shares": {shares}, "total": 10, "before": {before}}}"#
+        )
+    };
+    let lines = [
+        rec("OK", "[1, 2, 3]", "-1", r#"["x", "y"]"#, "[1, 2]", "8"),
+        rec("FAR", "[1, 2, 3]", "7", r#"["x", "y"]"#, "[1, 2]", "8"),
+        rec("TEXT", r#"[1, "two", 3]"#, "0", r#"["x", "y"]"#, "[1, 2]", "8"),
+        rec("UNEVEN", "[1, 2, 3]", "0", r#"["x", "y"]"#, "[1]", "8"),
+        rec("NOPREV", "[1, 2, 3]", "0", r#"["x", "y"]"#, "[1, 2]", "null"),
+    ];
+    let data = write(&dir, "run.jsonl", &(lines.join("\n") + "\n"));
+    let o = billreel(["check", &sb, "--data", &data]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    for expected in [
+        "record FAR: `highlight` is 7 but the series has 3 values (use 0..2 or -1 for the last) (in scenes[0].layers[0].highlight at",
+        "record TEXT: value 1 of `kwh`",
+        "record UNEVEN: the donut has 2 labels but 1 values; give one value per label (in scenes[0].layers[1].values",
+        "record NOPREV: `previous` (`before`) must be a number, but is null (in",
+        "1 records OK, 4 failed",
+    ] {
+        assert!(t.contains(expected), "missing `{expected}` in:\n{t}");
+    }
+}

@@ -213,3 +213,9 @@ fn comparison_card_up_down_level_and_counting() {
     check("card-level", "card", "R3", 2.0);
     check("card-counting", "card", "R1", 0.5);
 }
+
+#[test]
+fn rich_text_spans_and_data_that_looks_like_tags() {
+    check("rich", "rich", "R1", 0.0);
+    check("rich-zh", "rich", "R3", 0.0);
+}

@@ -25,6 +25,7 @@ use crate::record::Record;
 use crate::scene::chart::{self, ChartStyle, SeriesData};
 use crate::scene::text::{self, Font, FontBook, FontChain, TextStyle};
 use crate::scene::{self, Animation, Key, Node, NodeKind, Paint, Rect, SceneGraph, TextNode, Track};
+use crate::storyboard::markup;
 use crate::storyboard::spans::{join_index, join_key};
 use crate::storyboard::units::{self, Easing, Rgba};
 use crate::storyboard::{
@@ -426,7 +427,19 @@ fn make_env(default_currency: Option<String>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_auto_escape_callback(
+        |name| if name.ends_with(".text") { MARKUP } else { minijinja::AutoEscape::None },
+    );
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() == MARKUP && !value.is_safe() {
+            if !value.is_undefined() && !value.is_none() {
+                out.write_str(&markup::escape(&value.to_string()))?;
+            }
+            Ok(())
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
     env.add_filter("currency", move |state: &State, value: Value, code: Option<String>| {
         let v = number_arg(&value, "currency")?;
         let code = code.or_else(|| default_currency.clone()).ok_or_else(|| {
@@ -651,6 +664,11 @@ impl<'a> Bound<'a> {
             ValueKind::Number => f64::try_from(v.clone()).map_err(|_| {
                 self.err_kind(ProblemKind::WrongValue, path, format!("{what} is not a number: {v}"))
             }),
+            ValueKind::None | ValueKind::Undefined => Err(self.err_kind(
+                ProblemKind::WrongValue,
+                path,
+                format!("{what} must be a number, but is {}", kind_name(v)),
+            )),
             _ => Err(self.err_kind(
                 ProblemKind::WrongValue,
                 path,
@@ -773,7 +791,10 @@ impl<'a> Bound<'a> {
                 let fit = (t.fit == storyboard::TextFit::Shrink).then(|| t.min_size.unwrap_or(t.size * 0.6));
                 let tp = join_key(lp, "text");
                 let mut variants = match &t.count_up {
-                    None => vec![(0.0, Arc::new(lay_out(font, &self.text(&tp, &t.text)?, style, fit)))],
+                    None => {
+                        let rich = self.rich(&tp, font, &self.text(&tp, &t.text)?, color)?;
+                        vec![(0.0, Arc::new(lay_out(&rich, style, fit)))]
+                    }
                     Some(cu) => {
                         let to_path = join_key(&join_key(lp, "count_up"), "to");
                         let to = self.eval(&to_path, &cu.to)?;
@@ -987,7 +1008,8 @@ impl<'a> Bound<'a> {
             let s = self.text_with(path, template, &ctx)?;
             if s != last || out.is_empty() {
                 let t = if i == 0 { 0.0 } else { delay + p * duration };
-                out.push((t, Arc::new(lay_out(font, &s, style, fit))));
+                let rich = self.rich(path, font, &s, style.color)?;
+                out.push((t, Arc::new(lay_out(&rich, style, fit))));
                 last = s;
             }
         }
@@ -1311,6 +1333,36 @@ impl<'a> Bound<'a> {
         Ok(chart::layout_card(width.unwrap_or(0.0), spec.align, data))
     }
 
+    /// A text layer's rendered text, its markup turned into runs of font and colour.
+    fn rich(
+        &self,
+        path: &str,
+        base: FontChain<'a>,
+        rendered: &str,
+        color: Rgba,
+    ) -> Result<text::Rich<'a>, BindError> {
+        let marked = markup::parse(rendered).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e))?;
+        if marked.is_plain() {
+            return Ok(text::Rich::plain(base, &marked.text, color));
+        }
+        let mut runs = Vec::with_capacity(marked.runs.len());
+        for (end, span) in &marked.runs {
+            let fonts = match (&span.font, span.bold) {
+                (Some(f), _) => self.font(path, Some(f))?,
+                (None, true) => self.font(path, Some("bold"))?,
+                (None, false) => base,
+            };
+            let color = match &span.color {
+                Some(c) => {
+                    units::parse_color(c).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e))?
+                }
+                None => color,
+            };
+            runs.push((*end, text::RunStyle { fonts, color }));
+        }
+        Ok(text::Rich::new(marked.text, text::RunStyle { fonts: base, color }, runs))
+    }
+
     fn font(&self, lp: &str, name: Option<&str>) -> Result<FontChain<'a>, BindError> {
         self.binder.fonts.chain(name).ok_or_else(|| {
             self.err(&join_key(lp, "font"), format!("font `{}` is not loaded", name.unwrap_or("(default)")))
@@ -1410,12 +1462,16 @@ fn apply_motion(a: &mut Animation, m: &Motion, t0: f32, entering: bool, cw: f64,
 }
 
 /// Lays text out, shrinking it first when the layer asks to (`fit` is the minimum size).
-fn lay_out(font: FontChain, s: &str, style: TextStyle, fit: Option<f32>) -> scene::TextBlock {
+fn lay_out(rich: &text::Rich, style: TextStyle, fit: Option<f32>) -> scene::TextBlock {
     match fit {
-        Some(min) => text::layout_fit(font, s, style, min),
-        None => text::layout(font, s, style),
+        Some(min) => text::layout_fit_rich(rich, style, min),
+        None => text::layout_rich(rich, style),
     }
 }
+
+/// The auto-escape mode of text layers' templates: values they insert have `[` doubled, so
+/// record data shows literally and never opens a rich-text tag.
+const MARKUP: minijinja::AutoEscape = minijinja::AutoEscape::Custom("billreel-markup");
 
 fn secs_to_frames(secs: f64, fps: u32) -> u32 {
     (secs * fps as f64).round() as u32

@@ -293,6 +293,8 @@ pub struct PlacedGlyph {
     pub y: f32,
     /// Pixels per font unit (glyphs from fallback fonts may have another units-per-em).
     pub scale: f32,
+    /// A colour of its own (a rich-text span); None: the block's colour.
+    pub color: Option<Rgba>,
 }
 
 /// Laid-out text: glyphs relative to the box's top-left corner.
@@ -440,57 +442,157 @@ fn tokens(para: &str) -> Vec<Token<'_>> {
     out
 }
 
+/// A style in effect over part of a text: the fonts that draw it and its colour.
+#[derive(Debug, Clone, Copy)]
+pub struct RunStyle<'a> {
+    pub fonts: FontChain<'a>,
+    pub color: Rgba,
+}
+
+/// Text to lay out, with a style per byte (an index into `styles`; the first style is the
+/// layer's own and sets the line metrics).
+#[derive(Debug, Clone)]
+pub struct Rich<'a> {
+    text: String,
+    at: Vec<u8>,
+    styles: Vec<RunStyle<'a>>,
+}
+
+impl<'a> Rich<'a> {
+    /// Text in one style.
+    pub fn plain(fonts: FontChain<'a>, text: &str, color: Rgba) -> Rich<'a> {
+        Rich { text: text.to_string(), at: vec![0; text.len()], styles: vec![RunStyle { fonts, color }] }
+    }
+
+    /// Text in runs of style: (end byte, style), in order, the last ending at the text's end.
+    /// `base` is the layer's style.
+    pub fn new(text: String, base: RunStyle<'a>, runs: Vec<(usize, RunStyle<'a>)>) -> Rich<'a> {
+        let mut styles = vec![base];
+        let mut at = Vec::with_capacity(text.len());
+        for (end, style) in runs {
+            // At most 256 distinct styles per text; more would be a markup bomb.
+            let idx = if styles.len() < 256 {
+                styles.push(style);
+                styles.len() - 1
+            } else {
+                0
+            };
+            at.resize(end.min(text.len()).max(at.len()), idx as u8);
+        }
+        at.resize(text.len(), 0);
+        Rich { text, at, styles }
+    }
+
+    fn base(&self) -> RunStyle<'a> {
+        self.styles[0]
+    }
+
+    /// Width of a styled piece: each run measured with its own fonts.
+    fn measure(&self, text: &str, at: &[u8], size: f32, spacing: f32) -> f32 {
+        style_runs(text, at)
+            .map(|(i, r)| self.styles[i as usize].fonts.advance_spaced(&text[r], size, spacing))
+            .sum()
+    }
+
+    fn measure_line(&self, line: &Line, size: f32, spacing: f32) -> f32 {
+        self.measure(&line.text, &line.at, size, spacing)
+    }
+}
+
+/// Consecutive bytes of the same style: (style, byte range).
+fn style_runs<'t>(text: &'t str, at: &'t [u8]) -> impl Iterator<Item = (u8, std::ops::Range<usize>)> + 't {
+    let mut start = 0;
+    let mut bounds = text.char_indices().map(|(i, _)| i).skip(1).chain(std::iter::once(text.len()));
+    std::iter::from_fn(move || loop {
+        let i = bounds.next()?;
+        if start >= text.len() {
+            return None;
+        }
+        if i == text.len() || at[i] != at[start] {
+            let run = (at[start], start..i);
+            start = i;
+            return Some(run);
+        }
+    })
+}
+
+/// A line (or any piece) of styled text.
+#[derive(Debug, Clone, Default)]
+struct Line {
+    text: String,
+    at: Vec<u8>,
+    width: f32,
+}
+
+impl Line {
+    fn push(&mut self, text: &str, at: &[u8]) {
+        self.text.push_str(text);
+        self.at.extend_from_slice(at);
+    }
+
+    /// A space in the style of what precedes it.
+    fn push_space(&mut self) {
+        let s = self.at.last().copied().unwrap_or(0);
+        self.push(" ", &[s]);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
 /// Breaks text into lines no wider than `max_width` (when given): greedy by tokens, and by
 /// characters for a token wider than the whole line. Returns the lines with their widths, and
 /// whether a token had to be broken inside.
-fn break_lines(
-    fonts: FontChain,
-    text: &str,
-    size: f32,
-    spacing: f32,
-    max_width: Option<f32>,
-) -> (Vec<(String, f32)>, bool) {
-    let measure = |s: &str| fonts.advance_spaced(s, size, spacing);
-    let space = measure(" ");
-    let mut lines: Vec<(String, f32)> = Vec::new();
+fn break_lines(rich: &Rich, size: f32, spacing: f32, max_width: Option<f32>) -> (Vec<Line>, bool) {
+    let text = rich.text.as_str();
+    // Tokens are slices of `text`: their offset finds their styles.
+    let offset = |t: &str| t.as_ptr() as usize - text.as_ptr() as usize;
+    let measure = |t: &str| {
+        let o = offset(t);
+        rich.measure(t, &rich.at[o..o + t.len()], size, spacing)
+    };
+    let space = rich.base().fonts.advance_spaced(" ", size, spacing);
+    let mut lines: Vec<Line> = Vec::new();
     let mut broke_word = false;
+    let fits = |width: f32| max_width.is_none_or(|mw| width <= mw + 0.01);
     for para in text.split('\n') {
-        let mut line = String::new();
-        let mut width = 0.0f32;
+        let mut line = Line::default();
         for tok in tokens(para) {
             let w = measure(tok.text);
             let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
-            let fits = |width: f32| max_width.is_none_or(|mw| width <= mw + 0.01);
-            if !line.is_empty() && !fits(width + gap + w) {
-                lines.push((std::mem::take(&mut line), width));
-                width = 0.0;
+            if !line.is_empty() && !fits(line.width + gap + w) {
+                lines.push(std::mem::take(&mut line));
             }
             let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
+            let o = offset(tok.text);
             if line.is_empty() && !fits(w) {
                 // Wider than the box on its own: break it between characters.
                 broke_word = true;
-                let mut piece = String::new();
-                for c in tok.text.chars() {
-                    let mut next = piece.clone();
-                    next.push(c);
-                    if !piece.is_empty() && !fits(measure(&next)) {
-                        let pw = measure(&piece);
-                        lines.push((std::mem::take(&mut piece), pw));
-                        next = c.to_string();
+                let mut start = o;
+                let mut end = o;
+                for (i, c) in tok.text.char_indices() {
+                    let next = o + i + c.len_utf8();
+                    if end > start && !fits(measure(&text[start..next])) {
+                        let mut piece = Line::default();
+                        piece.push(&text[start..end], &rich.at[start..end]);
+                        piece.width = measure(&text[start..end]);
+                        lines.push(piece);
+                        start = end;
                     }
-                    piece = next;
+                    end = next;
                 }
-                width = measure(&piece);
-                line = piece;
+                line.push(&text[start..end], &rich.at[start..end]);
+                line.width = measure(&text[start..end]);
                 continue;
             }
             if gap > 0.0 {
-                line.push(' ');
+                line.push_space();
             }
-            line.push_str(tok.text);
-            width += gap + w;
+            line.push(tok.text, &rich.at[o..o + tok.text.len()]);
+            line.width += gap + w;
         }
-        lines.push((line, width));
+        lines.push(line);
     }
     (lines, broke_word)
 }
@@ -499,14 +601,24 @@ fn break_lines(
 /// cut to `max_lines` and `max_height` with an ellipsis, aligned in the box. Line metrics come
 /// from the primary font.
 pub fn layout(fonts: FontChain, text: &str, style: TextStyle) -> TextBlock {
-    layout_at(fonts, text, style).0
+    layout_at(&Rich::plain(fonts, text, style.color), style).0
+}
+
+/// Like [`layout`] for text with runs of other fonts and colours.
+pub fn layout_rich(rich: &Rich, style: TextStyle) -> TextBlock {
+    layout_at(rich, style).0
 }
 
 /// Like [`layout`], but first shrinks the size (down to `min_size`) until the text fits its
 /// box without cutting or breaking words; only at `min_size` does it cut with an ellipsis.
 pub fn layout_fit(fonts: FontChain, text: &str, style: TextStyle, min_size: f32) -> TextBlock {
+    layout_fit_rich(&Rich::plain(fonts, text, style.color), style, min_size)
+}
+
+/// [`layout_fit`] for styled text.
+pub fn layout_fit_rich(rich: &Rich, style: TextStyle, min_size: f32) -> TextBlock {
     let min_size = min_size.min(style.size);
-    let (block, fits) = layout_at(fonts, text, style);
+    let (block, fits) = layout_at(rich, style);
     if fits {
         return block;
     }
@@ -515,7 +627,7 @@ pub fn layout_fit(fonts: FontChain, text: &str, style: TextStyle, min_size: f32)
     let mut best = None;
     while hi - lo > 0.1 {
         let mid = (lo + hi) / 2.0;
-        let (b, ok) = layout_at(fonts, text, TextStyle { size: mid, ..style });
+        let (b, ok) = layout_at(rich, TextStyle { size: mid, ..style });
         if ok {
             lo = mid;
             best = Some(b);
@@ -525,19 +637,19 @@ pub fn layout_fit(fonts: FontChain, text: &str, style: TextStyle, min_size: f32)
     }
     match best {
         Some(b) => b,
-        None => layout_at(fonts, text, TextStyle { size: min_size, ..style }).0,
+        None => layout_at(rich, TextStyle { size: min_size, ..style }).0,
     }
 }
 
 /// Lays out at exactly `style.size`; also says whether everything fitted (no cut, no word broken).
-fn layout_at(fonts: FontChain, text: &str, style: TextStyle) -> (TextBlock, bool) {
-    let primary = fonts.primary;
+fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
+    let primary = rich.base().fonts.primary;
     let sf = primary.face.as_scaled(ab_glyph::PxScale::from(
         style.size * primary.face.height_unscaled() / primary.units_per_em(),
     ));
     let (ascent, descent) = (sf.ascent(), sf.descent());
     let advance_y = style.size * style.line_height;
-    let (mut lines, broke_word) = break_lines(fonts, text, style.size, style.letter_spacing, style.max_width);
+    let (mut lines, broke_word) = break_lines(rich, style.size, style.letter_spacing, style.max_width);
 
     // How many lines the limits allow.
     let mut keep = lines.len();
@@ -552,12 +664,18 @@ fn layout_at(fonts: FontChain, text: &str, style: TextStyle) -> (TextBlock, bool
     if cut {
         // The last kept line runs on into the text that was cut, then ends in an ellipsis, so
         // it shows as much as fits.
-        let rest: Vec<String> = lines.drain(keep - 1..).map(|l| l.0).collect();
-        lines.push(ellipsize(fonts, &rest.join(" "), style));
+        let mut rest = Line::default();
+        for (i, l) in lines.drain(keep - 1..).enumerate() {
+            if i > 0 {
+                rest.push_space();
+            }
+            rest.push(&l.text, &l.at);
+        }
+        lines.push(ellipsize(rich, rest, style));
     }
-    let overflow = cut || style.max_width.is_some_and(|mw| lines.iter().any(|l| l.1 > mw + 0.5));
+    let overflow = cut || style.max_width.is_some_and(|mw| lines.iter().any(|l| l.width > mw + 0.5));
 
-    let box_width = style.max_width.unwrap_or_else(|| lines.iter().map(|l| l.1).fold(0.0, f32::max));
+    let box_width = style.max_width.unwrap_or_else(|| lines.iter().map(|l| l.width).fold(0.0, f32::max));
     let height = ascent - descent + advance_y * (lines.len().saturating_sub(1)) as f32;
     let y0 = match (style.max_height, style.valign) {
         (Some(h), VAlign::Middle) => ((h - height) / 2.0).max(0.0),
@@ -566,20 +684,25 @@ fn layout_at(fonts: FontChain, text: &str, style: TextStyle) -> (TextBlock, bool
     };
     let mut glyphs = Vec::new();
     let mut missing = Vec::new();
-    for (i, (line, width)) in lines.iter().enumerate() {
+    for (i, line) in lines.iter().enumerate() {
         let mut x = match style.align {
             Align::Left => 0.0,
-            Align::Center => (box_width - width) / 2.0,
-            Align::Right => box_width - width,
+            Align::Center => (box_width - line.width) / 2.0,
+            Align::Right => box_width - line.width,
         };
         let baseline = y0 + ascent + i as f32 * advance_y;
-        for g in fonts.shape(line, style.size, &mut missing) {
-            if let Some(path) = g.font.glyph_path(g.id) {
-                // Shaping offsets are y-up; the canvas is y-down.
-                let scale = style.size / g.font.units_per_em();
-                glyphs.push(PlacedGlyph { path, x: x + g.dx, y: baseline - g.dy, scale });
+        for (si, range) in style_runs(&line.text, &line.at) {
+            let run_style = rich.styles[si as usize];
+            // The layer's colour is the block's; other colours ride on their glyphs.
+            let color = (si != 0 && run_style.color != style.color).then_some(run_style.color);
+            for g in run_style.fonts.shape(&line.text[range], style.size, &mut missing) {
+                if let Some(path) = g.font.glyph_path(g.id) {
+                    // Shaping offsets are y-up; the canvas is y-down.
+                    let scale = style.size / g.font.units_per_em();
+                    glyphs.push(PlacedGlyph { path, x: x + g.dx, y: baseline - g.dy, scale, color });
+                }
+                x += g.advance + style.letter_spacing;
             }
-            x += g.advance + style.letter_spacing;
         }
     }
     let block = TextBlock {
@@ -587,7 +710,7 @@ fn layout_at(fonts: FontChain, text: &str, style: TextStyle) -> (TextBlock, bool
         color: style.color,
         width: box_width,
         height: style.max_height.map_or(height, |h| h.max(height.min(h))),
-        lines: lines.into_iter().map(|l| l.0).collect(),
+        lines: lines.into_iter().map(|l| l.text).collect(),
         missing,
         overflow,
         size: style.size,
@@ -598,12 +721,21 @@ fn layout_at(fonts: FontChain, text: &str, style: TextStyle) -> (TextBlock, bool
 }
 
 /// The longest prefix of `text` that, followed by "…", fits the width (binary search).
-fn ellipsize(fonts: FontChain, text: &str, style: TextStyle) -> (String, f32) {
-    let measure = |s: &str| fonts.advance_spaced(s, style.size, style.letter_spacing);
-    let chars: Vec<char> = text.chars().collect();
-    let with_ellipsis = |n: usize| chars[..n].iter().collect::<String>().trim_end().to_string() + "…";
-    let fits = |n: usize| style.max_width.is_none_or(|mw| measure(&with_ellipsis(n)) <= mw + 0.01);
-    let (mut lo, mut hi) = (0usize, chars.len());
+fn ellipsize(rich: &Rich, text: Line, style: TextStyle) -> Line {
+    let chars: Vec<usize> =
+        text.text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.text.len())).collect();
+    let with_ellipsis = |n: usize| {
+        let end = chars[n];
+        let kept = text.text[..end].trim_end().len();
+        let mut l = Line::default();
+        l.push(&text.text[..kept], &text.at[..kept]);
+        let s = l.at.last().copied().unwrap_or(0);
+        l.push("…", &[s; 3]);
+        l.width = rich.measure_line(&l, style.size, style.letter_spacing);
+        l
+    };
+    let fits = |n: usize| style.max_width.is_none_or(|mw| with_ellipsis(n).width <= mw + 0.01);
+    let (mut lo, mut hi) = (0usize, chars.len() - 1);
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
         if fits(mid) {
@@ -612,9 +744,7 @@ fn ellipsize(fonts: FontChain, text: &str, style: TextStyle) -> (String, f32) {
             hi = mid - 1;
         }
     }
-    let line = with_ellipsis(lo);
-    let w = measure(&line);
-    (line, w)
+    with_ellipsis(lo)
 }
 
 /// Spaces where a line may break. No-break spaces (which CLDR puts between an amount and its
@@ -696,7 +826,11 @@ mod tests {
             t.lines
         );
         assert!(alone(&font).advance(&t.lines[0], t.size) <= 400.5);
-        let bigger = layout_at(alone(&font), &t.lines[0], TextStyle { size: t.size + 0.5, ..boxed }).1;
+        let bigger = layout_at(
+            &Rich::plain(alone(&font), &t.lines[0], boxed.color),
+            TextStyle { size: t.size + 0.5, ..boxed },
+        )
+        .1;
         assert!(!bigger, "half a pixel larger no longer fits: the search found the largest size");
         let hopeless = layout_fit(alone(&font), "word ".repeat(100).trim(), boxed, 30.0);
         assert_eq!(hopeless.size, 30.0);

@@ -9,6 +9,7 @@
 //! deserialised piece by piece (header, each scene, each layer) so one pass reports a problem in
 //! every piece, and [`spans::SpanMap`] turns each problem's path into a line and column.
 
+pub mod markup;
 pub mod spans;
 pub mod units;
 
@@ -1578,6 +1579,32 @@ fn validate_layer(
         LayerKind::Text(t) => {
             font_ok(rep, &spans::join_key(lp, "font"), &t.font);
             check_color(rep, &spans::join_key(lp, "color"), &t.color);
+            let tp = spans::join_key(lp, "text");
+            match markup::check_template(&t.text) {
+                Err(e) => rep.error(
+                    &tp,
+                    e,
+                    Some("tag arguments are written literally; `{{ }}` values never form tags".into()),
+                ),
+                Ok(m) => {
+                    for (_, style) in &m.runs {
+                        if style.bold && !sb.fonts.contains_key("bold") {
+                            rep.error(
+                                &tp,
+                                "`[b]` draws with the font named `bold`, and `fonts:` has none",
+                                Some("add e.g. `bold: fonts/Inter-Bold.otf` under `fonts:`".into()),
+                            );
+                            break;
+                        }
+                    }
+                    for (_, style) in &m.runs {
+                        font_ok(rep, &tp, &style.font);
+                        if let Some(c) = &style.color {
+                            check_color(rep, &tp, c);
+                        }
+                    }
+                }
+            }
             positive(rep, "size", t.size, MAX_TEXT_SIZE);
             positive(rep, "line_height", t.line_height, 10.0);
             if let Some(o) = &t.outline {

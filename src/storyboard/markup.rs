@@ -1,0 +1,210 @@
+//! Rich-text markup inside a text layer: `[b]bold[/b]`, `[color=#ffb74d]amber[/color]`,
+//! `[font=semibold]another font[/font]`, nested as needed; `[[` writes a literal `[`.
+//!
+//! In: the text as rendered by bind (where every value a `{{ }}` inserted had its `[` doubled,
+//! so record data can never open a tag). Out: the plain text and the runs of style covering it.
+//! Names (fonts) and colours stay strings here; bind resolves them.
+
+/// A style in effect over part of the text; `None` fields inherit the layer's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpanStyle {
+    pub bold: bool,
+    pub font: Option<String>,
+    pub color: Option<String>,
+}
+
+/// Plain text with consecutive runs of style: `runs[i]` = (end byte, style), in order, the last
+/// ending at `text.len()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marked {
+    pub text: String,
+    pub runs: Vec<(usize, SpanStyle)>,
+}
+
+impl Marked {
+    /// Whether any part of the text is styled differently from the layer.
+    pub fn is_plain(&self) -> bool {
+        self.runs.iter().all(|(_, s)| *s == SpanStyle::default())
+    }
+}
+
+/// The tags a storyboard author may write, for messages.
+pub const TAGS: &str = "[b]…[/b], [color=#rrggbb]…[/color], [font=name]…[/font]";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tag {
+    Bold,
+    Color(String),
+    Font(String),
+}
+
+impl Tag {
+    fn name(&self) -> &'static str {
+        match self {
+            Tag::Bold => "b",
+            Tag::Color(_) => "color",
+            Tag::Font(_) => "font",
+        }
+    }
+}
+
+/// Doubles `[` so that text shows literally, whatever it holds.
+pub fn escape(s: &str) -> String {
+    s.replace('[', "[[")
+}
+
+/// Parses markup; the error says which tag is wrong and how to write it.
+pub fn parse(src: &str) -> Result<Marked, String> {
+    let mut out = Marked::default();
+    let mut open: Vec<Tag> = Vec::new();
+    let style_of = |open: &[Tag]| SpanStyle {
+        bold: open.contains(&Tag::Bold),
+        font: open.iter().rev().find_map(|t| if let Tag::Font(f) = t { Some(f.clone()) } else { None }),
+        color: open.iter().rev().find_map(|t| if let Tag::Color(c) = t { Some(c.clone()) } else { None }),
+    };
+    let mut style = SpanStyle::default();
+    let mut rest = src;
+    while let Some(i) = rest.find('[') {
+        out.text.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if let Some(after) = rest.strip_prefix("[[") {
+            out.text.push('[');
+            rest = after;
+            continue;
+        }
+        let Some(end) = rest.find(']') else {
+            return Err(format!("`[` opens a tag that is never closed with `]`; write `[[` for a literal bracket (tags: {TAGS})"));
+        };
+        let body = &rest[1..end];
+        rest = &rest[end + 1..];
+        if let Some(name) = body.strip_prefix('/') {
+            match open.last() {
+                Some(t) if t.name() == name => {
+                    open.pop();
+                }
+                Some(t) => {
+                    return Err(format!(
+                        "`[/{name}]` closes `[{}]`, which is still open; close the inner tag first",
+                        t.name()
+                    ))
+                }
+                None => return Err(format!("`[/{name}]` has no opening `[{name}]`")),
+            }
+        } else {
+            let (name, arg) = body.split_once('=').map_or((body, None), |(n, a)| (n, Some(a.trim())));
+            let tag = match (name.trim(), arg) {
+                ("b", None) => Tag::Bold,
+                ("color", Some(c)) if !c.is_empty() => Tag::Color(c.to_string()),
+                ("font", Some(f)) if !f.is_empty() => Tag::Font(f.to_string()),
+                _ => {
+                    return Err(format!(
+                        "unknown tag `[{body}]`; the tags are {TAGS}, and `[[` writes a literal bracket"
+                    ))
+                }
+            };
+            open.push(tag);
+        }
+        let next = style_of(&open);
+        if next != style {
+            push_run(&mut out, std::mem::replace(&mut style, next));
+        }
+    }
+    out.text.push_str(rest);
+    if let Some(t) = open.last() {
+        return Err(format!("`[{}]` is never closed; add `[/{}]`", t.name(), t.name()));
+    }
+    push_run(&mut out, style);
+    Ok(out)
+}
+
+/// Ends the current run at the text's end (empty runs are dropped).
+fn push_run(out: &mut Marked, style: SpanStyle) {
+    let start = out.runs.last().map_or(0, |r| r.0);
+    if out.text.len() > start || out.runs.is_empty() && out.text.is_empty() {
+        out.runs.push((out.text.len(), style));
+    }
+}
+
+/// The tags a template's literal parts use, checked before any record is bound: `{{ }}` and
+/// `{% %}` blocks are left out (what they insert is escaped).
+pub fn check_template(src: &str) -> Result<Marked, String> {
+    let mut literal = String::new();
+    let mut rest = src;
+    while let Some(i) = rest.find(['{']) {
+        literal.push_str(&rest[..i]);
+        let close = match &rest[i..] {
+            s if s.starts_with("{{") => "}}",
+            s if s.starts_with("{%") => "%}",
+            s if s.starts_with("{#") => "#}",
+            _ => {
+                literal.push('{');
+                rest = &rest[i + 1..];
+                continue;
+            }
+        };
+        match rest[i..].find(close) {
+            Some(j) => rest = &rest[i + j + 2..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    literal.push_str(rest);
+    parse(&literal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bold() -> SpanStyle {
+        SpanStyle { bold: true, ..Default::default() }
+    }
+
+    #[test]
+    fn plain_text_is_one_run() {
+        let m = parse("Hello Zoë").unwrap();
+        assert_eq!(m.text, "Hello Zoë");
+        assert_eq!(m.runs, vec![(10, SpanStyle::default())]);
+        assert!(m.is_plain());
+        assert_eq!(parse("").unwrap().runs.len(), 1);
+    }
+
+    #[test]
+    fn tags_nest_and_the_innermost_colour_wins() {
+        let m = parse("Due: [b]£12 [color=#f00]now[/color][/b]!").unwrap();
+        assert_eq!(m.text, "Due: £12 now!");
+        let red_bold = SpanStyle { bold: true, color: Some("#f00".into()), font: None };
+        assert_eq!(
+            m.runs,
+            vec![(5, SpanStyle::default()), (10, bold()), (13, red_bold), (14, SpanStyle::default())]
+        );
+        assert!(!m.is_plain());
+    }
+
+    #[test]
+    fn doubled_brackets_are_literal_and_escape_round_trips() {
+        let data = "[b]Mallory[/b] [[x]";
+        let m = parse(&format!("Hi {}", escape(data))).unwrap();
+        assert_eq!(m.text, format!("Hi {data}"));
+        assert!(m.is_plain());
+    }
+
+    #[test]
+    fn mistakes_are_explained() {
+        assert!(parse("[b]open").unwrap_err().contains("never closed; add `[/b]`"));
+        assert!(parse("[i]x[/i]").unwrap_err().contains("unknown tag `[i]`"));
+        assert!(parse("[b][color=#fff]x[/b][/color]").unwrap_err().contains("close the inner tag first"));
+        assert!(parse("x[/b]").unwrap_err().contains("no opening"));
+        assert!(parse("a [ b").unwrap_err().contains("`[[`"));
+        assert!(parse("[color=]x[/color]").unwrap_err().contains("unknown tag"));
+    }
+
+    #[test]
+    fn templates_are_checked_without_their_bindings() {
+        let m = check_template("Pay [b]{{ bill.total | currency }}[/b] by {{ due }} {% if x %}[[{% endif %}")
+            .unwrap();
+        assert_eq!(m.text, "Pay  by  [");
+        assert!(check_template("{{ a }}[b]{{ b }}").is_err());
+    }
+}
