@@ -1057,7 +1057,12 @@ impl<'a> Bound<'a> {
     /// The theme's `i`-th colour (palette colours were checked when the storyboard loaded).
     fn palette(&self, i: usize) -> Rgba {
         let p = &self.sb().theme.palette;
-        units::parse_color(&p[i % p.len()]).unwrap_or(Rgba { r: 255, g: 255, b: 255, a: 255 })
+        p.get(i % p.len().max(1)).and_then(|c| units::parse_color(c).ok()).unwrap_or(Rgba {
+            r: 255,
+            g: 255,
+            b: 255,
+            a: 255,
+        })
     }
 
     fn xy_chart(
@@ -1268,18 +1273,31 @@ impl<'a> Bound<'a> {
             self.color(&join_key(lp, "bad_color"), &spec.bad_color)?
         };
         let style = |size: f32, color: Rgba| TextStyle::simple(size, color, storyboard::Align::Left, None);
+        // In a box of given width, a line shrinks (down to `least` of its size) to fit `room`;
+        // it is then laid out at that size without a box, so the card can align it.
+        let fitted_size = |fonts: FontChain, s: &str, size: f32, room: Option<f32>, least: f32| match room {
+            Some(w) => {
+                let boxed = TextStyle { max_width: Some(w), max_lines: Some(1), ..style(size, color) };
+                text::layout_fit(fonts, s, boxed, size * least).size
+            }
+            None => size,
+        };
+        let line = |fonts: FontChain, s: &str, size: f32, color: Rgba, room: Option<f32>| {
+            Arc::new(text::layout(fonts, s, style(fitted_size(fonts, s, size, room, 0.6), color)))
+        };
         let caption = match &spec.label {
-            Some(l) => Some(Arc::new(text::layout(
-                font,
-                &self.text(&join_key(lp, "label"), l)?,
-                style(spec.label_size, label_color),
-            ))),
+            Some(l) => {
+                Some(line(font, &self.text(&join_key(lp, "label"), l)?, spec.label_size, label_color, width))
+            }
             None => None,
         };
         let fp = join_key(lp, "format");
+        let format = |v: f64| self.format_with(&fp, &spec.format, &[("value", Value::from(v))]);
+        // In a box of given width the number shrinks (to half its size at most) to fit on one
+        // line; every counting step uses the size the final value needs, so nothing jumps.
+        let size = fitted_size(number_font, &format(value)?, spec.size, width, 0.5);
         let number = |v: f64| -> Result<Arc<scene::TextBlock>, BindError> {
-            let s = self.format_with(&fp, &spec.format, &[("value", Value::from(v))])?;
-            Ok(Arc::new(text::layout(number_font, &s, style(spec.size, color))))
+            Ok(Arc::new(text::layout(number_font, &format(v)?, style(size, color))))
         };
         let variants = match &spec.count_up {
             None => vec![(0.0, number(value)?)],
@@ -1315,8 +1333,9 @@ impl<'a> Bound<'a> {
                 ("previous", Value::from(previous)),
             ],
         )?;
-        let delta_block =
-            Arc::new(text::layout(font, &delta_text, style(spec.label_size * 1.3, delta_color)));
+        // The arrow before the change takes 1.4 times the text's size.
+        let room = width.map(|w| (w - spec.label_size * 1.3 * 0.9 * 1.4).max(1.0));
+        let delta_block = line(font, &delta_text, spec.label_size * 1.3, delta_color, room);
         let data = chart::CardData {
             caption,
             number: scene::TextNode { variants },

@@ -431,15 +431,33 @@ pub struct DonutStyle {
 /// values that are zero, negative or not numbers get no slice (their legend line stays).
 pub fn layout_donut(font: FontChain, bounds: Rect, data: &DonutData, style: &DonutStyle) -> Chart {
     let mut chart = Chart::default();
-    let line = style.label_size * 1.6;
-    let legend_h = line * data.legend.len() as f32;
+    let ls = style.label_size;
+    let (sw, pad) = (ls * 0.8, ls * 0.5);
     let wide = bounds.w >= bounds.h * 1.4;
+    let wide_d = bounds.h.min(bounds.w * 0.55);
+    // Legend lines wrap only when they do not fit beside (or under) the ring; rows then take
+    // the height their text needs.
+    let room = if wide { bounds.w - wide_d - ls * 1.5 - sw - pad } else { bounds.w - sw - pad }.max(1.0);
+    let blocks: Vec<Arc<TextBlock>> = data
+        .legend
+        .iter()
+        .map(|t| {
+            let b = small(font, ls, style.label_color, t, Align::Left, None);
+            if b.width > room {
+                small(font, ls, style.label_color, t, Align::Left, Some(room))
+            } else {
+                b
+            }
+        })
+        .collect();
+    let rows: Vec<f32> = blocks.iter().map(|b| b.height + ls * 0.4).collect();
+    let legend_h: f32 = rows.iter().sum();
+    let legend_w = sw + pad + blocks.iter().map(|b| b.width).fold(0.0f32, f32::max);
     let (diameter, center, legend_at) = if wide {
-        let d = bounds.h.min(bounds.w * 0.55);
-        (d, (d / 2.0, bounds.h / 2.0), (d + style.label_size * 1.5, (bounds.h - legend_h) / 2.0))
+        (wide_d, (wide_d / 2.0, bounds.h / 2.0), (wide_d + ls * 1.5, (bounds.h - legend_h) / 2.0))
     } else {
-        let d = (bounds.h - legend_h - style.label_size).min(bounds.w).max(0.0);
-        (d, (bounds.w / 2.0, d / 2.0), ((bounds.w - d) / 2.0, d + style.label_size))
+        let d = (bounds.h - legend_h - ls).min(bounds.w).max(0.0);
+        (d, (bounds.w / 2.0, d / 2.0), (((bounds.w - legend_w) / 2.0).max(0.0), d + ls))
     };
     let outer = diameter / 2.0;
     let inner = outer * style.hole;
@@ -462,7 +480,7 @@ pub fn layout_donut(font: FontChain, bounds: Rect, data: &DonutData, style: &Don
             inner,
             start: angle + gap / 2.0,
             sweep: (sweep - gap).max(0.001),
-            color: data.colors[i % data.colors.len().max(1)],
+            color: data.colors.get(i % data.colors.len().max(1)).copied().unwrap_or(style.label_color),
             grow: style.grow.map(|(delay, stagger, duration, easing)| GrowTiming {
                 start: delay + k as f32 * stagger,
                 duration,
@@ -489,21 +507,14 @@ pub fn layout_donut(font: FontChain, bounds: Rect, data: &DonutData, style: &Don
             small(font, style.center_size, style.center_color, text, Align::Center, Some(inner * 1.8));
         chart.labels.push((center.0 - block.width / 2.0, center.1 - block.height / 2.0, block));
     }
-    let sw = style.label_size * 0.8;
-    for (i, text) in data.legend.iter().enumerate() {
-        let y = legend_at.1 + i as f32 * line;
-        let color = data.colors[i % data.colors.len().max(1)];
-        chart.swatches.push((Rect { x: legend_at.0, y: y + (line - sw) / 2.0, w: sw, h: sw }, color));
-        let x = legend_at.0 + sw + style.label_size * 0.5;
-        let block = small(
-            font,
-            style.label_size,
-            style.label_color,
-            text,
-            Align::Left,
-            Some((bounds.w - x).max(1.0)),
-        );
-        chart.labels.push((x, y + (line - block.height) / 2.0, block));
+    let mut y = legend_at.1;
+    for (i, (block, row)) in blocks.into_iter().zip(rows).enumerate() {
+        let color = data.colors.get(i % data.colors.len().max(1)).copied().unwrap_or(style.label_color);
+        // The swatch sits on the first line of its label.
+        let top = y + ls * 0.2;
+        chart.swatches.push((Rect { x: legend_at.0, y: top + (ls * 1.2 - sw) / 2.0, w: sw, h: sw }, color));
+        chart.labels.push((legend_at.0 + sw + pad, top, block));
+        y += row;
     }
     chart
 }

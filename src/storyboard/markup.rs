@@ -113,20 +113,27 @@ pub fn parse(src: &str) -> Result<Marked, String> {
     if let Some(t) = open.last() {
         return Err(format!("`[{}]` is never closed; add `[/{}]`", t.name(), t.name()));
     }
-    push_run(&mut out, style);
+    push_run(&mut out, style.clone());
+    if out.runs.is_empty() {
+        out.runs.push((0, style));
+    }
     Ok(out)
 }
 
 /// Ends the current run at the text's end (empty runs are dropped).
 fn push_run(out: &mut Marked, style: SpanStyle) {
     let start = out.runs.last().map_or(0, |r| r.0);
-    if out.text.len() > start || out.runs.is_empty() && out.text.is_empty() {
+    if out.text.len() > start {
         out.runs.push((out.text.len(), style));
     }
 }
 
-/// The tags a template's literal parts use, checked before any record is bound: `{{ }}` and
-/// `{% %}` blocks are left out (what they insert is escaped).
+/// Stands for a `{{ }}` value in [`check_template`]'s result: a tag argument holding it (a
+/// colour chosen by data) can only be checked per record.
+pub const BOUND: char = '\u{FFFC}';
+
+/// The tags a template's literal parts use, checked before any record is bound: `{{ }}` values
+/// become [`BOUND`] (what they insert is escaped) and `{% %}` blocks are left out.
 pub fn check_template(src: &str) -> Result<Marked, String> {
     let mut literal = String::new();
     let mut rest = src;
@@ -142,6 +149,9 @@ pub fn check_template(src: &str) -> Result<Marked, String> {
                 continue;
             }
         };
+        if close == "}}" {
+            literal.push(BOUND);
+        }
         match rest[i..].find(close) {
             Some(j) => rest = &rest[i + j + 2..],
             None => {
@@ -204,7 +214,10 @@ mod tests {
     fn templates_are_checked_without_their_bindings() {
         let m = check_template("Pay [b]{{ bill.total | currency }}[/b] by {{ due }} {% if x %}[[{% endif %}")
             .unwrap();
-        assert_eq!(m.text, "Pay  by  [");
+        assert_eq!(m.text, "Pay \u{FFFC} by \u{FFFC} [");
         assert!(check_template("{{ a }}[b]{{ b }}").is_err());
+        // A colour chosen by data.
+        let m = check_template("[color={{ c }}]x[/color]").unwrap();
+        assert_eq!(m.runs[0].1.color.as_deref(), Some("\u{FFFC}"));
     }
 }

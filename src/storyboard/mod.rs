@@ -1584,7 +1584,7 @@ fn validate_layer(
                 Err(e) => rep.error(
                     &tp,
                     e,
-                    Some("tag arguments are written literally; `{{ }}` values never form tags".into()),
+                    Some("`{{ }}` values never form tags; only a tag's argument may be one, e.g. `[color={{ c }}]`".into()),
                 ),
                 Ok(m) => {
                     for (_, style) in &m.runs {
@@ -1598,8 +1598,8 @@ fn validate_layer(
                         }
                     }
                     for (_, style) in &m.runs {
-                        font_ok(rep, &tp, &style.font);
-                        if let Some(c) = &style.color {
+                        font_ok(rep, &tp, &style.font.clone().filter(|f| !f.contains(markup::BOUND)));
+                        if let Some(c) = style.color.as_ref().filter(|c| !c.contains(markup::BOUND)) {
                             check_color(rep, &tp, c);
                         }
                     }
@@ -1770,6 +1770,13 @@ fn validate_layer(
             positive(rep, "label_size", d.label_size, MAX_TEXT_SIZE);
             positive(rep, "center_size", d.center_size, MAX_TEXT_SIZE);
             check_color(rep, &spans::join_key(lp, "label_color"), &d.label_color);
+            if d.colors.as_ref().is_some_and(Vec::is_empty) {
+                rep.error(
+                    &spans::join_key(lp, "colors"),
+                    "`colors` is empty; list at least one colour or leave it out to use the theme's palette",
+                    None,
+                );
+            }
             for (i, color) in d.colors.iter().flatten().enumerate() {
                 check_color(rep, &spans::join_index(&spans::join_key(lp, "colors"), i), color);
             }
