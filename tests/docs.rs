@@ -81,3 +81,28 @@ fn the_kubernetes_example_is_consistent() {
     let cli = billreel::cli::Cli::try_parse_from(std::iter::once("billreel").chain(args.iter().copied()));
     assert!(cli.is_ok(), "{:?}", cli.err());
 }
+
+/// Every YAML snippet of the reference (a layer, a scene) is valid: each is put into a
+/// storyboard of its own and loaded, so a misspelt key or a wrong value in the docs fails here.
+#[test]
+fn every_snippet_in_the_storyboard_reference_loads() {
+    let doc = std::fs::read_to_string(repo().join("docs/storyboard.md")).unwrap();
+    let header = "video: { width: 1280, height: 720, fps: 30 }\nfonts: { body: fonts/Inter-Regular.otf, bold: fonts/Inter-Bold.otf, semibold: fonts/Inter-SemiBold.otf }\n";
+    let mut checked = 0;
+    for (i, block) in doc.split("```yaml\n").skip(2).enumerate() {
+        let block = &block[..block.find("```").unwrap()];
+        let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
+        let sb = if block.starts_with("- id:") {
+            format!("{header}scenes:\n{}", block.lines().map(|l| format!("  {l}\n")).collect::<String>())
+        } else {
+            format!("{header}scenes:\n  - id: s\n    duration: 3s\n    layers:\n{indented}")
+        };
+        let path = common::fresh_dir("docs-test", &format!("snippet-{i}")).join("storyboard.yaml");
+        std::fs::write(&path, &sb).unwrap();
+        if let Err(d) = billreel::load(&path, Some(&repo().join("assets"))) {
+            panic!("snippet {i} of docs/storyboard.md does not load:\n{block}\n{d}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} snippets found");
+}
