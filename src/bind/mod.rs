@@ -230,7 +230,7 @@ impl Binder {
 
     fn bind_with(&self, record: &Record, check_only: bool) -> Result<SceneGraph, BindError> {
         let started = std::time::Instant::now();
-        let mut b = Bound { binder: self, record, ctx: Context::new(), check_only };
+        let mut b = Bound { binder: self, record, ctx: Context::new(), scope: Value::UNDEFINED, check_only };
         b.build_context()?;
         let graph = b.graph()?;
         for (scene, layer, chars) in graph.missing_glyphs() {
@@ -503,6 +503,10 @@ struct Bound<'a> {
     binder: &'a Binder,
     record: &'a Record,
     ctx: Context,
+    /// `ctx` as one minijinja map, which templates and expressions read. Built from the
+    /// values (shared, not copied) whenever `ctx` changes: handing minijinja the BTreeMap
+    /// itself would serialise all of it on every render.
+    scope: Value,
     /// Skip work only rendering needs (see [`Binder::bind_for_check`]).
     check_only: bool,
 }
@@ -596,17 +600,29 @@ impl<'a> Bound<'a> {
         locale::parse_locale(&loc)
             .map_err(|e| self.err_kind(ProblemKind::WrongValue, "", format!("field `locale`: {e}")))?;
         self.ctx.insert("locale".into(), Value::from(loc));
+        self.refresh_scope();
         for (name, expr) in &self.sb().vars {
             let v = self.eval(&join_key("vars", name), expr)?;
             self.ctx.insert(name.clone(), v);
+            self.refresh_scope();
         }
         Ok(())
+    }
+
+    fn refresh_scope(&mut self) {
+        self.scope = Value::from_iter(self.ctx.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+
+    /// The scope with a few more values (`value` for a label, `count` for a count-up).
+    fn scope_with(&self, extra: &[(&str, Value)]) -> Value {
+        let extra = Value::from_iter(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        minijinja::value::merge_maps([extra, self.scope.clone()])
     }
 
     /// Evaluates an expression (a condition, a var, a data reference).
     fn eval(&self, path: &str, source: &str) -> Result<Value, BindError> {
         let eval = |expr: &minijinja::Expression| {
-            expr.eval(&self.ctx).map_err(|e| self.template_err(path, e, expr.undeclared_variables(true)))
+            expr.eval(&self.scope).map_err(|e| self.template_err(path, e, expr.undeclared_variables(true)))
         };
         match self.binder.compiled.borrow_dependent().get(path) {
             Some(expr) => eval(expr),
@@ -627,10 +643,10 @@ impl<'a> Bound<'a> {
 
     /// Renders a string that may be a template (compiled under its path) or a literal.
     fn text(&self, path: &str, literal: &str) -> Result<String, BindError> {
-        self.text_with(path, literal, &self.ctx)
+        self.text_with(path, literal, &self.scope)
     }
 
-    fn text_with(&self, path: &str, literal: &str, ctx: &Context) -> Result<String, BindError> {
+    fn text_with(&self, path: &str, literal: &str, ctx: &Value) -> Result<String, BindError> {
         match self.binder.compiled.borrow_owner().get_template(path) {
             Ok(t) => t.render(ctx).map_err(|e| self.template_err(path, e, t.undeclared_variables(true))),
             Err(_) => Ok(literal.to_string()),
@@ -1003,9 +1019,7 @@ impl<'a> Bound<'a> {
             let p = i as f32 / steps as f32;
             // The last step shows the exact value, whatever the easing's rounding.
             let v = if i == steps { to } else { from + (to - from) * easing.apply(p) as f64 };
-            let mut ctx = self.ctx.clone();
-            ctx.insert("count".into(), Value::from(v));
-            let s = self.text_with(path, template, &ctx)?;
+            let s = self.text_with(path, template, &self.scope_with(&[("count", Value::from(v))]))?;
             if s != last || out.is_empty() {
                 let t = if i == 0 { 0.0 } else { delay + p * duration };
                 let rich = self.rich(path, font, &s, style.color)?;
@@ -1047,11 +1061,7 @@ impl<'a> Bound<'a> {
 
     /// Renders `template` (compiled under `path`) with extra variables.
     fn format_with(&self, path: &str, template: &str, extra: &[(&str, Value)]) -> Result<String, BindError> {
-        let mut ctx = self.ctx.clone();
-        for (k, v) in extra {
-            ctx.insert(k.to_string(), v.clone());
-        }
-        self.text_with(path, template, &ctx)
+        self.text_with(path, template, &self.scope_with(extra))
     }
 
     /// The theme's `i`-th colour (palette colours were checked when the storyboard loaded).

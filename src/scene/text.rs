@@ -618,41 +618,35 @@ pub fn layout_fit(fonts: FontChain, text: &str, style: TextStyle, min_size: f32)
 /// [`layout_fit`] for styled text.
 pub fn layout_fit_rich(rich: &Rich, style: TextStyle, min_size: f32) -> TextBlock {
     let min_size = min_size.min(style.size);
-    let (block, fits) = layout_at(rich, style);
-    if fits {
-        return block;
+    if fits_at(rich, style) {
+        return layout_at(rich, style).0;
     }
-    // Binary search for the largest size that fits (to a tenth of a pixel).
+    // Binary search for the largest size that fits (to a tenth of a pixel). Trials only break
+    // lines (shaped runs are in font units, so every size reuses them); the text is placed once.
     let (mut lo, mut hi) = (min_size, style.size);
     let mut best = None;
     while hi - lo > 0.1 {
         let mid = (lo + hi) / 2.0;
-        let (b, ok) = layout_at(rich, TextStyle { size: mid, ..style });
-        if ok {
+        if fits_at(rich, TextStyle { size: mid, ..style }) {
             lo = mid;
-            best = Some(b);
+            best = Some(mid);
         } else {
             hi = mid;
         }
     }
-    match best {
-        Some(b) => b,
-        None => layout_at(rich, TextStyle { size: min_size, ..style }).0,
-    }
+    layout_at(rich, TextStyle { size: best.unwrap_or(min_size), ..style }).0
 }
 
-/// Lays out at exactly `style.size`; also says whether everything fitted (no cut, no word broken).
-fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
+/// How many lines the style's limits keep at its size (ascent and descent from the primary
+/// font), and the line advance.
+fn lines_allowed(rich: &Rich, style: TextStyle, lines: usize) -> (usize, f32, f32, f32) {
     let primary = rich.base().fonts.primary;
     let sf = primary.face.as_scaled(ab_glyph::PxScale::from(
         style.size * primary.face.height_unscaled() / primary.units_per_em(),
     ));
     let (ascent, descent) = (sf.ascent(), sf.descent());
     let advance_y = style.size * style.line_height;
-    let (mut lines, broke_word) = break_lines(rich, style.size, style.letter_spacing, style.max_width);
-
-    // How many lines the limits allow.
-    let mut keep = lines.len();
+    let mut keep = lines;
     if let Some(m) = style.max_lines {
         keep = keep.min(m.max(1));
     }
@@ -660,6 +654,22 @@ fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
         let fit = ((h - (ascent - descent)) / advance_y).floor() as i64 + 1;
         keep = keep.min(fit.max(1) as usize);
     }
+    (keep, ascent, descent, advance_y)
+}
+
+/// Whether the text fits its box at the style's size without cutting or breaking a word.
+fn fits_at(rich: &Rich, style: TextStyle) -> bool {
+    let (lines, broke_word) = break_lines(rich, style.size, style.letter_spacing, style.max_width);
+    let (keep, ..) = lines_allowed(rich, style, lines.len());
+    !broke_word
+        && keep == lines.len()
+        && style.max_width.is_none_or(|mw| lines.iter().all(|l| l.width <= mw + 0.5))
+}
+
+/// Lays out at exactly `style.size`; also says whether everything fitted (no cut, no word broken).
+fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
+    let (mut lines, broke_word) = break_lines(rich, style.size, style.letter_spacing, style.max_width);
+    let (keep, ascent, descent, advance_y) = lines_allowed(rich, style, lines.len());
     let cut = keep < lines.len();
     if cut {
         // The last kept line runs on into the text that was cut, then ends in an ellipsis, so
@@ -695,13 +705,17 @@ fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
             let run_style = rich.styles[si as usize];
             // The layer's colour is the block's; other colours ride on their glyphs.
             let color = (si != 0 && run_style.color != style.color).then_some(run_style.color);
-            for g in run_style.fonts.shape(&line.text[range], style.size, &mut missing) {
-                if let Some(path) = g.font.glyph_path(g.id) {
-                    // Shaping offsets are y-up; the canvas is y-down.
-                    let scale = style.size / g.font.units_per_em();
-                    glyphs.push(PlacedGlyph { path, x: x + g.dx, y: baseline - g.dy, scale, color });
+            // Shaped word by word: words recur across records (the line as a whole rarely
+            // does), so the shaped-run cache serves them; nothing kerns across a space.
+            for word in line.text[range].split_inclusive(' ') {
+                for g in run_style.fonts.shape(word, style.size, &mut missing) {
+                    if let Some(path) = g.font.glyph_path(g.id) {
+                        // Shaping offsets are y-up; the canvas is y-down.
+                        let scale = style.size / g.font.units_per_em();
+                        glyphs.push(PlacedGlyph { path, x: x + g.dx, y: baseline - g.dy, scale, color });
+                    }
+                    x += g.advance + style.letter_spacing;
                 }
-                x += g.advance + style.letter_spacing;
             }
         }
     }
@@ -899,6 +913,21 @@ mod tests {
         assert_eq!(alone.missing, vec!['月']);
         let chained = layout(chain, "12月 \u{1F5FF}", style(None));
         assert_eq!(chained.missing, vec!['\u{1F5FF}'], "no font here has the moai emoji");
+    }
+
+    #[test]
+    fn greek_cyrillic_japanese_and_chinese_draw_with_the_shipped_fonts() {
+        let font = inter();
+        let cjk = cjk();
+        let chain = FontChain { primary: &font, fallbacks: &cjk };
+        let text =
+            "Γειά σου Ελένη · Здравствуйте, Ольга · Привіт · こんにちは、さくらさん · カタカナ · 您好，陈洋";
+        let block = layout(chain, text, style(Some(400.0)));
+        assert!(block.missing.is_empty(), "tofu for {:?}", block.missing);
+        assert!(block.lines.len() > 1, "wrapped to the box");
+        // Greek and Cyrillic come from Inter itself, not from the fallback.
+        let mut missing = Vec::new();
+        assert_eq!(chain.runs("Ελένη Ольга", &mut missing), vec![(0, "Ελένη Ольга")]);
     }
 
     #[test]
