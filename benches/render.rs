@@ -37,9 +37,15 @@ fn main() {
 
         let t = Instant::now();
         let path = out_dir.join(format!("{id}.mp4"));
-        let mut enc =
-            VideoEncoder::create(&path, graph.width, graph.height, graph.fps, &EncodeSettings::default())
-                .unwrap();
+        let mut enc = VideoEncoder::create(
+            &path,
+            graph.width,
+            graph.height,
+            graph.fps,
+            &EncodeSettings::default(),
+            None,
+        )
+        .unwrap();
         for f in &frames {
             enc.push(f).unwrap();
         }

@@ -87,6 +87,12 @@ pub struct BatchArgs {
     pub preset: Option<String>,
     #[arg(long)]
     pub crf: Option<u8>,
+    /// Also write the captions as SubRip (.srt) beside the WebVTT file.
+    #[arg(long)]
+    pub srt: bool,
+    /// Draw the captions into the picture (for players that show no caption track).
+    #[arg(long)]
+    pub burn_captions: bool,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +157,9 @@ pub struct RenderArgs {
     /// x264 constant rate factor, 0-51 (overrides the storyboard; default 23).
     #[arg(long)]
     pub crf: Option<u8>,
+    /// Draw the captions into the picture instead of only writing them beside the video.
+    #[arg(long)]
+    pub burn_captions: bool,
 }
 
 #[derive(Debug, Args)]
@@ -234,12 +243,18 @@ fn encode_settings(binder: &bind::Binder, preset: Option<String>, crf: Option<u8
 
 fn render(a: RenderArgs) -> Result<()> {
     let started = Instant::now();
-    let binder = load(&a.source)?;
+    let binder = load(&a.source)?.burn_captions(a.burn_captions);
     let graph = bind_one(&binder, &a.record)?;
     let settings = encode_settings(&binder, a.preset, a.crf)?;
     ensure_parent(&a.output)?;
     let stats = encode::render_video(&graph, &a.output, &settings)
         .with_context(|| format!("record {}: rendering {}", a.record.id, a.output.display()))?;
+    if !graph.companions.captions.is_empty() {
+        let vtt = a.output.with_extension("vtt");
+        std::fs::write(&vtt, crate::captions::to_vtt(&graph.companions.captions))
+            .with_context(|| format!("writing {}", vtt.display()))?;
+        println!("{}: captions", vtt.display());
+    }
     println!(
         "{}: {} frames, {:.2}s, {} bytes, rendered in {:.2}s",
         a.output.display(),
@@ -376,7 +391,7 @@ fn batch(a: BatchArgs) -> Result<()> {
         Some(s) => Shard::parse(s).map_err(|e| anyhow!("--shard: {e}"))?,
         None => Shard::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e))?.unwrap_or(Shard::ALL),
     };
-    let binder = std::sync::Arc::new(load(&a.source)?);
+    let binder = std::sync::Arc::new(load(&a.source)?.burn_captions(a.burn_captions));
     let settings = encode_settings(&binder, a.preset, a.crf)?;
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     if jobs == 0 {
@@ -394,6 +409,7 @@ fn batch(a: BatchArgs) -> Result<()> {
         max_failures: a.max_failures,
         shard,
         settings,
+        srt: a.srt,
     };
 
     // A bar on a terminal; plain lines every 10 s otherwise (logs, CI, Kubernetes).

@@ -126,6 +126,58 @@ pub struct VideoEncoder {
     next_pts: i64,
     width: u32,
     height: u32,
+    fps: u32,
+    audio: Option<AudioTrack>,
+}
+
+/// The sound track being encoded alongside the pictures: AAC, 48 kHz stereo, stream 1.
+struct AudioTrack {
+    encoder: ffmpeg::encoder::Audio,
+    /// The whole mix, interleaved stereo.
+    samples: Vec<f32>,
+    /// Stereo frames sent to the encoder so far (the next frame's pts, in 1/48000 s).
+    sent: usize,
+    frame_size: usize,
+    ost_tb: Rational,
+}
+
+impl AudioTrack {
+    /// Encodes the mix up to `until` stereo frames (or to its end).
+    fn feed(&mut self, until: usize, octx: &mut format::context::Output) -> Result<(), ffmpeg::Error> {
+        use ffmpeg::format::{sample::Type, Sample};
+        let total = self.samples.len() / 2;
+        let until = until.min(total);
+        while self.sent < until && (until - self.sent >= self.frame_size || until == total) {
+            let n = (until - self.sent).min(self.frame_size);
+            let mut f = frame::Audio::empty();
+            f.set_channels(2);
+            // SAFETY: allocates the frame's planes for the format, length and layout just set.
+            unsafe { f.alloc(Sample::F32(Type::Planar), n, ffmpeg::ChannelLayout::STEREO) };
+            f.set_rate(crate::audio::RATE);
+            let src = &self.samples[self.sent * 2..(self.sent + n) * 2];
+            for (ch, plane) in [0usize, 1].into_iter().map(|c| (c, c)) {
+                let dst = f.plane_mut::<f32>(plane);
+                for (i, d) in dst.iter_mut().enumerate() {
+                    *d = src[2 * i + ch];
+                }
+            }
+            f.set_pts(Some(self.sent as i64));
+            self.encoder.send_frame(&f)?;
+            self.sent += n;
+            self.drain(octx)?;
+        }
+        Ok(())
+    }
+
+    fn drain(&mut self, octx: &mut format::context::Output) -> Result<(), ffmpeg::Error> {
+        let mut packet = Packet::empty();
+        while self.encoder.receive_packet(&mut packet).is_ok() {
+            packet.set_stream(1);
+            packet.rescale_ts(Rational::new(1, crate::audio::RATE as i32), self.ost_tb);
+            packet.write_interleaved(octx)?;
+        }
+        Ok(())
+    }
 }
 
 impl VideoEncoder {
@@ -135,6 +187,7 @@ impl VideoEncoder {
         height: u32,
         fps: u32,
         settings: &EncodeSettings,
+        audio: Option<Vec<f32>>,
     ) -> Result<VideoEncoder, EncodeError> {
         init();
         let create_err = |e: ffmpeg::Error| EncodeError::Create { path: path.into(), message: e.to_string() };
@@ -158,19 +211,36 @@ impl VideoEncoder {
             (*ctx).color_trc = ffmpeg::ffi::AVColorTransferCharacteristic::AVCOL_TRC_BT709;
             (*ctx).thread_count = 1;
         }
+        // Closed GOPs: libavcodec's libx264 wrapper otherwise turns on open GOPs, whose
+        // non-IDR keyframes (recovery points) make Chromium fail with a decode error when it
+        // seeks to them. Every keyframe is an IDR frame that seeking can start from.
+        let mut flags = codec::Flags::CLOSED_GOP;
         if global_header {
-            enc.set_flags(codec::Flags::GLOBAL_HEADER);
+            flags |= codec::Flags::GLOBAL_HEADER;
         }
+        enc.set_flags(flags);
         let mut opts = Dictionary::new();
         opts.set("preset", &settings.preset);
         opts.set("crf", &settings.crf.to_string());
         let encoder = enc.open_as_with(codec, opts).map_err(create_err)?;
         ost.set_parameters(&encoder);
         ost.set_time_base(enc_tb);
+        let audio_encoder = match &audio {
+            Some(_) => Some(open_aac(&mut octx, global_header).map_err(create_err)?),
+            None => None,
+        };
         let mut mux_opts = Dictionary::new();
         mux_opts.set("movflags", "+faststart");
         octx.write_header_with(mux_opts).map_err(create_err)?;
         let ost_tb = octx.stream(0).expect("stream added above").time_base();
+        let audio = match (audio, audio_encoder) {
+            (Some(samples), Some(encoder)) => {
+                let frame_size = (encoder.frame_size() as usize).max(1);
+                let ost_tb = octx.stream(1).expect("stream added above").time_base();
+                Some(AudioTrack { encoder, samples, sent: 0, frame_size, ost_tb })
+            }
+            _ => None,
+        };
 
         let mut scaler = scaling::Context::get(
             format::Pixel::RGBA,
@@ -203,7 +273,20 @@ impl VideoEncoder {
         yuv.set_color_range(color::Range::MPEG);
         yuv.set_color_primaries(color::Primaries::BT709);
         yuv.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
-        Ok(VideoEncoder { octx, encoder, scaler, rgba, yuv, enc_tb, ost_tb, next_pts: 0, width, height })
+        Ok(VideoEncoder {
+            octx,
+            encoder,
+            scaler,
+            rgba,
+            yuv,
+            enc_tb,
+            ost_tb,
+            next_pts: 0,
+            width,
+            height,
+            fps,
+            audio,
+        })
     }
 
     /// Appends one frame: tightly packed RGBA (opaque, so premultiplied equals straight).
@@ -221,7 +304,13 @@ impl VideoEncoder {
         self.yuv.set_pts(Some(self.next_pts));
         self.next_pts += 1;
         self.encoder.send_frame(&self.yuv).map_err(fail)?;
-        self.drain().map_err(fail)
+        self.drain().map_err(fail)?;
+        // Keep the sound level with the pictures, so the muxer interleaves as it goes.
+        let until = (self.next_pts as usize * crate::audio::RATE as usize) / self.fps as usize;
+        if let Some(a) = &mut self.audio {
+            a.feed(until, &mut self.octx).map_err(fail)?;
+        }
+        Ok(())
     }
 
     fn drain(&mut self) -> Result<(), ffmpeg::Error> {
@@ -242,9 +331,39 @@ impl VideoEncoder {
         let fail = |e: ffmpeg::Error| EncodeError::Finish(e.to_string());
         self.encoder.send_eof().map_err(fail)?;
         self.drain().map_err(fail)?;
+        if let Some(a) = &mut self.audio {
+            a.feed(usize::MAX, &mut self.octx).map_err(fail)?;
+            a.encoder.send_eof().map_err(fail)?;
+            a.drain(&mut self.octx).map_err(fail)?;
+        }
         self.octx.write_trailer().map_err(fail)?;
         Ok(self.next_pts as u32)
     }
+}
+
+/// Adds an AAC stream (FFmpeg's own encoder, 48 kHz stereo, 160 kb/s) to the file.
+fn open_aac(
+    octx: &mut format::context::Output,
+    global_header: bool,
+) -> Result<ffmpeg::encoder::Audio, ffmpeg::Error> {
+    use ffmpeg::format::{sample::Type, Sample};
+    let codec = ffmpeg::encoder::find(codec::Id::AAC).ok_or(ffmpeg::Error::EncoderNotFound)?;
+    let mut ost = octx.add_stream(codec)?;
+    let mut enc = codec::context::Context::new_with_codec(codec).encoder().audio()?;
+    let tb = Rational::new(1, crate::audio::RATE as i32);
+    enc.set_rate(crate::audio::RATE as i32);
+    enc.set_channel_layout(ffmpeg::ChannelLayout::STEREO);
+    enc.set_channels(2);
+    enc.set_format(Sample::F32(Type::Planar));
+    enc.set_bit_rate(160_000);
+    enc.set_time_base(tb);
+    if global_header {
+        enc.set_flags(codec::Flags::GLOBAL_HEADER);
+    }
+    let encoder = enc.open_as(codec)?;
+    ost.set_parameters(&encoder);
+    ost.set_time_base(tb);
+    Ok(encoder)
 }
 
 /// Draws and encodes every frame of `graph` into `out`, atomically.
@@ -264,7 +383,12 @@ pub fn render_video_tagged(
     tag: &str,
 ) -> Result<VideoStats, EncodeError> {
     let frames = write_atomically(out, tag, |tmp| {
-        let mut enc = VideoEncoder::create(tmp, graph.width, graph.height, graph.fps, settings)?;
+        // The whole sound track is mixed up front: a few MB for a bill-length video.
+        let audio = graph.companions.audio.as_ref().map(|plan| {
+            let frames = (graph.total_frames as u64 * crate::audio::RATE as u64 / graph.fps as u64) as usize;
+            crate::audio::mix(plan, frames)
+        });
+        let mut enc = VideoEncoder::create(tmp, graph.width, graph.height, graph.fps, settings, audio)?;
         let mut canvas =
             tiny_skia::Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard");
         for f in 0..graph.total_frames {
@@ -289,7 +413,7 @@ pub fn temp_name(out: &Path, tag: &str) -> PathBuf {
 
 /// Runs `write` on the temporary name of `out`, then renames it into place; on any failure
 /// the temporary file is removed, so `out` is either complete or absent.
-fn write_atomically<T>(
+pub(crate) fn write_atomically<T>(
     out: &Path,
     tag: &str,
     write: impl FnOnce(&Path) -> Result<T, EncodeError>,
@@ -304,20 +428,4 @@ fn write_atomically<T>(
         let _ = std::fs::remove_file(&tmp);
     }
     result
-}
-
-/// Writes the frame at `secs` as a JPEG poster, atomically.
-pub fn write_poster(graph: &SceneGraph, secs: f64, out: &Path, tag: &str) -> Result<(), EncodeError> {
-    let frame = graph.frame_at(secs);
-    let rgba = raster::to_rgba_image(&raster::render(graph, frame));
-    let rgb = image::DynamicImage::ImageRgba8(rgba).to_rgb8();
-    write_atomically(out, tag, |tmp| {
-        let fail = |message: String| EncodeError::Finish(format!("poster {}: {message}", out.display()));
-        let file = std::fs::File::create(tmp).map_err(|e| fail(e.to_string()))?;
-        let mut w = std::io::BufWriter::new(file);
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut w, 88)
-            .encode_image(&rgb)
-            .map_err(|e| fail(e.to_string()))?;
-        std::io::Write::flush(&mut w).map_err(|e| fail(e.to_string()))
-    })
 }

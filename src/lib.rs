@@ -16,11 +16,15 @@
 //! command line.
 
 pub mod assets;
+pub mod audio;
 pub mod batch;
 pub mod bind;
+pub mod captions;
 pub mod check;
 pub mod cli;
 pub mod encode;
+pub mod page;
+pub mod preview;
 pub mod raster;
 pub mod record;
 pub mod sample;

@@ -35,6 +35,24 @@ pub struct ManifestLine {
     pub video_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poster_url: Option<String>,
+    /// WebVTT captions (when the storyboard has captions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captions: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captions_url: Option<String>,
+    /// The same captions as SubRip (`batch --srt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srt: Option<String>,
+    /// The animated GIF preview for emails (when the storyboard has `preview`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
+    /// The landing page (when the storyboard has `page`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_s: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,6 +81,13 @@ impl ManifestLine {
             poster: None,
             video_url: None,
             poster_url: None,
+            captions: None,
+            captions_url: None,
+            srt: None,
+            preview: None,
+            preview_url: None,
+            page: None,
+            page_url: None,
             duration_s: None,
             bytes: None,
             sha256: None,

@@ -32,6 +32,7 @@ use thiserror::Error;
 use crate::bind::Binder;
 use crate::encode::{self, EncodeSettings};
 use crate::record::{Record, RecordError, Records};
+use crate::{captions, page, preview};
 pub use links::{LinkNamer, Shard};
 pub use manifest::{ManifestLine, Status};
 
@@ -52,6 +53,8 @@ pub struct BatchOptions {
     pub max_failures: Option<usize>,
     pub shard: Shard,
     pub settings: EncodeSettings,
+    /// Also write captions as SubRip (`.srt`) beside the WebVTT file.
+    pub srt: bool,
 }
 
 /// What happened, for the progress display.
@@ -123,8 +126,8 @@ pub fn run(
     let manifest_path = opts.out.join(opts.shard.manifest_name());
     let done = manifest::Done::read(&manifest_path)
         .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
-    let base_hash =
-        base_hash(&binder, &opts.settings).map_err(|e| out_err(format!("cannot hash the inputs: {e}")))?;
+    let base_hash = base_hash(&binder, &opts.settings, opts.srt)
+        .map_err(|e| out_err(format!("cannot hash the inputs: {e}")))?;
 
     let total = count_records(&opts.data, &opts.id_field, opts.shard)?;
     on_event(Event::Started { total, manifest: &manifest_path });
@@ -266,6 +269,13 @@ fn process(
     let name = opts.links.name(&rec.id);
     let (video, poster) = (format!("{name}.mp4"), format!("{name}.jpg"));
     let (video_path, poster_path) = (opts.out.join(&video), opts.out.join(&poster));
+    // The files that may go with the video, under the same unguessable name.
+    let extra = [
+        ("vtt", format!("{name}.vtt")),
+        ("srt", format!("{name}.srt")),
+        ("gif", format!("{name}.gif")),
+        ("html", format!("{name}.html")),
+    ];
     let input_hash = input_hash(base_hash, &rec);
     if !opts.force {
         if let Some(d) = done.get(&rec.id) {
@@ -277,24 +287,41 @@ fn process(
                 let mut line = base_line(&rec, Status::Ok, input_hash);
                 line.video = Some(video);
                 line.poster = Some(poster);
+                // Same input, same storyboard: the companions written then are still right.
+                let present = |i: usize| Some(extra[i].1.clone()).filter(|f| opts.out.join(f).is_file());
+                line.captions = present(0);
+                line.srt = present(1);
+                line.preview = present(2);
+                line.page = present(3);
                 return Outcome { line, skipped: true };
             }
         }
     }
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<encode::VideoStats, String> {
+    let written = |kind: &str| extra.iter().find(|e| e.0 == kind).map(|e| e.1.clone()).unwrap_or_default();
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, [bool; 4]), String> {
+        let fail = |e: encode::EncodeError| format!("record {}: {e}", rec.id);
         let graph = binder.bind(&rec).map_err(|e| e.to_string())?;
-        let stats = encode::render_video_tagged(&graph, &video_path, &opts.settings, tag)
-            .map_err(|e| format!("record {}: {e}", rec.id))?;
-        let poster_at = match &binder.storyboard().poster {
-            Some(p) => p.at.secs(),
-            None => {
-                let first = &graph.scenes[0];
-                (first.start + first.frames - 1) as f64 / graph.fps as f64
+        let stats = encode::render_video_tagged(&graph, &video_path, &opts.settings, tag).map_err(fail)?;
+        preview::write_poster(&graph, &poster_path, tag).map_err(fail)?;
+        let mut wrote = [false; 4];
+        let cues = &graph.companions.captions;
+        if !cues.is_empty() {
+            write_text(&opts.out.join(written("vtt")), tag, &captions::to_vtt(cues)).map_err(fail)?;
+            wrote[0] = true;
+            if opts.srt {
+                write_text(&opts.out.join(written("srt")), tag, &captions::to_srt(cues)).map_err(fail)?;
+                wrote[1] = true;
             }
-        };
-        encode::write_poster(&graph, poster_at, &poster_path, tag)
-            .map_err(|e| format!("record {}: {e}", rec.id))?;
-        Ok(stats)
+        }
+        wrote[2] = preview::write_preview(&graph, &opts.out.join(written("gif")), tag).map_err(fail)?;
+        let vtt = written("vtt");
+        let files =
+            page::Files { video: &video, poster: &poster, captions: wrote[0].then_some(vtt.as_str()) };
+        if let Some(html) = page::render(&graph, &files) {
+            write_text(&opts.out.join(written("html")), tag, &html).map_err(fail)?;
+            wrote[3] = true;
+        }
+        Ok((stats, wrote))
     }));
     let result = match result {
         Ok(r) => r,
@@ -312,10 +339,15 @@ fn process(
     match result.and_then(|stats| {
         file_sha256(&video_path).map(|h| (stats, h)).map_err(|e| format!("record {}: {e}", rec.id))
     }) {
-        Ok((stats, sha)) => {
+        Ok(((stats, wrote), sha)) => {
             let url = |file: &str| opts.base_url.as_ref().map(|b| format!("{b}{file}"));
             line.video_url = url(&video);
             line.poster_url = url(&poster);
+            let file = |i: usize| wrote[i].then(|| extra[i].1.clone());
+            (line.captions, line.srt, line.preview, line.page) = (file(0), file(1), file(2), file(3));
+            line.captions_url = line.captions.as_deref().and_then(url);
+            line.preview_url = line.preview.as_deref().and_then(url);
+            line.page_url = line.page.as_deref().and_then(url);
             line.video = Some(video);
             line.poster = Some(poster);
             line.duration_s = Some(stats.duration_secs);
@@ -328,6 +360,14 @@ fn process(
         }
     }
     Outcome { line, skipped: false }
+}
+
+/// Writes a small text file (captions, a page) atomically, like the video.
+fn write_text(path: &Path, tag: &str, text: &str) -> Result<(), encode::EncodeError> {
+    encode::write_atomically(path, tag, |tmp| {
+        std::fs::write(tmp, text)
+            .map_err(|e| encode::EncodeError::Finish(format!("cannot write {}: {e}", path.display())))
+    })
 }
 
 fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {
@@ -370,11 +410,19 @@ fn remove_leftovers(out: &Path, tag: &str) -> std::io::Result<()> {
 
 /// The part of every record's input hash that all records share: engine version, storyboard
 /// text, every asset file, encoder settings.
-fn base_hash(binder: &Binder, settings: &EncodeSettings) -> std::io::Result<Vec<u8>> {
+fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::Result<Vec<u8>> {
     let mut h = Sha256::new();
     h.update(concat!("billreel ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
     h.update(std::fs::read(&binder.storyboard().source.file)?);
-    h.update(format!("\npreset={} crf={}\n", settings.preset, settings.crf).as_bytes());
+    h.update(
+        format!(
+            "\npreset={} crf={} burn_captions={} srt={srt}\n",
+            settings.preset,
+            settings.crf,
+            binder.burns_captions()
+        )
+        .as_bytes(),
+    );
     let root = binder.assets().root().to_path_buf();
     let mut files = Vec::new();
     list_files(&root, &mut files)?;

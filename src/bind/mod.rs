@@ -21,6 +21,7 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, ErrorKind, State, UndefinedBehavior};
 
 use crate::assets::Assets;
+use crate::audio;
 use crate::record::Record;
 use crate::scene::chart::{self, ChartStyle, SeriesData};
 use crate::scene::text::{self, Font, FontBook, FontChain, TextStyle};
@@ -107,6 +108,10 @@ pub struct Binder {
     assets: Assets,
     /// Resized images, keyed by (asset path, width, height, fit): most records share them.
     images: Mutex<HashMap<ImageKey, Arc<tiny_skia::Pixmap>>>,
+    /// Decoded sound files: the music bed and the voice-overs recur across records.
+    sounds: Mutex<HashMap<PathBuf, Arc<audio::Pcm>>>,
+    /// Draw the captions into the picture (`--burn-captions`).
+    burn_captions: bool,
 }
 
 /// Expressions (`when`, `vars`, chart data...) compiled once per storyboard, by path.
@@ -206,7 +211,26 @@ impl Binder {
                 .filter_map(|(path, source)| env.compile_expression_owned(source).ok().map(|e| (path, e)))
                 .collect()
         });
-        Ok(Binder { sb, compiled, fonts, assets, images: Mutex::new(HashMap::new()) })
+        Ok(Binder {
+            sb,
+            compiled,
+            fonts,
+            assets,
+            images: Mutex::new(HashMap::new()),
+            sounds: Mutex::new(HashMap::new()),
+            burn_captions: false,
+        })
+    }
+
+    /// Draws each scene's captions into the picture, at the bottom, instead of (as well as)
+    /// writing them to a captions file.
+    pub fn burn_captions(mut self, on: bool) -> Binder {
+        self.burn_captions = on;
+        self
+    }
+
+    pub fn burns_captions(&self) -> bool {
+        self.burn_captions
     }
 
     pub fn storyboard(&self) -> &Storyboard {
@@ -270,10 +294,42 @@ fn bindable_strings(sb: &Storyboard) -> Vec<(String, &str, Kind)> {
     for (name, expr) in &sb.vars {
         out.push((join_key("vars", name), expr.as_str(), Kind::Expr));
     }
+    if let Some(a) = &sb.audio {
+        out.push(("audio.music".into(), a.music.as_str(), Kind::Template));
+    }
+    for (i, c) in sb.cta.iter().enumerate() {
+        let cp = join_index("cta", i);
+        for (key, v) in
+            [("label", &c.label), ("href", &c.href), ("background", &c.background), ("color", &c.color)]
+        {
+            out.push((join_key(&cp, key), v.as_str(), Kind::Template));
+        }
+    }
+    if let Some(p) = &sb.page {
+        out.push(("page.title".into(), p.title.as_str(), Kind::Template));
+        out.push(("page.background".into(), p.background.as_str(), Kind::Template));
+        out.push(("page.color".into(), p.color.as_str(), Kind::Template));
+        if let Some(t) = &p.transcript {
+            out.push(("page.transcript".into(), t.as_str(), Kind::Template));
+        }
+        for (i, l) in p.summary.iter().enumerate() {
+            out.push((join_index("page.summary", i), l.as_str(), Kind::Template));
+        }
+    }
     for scene in &sb.scenes {
         let sp = scene.path.as_str();
         if let Some(w) = &scene.when {
             out.push((join_key(sp, "when"), w.as_str(), Kind::Expr));
+        }
+        if let Some(c) = &scene.caption {
+            out.push((join_key(sp, "caption"), c.as_str(), Kind::Template));
+        }
+        for (ci, clip) in scene.audio.iter().enumerate() {
+            let cp = join_index(&join_key(sp, "audio"), ci);
+            out.push((join_key(&cp, "src"), clip.src.as_str(), Kind::Template));
+            if let Some(w) = &clip.when {
+                out.push((join_key(&cp, "when"), w.as_str(), Kind::Expr));
+            }
         }
         if let Some(bg) = &scene.background {
             paint(&mut out, join_key(sp, "background"), bg);
@@ -287,6 +343,9 @@ fn bindable_strings(sb: &Storyboard) -> Vec<(String, &str, Kind)> {
             let lp = layer.path.as_str();
             if let Some(w) = &layer.common.when {
                 out.push((join_key(lp, "when"), w.as_str(), Kind::Expr));
+            }
+            if let Some(c) = &layer.common.caption {
+                out.push((join_key(lp, "caption"), c.as_str(), Kind::Template));
             }
             match &layer.kind {
                 LayerKind::Rect(r) => {
@@ -712,6 +771,8 @@ impl<'a> Bound<'a> {
             None => Paint::Solid(Rgba::rgb(0, 0, 0)),
         };
         let mut scenes: Vec<scene::Scene> = Vec::new();
+        let mut captions: Vec<String> = Vec::new();
+        let mut clips: Vec<audio::Clip> = Vec::new();
         let mut cursor = 0u32;
         for s in &sb.scenes {
             let sp = s.path.as_str();
@@ -744,12 +805,32 @@ impl<'a> Bound<'a> {
                     break;
                 }
             }
+            let mut caption: Vec<String> = Vec::new();
+            if let Some(c) = &s.caption {
+                caption.push(self.text(&join_key(sp, "caption"), c)?);
+            }
             for (li, layer) in chosen.into_iter().enumerate() {
                 let lp = layer.path.as_str();
                 if !self.eval_bool(&join_key(lp, "when"), &layer.common.when)? {
                     continue;
                 }
                 nodes.push(self.node(lp, li, layer, s.duration.secs() as f32)?);
+                if let Some(c) = &layer.common.caption {
+                    caption.push(self.text(&join_key(lp, "caption"), c)?);
+                }
+            }
+            captions
+                .push(caption.into_iter().filter(|c| !c.trim().is_empty()).collect::<Vec<_>>().join("\n"));
+            for (ci, clip) in s.audio.iter().enumerate() {
+                let cp = join_index(&join_key(sp, "audio"), ci);
+                if self.eval_bool(&join_key(&cp, "when"), &clip.when)? {
+                    let pcm = self.sound(&join_key(&cp, "src"), &clip.src)?;
+                    clips.push(audio::Clip {
+                        pcm,
+                        start: start as f64 / fps as f64 + clip.delay.secs(),
+                        volume: clip.volume,
+                    });
+                }
             }
             scenes.push(scene::Scene {
                 id: s.id.clone(),
@@ -765,7 +846,190 @@ impl<'a> Bound<'a> {
         if scenes.is_empty() {
             return Err(self.err("scenes", "no scene plays for this record: every scene's `when` is false"));
         }
-        Ok(SceneGraph { width: w, height: h, fps, total_frames: cursor, background, scenes })
+        let mut graph = SceneGraph {
+            width: w,
+            height: h,
+            fps,
+            total_frames: cursor,
+            background,
+            scenes,
+            companions: Default::default(),
+        };
+        graph.companions = self.companions(&graph, captions, clips)?;
+        if self.binder.burn_captions {
+            self.burn(&mut graph)?;
+        }
+        Ok(graph)
+    }
+
+    /// Captions (one cue per scene, until the next scene starts), the sound plan, the
+    /// landing page's buttons and text, and the email stills.
+    fn companions(
+        &self,
+        graph: &SceneGraph,
+        captions: Vec<String>,
+        clips: Vec<audio::Clip>,
+    ) -> Result<scene::Companions, BindError> {
+        let sb = self.sb();
+        let fps = graph.fps as f64;
+        let total = graph.duration_secs();
+        let mut cues = Vec::new();
+        for (i, (s, text)) in graph.scenes.iter().zip(captions).enumerate() {
+            let end = graph.scenes.get(i + 1).map_or(total, |n| n.start as f64 / fps);
+            if !text.is_empty() {
+                cues.push(scene::Cue { start: s.start as f64 / fps, end, text });
+            }
+        }
+        let music = match &sb.audio {
+            Some(a) => Some(audio::Music {
+                pcm: self.sound("audio.music", &a.music)?,
+                volume: a.volume,
+                fade_in: a.fade_in.secs(),
+                fade_out: a.fade_out.secs(),
+                looped: a.looped,
+                duck: a.duck,
+            }),
+            None => None,
+        };
+        let audio = (music.is_some() || !clips.is_empty()).then_some(audio::Plan { music, clips });
+        let (cw, ch) = (graph.width as f64, graph.height as f64);
+        let mut ctas = Vec::new();
+        for (i, c) in sb.cta.iter().enumerate() {
+            let cp = join_index("cta", i);
+            // Times from the start of a scene, if it plays; else from the video's start.
+            let (offset, end) = match &c.scene {
+                Some(id) => match graph.scenes.iter().find(|s| &s.id == id) {
+                    Some(s) => (s.start as f64 / fps, (s.start + s.frames) as f64 / fps),
+                    None => continue,
+                },
+                None => (0.0, total),
+            };
+            let hp = join_key(&cp, "href");
+            let href = self.text(&hp, &c.href)?;
+            let lower = href.trim_start().to_ascii_lowercase();
+            if !["https://", "http://", "mailto:", "tel:"].iter().any(|p| lower.starts_with(p)) {
+                return Err(self.err_kind(
+                    ProblemKind::WrongValue,
+                    &hp,
+                    format!("the link `{href}` is not an http(s), mailto or tel link"),
+                ));
+            }
+            ctas.push(scene::Cta {
+                label: self.text(&join_key(&cp, "label"), &c.label)?,
+                href,
+                from: offset + c.from.secs(),
+                to: c.to.map_or(end, |t| offset + t.secs()).min(total),
+                rect: Rect {
+                    x: c.x.resolve(cw) as f32,
+                    y: c.y.resolve(ch) as f32,
+                    w: c.width.resolve(cw) as f32,
+                    h: c.height.resolve(ch) as f32,
+                },
+                background: self.color(&join_key(&cp, "background"), &c.background)?,
+                color: self.color(&join_key(&cp, "color"), &c.color)?,
+                radius: c.radius,
+                size: c.size,
+            });
+        }
+        let page = match &sb.page {
+            Some(p) => Some(scene::Page {
+                title: self.text("page.title", &p.title)?,
+                summary: p
+                    .summary
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| self.text(&join_index("page.summary", i), l))
+                    .collect::<Result<_, _>>()?,
+                transcript: match &p.transcript {
+                    Some(t) => Some(self.text("page.transcript", t)?),
+                    None => None,
+                },
+                background: self.color("page.background", &p.background)?,
+                color: self.color("page.color", &p.color)?,
+                lang: self.ctx.get("locale").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            }),
+            None => None,
+        };
+        let poster_at = match &sb.poster {
+            Some(p) => p.at.secs(),
+            None => {
+                let first = &graph.scenes[0];
+                (first.start + first.frames - 1) as f64 / fps
+            }
+        };
+        Ok(scene::Companions {
+            captions: cues,
+            ctas,
+            page,
+            audio,
+            poster: (poster_at, sb.poster.as_ref().is_some_and(|p| p.play_button)),
+            preview: sb.preview.as_ref().map(|p| (p.from.secs(), p.duration.secs(), p.width, p.fps)),
+        })
+    }
+
+    /// Adds each cue to its scene as a line of text on a dark band near the bottom.
+    fn burn(&self, graph: &mut SceneGraph) -> Result<(), BindError> {
+        let font = self.font("captions", None)?;
+        let (w, h) = (graph.width as f32, graph.height as f32);
+        let size = (h / 24.0).round().max(12.0);
+        let fps = graph.fps as f64;
+        for cue in graph.companions.captions.clone() {
+            let Some(scene) =
+                graph.scenes.iter_mut().find(|s| (s.start as f64 / fps - cue.start).abs() < 1e-6)
+            else {
+                continue;
+            };
+            let style = TextStyle {
+                max_lines: Some(3),
+                ..TextStyle::simple(size, Rgba::rgb(255, 255, 255), storyboard::Align::Center, Some(w * 0.8))
+            };
+            let block = Arc::new(text::layout_fit(font, &cue.text, style, size * 0.7));
+            let pad = size * 0.4;
+            let (bw, bh) = (block.width + 2.0 * pad, block.height + 2.0 * pad);
+            let y = h - bh - size;
+            let still = |bounds: Rect, kind: NodeKind| Node {
+                name: "caption".into(),
+                bounds,
+                origin: (bounds.x, bounds.y),
+                opacity: 1.0,
+                animation: scene::Animation::default(),
+                kind,
+            };
+            scene.nodes.push(still(
+                Rect { x: (w - bw) / 2.0, y, w: bw, h: bh },
+                NodeKind::Rect {
+                    fill: Some(Paint::Solid(Rgba { r: 0, g: 0, b: 0, a: 166 })),
+                    radius: size * 0.3,
+                    stroke: None,
+                },
+            ));
+            scene.nodes.push(still(
+                Rect { x: (w - block.width) / 2.0, y: y + pad, w: block.width, h: block.height },
+                NodeKind::Text(scene::TextNode { variants: vec![(0.0, block)] }),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A sound file chosen by `src` (may hold bindings), decoded once per storyboard. `check`
+    /// only makes sure the file is there.
+    fn sound(&self, path: &str, src: &str) -> Result<Arc<audio::Pcm>, BindError> {
+        let rel = self.text(path, src)?;
+        let file = self
+            .binder
+            .assets
+            .resolve(&rel)
+            .map_err(|e| self.err_kind(ProblemKind::MissingAsset, path, e.to_string()))?;
+        if self.check_only {
+            return Ok(Arc::new(audio::Pcm::default()));
+        }
+        if let Some(hit) = self.binder.sounds.lock().expect("sound cache poisoned").get(&file) {
+            return Ok(hit.clone());
+        }
+        let pcm =
+            Arc::new(audio::decode(&file).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e))?);
+        self.binder.sounds.lock().expect("sound cache poisoned").insert(file, pcm.clone());
+        Ok(pcm)
     }
 
     fn node(&self, lp: &str, index: usize, layer: &Layer, scene_secs: f32) -> Result<Node, BindError> {

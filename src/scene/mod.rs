@@ -24,6 +24,59 @@ pub struct SceneGraph {
     pub total_frames: u32,
     pub background: Paint,
     pub scenes: Vec<Scene>,
+    /// What goes with the picture: sound, captions, the landing page, email stills.
+    pub companions: Companions,
+}
+
+/// Everything about one record's video besides its frames, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct Companions {
+    /// Timed caption text, in order, not overlapping.
+    pub captions: Vec<Cue>,
+    /// Buttons over the video on the landing page.
+    pub ctas: Vec<Cta>,
+    pub page: Option<Page>,
+    /// The sound track; None: a silent video (no audio stream).
+    pub audio: Option<crate::audio::Plan>,
+    /// Seconds into the video of the poster frame, and whether it gets a play button.
+    pub poster: (f64, bool),
+    /// The animated preview: start and length in seconds, width in pixels, frame rate.
+    pub preview: Option<(f64, f64, u32, u32)>,
+}
+
+/// One caption: text shown from `start` to `end` seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cue {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+}
+
+/// A call to action: a link shown over the video from `from` to `to` seconds, in a box given in
+/// canvas pixels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cta {
+    pub label: String,
+    pub href: String,
+    pub from: f64,
+    pub to: f64,
+    pub rect: Rect,
+    pub background: Rgba,
+    pub color: Rgba,
+    pub radius: f32,
+    pub size: f32,
+}
+
+/// The landing page's own text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub title: String,
+    pub summary: Vec<String>,
+    pub transcript: Option<String>,
+    pub background: Rgba,
+    pub color: Rgba,
+    /// The record's locale, for the page's `lang`.
+    pub lang: String,
 }
 
 impl SceneGraph {

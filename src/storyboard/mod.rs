@@ -66,6 +66,18 @@ pub struct Storyboard {
     /// Chart colours.
     #[serde(default)]
     pub theme: Theme,
+    /// The music bed under the whole video.
+    #[serde(default)]
+    pub audio: Option<AudioSpec>,
+    /// Calls to action over the video on the landing page: buttons shown at their time range.
+    #[serde(default)]
+    pub cta: Vec<CtaSpec>,
+    /// The landing page written next to each video.
+    #[serde(default)]
+    pub page: Option<PageSpec>,
+    /// The animated preview for emails (a GIF next to the poster).
+    #[serde(default)]
+    pub preview: Option<PreviewSpec>,
     #[serde(skip_deserializing)]
     pub scenes: Vec<Scene>,
     #[serde(skip)]
@@ -77,6 +89,147 @@ pub struct Storyboard {
 pub struct PosterSpec {
     /// Time of the poster frame from the start of the video (clamped to its end).
     pub at: Duration,
+    /// Draw a play button over the poster, so it reads as a video in an email.
+    #[serde(default)]
+    pub play_button: bool,
+}
+
+/// A music bed: looped (or trimmed) to the video's length, faded in and out, and ducked under
+/// the scenes' clips.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioSpec {
+    /// Audio file under the assets folder (WAV, MP3, OGG, M4A…); may hold bindings.
+    pub music: String,
+    /// Gain, 0–1 (1: as recorded).
+    #[serde(default = "music_volume")]
+    pub volume: f32,
+    #[serde(default = "one_second")]
+    pub fade_in: Duration,
+    #[serde(default = "two_seconds")]
+    pub fade_out: Duration,
+    /// Start again when the file ends (otherwise silence after it).
+    #[serde(rename = "loop", default = "yes")]
+    pub looped: bool,
+    /// The music's gain while a clip plays, as a fraction of `volume`.
+    #[serde(default = "duck")]
+    pub duck: f32,
+}
+
+fn music_volume() -> f32 {
+    0.5
+}
+fn two_seconds() -> Duration {
+    Duration(2.0)
+}
+fn duck() -> f32 {
+    0.3
+}
+
+/// A sound clip in a scene, e.g. the voice-over: `{ src: "voice/{{ lang }}/intro.wav" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClipSpec {
+    /// Audio file under the assets folder; may hold bindings.
+    pub src: String,
+    #[serde(default)]
+    pub delay: Duration,
+    #[serde(default = "one_f32")]
+    pub volume: f32,
+    /// Expression; the clip plays only when it is true.
+    #[serde(default)]
+    pub when: Option<String>,
+}
+
+/// A button over the video on the landing page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CtaSpec {
+    /// The button's text; may hold bindings.
+    pub label: String,
+    /// Where it leads: `"{{ links.pay }}"` (http, https, mailto or tel).
+    pub href: String,
+    /// Times are counted from the start of this scene (by id) instead of the video's; when
+    /// the scene does not play for a record, neither does the button.
+    #[serde(default)]
+    pub scene: Option<String>,
+    /// Shown from this time…
+    #[serde(default)]
+    pub from: Duration,
+    /// …until this one (default: the end of the scene, or of the video).
+    #[serde(default)]
+    pub to: Option<Duration>,
+    /// Position and size on the canvas, like a layer's box (top-left corner).
+    pub x: Length,
+    pub y: Length,
+    pub width: Length,
+    pub height: Length,
+    #[serde(default = "cta_background")]
+    pub background: String,
+    #[serde(default = "white")]
+    pub color: String,
+    /// Corner radius in canvas pixels.
+    #[serde(default)]
+    pub radius: f32,
+    /// Text size in canvas pixels.
+    #[serde(default = "cta_size")]
+    pub size: f32,
+}
+
+fn cta_background() -> String {
+    "#00c853".into()
+}
+fn cta_size() -> f32 {
+    32.0
+}
+
+/// The landing page: its title and the bill summary shown as text under the video.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSpec {
+    /// May hold bindings.
+    pub title: String,
+    /// Lines of the summary (with bindings).
+    #[serde(default)]
+    pub summary: Vec<String>,
+    /// Heading of the transcript (the captions as text) under the summary; none: no transcript.
+    #[serde(default)]
+    pub transcript: Option<String>,
+    /// Page colours.
+    #[serde(default = "page_background")]
+    pub background: String,
+    #[serde(default = "white")]
+    pub color: String,
+}
+
+fn page_background() -> String {
+    "#0b1f3a".into()
+}
+
+/// The animated preview for emails.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewSpec {
+    /// Start of the excerpt in the video.
+    #[serde(default)]
+    pub from: Duration,
+    #[serde(default = "three_seconds")]
+    pub duration: Duration,
+    /// Width in pixels (the height follows the video's shape).
+    #[serde(default = "preview_width")]
+    pub width: u32,
+    #[serde(default = "preview_fps")]
+    pub fps: u32,
+}
+
+fn three_seconds() -> Duration {
+    Duration(3.0)
+}
+fn preview_width() -> u32 {
+    480
+}
+fn preview_fps() -> u32 {
+    10
 }
 
 fn one() -> u32 {
@@ -164,6 +317,13 @@ pub struct Scene {
     /// Fill drawn under this scene's layers (the video background shows otherwise).
     #[serde(default)]
     pub background: Option<PaintSpec>,
+    /// What the scene says, for captions (WebVTT/SRT, or burnt in) and the landing page's
+    /// transcript; may hold bindings.
+    #[serde(default)]
+    pub caption: Option<String>,
+    /// Sound clips (a voice-over) played from the scene's start (after their `delay`).
+    #[serde(default)]
+    pub audio: Vec<ClipSpec>,
     #[serde(skip_deserializing)]
     pub layers: Vec<Layer>,
     /// Alternative layer sets: the first whose `when` is true (or that has none) is drawn
@@ -261,8 +421,10 @@ pub struct Layer {
 }
 
 /// Keys every layer kind accepts.
-pub const COMMON_KEYS: &[&str] =
-    &["type", "name", "x", "y", "width", "height", "anchor", "opacity", "when", "enter", "exit", "animate"];
+pub const COMMON_KEYS: &[&str] = &[
+    "type", "name", "x", "y", "width", "height", "anchor", "opacity", "when", "enter", "exit", "animate",
+    "caption",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -293,6 +455,9 @@ pub struct LayerCommon {
     pub exit: Option<Motion>,
     #[serde(default)]
     pub animate: Vec<Keyframe>,
+    /// A caption line shown while the layer is (from its enter delay to the scene's end).
+    #[serde(default)]
+    pub caption: Option<String>,
 }
 
 fn zero_len() -> Length {
@@ -1246,6 +1411,8 @@ fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
         when: None,
         transition: Transition::Cut,
         background: None,
+        caption: None,
+        audio: Vec::new(),
         layers: Vec::new(),
         variants: Vec::new(),
         path: String::new(),
@@ -1408,6 +1575,77 @@ pub fn validate(sb: &Storyboard, assets: &crate::assets::Assets) -> Vec<Diagnost
                 format!("unknown font `{name}` in fallback_fonts"),
                 Some(format!("fallback fonts are names from `fonts:`: {}", names.join(", "))),
             );
+        }
+    }
+    let asset_ok = |rep: &mut Reporter, path: &str, src: &str| {
+        if !src.contains("{{") {
+            if let Err(e) = assets.resolve(src) {
+                rep.error(
+                    path,
+                    e.to_string(),
+                    Some(format!("sound files live under {}", assets.root().display())),
+                );
+            }
+        }
+    };
+    let unit = |rep: &mut Reporter, path: &str, v: f32| {
+        if !(0.0..=1.0).contains(&v) {
+            rep.error(path, format!("must be between 0 and 1, but is {v}"), None);
+        }
+    };
+    if let Some(a) = &sb.audio {
+        asset_ok(&mut rep, "audio.music", &a.music);
+        unit(&mut rep, "audio.volume", a.volume);
+        unit(&mut rep, "audio.duck", a.duck);
+    }
+    for scene in &sb.scenes {
+        for (i, clip) in scene.audio.iter().enumerate() {
+            let cp = spans::join_index(&spans::join_key(&scene.path, "audio"), i);
+            asset_ok(&mut rep, &spans::join_key(&cp, "src"), &clip.src);
+            if !(0.0..=4.0).contains(&clip.volume) {
+                rep.error(
+                    &spans::join_key(&cp, "volume"),
+                    format!("volume must be between 0 and 4, but is {}", clip.volume),
+                    None,
+                );
+            }
+        }
+    }
+    for (i, c) in sb.cta.iter().enumerate() {
+        let cp = spans::join_index("cta", i);
+        check_color(&mut rep, &spans::join_key(&cp, "background"), &c.background);
+        check_color(&mut rep, &spans::join_key(&cp, "color"), &c.color);
+        if let Some(id) = &c.scene {
+            if !sb.scenes.iter().any(|s| &s.id == id) {
+                let ids: Vec<&str> = sb.scenes.iter().map(|s| s.id.as_str()).collect();
+                rep.error(
+                    &spans::join_key(&cp, "scene"),
+                    format!("no scene has the id `{id}`"),
+                    Some(format!("scene ids: {}", ids.join(", "))),
+                );
+            }
+        }
+        if c.to.is_some_and(|t| t.secs() <= c.from.secs()) {
+            rep.error(&spans::join_key(&cp, "to"), "`to` must be after `from`", None);
+        }
+    }
+    if let Some(p) = &sb.page {
+        check_color(&mut rep, "page.background", &p.background);
+        check_color(&mut rep, "page.color", &p.color);
+    }
+    if let Some(p) = &sb.preview {
+        if !(64..=1920).contains(&p.width) {
+            rep.error(
+                "preview.width",
+                format!("width must be between 64 and 1920 pixels, but is {}", p.width),
+                None,
+            );
+        }
+        if !(1..=30).contains(&p.fps) {
+            rep.error("preview.fps", format!("fps must be between 1 and 30, but is {}", p.fps), None);
+        }
+        if !(p.duration.secs() > 0.0 && p.duration.secs() <= 10.0) {
+            rep.error("preview.duration", "an email preview lasts more than 0 and at most 10 seconds", None);
         }
     }
     if sb.theme.palette.is_empty() {

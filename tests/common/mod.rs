@@ -66,3 +66,99 @@ pub fn field<'a>(probe: &'a str, key: &str) -> &'a str {
         .find_map(|l| l.strip_prefix(&format!("{key}=")))
         .unwrap_or_else(|| panic!("no {key} in {probe}"))
 }
+
+/// Serves `dir` over HTTP on 127.0.0.1 (a free port) from a background thread, with byte
+/// ranges, which browsers need to seek in a video. Returns the base URL.
+pub fn serve(dir: &Path) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let dir = dir.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                loop {
+                    let mut request = String::new();
+                    if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut range: Option<(u64, Option<u64>)> = None;
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+                            break;
+                        }
+                        if let Some(v) = h.to_ascii_lowercase().strip_prefix("range: bytes=") {
+                            let (a, b) = v.trim().split_once('-').unwrap_or(("0", ""));
+                            range = Some((a.parse().unwrap_or(0), b.parse().ok()));
+                        }
+                    }
+                    let path = request.split_whitespace().nth(1).unwrap_or("/");
+                    let path = path.split(['?', '#']).next().unwrap().trim_start_matches('/');
+                    let file = dir.join(path);
+                    let Ok(body) = std::fs::read(&file).map_err(|_| ()).and_then(|b| {
+                        if path.contains("..") {
+                            Err(())
+                        } else {
+                            Ok(b)
+                        }
+                    }) else {
+                        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+                        continue;
+                    };
+                    let kind = match file.extension().and_then(|e| e.to_str()) {
+                        Some("html") => "text/html; charset=utf-8",
+                        Some("mp4") => "video/mp4",
+                        Some("vtt") => "text/vtt; charset=utf-8",
+                        Some("jpg") => "image/jpeg",
+                        Some("gif") => "image/gif",
+                        _ => "application/octet-stream",
+                    };
+                    let len = body.len() as u64;
+                    let (status, start, end) = match range {
+                        Some((a, b)) if a < len => {
+                            ("206 Partial Content", a, b.unwrap_or(len - 1).min(len - 1))
+                        }
+                        _ => ("200 OK", 0, len.saturating_sub(1)),
+                    };
+                    let part = if len == 0 { &body[..] } else { &body[start as usize..=end as usize] };
+                    let mut head = format!(
+                        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nAccept-Ranges: bytes\r\n",
+                        part.len()
+                    );
+                    if status.starts_with("206") {
+                        head.push_str(&format!("Content-Range: bytes {start}-{end}/{len}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(part)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Debian's chromium, if installed.
+pub fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+        let o = Command::new("sh").args(["-c", &format!("command -v {name}")]).output().ok()?;
+        o.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+    })
+}
+
+/// Runs headless chromium on `url` with `extra` flags; returns stdout (e.g. the DOM).
+pub fn headless(chromium: &Path, url: &str, extra: &[&str]) -> String {
+    let o = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--mute-audio", "--virtual-time-budget=10000"])
+        .args(extra)
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "chromium failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}

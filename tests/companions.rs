@@ -1,0 +1,274 @@
+//! What goes with each video: sound in sync with the picture, captions, the email stills and
+//! the landing page, checked in a real browser.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use billreel::record::Record;
+use common::{billreel, repo};
+
+fn scratch(name: &str) -> PathBuf {
+    common::fresh_dir("test-companions", name)
+}
+
+/// A storyboard in `dir` that points at the repository's assets.
+fn storyboard(dir: &Path, body: &str) -> PathBuf {
+    let text = format!(
+        "video: {{ width: 320, height: 180, fps: 30, background: \"#0b1f3a\" }}\nassets: {}\nfonts: {{ body: fonts/Inter-Regular.otf }}\n{body}",
+        repo().join("assets").display()
+    );
+    let p = dir.join("sb.yaml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn record(data: serde_json::Value) -> Record {
+    Record { id: data["id"].as_str().unwrap().into(), data, line: 1 }
+}
+
+/// Decodes a file's first audio stream to mono f32 at 48 kHz with FFmpeg's own tool.
+fn decoded_audio(file: &Path) -> Vec<f32> {
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-map", "0:a:0", "-ac", "1", "-ar", "48000", "-f", "f32le", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+#[test]
+fn a_click_in_the_audio_lands_within_one_frame_of_its_place() {
+    let dir = scratch("sync");
+    // Three scenes; the click is placed 0.5 s into the second, which starts at 1.0 s after a
+    // 0.3 s crossfade overlap... so at 0.7 + 0.5 = 1.2 s, plus the 10 ms of silence in the file.
+    let sb = storyboard(
+        &dir,
+        "audio: { music: audio/music-bed.ogg, volume: 0.3 }\nscenes:\n  - { id: a, duration: 1s, layers: [{ type: text, text: A }] }\n  - id: b\n    duration: 1s\n    transition: { type: fade, duration: 300ms }\n    audio: [{ src: audio/click.wav, delay: 500ms }]\n    layers: [{ type: text, text: B }]\n  - { id: c, duration: 1s, layers: [{ type: text, text: C }] }\n",
+    );
+    std::fs::write(dir.join("run.jsonl"), "{\"id\": \"A\"}\n").unwrap();
+    let out = dir.join("a.mp4");
+    let data = dir.join("run.jsonl");
+    let o = billreel([
+        "render",
+        sb.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--id",
+        "A",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,sample_rate,channels,duration",
+            "-of",
+            "default=nw=1",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let probe = String::from_utf8(probe.stdout).unwrap();
+    assert_eq!(common::field(&probe, "codec_name"), "aac");
+    assert_eq!(common::field(&probe, "sample_rate"), "48000");
+    assert_eq!(common::field(&probe, "channels"), "2");
+    let audio_secs: f64 = common::field(&probe, "duration").parse().unwrap();
+    assert!((audio_secs - 2.7).abs() < 1.0 / 30.0, "audio lasts {audio_secs} s, the video 2.7 s");
+
+    let samples = decoded_audio(&out);
+    let at = samples.iter().position(|s| s.abs() > 0.6).expect("the click is in the mix") as f64 / 48_000.0;
+    let expected = 1.2 + 0.010;
+    assert!((at - expected).abs() <= 1.0 / 30.0, "click at {at:.4} s, expected {expected:.4} s");
+    // The music bed plays under it (and is not silence).
+    assert!(samples[48_000 / 2..48_000].iter().any(|s| s.abs() > 0.01));
+}
+
+#[test]
+fn wav_mp3_ogg_and_m4a_decode_to_the_same_sound() {
+    let dir = scratch("formats");
+    let click = repo().join("assets/audio/click.wav");
+    for (ext, codec) in [("wav", "pcm_s16le"), ("mp3", "libmp3lame"), ("ogg", "libvorbis"), ("m4a", "aac")] {
+        let file = dir.join(format!("click.{ext}"));
+        let o = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i"])
+            .arg(&click)
+            .args(["-ac", "2", "-c:a", codec])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{ext}: {}", String::from_utf8_lossy(&o.stderr));
+        let pcm = billreel::audio::decode(&file).unwrap_or_else(|e| panic!("{ext}: {e}"));
+        let secs = pcm.frames() as f64 / 48_000.0;
+        assert!((0.045..0.1).contains(&secs), "{ext}: {secs} s long");
+        let peak = pcm.samples.iter().position(|s| s.abs() > 0.3).unwrap() / 2;
+        let t = peak as f64 / 48_000.0;
+        assert!((t - 0.010).abs() < 0.003, "{ext}: click at {t:.4} s");
+    }
+    let err = billreel::audio::decode(&repo().join("assets/fonts/Inter-Regular.otf")).unwrap_err();
+    assert!(err.contains("Inter-Regular.otf"), "{err}");
+}
+
+/// A run for the landing-page tests: one customer whose data tries to inject markup.
+fn page_run(dir: &Path) -> serde_json::Value {
+    let sb = storyboard(
+        dir,
+        r##"poster: { at: 0.5s, play_button: true }
+preview: { from: 0s, duration: 2s, width: 240, fps: 10 }
+cta:
+  - { label: "Pay {{ customer.name }}", href: "{{ links.pay }}", scene: pay, from: 200ms, x: 60, y: 60, width: 200, height: 50, radius: 25, size: 20 }
+page:
+  title: "Bill for {{ customer.name }}"
+  summary: ["Amount: {{ total }}", "{{ 'overdue' if late else '' }}"]
+  transcript: Transcript
+scenes:
+  - { id: hello, duration: 1s, caption: "Hello {{ customer.name }}", layers: [{ type: text, text: "Hello" }] }
+  - { id: pay, duration: 2s, caption: "Pay here", layers: [{ type: rect, x: 60, y: 60, width: 200, height: 50, radius: 25, fill: "#00c853" }] }
+"##,
+    );
+    let rec = serde_json::json!({
+        "id": "EVIL",
+        "customer": {"name": "<script>alert(1)</script>"},
+        "links": {"pay": "https://pay.example/x?n=\"onmouseover=alert(1)"},
+        "total": 12, "late": false
+    });
+    std::fs::write(dir.join("run.jsonl"), format!("{rec}\n")).unwrap();
+    let out = dir.join("out");
+    let o = billreel([
+        "batch",
+        sb.to_str().unwrap(),
+        "--data",
+        dir.join("run.jsonl").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--guessable-links",
+        "--srt",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
+    serde_json::from_str(manifest.lines().next().unwrap()).unwrap()
+}
+
+#[test]
+fn captions_previews_and_an_escaped_landing_page_are_written_and_listed() {
+    let dir = scratch("page");
+    let line = page_run(&dir);
+    let out = dir.join("out");
+    let file = |key: &str| out.join(line[key].as_str().unwrap_or_else(|| panic!("no {key} in {line}")));
+
+    let vtt = std::fs::read_to_string(file("captions")).unwrap();
+    assert_eq!(
+        vtt,
+        "WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\nHello &lt;script&gt;alert(1)&lt;/script&gt;\n\n2\n00:00:01.000 --> 00:00:03.000\nPay here\n"
+    );
+    assert!(std::fs::read_to_string(file("srt")).unwrap().starts_with("1\n00:00:00,000 --> 00:00:01,000\n"));
+
+    let html = std::fs::read_to_string(file("page")).unwrap();
+    assert!(!html.contains("<script>alert"), "customer data must never become markup");
+    assert!(!html.contains("\"onmouseover"), "nor leave an attribute");
+    assert!(html.contains("<title>Bill for &lt;script&gt;alert(1)&lt;/script&gt;</title>"));
+    assert!(html.contains("href=\"https://pay.example/x?n=&quot;onmouseover=alert(1)\""));
+    assert!(html.contains("data-from=\"1.200\" data-to=\"3.000\""), "timed by the pay scene");
+    assert!(
+        html.contains(&format!("<track kind=\"captions\" src=\"{}\"", line["captions"].as_str().unwrap()))
+    );
+    assert!(
+        html.contains("<p>Amount: 12</p>") && !html.contains("<p></p>"),
+        "empty summary lines are left out"
+    );
+    assert!(html.contains("<p class=\"cue\">Pay here</p>"), "the transcript");
+
+    // The animated preview: 20 frames at 240 px, well under 1 MB, looping.
+    let gif = file("preview");
+    let bytes = std::fs::metadata(&gif).unwrap().len();
+    assert!(bytes < 1_000_000, "{bytes} bytes");
+    let decoder =
+        image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&gif).unwrap()))
+            .unwrap();
+    let frames = image::AnimationDecoder::into_frames(decoder).collect_frames().unwrap();
+    assert_eq!(frames.len(), 20);
+    assert_eq!(frames[0].buffer().dimensions(), (240, 135));
+
+    // The poster has a play button: white in the middle of the triangle, the dark disc around.
+    let poster = image::open(file("poster")).unwrap().to_rgb8();
+    let centre = poster.get_pixel(160, 90).0;
+    assert!(centre.iter().all(|c| *c > 220), "triangle centre {centre:?}");
+    let disc = poster.get_pixel(160, 90 - 16).0;
+    assert!(disc.iter().all(|c| *c < 90), "disc {disc:?}");
+}
+
+#[test]
+fn the_call_to_action_shows_over_the_video_in_a_real_browser() {
+    let Some(chromium) = common::chromium() else {
+        eprintln!("SKIPPED: no chromium here (scripts/install-deps.sh installs Debian's `chromium`)");
+        return;
+    };
+    let dir = scratch("browser");
+    let line = page_run(&dir);
+    let out = dir.join("out");
+    let base = common::serve(&out);
+    let page = format!("{base}/{}", line["page"].as_str().unwrap());
+    let cta_tag = |dom: &str| {
+        let start = dom.find("<a class=\"cta\"").expect("the button is in the page");
+        dom[start..start + dom[start..].find('>').unwrap()].to_string()
+    };
+    // Seeked into the pay scene (1.2 s to 3 s): the button shows, with the customer's link.
+    let during = common::headless(&chromium, &format!("{page}#t=2"), &["--dump-dom"]);
+    let tag = cta_tag(&during);
+    assert!(!tag.contains("hidden"), "the button must show at 2 s: {tag}");
+    assert!(
+        tag.contains("href=\"https://pay.example/x?n=%22onmouseover=alert(1)\"")
+            || tag.contains("href=\"https://pay.example/x?n=&quot;onmouseover=alert(1)\""),
+        "{tag}"
+    );
+    // Before it, hidden.
+    let before = common::headless(&chromium, &format!("{page}#t=0.5"), &["--dump-dom"]);
+    assert!(cta_tag(&before).contains("hidden"), "the button must hide at 0.5 s");
+    // A screenshot, kept as a test artefact.
+    let shot = repo().join("target/artifacts/landing-page.png");
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&shot);
+    common::headless(
+        &chromium,
+        &format!("{page}#t=2"),
+        &[&format!("--screenshot={}", shot.display()), "--window-size=800,700"],
+    );
+    let img = image::open(&shot).expect("chromium wrote the screenshot").to_rgb8();
+    assert_eq!(img.dimensions(), (800, 700));
+}
+
+#[test]
+fn burnt_in_captions_are_drawn_at_the_bottom() {
+    let dir = scratch("burn");
+    let sb =
+        storyboard(&dir, "scenes:\n  - { id: a, duration: 1s, caption: \"Hello {{ name }}\", layers: [] }\n");
+    let rec = record(serde_json::json!({"id": "A", "name": "Ann"}));
+    let plain = billreel::load(&sb, None).unwrap();
+    let burnt = billreel::load(&sb, None).unwrap().burn_captions(true);
+    let frame = |b: &billreel::bind::Binder| {
+        billreel::raster::to_rgba_image(&billreel::raster::render(&b.bind(&rec).unwrap(), 5))
+    };
+    let (a, b) = (frame(&plain), frame(&burnt));
+    let differs = |y0: u32, y1: u32| {
+        (y0..y1)
+            .flat_map(|y| (0..320).map(move |x| (x, y)))
+            .filter(|&(x, y)| a.get_pixel(x, y) != b.get_pixel(x, y))
+            .count()
+    };
+    assert_eq!(differs(0, 120), 0, "nothing changes above the caption band");
+    assert!(differs(130, 180) > 500, "the caption is drawn near the bottom");
+    let white = (130..180)
+        .flat_map(|y| (0..320).map(move |x| (x, y)))
+        .filter(|&(x, y)| b.get_pixel(x, y).0[..3].iter().all(|c| *c > 230))
+        .count();
+    assert!(white > 20, "white text on the band ({white} white pixels)");
+}
