@@ -139,7 +139,9 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
       ["timeupdate", "seeked", "loadedmetadata", "ended"].forEach(function (e) {{ video.addEventListener(e, update); }});
       var start = /[#&]t=([0-9.]+)/.exec(location.hash);
       if (start) {{
-        var seek = function () {{ video.currentTime = parseFloat(start[1]); }};
+        // Fetch enough to show the frame there (the page otherwise loads metadata only).
+        video.preload = "auto";
+        var seek = function () {{ video.currentTime = parseFloat(start[1]); update(); }};
         if (video.readyState >= 1) seek(); else video.addEventListener("loadedmetadata", seek, {{ once: true }});
       }}
       update();

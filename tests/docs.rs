@@ -94,8 +94,14 @@ fn every_snippet_in_the_storyboard_reference_loads() {
         let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
         let sb = if block.starts_with("- id:") {
             format!("{header}scenes:\n{}", block.lines().map(|l| format!("  {l}\n")).collect::<String>())
-        } else {
+        } else if block.starts_with("- ") {
             format!("{header}scenes:\n  - id: s\n    duration: 3s\n    layers:\n{indented}")
+        } else if block.contains("\nscenes:") {
+            // Top-level keys with their own scenes.
+            format!("{header}{block}")
+        } else {
+            // Top-level keys only: add a scene for them to refer to.
+            format!("{header}{block}scenes:\n  - {{ id: pay, duration: 5s }}\n")
         };
         let path = common::fresh_dir("docs-test", &format!("snippet-{i}")).join("storyboard.yaml");
         std::fs::write(&path, &sb).unwrap();

@@ -183,6 +183,30 @@ fn the_demo_renders_through_the_cli_quietly() {
     assert_eq!(field(&probe, "nb_read_frames"), "834");
     let duration: f64 = field(&probe, "duration").parse().unwrap();
     assert!((duration - 27.8).abs() < 0.002, "duration {duration}");
+    // The demo has sound (music and voice-overs) as long as the picture, and captions beside it.
+    let audio = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,sample_rate,channels,duration",
+            "-of",
+            "default=nw=1",
+        ])
+        .arg(&mp4)
+        .output()
+        .unwrap();
+    let audio = String::from_utf8(audio.stdout).unwrap();
+    assert_eq!(
+        (field(&audio, "codec_name"), field(&audio, "sample_rate"), field(&audio, "channels")),
+        ("aac", "48000", "2")
+    );
+    let audio_secs: f64 = field(&audio, "duration").parse().unwrap();
+    assert!((audio_secs - 27.8).abs() < 1.0 / 30.0, "sound lasts {audio_secs} s");
+    let vtt = std::fs::read_to_string(mp4.with_extension("vtt")).unwrap();
+    assert!(vtt.starts_with("WEBVTT\n\n1\n00:00:00.000 --> 00:00:03.600\nHello Mateo,"), "{vtt}");
     // C0002 is overdue, so the reminder scene plays: its red heading is on screen mid-scene.
     // intro 4 s; amount 5 s after a 0.4 s fade; consumption 7 s after a 0.5 s slide; the bill
     // moved by 30%, so "why did it change" 5 s after a 0.4 s fade; then a 0.4 s fade.
