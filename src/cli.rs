@@ -93,6 +93,9 @@ pub struct BatchArgs {
     /// Draw the captions into the picture (for players that show no caption track).
     #[arg(long)]
     pub burn_captions: bool,
+    /// Print where the time went: per stage, summed over the rendered records.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +163,10 @@ pub struct RenderArgs {
     /// Draw the captions into the picture instead of only writing them beside the video.
     #[arg(long)]
     pub burn_captions: bool,
+    /// Print where the time went: bind, raster, colour conversion, encode, audio, mux, files,
+    /// and the slowest frames.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]
@@ -244,16 +251,22 @@ fn encode_settings(binder: &bind::Binder, preset: Option<String>, crf: Option<u8
 fn render(a: RenderArgs) -> Result<()> {
     let started = Instant::now();
     let binder = load(&a.source)?.burn_captions(a.burn_captions);
+    let bind_started = Instant::now();
     let graph = bind_one(&binder, &a.record)?;
+    let bound = bind_started.elapsed();
     let settings = encode_settings(&binder, a.preset, a.crf)?;
     ensure_parent(&a.output)?;
-    let stats = encode::render_video(&graph, &a.output, &settings)
+    let mut stats = encode::render_video(&graph, &a.output, &settings)
         .with_context(|| format!("record {}: rendering {}", a.record.id, a.output.display()))?;
+    stats.timings.add(crate::timings::Stage::Bind, bound);
     if !graph.companions.captions.is_empty() {
         let vtt = a.output.with_extension("vtt");
         std::fs::write(&vtt, crate::captions::to_vtt(&graph.companions.captions))
             .with_context(|| format!("writing {}", vtt.display()))?;
         println!("{}: captions", vtt.display());
+    }
+    if a.timings {
+        print!("{}", stats.timings);
     }
     println!(
         "{}: {} frames, {:.2}s, {} bytes, rendered in {:.2}s",
@@ -478,6 +491,9 @@ fn batch(a: BatchArgs) -> Result<()> {
         if summary.stopped_early { " (stopped early: --max-failures reached)" } else { "" }
     );
     println!("manifest: {}", summary.manifest.display());
+    if a.timings {
+        print!("{}", summary.timings);
+    }
     if c.failed > 0 {
         return Err(SomeRecordsFailed(format!(
             "{} record{} failed; see the `error` field of their lines in {}",

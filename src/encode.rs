@@ -18,6 +18,8 @@ use thiserror::Error;
 
 use crate::raster;
 use crate::scene::SceneGraph;
+use crate::timings::{Stage, Timings};
+use std::time::Instant;
 
 /// x264 settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,12 +48,13 @@ pub enum EncodeError {
     Finish(String),
 }
 
-/// What was written.
-#[derive(Debug, Clone, PartialEq)]
+/// What was written, and where the time went.
+#[derive(Debug, Clone)]
 pub struct VideoStats {
     pub frames: u32,
     pub duration_secs: f64,
     pub bytes: u64,
+    pub timings: Timings,
 }
 
 static INIT: Once = Once::new();
@@ -128,6 +131,8 @@ pub struct VideoEncoder {
     height: u32,
     fps: u32,
     audio: Option<AudioTrack>,
+    /// Conversion, encode and mux times so far.
+    pub times: Timings,
 }
 
 /// The sound track being encoded alongside the pictures: AAC, 48 kHz stereo, stream 1.
@@ -143,7 +148,12 @@ struct AudioTrack {
 
 impl AudioTrack {
     /// Encodes the mix up to `until` stereo frames (or to its end).
-    fn feed(&mut self, until: usize, octx: &mut format::context::Output) -> Result<(), ffmpeg::Error> {
+    fn feed(
+        &mut self,
+        until: usize,
+        octx: &mut format::context::Output,
+        times: &mut Timings,
+    ) -> Result<(), ffmpeg::Error> {
         use ffmpeg::format::{sample::Type, Sample};
         let total = self.samples.len() / 2;
         let until = until.min(total);
@@ -162,21 +172,34 @@ impl AudioTrack {
                 }
             }
             f.set_pts(Some(self.sent as i64));
+            let t = Instant::now();
             self.encoder.send_frame(&f)?;
+            times.add(Stage::Encode, t.elapsed());
             self.sent += n;
-            self.drain(octx)?;
+            self.drain(octx, times)?;
         }
         Ok(())
     }
 
-    fn drain(&mut self, octx: &mut format::context::Output) -> Result<(), ffmpeg::Error> {
+    fn drain(
+        &mut self,
+        octx: &mut format::context::Output,
+        times: &mut Timings,
+    ) -> Result<(), ffmpeg::Error> {
         let mut packet = Packet::empty();
-        while self.encoder.receive_packet(&mut packet).is_ok() {
+        loop {
+            let t = Instant::now();
+            let got = self.encoder.receive_packet(&mut packet).is_ok();
+            times.add(Stage::Encode, t.elapsed());
+            if !got {
+                return Ok(());
+            }
             packet.set_stream(1);
             packet.rescale_ts(Rational::new(1, crate::audio::RATE as i32), self.ost_tb);
+            let t = Instant::now();
             packet.write_interleaved(octx)?;
+            times.add(Stage::Mux, t.elapsed());
         }
-        Ok(())
     }
 }
 
@@ -286,12 +309,14 @@ impl VideoEncoder {
             height,
             fps,
             audio,
+            times: Timings::default(),
         })
     }
 
     /// Appends one frame: tightly packed RGBA (opaque, so premultiplied equals straight).
     pub fn push(&mut self, rgba: &[u8]) -> Result<(), EncodeError> {
         let frame_no = self.next_pts as u32;
+        let started = Instant::now();
         let row = self.width as usize * 4;
         assert_eq!(rgba.len(), row * self.height as usize, "frame size must match the video");
         let stride = self.rgba.stride(0);
@@ -301,43 +326,55 @@ impl VideoEncoder {
         }
         let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: frame_no, message: e.to_string() };
         self.scaler.run(&self.rgba, &mut self.yuv).map_err(fail)?;
+        self.times.add(Stage::Convert, started.elapsed());
         self.yuv.set_pts(Some(self.next_pts));
         self.next_pts += 1;
+        let t = Instant::now();
         self.encoder.send_frame(&self.yuv).map_err(fail)?;
+        self.times.add(Stage::Encode, t.elapsed());
         self.drain().map_err(fail)?;
         // Keep the sound level with the pictures, so the muxer interleaves as it goes.
         let until = (self.next_pts as usize * crate::audio::RATE as usize) / self.fps as usize;
         if let Some(a) = &mut self.audio {
-            a.feed(until, &mut self.octx).map_err(fail)?;
+            a.feed(until, &mut self.octx, &mut self.times).map_err(fail)?;
         }
         Ok(())
     }
 
     fn drain(&mut self) -> Result<(), ffmpeg::Error> {
         let mut packet = Packet::empty();
-        while self.encoder.receive_packet(&mut packet).is_ok() {
+        loop {
+            let t = Instant::now();
+            let got = self.encoder.receive_packet(&mut packet).is_ok();
+            self.times.add(Stage::Encode, t.elapsed());
+            if !got {
+                return Ok(());
+            }
             packet.set_stream(0);
             // Every frame lasts one tick; without this the muxer cannot know how long the last
             // frame lasts and the file comes out one frame short.
             packet.set_duration(1);
             packet.rescale_ts(self.enc_tb, self.ost_tb);
+            let t = Instant::now();
             packet.write_interleaved(&mut self.octx)?;
+            self.times.add(Stage::Mux, t.elapsed());
         }
-        Ok(())
     }
 
     /// Flushes the encoder and writes the MP4 index (moved to the front by +faststart).
-    pub fn finish(mut self) -> Result<u32, EncodeError> {
+    pub fn finish(mut self) -> Result<(u32, Timings), EncodeError> {
         let fail = |e: ffmpeg::Error| EncodeError::Finish(e.to_string());
         self.encoder.send_eof().map_err(fail)?;
         self.drain().map_err(fail)?;
         if let Some(a) = &mut self.audio {
-            a.feed(usize::MAX, &mut self.octx).map_err(fail)?;
+            a.feed(usize::MAX, &mut self.octx, &mut self.times).map_err(fail)?;
             a.encoder.send_eof().map_err(fail)?;
-            a.drain(&mut self.octx).map_err(fail)?;
+            a.drain(&mut self.octx, &mut self.times).map_err(fail)?;
         }
+        let t = Instant::now();
         self.octx.write_trailer().map_err(fail)?;
-        Ok(self.next_pts as u32)
+        self.times.add(Stage::Mux, t.elapsed());
+        Ok((self.next_pts as u32, self.times))
     }
 }
 
@@ -382,24 +419,40 @@ pub fn render_video_tagged(
     settings: &EncodeSettings,
     tag: &str,
 ) -> Result<VideoStats, EncodeError> {
-    let frames = write_atomically(out, tag, |tmp| {
+    let label = out.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let started = Instant::now();
+    let (frames, mut timings) = write_atomically(out, tag, |tmp| {
         // The whole sound track is mixed up front: a few MB for a bill-length video.
+        let t = Instant::now();
         let audio = graph.companions.audio.as_ref().map(|plan| {
             let frames = (graph.total_frames as u64 * crate::audio::RATE as u64 / graph.fps as u64) as usize;
             crate::audio::mix(plan, frames)
         });
+        let mixing = t.elapsed();
         let mut enc = VideoEncoder::create(tmp, graph.width, graph.height, graph.fps, settings, audio)?;
+        enc.times.add(Stage::Audio, mixing);
         let mut canvas =
             tiny_skia::Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard");
         for f in 0..graph.total_frames {
+            let t = Instant::now();
             raster::render_into(graph, f, &mut canvas);
+            let drawn = t.elapsed();
+            enc.times.add(Stage::Raster, drawn);
+            let before = enc.times.get(Stage::Convert) + enc.times.get(Stage::Encode);
             enc.push(canvas.data())?;
+            let coded = enc.times.get(Stage::Convert) + enc.times.get(Stage::Encode) - before;
+            enc.times.frame(&label, f, drawn + coded);
         }
         enc.finish()
     })?;
+    // What no stage accounts for: opening the file, the rename.
+    let measured = timings.total();
+    timings.add(Stage::Files, started.elapsed().saturating_sub(measured));
+    timings.videos = 1;
+    timings.frames = frames as u64;
     let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     tracing::info!(file = %out.display(), frames, bytes, "video written");
-    Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes })
+    Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes, timings })
 }
 
 /// `out/C0003.mp4` -> `out/.C0003.mp4.partial-<tag>`: same folder (so the rename is atomic)

@@ -30,6 +30,7 @@ pub mod record;
 pub mod sample;
 pub mod scene;
 pub mod storyboard;
+pub mod timings;
 
 use std::path::Path;
 

@@ -32,6 +32,7 @@ use thiserror::Error;
 use crate::bind::Binder;
 use crate::encode::{self, EncodeSettings};
 use crate::record::{Record, RecordError, Records};
+use crate::timings::{Stage, Timings};
 use crate::{captions, page, preview};
 pub use links::{LinkNamer, Shard};
 pub use manifest::{ManifestLine, Status};
@@ -87,6 +88,8 @@ pub struct Summary {
     pub stopped_early: bool,
     pub elapsed: Duration,
     pub manifest: PathBuf,
+    /// Stage times summed over the rendered records.
+    pub timings: Timings,
 }
 
 impl Summary {
@@ -110,6 +113,8 @@ pub enum BatchError {
 struct Outcome {
     line: ManifestLine,
     skipped: bool,
+    /// Where the time went, for a record that was rendered.
+    timings: Option<Timings>,
 }
 
 /// Runs a batch. Returns when every record of the shard is done (or `max_failures` stopped it).
@@ -197,7 +202,7 @@ pub fn run(
                         }
                         let outcome = match item {
                             Ok(rec) => process(&binder, &opts, &done, &base_hash, &tag, rec),
-                            Err(e) => Outcome { line: unreadable(&e), skipped: false },
+                            Err(e) => Outcome { line: unreadable(&e), skipped: false, timings: None },
                         };
                         if tx.send(outcome).is_err() {
                             break;
@@ -215,7 +220,11 @@ pub fn run(
     let mut counts = Counts::default();
     let mut superseded = false;
     let mut write_error = None;
+    let mut timings = Timings::default();
     for outcome in done_rx {
+        if let Some(t) = &outcome.timings {
+            timings.merge(t);
+        }
         if outcome.skipped {
             counts.skipped += 1;
         } else {
@@ -253,6 +262,7 @@ pub fn run(
         stopped_early: abort.load(Ordering::Relaxed),
         elapsed: started.elapsed(),
         manifest: manifest_path,
+        timings,
     })
 }
 
@@ -293,15 +303,20 @@ fn process(
                 line.srt = present(1);
                 line.preview = present(2);
                 line.page = present(3);
-                return Outcome { line, skipped: true };
+                return Outcome { line, skipped: true, timings: None };
             }
         }
     }
     let written = |kind: &str| extra.iter().find(|e| e.0 == kind).map(|e| e.1.clone()).unwrap_or_default();
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, [bool; 4]), String> {
         let fail = |e: encode::EncodeError| format!("record {}: {e}", rec.id);
+        let t = Instant::now();
         let graph = binder.bind(&rec).map_err(|e| e.to_string())?;
-        let stats = encode::render_video_tagged(&graph, &video_path, &opts.settings, tag).map_err(fail)?;
+        let bound = t.elapsed();
+        let mut stats =
+            encode::render_video_tagged(&graph, &video_path, &opts.settings, tag).map_err(fail)?;
+        stats.timings.add(Stage::Bind, bound);
+        let t = Instant::now();
         preview::write_poster(&graph, &poster_path, tag).map_err(fail)?;
         let mut wrote = [false; 4];
         let cues = &graph.companions.captions;
@@ -321,6 +336,7 @@ fn process(
             write_text(&opts.out.join(written("html")), tag, &html).map_err(fail)?;
             wrote[3] = true;
         }
+        stats.timings.add(Stage::Files, t.elapsed());
         Ok((stats, wrote))
     }));
     let result = match result {
@@ -336,6 +352,7 @@ fn process(
     };
     let mut line = base_line(&rec, Status::Ok, input_hash);
     line.render_ms = started.elapsed().as_millis() as u64;
+    let mut timings = None;
     match result.and_then(|stats| {
         file_sha256(&video_path).map(|h| (stats, h)).map_err(|e| format!("record {}: {e}", rec.id))
     }) {
@@ -353,13 +370,14 @@ fn process(
             line.duration_s = Some(stats.duration_secs);
             line.bytes = Some(stats.bytes);
             line.sha256 = Some(sha);
+            timings = Some(stats.timings);
         }
         Err(message) => {
             line.status = Status::Failed;
             line.error = Some(message);
         }
     }
-    Outcome { line, skipped: false }
+    Outcome { line, skipped: false, timings }
 }
 
 /// Writes a small text file (captions, a page) atomically, like the video.

@@ -1,0 +1,120 @@
+//! Where the time goes: per-stage wall time of rendering, for `--timings` and `make bench`.
+//!
+//! In: durations measured by the stages as they run (cheap: a few clock reads per frame).
+//! Out: a table of stages with their share, and the slowest frames.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The stages of making one video, in pipeline order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Storyboard + record -> scene graph (templates, layout, images, sound decoding).
+    Bind,
+    /// Drawing frames (tiny-skia).
+    Raster,
+    /// RGBA -> YUV 4:2:0 (swscale).
+    Convert,
+    /// x264 (and the AAC encoder).
+    Encode,
+    /// Mixing the sound track.
+    Audio,
+    /// Writing packets and the index into the MP4.
+    Mux,
+    /// Posters, previews, captions, pages, renames.
+    Files,
+}
+
+pub const STAGES: [Stage; 7] =
+    [Stage::Bind, Stage::Raster, Stage::Convert, Stage::Encode, Stage::Audio, Stage::Mux, Stage::Files];
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Bind => "bind",
+            Stage::Raster => "raster",
+            Stage::Convert => "colour conversion",
+            Stage::Encode => "encode",
+            Stage::Audio => "audio mix",
+            Stage::Mux => "mux",
+            Stage::Files => "file I/O and stills",
+        }
+    }
+}
+
+/// Accumulated stage times over one or more videos.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    totals: [Duration; 7],
+    pub videos: u32,
+    pub frames: u64,
+    /// The slowest frames (raster + conversion + encode): (time, video label, frame index).
+    pub slowest: Vec<(Duration, String, u32)>,
+}
+
+const KEEP_SLOWEST: usize = 5;
+
+impl Timings {
+    pub fn add(&mut self, stage: Stage, d: Duration) {
+        self.totals[STAGES.iter().position(|s| *s == stage).expect("every stage is listed")] += d;
+    }
+
+    pub fn get(&self, stage: Stage) -> Duration {
+        self.totals[STAGES.iter().position(|s| *s == stage).expect("every stage is listed")]
+    }
+
+    pub fn total(&self) -> Duration {
+        self.totals.iter().sum()
+    }
+
+    /// Records how long one frame took, keeping only the slowest few.
+    pub fn frame(&mut self, video: &str, index: u32, d: Duration) {
+        if self.slowest.len() < KEEP_SLOWEST || d > self.slowest[self.slowest.len() - 1].0 {
+            self.slowest.push((d, video.to_string(), index));
+            self.slowest.sort_by(|a, b| b.0.cmp(&a.0));
+            self.slowest.truncate(KEEP_SLOWEST);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Timings) {
+        for (a, b) in self.totals.iter_mut().zip(other.totals.iter()) {
+            *a += *b;
+        }
+        self.videos += other.videos;
+        self.frames += other.frames;
+        for (d, v, i) in &other.slowest {
+            self.frame(v, *i, *d);
+        }
+    }
+}
+
+impl fmt::Display for Timings {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let total = self.total().as_secs_f64().max(1e-9);
+        let frames = self.frames.max(1) as f64;
+        writeln!(
+            f,
+            "stage                    total      per frame   share   ({} videos, {} frames)",
+            self.videos, self.frames
+        )?;
+        for s in STAGES {
+            let d = self.get(s).as_secs_f64();
+            writeln!(
+                f,
+                "{:<20} {:>9.2} s {:>9.3} ms {:>6.1}%",
+                s.label(),
+                d,
+                d * 1000.0 / frames,
+                100.0 * d / total
+            )?;
+        }
+        writeln!(f, "{:<20} {:>9.2} s {:>9.3} ms", "all", total, total * 1000.0 / frames)?;
+        if !self.slowest.is_empty() {
+            writeln!(f, "slowest frames (raster + conversion + encode):")?;
+            for (d, video, i) in &self.slowest {
+                writeln!(f, "  {video} frame {i}: {:.2} ms", d.as_secs_f64() * 1000.0)?;
+            }
+        }
+        Ok(())
+    }
+}
