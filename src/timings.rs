@@ -71,7 +71,7 @@ impl Timings {
     pub fn frame(&mut self, video: &str, index: u32, d: Duration) {
         if self.slowest.len() < KEEP_SLOWEST || d > self.slowest[self.slowest.len() - 1].0 {
             self.slowest.push((d, video.to_string(), index));
-            self.slowest.sort_by(|a, b| b.0.cmp(&a.0));
+            self.slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
             self.slowest.truncate(KEEP_SLOWEST);
         }
     }
