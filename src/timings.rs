@@ -118,3 +118,36 @@ impl fmt::Display for Timings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_add_up_and_only_the_slowest_frames_are_kept() {
+        let ms = Duration::from_millis;
+        let mut a = Timings::default();
+        a.add(Stage::Raster, ms(30));
+        a.add(Stage::Encode, ms(10));
+        for i in 0..10 {
+            a.frame("a", i, ms(i as u64));
+        }
+        a.videos = 1;
+        a.frames = 10;
+        let mut b = Timings { videos: 1, frames: 5, ..Default::default() };
+        b.add(Stage::Raster, ms(20));
+        b.frame("b", 3, ms(100));
+        a.merge(&b);
+        assert_eq!(a.get(Stage::Raster), ms(50));
+        assert_eq!(a.total(), ms(60));
+        assert_eq!((a.videos, a.frames), (2, 15));
+        let kept: Vec<(String, u32)> = a.slowest.iter().map(|s| (s.1.clone(), s.2)).collect();
+        assert_eq!(
+            kept,
+            [("b".into(), 3), ("a".into(), 9), ("a".into(), 8), ("a".into(), 7), ("a".into(), 6)]
+        );
+        let table = a.to_string();
+        assert!(table.contains("raster                    0.05 s     3.333 ms   83.3%"), "{table}");
+        assert!(table.contains("  b frame 3: 100.00 ms"), "{table}");
+    }
+}
