@@ -313,6 +313,14 @@ impl VideoEncoder {
         })
     }
 
+    /// Appends the previous frame again (a held frame): nothing to copy or convert.
+    pub fn push_again(&mut self) -> Result<(), EncodeError> {
+        assert!(self.next_pts > 0, "a frame must be pushed before it can be held");
+        let frame_no = self.next_pts as u32;
+        let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: frame_no, message: e.to_string() };
+        self.send_yuv().map_err(fail)
+    }
+
     /// Appends one frame: tightly packed RGBA (opaque, so premultiplied equals straight).
     pub fn push(&mut self, rgba: &[u8]) -> Result<(), EncodeError> {
         let frame_no = self.next_pts as u32;
@@ -327,16 +335,21 @@ impl VideoEncoder {
         let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: frame_no, message: e.to_string() };
         self.scaler.run(&self.rgba, &mut self.yuv).map_err(fail)?;
         self.times.add(Stage::Convert, started.elapsed());
+        self.send_yuv().map_err(fail)
+    }
+
+    /// Sends the converted frame at the next timestamp, then what sound is due by then.
+    fn send_yuv(&mut self) -> Result<(), ffmpeg::Error> {
         self.yuv.set_pts(Some(self.next_pts));
         self.next_pts += 1;
         let t = Instant::now();
-        self.encoder.send_frame(&self.yuv).map_err(fail)?;
+        self.encoder.send_frame(&self.yuv)?;
         self.times.add(Stage::Encode, t.elapsed());
-        self.drain().map_err(fail)?;
+        self.drain()?;
         // Keep the sound level with the pictures, so the muxer interleaves as it goes.
         let until = (self.next_pts as usize * crate::audio::RATE as usize) / self.fps as usize;
         if let Some(a) = &mut self.audio {
-            a.feed(until, &mut self.octx, &mut self.times).map_err(fail)?;
+            a.feed(until, &mut self.octx, &mut self.times)?;
         }
         Ok(())
     }
@@ -433,13 +446,25 @@ pub fn render_video_tagged(
         enc.times.add(Stage::Audio, mixing);
         let mut canvas =
             tiny_skia::Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard");
+        let mut previous: Option<Vec<u32>> = None;
         for f in 0..graph.total_frames {
             let t = Instant::now();
-            raster::render_into(graph, f, &mut canvas);
+            // A frame whose drawing state equals the last one's is the same picture.
+            let state = raster::frame_state(graph, f);
+            let held = previous.as_ref() == Some(&state);
+            if !held {
+                raster::render_into(graph, f, &mut canvas);
+            }
+            previous = Some(state);
             let drawn = t.elapsed();
             enc.times.add(Stage::Raster, drawn);
             let before = enc.times.get(Stage::Convert) + enc.times.get(Stage::Encode);
-            enc.push(canvas.data())?;
+            if held {
+                enc.push_again()?;
+                enc.times.held += 1;
+            } else {
+                enc.push(canvas.data())?;
+            }
             let coded = enc.times.get(Stage::Convert) + enc.times.get(Stage::Encode) - before;
             enc.times.frame(&label, f, drawn + coded);
         }

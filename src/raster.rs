@@ -50,6 +50,40 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
     }
 }
 
+/// Everything about frame `frame` that drawing depends on, as numbers: which scenes show and
+/// how far their transitions are, and every node's animated state (placement, opacity, text
+/// variant, how far bars, lines, slices and gauges have grown). Two consecutive frames with
+/// equal states draw the same pixels, so the second is a held frame: nothing to draw or
+/// convert again. (The scene graph is fixed for the video; only time changes between frames.)
+pub fn frame_state(graph: &SceneGraph, frame: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (si, scene) in graph.scenes.iter().enumerate().filter(|(_, s)| s.contains(frame)) {
+        let local = frame - scene.start;
+        out.push(si as u32);
+        // During a transition every frame differs.
+        out.push(if local < scene.transition_frames { local } else { u32::MAX });
+        let t = local as f32 / graph.fps as f32;
+        for node in &scene.nodes {
+            let s = node.animation.at(t);
+            out.extend([s.opacity, s.dx, s.dy, s.scale].map(f32::to_bits));
+            let variant =
+                |v: &[(f32, std::sync::Arc<TextBlock>)]| v.partition_point(|(from, _)| *from <= t) as u32;
+            match &node.kind {
+                NodeKind::Text(text) => out.push(variant(&text.variants)),
+                NodeKind::Progress(p) => out.push(p.shown(t).to_bits()),
+                NodeKind::Chart(c) => {
+                    out.extend(c.bars.iter().map(|b| b.progress(t).to_bits()));
+                    out.extend(c.lines.iter().map(|l| l.progress(t).to_bits()));
+                    out.extend(c.slices.iter().map(|sl| sl.shown(t).to_bits()));
+                    out.extend(c.counters.iter().map(|k| variant(&k.4.variants)));
+                }
+                NodeKind::Rect { .. } | NodeKind::Image { .. } | NodeKind::Qr(_) => {}
+            }
+        }
+    }
+    out
+}
+
 /// Puts the incoming scene's layer over the canvas, `p` (0..1) of the way through.
 fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, kind: TransitionKind, p: f32) {
     use crate::storyboard::Side;

@@ -48,6 +48,8 @@ pub struct Timings {
     totals: [Duration; 7],
     pub videos: u32,
     pub frames: u64,
+    /// Frames that repeated the previous picture (not drawn or converted again).
+    pub held: u64,
     /// The slowest frames (raster + conversion + encode): (time, video label, frame index).
     pub slowest: Vec<(Duration, String, u32)>,
 }
@@ -82,6 +84,7 @@ impl Timings {
         }
         self.videos += other.videos;
         self.frames += other.frames;
+        self.held += other.held;
         for (d, v, i) in &other.slowest {
             self.frame(v, *i, *d);
         }
@@ -109,6 +112,13 @@ impl fmt::Display for Timings {
             )?;
         }
         writeln!(f, "{:<20} {:>9.2} s {:>9.3} ms", "all", total, total * 1000.0 / frames)?;
+        writeln!(
+            f,
+            "held frames (same picture as the one before: not drawn or converted): {} of {} ({:.0}%)",
+            self.held,
+            self.frames,
+            100.0 * self.held as f64 / frames
+        )?;
         if !self.slowest.is_empty() {
             writeln!(f, "slowest frames (raster + conversion + encode):")?;
             for (d, video, i) in &self.slowest {

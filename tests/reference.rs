@@ -219,3 +219,46 @@ fn rich_text_spans_and_data_that_looks_like_tags() {
     check("rich", "rich", "R1", 0.0);
     check("rich-zh", "rich", "R3", 0.0);
 }
+
+/// A held frame (its drawing state equals the previous frame's) must be the same picture: the
+/// encoder re-sends the previous frame for it without drawing. Checked over every frame of the
+/// storyboards with animation, growth, count-ups and transitions.
+#[test]
+fn held_frames_are_exactly_the_previous_picture() {
+    let dir = frames_dir();
+    let mut held_total = 0;
+    for (name, id) in [
+        ("animation", "R1"),
+        ("presets", "R1"),
+        ("chart", "R1"),
+        ("axes", "R1"),
+        ("donut", "R1"),
+        ("card", "R1"),
+        ("progress", "R1"),
+        ("transition", "R1"),
+        ("transitions", "R1"),
+        ("outline", "R1"),
+    ] {
+        let binder =
+            billreel::load(&dir.join(format!("{name}.yaml")), None).unwrap_or_else(|d| panic!("{d}"));
+        let rec = record::find(&dir.join("data.jsonl"), id, "id").unwrap();
+        let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
+        let mut previous: Option<(Vec<u32>, tiny_skia::Pixmap)> = None;
+        for f in 0..graph.total_frames {
+            let state = billreel::raster::frame_state(&graph, f);
+            let pixels = billreel::raster::render(&graph, f);
+            if let Some((s, p)) = &previous {
+                if *s == state {
+                    held_total += 1;
+                    assert!(
+                        p.data() == pixels.data(),
+                        "{name}: frame {f} is held but differs from frame {}",
+                        f - 1
+                    );
+                }
+            }
+            previous = Some((state, pixels));
+        }
+    }
+    assert!(held_total > 20, "only {held_total} held frames: the storyboards hold still at their ends");
+}
