@@ -67,6 +67,27 @@ fn main() {
         sums.2 += encode;
         sums.3 += graph.total_frames as u64;
     }
+    // Colour conversion alone: one 720p demo frame, RGBA -> YUV 4:2:0, many times.
+    let rec = record::find(&data, "C0001", "id").unwrap();
+    let graph = binder.bind(&rec).unwrap();
+    let frame = raster::render(&graph, 60).take();
+    let (w, h) = (graph.width as usize, graph.height as usize);
+    let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
+    let runs = 300;
+    let t = Instant::now();
+    for _ in 0..runs {
+        billreel::convert::rgba_to_yuv420(
+            &frame,
+            w,
+            h,
+            billreel::convert::Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) },
+        );
+    }
+    println!(
+        "colour conversion {w}x{h} RGBA -> YUV 4:2:0 BT.709: {:.3} ms per frame",
+        t.elapsed().as_secs_f64() * 1000.0 / runs as f64
+    );
+
     let total = sums.0 + sums.1 + sums.2;
     println!(
         "share of time: bind {:.1}%, raster {:.1}%, encode (colour conversion + x264 + mux) {:.1}%; {:.2} ms per frame overall",

@@ -1,8 +1,10 @@
 //! Encode: frames -> H.264 MP4, through ffmpeg-next and the system FFmpeg.
 //!
-//! In: a [`SceneGraph`] (drawn frame by frame with `raster`). Out: an MP4 file that plays
-//! everywhere: H.264 (libx264) in yuv420p, BT.709 primaries, transfer and matrix with limited
-//! range tagged in the stream, `+faststart` so playback starts before the download ends.
+//! In: a [`SceneGraph`] (drawn frame by frame with `raster`, converted by `convert`). Out: an
+//! MP4 file that plays everywhere: H.264 (libx264) in yuv420p, BT.709 primaries, transfer and
+//! matrix with limited range tagged in the stream, closed GOPs, AAC sound when there is any,
+//! `+faststart` so playback starts before the download ends. Frames that repeat the previous
+//! picture (held frames) are not drawn or converted again.
 //!
 //! x264 runs single-threaded per video: billreel is parallel across videos, which scales better
 //! and makes the output bytes deterministic. The file is written under a temporary name and
@@ -12,7 +14,7 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use ffmpeg::{codec, color, format, frame, software::scaling, Dictionary, Packet, Rational};
+use ffmpeg::{codec, color, format, frame, Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 use thiserror::Error;
 
@@ -121,8 +123,6 @@ unsafe extern "C" fn log_callback(
 pub struct VideoEncoder {
     octx: format::context::Output,
     encoder: ffmpeg::encoder::Video,
-    scaler: scaling::Context,
-    rgba: frame::Video,
     yuv: frame::Video,
     enc_tb: Rational,
     ost_tb: Rational,
@@ -265,32 +265,6 @@ impl VideoEncoder {
             _ => None,
         };
 
-        let mut scaler = scaling::Context::get(
-            format::Pixel::RGBA,
-            width,
-            height,
-            format::Pixel::YUV420P,
-            width,
-            height,
-            scaling::Flags::BILINEAR | scaling::Flags::ACCURATE_RND | scaling::Flags::FULL_CHR_H_INT,
-        )
-        .map_err(create_err)?;
-        // swscale defaults to BT.601; ask for BT.709, full-range RGB in, limited-range YUV out.
-        // SAFETY: the scaler context is valid; the coefficient tables are static in libswscale.
-        unsafe {
-            let coeffs = ffmpeg::ffi::sws_getCoefficients(ffmpeg::ffi::SWS_CS_ITU709 as c_int);
-            ffmpeg::ffi::sws_setColorspaceDetails(
-                scaler.as_mut_ptr(),
-                coeffs,
-                1,
-                coeffs,
-                0,
-                0,
-                1 << 16,
-                1 << 16,
-            );
-        }
-        let rgba = frame::Video::new(format::Pixel::RGBA, width, height);
         let mut yuv = frame::Video::new(format::Pixel::YUV420P, width, height);
         yuv.set_color_space(color::Space::BT709);
         yuv.set_color_range(color::Range::MPEG);
@@ -299,8 +273,6 @@ impl VideoEncoder {
         Ok(VideoEncoder {
             octx,
             encoder,
-            scaler,
-            rgba,
             yuv,
             enc_tb,
             ost_tb,
@@ -325,15 +297,25 @@ impl VideoEncoder {
     pub fn push(&mut self, rgba: &[u8]) -> Result<(), EncodeError> {
         let frame_no = self.next_pts as u32;
         let started = Instant::now();
-        let row = self.width as usize * 4;
-        assert_eq!(rgba.len(), row * self.height as usize, "frame size must match the video");
-        let stride = self.rgba.stride(0);
-        let data = self.rgba.data_mut(0);
-        for (y, src) in rgba.chunks_exact(row).enumerate() {
-            data[y * stride..y * stride + row].copy_from_slice(src);
-        }
+        assert_eq!(
+            rgba.len(),
+            self.width as usize * self.height as usize * 4,
+            "frame size must match the video"
+        );
         let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: frame_no, message: e.to_string() };
-        self.scaler.run(&self.rgba, &mut self.yuv).map_err(fail)?;
+        let (w, h) = (self.width as usize, self.height as usize);
+        let strides = [self.yuv.stride(0), self.yuv.stride(1), self.yuv.stride(2)];
+        // SAFETY: the frame owns three separate planes, allocated for this size and format
+        // when it was created; each slice covers exactly one plane's rows.
+        let planes = unsafe {
+            let data = (*self.yuv.as_mut_ptr()).data;
+            crate::convert::Planes {
+                y: (std::slice::from_raw_parts_mut(data[0], strides[0] * h), strides[0]),
+                u: (std::slice::from_raw_parts_mut(data[1], strides[1] * h / 2), strides[1]),
+                v: (std::slice::from_raw_parts_mut(data[2], strides[2] * h / 2), strides[2]),
+            }
+        };
+        crate::convert::rgba_to_yuv420(rgba, w, h, planes);
         self.times.add(Stage::Convert, started.elapsed());
         self.send_yuv().map_err(fail)
     }

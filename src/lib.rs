@@ -22,6 +22,7 @@ pub mod bind;
 pub mod captions;
 pub mod check;
 pub mod cli;
+pub mod convert;
 pub mod encode;
 pub mod page;
 pub mod preview;

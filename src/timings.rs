@@ -13,7 +13,7 @@ pub enum Stage {
     Bind,
     /// Drawing frames (tiny-skia).
     Raster,
-    /// RGBA -> YUV 4:2:0 (swscale).
+    /// RGBA -> YUV 4:2:0 (our integer converter).
     Convert,
     /// x264 (and the AAC encoder).
     Encode,

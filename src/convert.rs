@@ -1,0 +1,138 @@
+//! Colour conversion: RGBA frames -> YUV 4:2:0, BT.709 matrix, limited ("TV") range.
+//!
+//! In: opaque RGBA pixels (tiny-skia's premultiplied output equals straight RGBA when every pixel
+//! is opaque, which the background guarantees). Out: the three planes x264 reads. Integer fixed
+//! point with 16 fractional bits, no floating point in the loop; chroma is the average of each
+//! 2x2 block (centred siting between the four pixels). Within ±1 of the exact formula (tested),
+//! and about twice as fast as swscale with the accurate-rounding flags it needed.
+
+/// BT.709 luma and colour-difference weights, scaled to the limited range (Y 16–235,
+/// Cb/Cr 16–240) and by 2^16.
+const YR: i32 = 11966; // 0.2126 * 219/255 * 65536
+const YG: i32 = 40254; // 0.7152 * 219/255 * 65536
+const YB: i32 = 4064; // 0.0722 * 219/255 * 65536
+const UR: i32 = -6596; // -0.2126/1.8556 * 224/255 * 65536
+const UG: i32 = -22189; // -0.7152/1.8556 * 224/255 * 65536
+const UB: i32 = 28784; // 0.5 * 224/255 * 65536
+const VR: i32 = 28784; // 0.5 * 224/255 * 65536
+const VG: i32 = -26145; // -0.7152/1.5748 * 224/255 * 65536
+const VB: i32 = -2639; // -0.0722/1.5748 * 224/255 * 65536
+const HALF: i32 = 1 << 15;
+
+/// One frame's planes to write into, with their strides (bytes per row).
+pub struct Planes<'a> {
+    pub y: (&'a mut [u8], usize),
+    pub u: (&'a mut [u8], usize),
+    pub v: (&'a mut [u8], usize),
+}
+
+/// Converts `width` x `height` tightly packed RGBA pixels (both dimensions even).
+pub fn rgba_to_yuv420(rgba: &[u8], width: usize, height: usize, out: Planes) {
+    assert!(width % 2 == 0 && height % 2 == 0, "4:2:0 needs even dimensions");
+    assert_eq!(rgba.len(), width * height * 4);
+    let (y_plane, ys) = out.y;
+    let (u_plane, us) = out.u;
+    let (v_plane, vs) = out.v;
+    let row = width * 4;
+    for cy in 0..height / 2 {
+        let top = &rgba[2 * cy * row..(2 * cy + 1) * row];
+        let bottom = &rgba[(2 * cy + 1) * row..(2 * cy + 2) * row];
+        let (y0, rest) = y_plane[2 * cy * ys..].split_at_mut(ys);
+        let y1 = &mut rest[..width];
+        let y0 = &mut y0[..width];
+        let u_row = &mut u_plane[cy * us..cy * us + width / 2];
+        let v_row = &mut v_plane[cy * vs..cy * vs + width / 2];
+        let luma =
+            |p: &[u8]| (16 + ((YR * p[0] as i32 + YG * p[1] as i32 + YB * p[2] as i32 + HALF) >> 16)) as u8;
+        let blocks = top.chunks_exact(8).zip(bottom.chunks_exact(8));
+        let luma_out = y0.chunks_exact_mut(2).zip(y1.chunks_exact_mut(2));
+        let chroma_out = u_row.iter_mut().zip(v_row.iter_mut());
+        for (((t, b), (yt, yb)), (u, v)) in blocks.zip(luma_out).zip(chroma_out) {
+            yt[0] = luma(&t[0..3]);
+            yt[1] = luma(&t[4..7]);
+            yb[0] = luma(&b[0..3]);
+            yb[1] = luma(&b[4..7]);
+            let sum = |c: usize| t[c] as i32 + t[c + 4] as i32 + b[c] as i32 + b[c + 4] as i32;
+            let (r, g, b) = (sum(0), sum(1), sum(2));
+            // The block's sums are four times its average: divide by 4 with the 2^16 scale.
+            *u = (128 + ((UR * r + UG * g + UB * b + 4 * HALF) >> 18)) as u8;
+            *v = (128 + ((VR * r + VG * g + VB * b + 4 * HALF) >> 18)) as u8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The BT.709 limited-range formulas in floating point.
+    fn exact(r: f64, g: f64, b: f64) -> (f64, f64, f64) {
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        (
+            16.0 + 219.0 * y / 255.0,
+            128.0 + 224.0 * (b - y) / 1.8556 / 255.0,
+            128.0 + 224.0 * (r - y) / 1.5748 / 255.0,
+        )
+    }
+
+    #[test]
+    fn within_one_of_the_exact_conversion_for_every_kind_of_pixel() {
+        // Pseudo-random pixels plus the extremes, in 2x2 blocks.
+        let (w, h) = (64usize, 64usize);
+        let mut seed = 0x9E3779B97F4A7C15u64;
+        let mut rgba = vec![255u8; w * h * 4];
+        for (i, px) in rgba.chunks_exact_mut(4).enumerate() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let fixed = [[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255], [11, 31, 58]];
+            let c = if i < fixed.len() * 4 {
+                fixed[i / 4]
+            } else {
+                [seed as u8, (seed >> 8) as u8, (seed >> 16) as u8]
+            };
+            px[..3].copy_from_slice(&c);
+        }
+        // The first blocks must be uniform for the extremes: lay them out 2x2.
+        let mut img = rgba.clone();
+        for k in 0..6 {
+            for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                let at = ((dy * w) + 2 * k + dx) * 4;
+                img[at..at + 3].copy_from_slice(&rgba[k * 16..k * 16 + 3]);
+            }
+        }
+        let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
+        rgba_to_yuv420(&img, w, h, Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) });
+        let px = |x: usize, yy: usize| {
+            let p = &img[(yy * w + x) * 4..];
+            (p[0] as f64, p[1] as f64, p[2] as f64)
+        };
+        let mut worst = 0.0f64;
+        for yy in 0..h {
+            for x in 0..w {
+                let (r, g, b) = px(x, yy);
+                worst = worst.max((exact(r, g, b).0 - y[yy * w + x] as f64).abs());
+            }
+        }
+        for cy in 0..h / 2 {
+            for cx in 0..w / 2 {
+                let (mut r, mut g, mut b) = (0.0, 0.0, 0.0);
+                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                    let p = px(2 * cx + dx, 2 * cy + dy);
+                    r += p.0 / 4.0;
+                    g += p.1 / 4.0;
+                    b += p.2 / 4.0;
+                }
+                let (_, eu, ev) = exact(r, g, b);
+                worst = worst
+                    .max((eu - u[cy * w / 2 + cx] as f64).abs())
+                    .max((ev - v[cy * w / 2 + cx] as f64).abs());
+            }
+        }
+        assert!(worst <= 1.0, "off by {worst}");
+        // Black, white and the primaries land on the standard's code values.
+        assert_eq!((y[0], u[0], v[0]), (16, 128, 128));
+        assert_eq!((y[2], u[1], v[1]), (235, 128, 128));
+        assert_eq!((y[4], u[2], v[2]), (63, 102, 240));
+    }
+}
