@@ -28,7 +28,7 @@ pub struct Planes<'a> {
 
 /// Converts `width` x `height` tightly packed RGBA pixels (both dimensions even).
 pub fn rgba_to_yuv420(rgba: &[u8], width: usize, height: usize, out: Planes) {
-    assert!(width % 2 == 0 && height % 2 == 0, "4:2:0 needs even dimensions");
+    assert!(width.is_multiple_of(2) && height.is_multiple_of(2), "4:2:0 needs even dimensions");
     assert_eq!(rgba.len(), width * height * 4);
     let (y_plane, ys) = out.y;
     let (u_plane, us) = out.u;
