@@ -141,6 +141,16 @@ const DUCK_RAMP: f64 = 0.2;
 /// full scale.
 pub fn mix(plan: &Plan, frames: usize) -> Vec<f32> {
     let mut out = vec![0.0f32; frames * 2];
+    mix_into(plan, frames, 0, &mut out);
+    out
+}
+
+/// Mixes the part of a `total`-frame track that starts at frame `start` into `out`
+/// (interleaved stereo, `out.len() / 2` frames), so an encoder can mix as it goes instead of
+/// holding the whole track. Any part comes out the same as in [`mix`].
+pub fn mix_into(plan: &Plan, total: usize, start: usize, out: &mut [f32]) {
+    out.fill(0.0);
+    let frames = out.len() / 2;
     let rate = RATE as f64;
     if let Some(m) = &plan.music {
         let len = m.pcm.frames();
@@ -150,7 +160,8 @@ pub fn mix(plan: &Plan, frames: usize) -> Vec<f32> {
         let ramp = DUCK_RAMP * rate;
         let fade_in = m.fade_in * rate;
         let fade_out = m.fade_out * rate;
-        for i in 0..frames {
+        for k in 0..frames {
+            let i = start + k;
             let src = if m.looped && len > 0 {
                 i % len
             } else if i < len {
@@ -164,7 +175,7 @@ pub fn mix(plan: &Plan, frames: usize) -> Vec<f32> {
                 gain *= (t / fade_in).min(1.0);
             }
             if fade_out > 0.0 {
-                gain *= ((frames as f64 - t) / fade_out).clamp(0.0, 1.0);
+                gain *= ((total as f64 - t) / fade_out).clamp(0.0, 1.0);
             }
             // Ducked inside a clip, easing down before it and back up after it.
             let depth = spans
@@ -180,24 +191,24 @@ pub fn mix(plan: &Plan, frames: usize) -> Vec<f32> {
                 })
                 .fold(0.0f64, f64::max);
             gain *= 1.0 - depth * (1.0 - m.duck as f64);
-            out[2 * i] += m.pcm.samples[2 * src] * gain as f32;
-            out[2 * i + 1] += m.pcm.samples[2 * src + 1] * gain as f32;
+            out[2 * k] += m.pcm.samples[2 * src] * gain as f32;
+            out[2 * k + 1] += m.pcm.samples[2 * src + 1] * gain as f32;
         }
     }
     for c in &plan.clips {
         let offset = (c.start * rate).round() as usize;
-        for (j, s) in c.pcm.samples.iter().enumerate() {
-            let k = offset * 2 + j;
-            if k >= out.len() {
-                break;
-            }
-            out[k] += s * c.volume;
+        // The clip's frames that fall in [start, start + frames).
+        let from = start.max(offset);
+        let to = (start + frames).min(offset + c.pcm.frames()).min(total);
+        for i in from..to {
+            let (k, j) = (i - start, i - offset);
+            out[2 * k] += c.pcm.samples[2 * j] * c.volume;
+            out[2 * k + 1] += c.pcm.samples[2 * j + 1] * c.volume;
         }
     }
-    for s in &mut out {
+    for s in out.iter_mut() {
         *s = s.clamp(-1.0, 1.0);
     }
-    out
 }
 
 #[cfg(test)]
@@ -224,6 +235,29 @@ mod tests {
         // Half-way through the ramp before it.
         let before = at - (DUCK_RAMP * RATE as f64 / 2.0) as usize;
         assert!((out[2 * before] - 0.5 * (1.0 - 0.5 * 0.8)).abs() < 1e-3, "{}", out[2 * before]);
+    }
+
+    #[test]
+    fn mixing_in_pieces_gives_the_same_track() {
+        let music = Music {
+            pcm: tone(777, 0.4),
+            volume: 0.8,
+            fade_in: 0.01,
+            fade_out: 0.02,
+            looped: true,
+            duck: 0.25,
+        };
+        let clips = vec![Clip { pcm: tone(3000, 0.2), start: 0.05, volume: 1.5 }];
+        let plan = Plan { music: Some(music), clips };
+        let total = 10_000;
+        let whole = mix(&plan, total);
+        let mut pieces = Vec::new();
+        for start in (0..total).step_by(1024) {
+            let mut out = vec![0.0; 2 * 1024.min(total - start)];
+            mix_into(&plan, total, start, &mut out);
+            pieces.extend(out);
+        }
+        assert_eq!(whole, pieces);
     }
 
     #[test]

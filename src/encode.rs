@@ -138,8 +138,12 @@ pub struct VideoEncoder {
 /// The sound track being encoded alongside the pictures: AAC, 48 kHz stereo, stream 1.
 struct AudioTrack {
     encoder: ffmpeg::encoder::Audio,
-    /// The whole mix, interleaved stereo.
-    samples: Vec<f32>,
+    /// What to mix, a piece at a time as the pictures advance.
+    plan: crate::audio::Plan,
+    /// Length of the track in stereo frames.
+    total: usize,
+    /// The piece being encoded (interleaved stereo).
+    piece: Vec<f32>,
     /// Stereo frames sent to the encoder so far (the next frame's pts, in 1/48000 s).
     sent: usize,
     frame_size: usize,
@@ -155,7 +159,7 @@ impl AudioTrack {
         times: &mut Timings,
     ) -> Result<(), ffmpeg::Error> {
         use ffmpeg::format::{sample::Type, Sample};
-        let total = self.samples.len() / 2;
+        let total = self.total;
         let until = until.min(total);
         while self.sent < until && (until - self.sent >= self.frame_size || until == total) {
             let n = (until - self.sent).min(self.frame_size);
@@ -164,7 +168,11 @@ impl AudioTrack {
             // SAFETY: allocates the frame's planes for the format, length and layout just set.
             unsafe { f.alloc(Sample::F32(Type::Planar), n, ffmpeg::ChannelLayout::STEREO) };
             f.set_rate(crate::audio::RATE);
-            let src = &self.samples[self.sent * 2..(self.sent + n) * 2];
+            let t = Instant::now();
+            self.piece.resize(2 * n, 0.0);
+            crate::audio::mix_into(&self.plan, total, self.sent, &mut self.piece);
+            times.add(Stage::Audio, t.elapsed());
+            let src = &self.piece[..];
             for (ch, plane) in [0usize, 1].into_iter().map(|c| (c, c)) {
                 let dst = f.plane_mut::<f32>(plane);
                 for (i, d) in dst.iter_mut().enumerate() {
@@ -210,7 +218,7 @@ impl VideoEncoder {
         height: u32,
         fps: u32,
         settings: &EncodeSettings,
-        audio: Option<Vec<f32>>,
+        audio: Option<(crate::audio::Plan, usize)>,
     ) -> Result<VideoEncoder, EncodeError> {
         init();
         let create_err = |e: ffmpeg::Error| EncodeError::Create { path: path.into(), message: e.to_string() };
@@ -257,10 +265,10 @@ impl VideoEncoder {
         octx.write_header_with(mux_opts).map_err(create_err)?;
         let ost_tb = octx.stream(0).expect("stream added above").time_base();
         let audio = match (audio, audio_encoder) {
-            (Some(samples), Some(encoder)) => {
+            (Some((plan, total)), Some(encoder)) => {
                 let frame_size = (encoder.frame_size() as usize).max(1);
                 let ost_tb = octx.stream(1).expect("stream added above").time_base();
-                Some(AudioTrack { encoder, samples, sent: 0, frame_size, ost_tb })
+                Some(AudioTrack { encoder, plan, total, piece: Vec::new(), sent: 0, frame_size, ost_tb })
             }
             _ => None,
         };
@@ -417,15 +425,12 @@ pub fn render_video_tagged(
     let label = out.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let started = Instant::now();
     let (frames, mut timings) = write_atomically(out, tag, |tmp| {
-        // The whole sound track is mixed up front: a few MB for a bill-length video.
-        let t = Instant::now();
+        // The sound is mixed a piece at a time as the pictures advance.
         let audio = graph.companions.audio.as_ref().map(|plan| {
             let frames = (graph.total_frames as u64 * crate::audio::RATE as u64 / graph.fps as u64) as usize;
-            crate::audio::mix(plan, frames)
+            (plan.clone(), frames)
         });
-        let mixing = t.elapsed();
         let mut enc = VideoEncoder::create(tmp, graph.width, graph.height, graph.fps, settings, audio)?;
-        enc.times.add(Stage::Audio, mixing);
         let mut canvas =
             tiny_skia::Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard");
         let mut previous: Option<Vec<u32>> = None;

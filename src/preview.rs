@@ -75,15 +75,14 @@ pub fn write_preview(graph: &SceneGraph, out: &Path, tag: &str) -> Result<bool, 
     let height = ((graph.height as u64 * width as u64 / graph.width as u64) as u32).max(1);
     let count = ((secs * fps as f64).round() as u32).max(1);
     let delay = Delay::from_numer_denom_ms(1000, fps);
-    let frames: Vec<Frame> = (0..count)
-        .map(|i| {
-            let at = from + i as f64 / fps as f64;
-            let full = raster::to_rgba_image(&raster::render(graph, graph.frame_at(at)));
-            let small: RgbaImage =
-                image::imageops::resize(&full, width, height, image::imageops::FilterType::Triangle);
-            Frame::from_parts(small, 0, 0, delay)
-        })
-        .collect();
+    // Drawn one at a time as the encoder asks for them, so memory holds one frame, not all.
+    let frames = (0..count).map(|i| {
+        let at = from + i as f64 / fps as f64;
+        let full = raster::to_rgba_image(&raster::render(graph, graph.frame_at(at)));
+        let small: RgbaImage =
+            image::imageops::resize(&full, width, height, image::imageops::FilterType::Triangle);
+        Frame::from_parts(small, 0, 0, delay)
+    });
     write_atomically(out, tag, |tmp| {
         let file = std::fs::File::create(tmp).map_err(|e| fail(out, e))?;
         let mut w = std::io::BufWriter::new(file);
