@@ -67,6 +67,66 @@ fn main() {
         sums.2 += encode;
         sums.3 += graph.total_frames as u64;
     }
+    // The encoding limit (issue 6): billreel's whole render of a video against x264 alone on
+    // the very same frames, pre-rendered and held in memory as YUV (distinct frames only,
+    // shared by the held ones), same settings.
+    for id in ["C0001", "C0002"] {
+        let rec = record::find(&data, id, "id").unwrap();
+        let t = Instant::now();
+        let graph = binder.bind(&rec).unwrap();
+        let stats = billreel::encode::render_video(
+            &graph,
+            &out_dir.join(format!("{id}-full.mp4")),
+            &EncodeSettings::default(),
+        )
+        .unwrap();
+        let billreel_time = t.elapsed();
+        let (w, h) = (graph.width as usize, graph.height as usize);
+        let mut distinct: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut order = Vec::new();
+        let mut previous = None;
+        for f in 0..graph.total_frames {
+            let state = raster::frame_state(&graph, f);
+            if previous.as_ref() != Some(&state) {
+                let rgba = raster::render(&graph, f).take();
+                let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
+                billreel::convert::rgba_to_yuv420(
+                    &rgba,
+                    w,
+                    h,
+                    billreel::convert::Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) },
+                );
+                distinct.push((y, u, v));
+            }
+            order.push(distinct.len() - 1);
+            previous = Some(state);
+        }
+        let t = Instant::now();
+        let mut enc = VideoEncoder::create(
+            &out_dir.join(format!("{id}-pure.mp4")),
+            graph.width,
+            graph.height,
+            graph.fps,
+            &EncodeSettings::default(),
+            None,
+        )
+        .unwrap();
+        for i in order {
+            let (y, u, v) = &distinct[i];
+            enc.push_yuv(y, u, v).unwrap();
+        }
+        enc.finish().unwrap();
+        let pure = t.elapsed();
+        println!(
+            "{id}: billreel {:.2} s for the whole video (bind, draw, convert, x264, sound, mux) vs x264 alone on the same frames {:.2} s: ratio {:.2} ({} of {} frames held)",
+            billreel_time.as_secs_f64(),
+            pure.as_secs_f64(),
+            billreel_time.as_secs_f64() / pure.as_secs_f64(),
+            stats.timings.held,
+            stats.frames
+        );
+    }
+
     // Colour conversion alone: one 720p demo frame, RGBA -> YUV 4:2:0, many times.
     let rec = record::find(&data, "C0001", "id").unwrap();
     let graph = binder.bind(&rec).unwrap();

@@ -293,6 +293,22 @@ impl VideoEncoder {
         })
     }
 
+    /// Appends a frame that is already YUV 4:2:0 (tightly packed planes): for measuring the
+    /// encoder alone.
+    pub fn push_yuv(&mut self, y: &[u8], u: &[u8], v: &[u8]) -> Result<(), EncodeError> {
+        let w = self.width as usize;
+        for (i, (src, pw)) in [(y, w), (u, w / 2), (v, w / 2)].into_iter().enumerate() {
+            let stride = self.yuv.stride(i);
+            let data = self.yuv.data_mut(i);
+            for (row, line) in src.chunks_exact(pw).enumerate() {
+                data[row * stride..row * stride + pw].copy_from_slice(line);
+            }
+        }
+        let frame_no = self.next_pts as u32;
+        let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: frame_no, message: e.to_string() };
+        self.send_yuv().map_err(fail)
+    }
+
     /// Appends the previous frame again (a held frame): nothing to copy or convert.
     pub fn push_again(&mut self) -> Result<(), EncodeError> {
         assert!(self.next_pts > 0, "a frame must be pushed before it can be held");
