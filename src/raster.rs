@@ -24,7 +24,10 @@ pub fn render(graph: &SceneGraph, frame: u32) -> Pixmap {
 /// Renders into an existing canvas of the right size (lets the encoder reuse one buffer).
 pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
     let full = SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32).expect("positive size");
-    fill_rect_paint(canvas, full, &graph.background, 1.0);
+    // Backgrounds (full-frame gradients, the costliest thing drawn) are painted once per video
+    // and copied into each frame.
+    let video = || painted(&graph.backdrop, graph, |p| fill_rect_paint(p, full, &graph.background, 1.0));
+    canvas.data_mut().copy_from_slice(video().data());
     // Scenes that overlap this frame: usually one, two during a crossfade.
     let active: Vec<&Scene> = graph.scenes.iter().filter(|s| s.contains(frame)).collect();
     for (i, scene) in active.iter().enumerate() {
@@ -32,22 +35,40 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
         if local < scene.transition_frames {
             // Draw the incoming scene on its own layer (with the video background under it
             // when it has none), then put it over what is there as the transition says.
-            let mut layer = Pixmap::new(graph.width, graph.height).expect("positive size");
-            if i > 0 || scene.background.is_some() {
-                fill_rect_paint(
-                    &mut layer,
-                    full,
-                    scene.background.as_ref().unwrap_or(&graph.background),
-                    1.0,
-                );
-            }
-            draw_scene(&mut layer, scene, graph.fps, local, full, false);
+            let mut layer = match &scene.background {
+                Some(bg) => {
+                    painted(&scene.layer_backdrop, graph, |p| fill_rect_paint(p, full, bg, 1.0)).clone()
+                }
+                None if i > 0 => video().clone(),
+                None => Pixmap::new(graph.width, graph.height).expect("positive size"),
+            };
+            draw_scene(&mut layer, scene, graph.fps, local);
             let p = (local as f32 + 1.0) / (scene.transition_frames as f32 + 1.0);
             composite_transition(canvas, &layer, scene.transition, p);
         } else {
-            draw_scene(canvas, scene, graph.fps, local, full, true);
+            if let Some(bg) = &scene.background {
+                let start = painted(&scene.backdrop, graph, |p| {
+                    p.data_mut().copy_from_slice(video().data());
+                    fill_rect_paint(p, full, bg, 1.0);
+                });
+                canvas.data_mut().copy_from_slice(start.data());
+            }
+            draw_scene(canvas, scene, graph.fps, local);
         }
     }
+}
+
+/// A full-canvas picture, painted by `paint` over nothing the first time it is asked for.
+fn painted<'a>(
+    cell: &'a crate::scene::Backdrop,
+    graph: &SceneGraph,
+    paint: impl FnOnce(&mut Pixmap),
+) -> &'a Pixmap {
+    cell.0.get_or_init(|| {
+        let mut p = Pixmap::new(graph.width, graph.height).expect("positive size");
+        paint(&mut p);
+        p
+    })
 }
 
 /// Everything about frame `frame` that drawing depends on, as numbers: which scenes show and
@@ -135,12 +156,8 @@ fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, kind: TransitionKin
     }
 }
 
-fn draw_scene(canvas: &mut Pixmap, scene: &Scene, fps: u32, local: u32, full: SkRect, with_background: bool) {
-    if with_background {
-        if let Some(bg) = &scene.background {
-            fill_rect_paint(canvas, full, bg, 1.0);
-        }
-    }
+/// Draws a scene's nodes (its background is the caller's: see [`render_into`]).
+fn draw_scene(canvas: &mut Pixmap, scene: &Scene, fps: u32, local: u32) {
     let t = local as f32 / fps as f32;
     for node in &scene.nodes {
         draw_node(canvas, node, t);

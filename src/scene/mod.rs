@@ -26,7 +26,15 @@ pub struct SceneGraph {
     pub scenes: Vec<Scene>,
     /// What goes with the picture: sound, captions, the landing page, email stills.
     pub companions: Companions,
+    /// The video background, drawn once on first use (raster copies it into every frame
+    /// instead of filling a full-frame gradient again).
+    pub backdrop: Backdrop,
 }
+
+/// A full-canvas picture computed once, on first use, by the raster stage. Rendering stays a
+/// pure function of (graph, frame): this only remembers a result that never changes.
+#[derive(Debug, Clone, Default)]
+pub struct Backdrop(pub std::sync::OnceLock<tiny_skia::Pixmap>);
 
 /// Everything about one record's video besides its frames, resolved.
 #[derive(Debug, Clone, Default)]
@@ -150,6 +158,10 @@ pub struct Scene {
     pub transition_frames: u32,
     pub background: Option<Paint>,
     pub nodes: Vec<Node>,
+    /// The scene's background over the video's (what its frames start from).
+    pub backdrop: Backdrop,
+    /// The scene's background alone, over nothing (the layer a transition brings in).
+    pub layer_backdrop: Backdrop,
 }
 
 impl Scene {
