@@ -32,6 +32,7 @@ bench: build            ## where one video's time goes; single renders; batch vi
 	$(CARGO) bench --bench render
 	bash scripts/bench.sh $(BIN) $(STORYBOARD) $(DATA)
 	bash scripts/bench-batch.sh $(BIN)
+	bash scripts/bench-x264.sh $(BIN) $(STORYBOARD) $(DATA)
 
 clean:
 	rm -rf out target

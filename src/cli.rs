@@ -87,6 +87,8 @@ pub struct BatchArgs {
     pub preset: Option<String>,
     #[arg(long)]
     pub crf: Option<u8>,
+    #[command(flatten)]
+    pub x264: X264Args,
     /// Also write the captions as SubRip (.srt) beside the WebVTT file.
     #[arg(long)]
     pub srt: bool,
@@ -145,6 +147,17 @@ pub struct RecordChoice {
     pub id_field: String,
 }
 
+/// x264 tuning beyond preset and crf (override the storyboard's `video.encoder`).
+#[derive(Debug, Args)]
+pub struct X264Args {
+    /// x264's --tune (default `animation`; `none` for none).
+    #[arg(long)]
+    pub tune: Option<String>,
+    /// Extra x264 options, `key=value:key=value` (default `me=dia:subme=1`; `none` for none).
+    #[arg(long)]
+    pub x264_params: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     #[command(flatten)]
@@ -160,6 +173,8 @@ pub struct RenderArgs {
     /// x264 constant rate factor, 0-51 (overrides the storyboard; default 23).
     #[arg(long)]
     pub crf: Option<u8>,
+    #[command(flatten)]
+    pub x264: X264Args,
     /// Draw the captions into the picture instead of only writing them beside the video.
     #[arg(long)]
     pub burn_captions: bool,
@@ -236,11 +251,22 @@ fn ensure_parent(path: &Path) -> Result<()> {
 }
 
 /// The command line's x264 settings, else the storyboard's, else the defaults.
-fn encode_settings(binder: &bind::Binder, preset: Option<String>, crf: Option<u8>) -> Result<EncodeSettings> {
+fn encode_settings(
+    binder: &bind::Binder,
+    preset: Option<String>,
+    crf: Option<u8>,
+    x264: &X264Args,
+) -> Result<EncodeSettings> {
     let spec = &binder.storyboard().video.encoder;
     let settings = EncodeSettings {
         preset: preset.or_else(|| spec.preset.clone()).unwrap_or_else(|| EncodeSettings::default().preset),
         crf: crf.or(spec.crf).unwrap_or(EncodeSettings::default().crf),
+        tune: x264.tune.clone().or_else(|| spec.tune.clone()).or(EncodeSettings::default().tune),
+        x264_params: x264
+            .x264_params
+            .clone()
+            .or_else(|| spec.x264_params.clone())
+            .or(EncodeSettings::default().x264_params),
     };
     if settings.crf > 51 {
         bail!("--crf must be between 0 and 51, but is {}", settings.crf);
@@ -254,7 +280,7 @@ fn render(a: RenderArgs) -> Result<()> {
     let bind_started = Instant::now();
     let graph = bind_one(&binder, &a.record)?;
     let bound = bind_started.elapsed();
-    let settings = encode_settings(&binder, a.preset, a.crf)?;
+    let settings = encode_settings(&binder, a.preset, a.crf, &a.x264)?;
     ensure_parent(&a.output)?;
     let mut stats = encode::render_video(&graph, &a.output, &settings)
         .with_context(|| format!("record {}: rendering {}", a.record.id, a.output.display()))?;
@@ -405,7 +431,7 @@ fn batch(a: BatchArgs) -> Result<()> {
         None => Shard::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e))?.unwrap_or(Shard::ALL),
     };
     let binder = std::sync::Arc::new(load(&a.source)?.burn_captions(a.burn_captions));
-    let settings = encode_settings(&binder, a.preset, a.crf)?;
+    let settings = encode_settings(&binder, a.preset, a.crf, &a.x264)?;
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     if jobs == 0 {
         bail!("--jobs must be at least 1");

@@ -434,9 +434,11 @@ fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::
     h.update(std::fs::read(&binder.storyboard().source.file)?);
     h.update(
         format!(
-            "\npreset={} crf={} burn_captions={} srt={srt}\n",
+            "\npreset={} crf={} tune={:?} x264={:?} burn_captions={} srt={srt}\n",
             settings.preset,
             settings.crf,
+            settings.tune,
+            settings.x264_params,
             binder.burns_captions()
         )
         .as_bytes(),

@@ -261,6 +261,12 @@ pub struct Video {
 pub struct EncoderSpec {
     pub preset: Option<String>,
     pub crf: Option<u8>,
+    /// x264's `--tune`, e.g. `animation`.
+    #[serde(default)]
+    pub tune: Option<String>,
+    /// Extra x264 options: `me=dia:subme=1`.
+    #[serde(default)]
+    pub x264_params: Option<String>,
 }
 
 /// A fill: a colour string (`"#0b1f3a"`, may hold `{{ }}`) or a linear gradient.
