@@ -186,10 +186,10 @@ impl AudioTrack {
             crate::audio::mix_into(&self.plan, total, self.sent, &mut self.piece);
             times.add(Stage::Audio, t.elapsed());
             let src = &self.piece[..];
-            for (ch, plane) in [0usize, 1].into_iter().map(|c| (c, c)) {
-                let dst = f.plane_mut::<f32>(plane);
-                for (i, d) in dst.iter_mut().enumerate() {
-                    *d = src[2 * i + ch];
+            // Interleaved in, one plane per channel out.
+            for ch in 0..2 {
+                for (d, s) in f.plane_mut::<f32>(ch).iter_mut().zip(src.iter().skip(ch).step_by(2)) {
+                    *d = *s;
                 }
             }
             f.set_pts(Some(self.sent as i64));

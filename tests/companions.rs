@@ -64,21 +64,7 @@ fn a_click_in_the_audio_lands_within_one_frame_of_its_place() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
-    let probe = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "a:0",
-            "-show_entries",
-            "stream=codec_name,sample_rate,channels,duration",
-            "-of",
-            "default=nw=1",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
-    let probe = String::from_utf8(probe.stdout).unwrap();
+    let probe = common::ffprobe_audio(&out, "stream=codec_name,sample_rate,channels,duration");
     assert_eq!(common::field(&probe, "codec_name"), "aac");
     assert_eq!(common::field(&probe, "sample_rate"), "48000");
     assert_eq!(common::field(&probe, "channels"), "2");

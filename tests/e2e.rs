@@ -182,21 +182,7 @@ fn the_demo_renders_through_the_cli_quietly() {
     let duration: f64 = field(&probe, "duration").parse().unwrap();
     assert!((duration - 27.8).abs() < 0.002, "duration {duration}");
     // The demo has sound (music and voice-overs) as long as the picture, and captions beside it.
-    let audio = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "a:0",
-            "-show_entries",
-            "stream=codec_name,sample_rate,channels,duration",
-            "-of",
-            "default=nw=1",
-        ])
-        .arg(&mp4)
-        .output()
-        .unwrap();
-    let audio = String::from_utf8(audio.stdout).unwrap();
+    let audio = common::ffprobe_audio(&mp4, "stream=codec_name,sample_rate,channels,duration");
     assert_eq!(
         (field(&audio, "codec_name"), field(&audio, "sample_rate"), field(&audio, "channels")),
         ("aac", "48000", "2")

@@ -279,13 +279,9 @@ fn process(
     let name = opts.links.name(&rec.id);
     let (video, poster) = (format!("{name}.mp4"), format!("{name}.jpg"));
     let (video_path, poster_path) = (opts.out.join(&video), opts.out.join(&poster));
-    // The files that may go with the video, under the same unguessable name.
-    let extra = [
-        ("vtt", format!("{name}.vtt")),
-        ("srt", format!("{name}.srt")),
-        ("gif", format!("{name}.gif")),
-        ("html", format!("{name}.html")),
-    ];
+    // The files that may go with the video, under the same unguessable name, in the order of
+    // the `wrote` flags below: captions, SubRip, preview, page.
+    let extra = ["vtt", "srt", "gif", "html"].map(|ext| format!("{name}.{ext}"));
     let input_hash = input_hash(base_hash, &rec);
     if !opts.force {
         if let Some(d) = done.get(&rec.id) {
@@ -298,7 +294,7 @@ fn process(
                 line.video = Some(video);
                 line.poster = Some(poster);
                 // Same input, same storyboard: the companions written then are still right.
-                let present = |i: usize| Some(extra[i].1.clone()).filter(|f| opts.out.join(f).is_file());
+                let present = |i: usize| Some(extra[i].clone()).filter(|f| opts.out.join(f).is_file());
                 line.captions = present(0);
                 line.srt = present(1);
                 line.preview = present(2);
@@ -307,7 +303,6 @@ fn process(
             }
         }
     }
-    let written = |kind: &str| extra.iter().find(|e| e.0 == kind).map(|e| e.1.clone()).unwrap_or_default();
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, [bool; 4]), String> {
         let fail = |e: encode::EncodeError| format!("record {}: {e}", rec.id);
         let t = Instant::now();
@@ -321,19 +316,18 @@ fn process(
         let mut wrote = [false; 4];
         let cues = &graph.companions.captions;
         if !cues.is_empty() {
-            write_text(&opts.out.join(written("vtt")), tag, &captions::to_vtt(cues)).map_err(fail)?;
+            write_text(&opts.out.join(&extra[0]), tag, &captions::to_vtt(cues)).map_err(fail)?;
             wrote[0] = true;
             if opts.srt {
-                write_text(&opts.out.join(written("srt")), tag, &captions::to_srt(cues)).map_err(fail)?;
+                write_text(&opts.out.join(&extra[1]), tag, &captions::to_srt(cues)).map_err(fail)?;
                 wrote[1] = true;
             }
         }
-        wrote[2] = preview::write_preview(&graph, &opts.out.join(written("gif")), tag).map_err(fail)?;
-        let vtt = written("vtt");
+        wrote[2] = preview::write_preview(&graph, &opts.out.join(&extra[2]), tag).map_err(fail)?;
         let files =
-            page::Files { video: &video, poster: &poster, captions: wrote[0].then_some(vtt.as_str()) };
+            page::Files { video: &video, poster: &poster, captions: wrote[0].then_some(extra[0].as_str()) };
         if let Some(html) = page::render(&graph, &files) {
-            write_text(&opts.out.join(written("html")), tag, &html).map_err(fail)?;
+            write_text(&opts.out.join(&extra[3]), tag, &html).map_err(fail)?;
             wrote[3] = true;
         }
         stats.timings.add(Stage::Files, t.elapsed());
@@ -360,7 +354,7 @@ fn process(
             let url = |file: &str| opts.base_url.as_ref().map(|b| format!("{b}{file}"));
             line.video_url = url(&video);
             line.poster_url = url(&poster);
-            let file = |i: usize| wrote[i].then(|| extra[i].1.clone());
+            let file = |i: usize| wrote[i].then(|| extra[i].clone());
             (line.captions, line.srt, line.preview, line.page) = (file(0), file(1), file(2), file(3));
             line.captions_url = line.captions.as_deref().and_then(url);
             line.preview_url = line.preview.as_deref().and_then(url);

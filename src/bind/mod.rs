@@ -1572,12 +1572,12 @@ impl<'a> Bound<'a> {
         let format = |v: f64| self.format_with(&fp, &spec.format, &[("value", Value::from(v))]);
         // In a box of given width the number shrinks (to half its size at most) to fit on one
         // line; every counting step uses the size the final value needs, so nothing jumps.
-        let size = fitted_size(number_font, &format(value)?, spec.size, width, 0.5);
-        let number = |v: f64| -> Result<Arc<scene::TextBlock>, BindError> {
-            Ok(Arc::new(text::layout(number_font, &format(v)?, style(size, color))))
-        };
+        let final_text = format(value)?;
+        let size = fitted_size(number_font, &final_text, spec.size, width, 0.5);
+        let lay = |s: &str| Arc::new(text::layout(number_font, s, style(size, color)));
+        let number = |v: f64| -> Result<Arc<scene::TextBlock>, BindError> { Ok(lay(&format(v)?)) };
         let variants = match &spec.count_up {
-            None => vec![(0.0, number(value)?)],
+            None => vec![(0.0, lay(&final_text))],
             Some(cu) => {
                 let (delay, duration) = (cu.delay.secs() as f32, cu.duration.secs() as f32);
                 let steps = (duration * self.sb().video.fps as f32).ceil().max(1.0) as u32;
@@ -1587,12 +1587,12 @@ impl<'a> Bound<'a> {
                         continue;
                     }
                     let p = i as f32 / steps as f32;
-                    let v = if i == steps {
-                        value
+                    // The last step shows the exact value (already formatted above).
+                    let block = if i == steps {
+                        lay(&final_text)
                     } else {
-                        cu.from + (value - cu.from) * cu.easing.apply(p) as f64
+                        number(cu.from + (value - cu.from) * cu.easing.apply(p) as f64)?
                     };
-                    let block = number(v)?;
                     if out.last().is_none_or(|(_, b)| b.lines != block.lines) {
                         out.push((if i == 0 { 0.0 } else { delay + p * duration }, block));
                     }

@@ -66,20 +66,20 @@ impl Line {
         self.draw.map_or(1.0, |g| g.at(t))
     }
 
+    /// Length of each segment.
+    fn segments(&self) -> impl Iterator<Item = f32> + '_ {
+        self.points.windows(2).map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt())
+    }
+
     /// The points of the line drawn so far: the whole segments, then part of the next.
     pub fn visible(&self, p: f32) -> Vec<(f32, f32)> {
-        let lens: Vec<f32> = self
-            .points
-            .windows(2)
-            .map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt())
-            .collect();
-        let total: f32 = lens.iter().sum();
+        let total: f32 = self.segments().sum();
         let mut left = total * p.clamp(0.0, 1.0);
         let mut out = Vec::with_capacity(self.points.len());
         out.extend(self.points.first().copied());
-        for (i, len) in lens.iter().enumerate() {
+        for (i, len) in self.segments().enumerate() {
             let (a, b) = (self.points[i], self.points[i + 1]);
-            if left >= *len {
+            if left >= len {
                 out.push(b);
                 left -= len;
             } else {
@@ -95,11 +95,8 @@ impl Line {
 
     /// Whether the drawn part has reached point `i`.
     pub fn reached(&self, i: usize, p: f32) -> bool {
-        let len = |pts: &[(f32, f32)]| -> f32 {
-            pts.windows(2).map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt()).sum()
-        };
-        let upto = len(&self.points[..(i + 1).min(self.points.len())]);
-        p >= 1.0 || upto <= len(&self.points) * p + 1e-3
+        let upto: f32 = self.segments().take(i).sum();
+        p >= 1.0 || upto <= self.segments().sum::<f32>() * p + 1e-3
     }
 }
 

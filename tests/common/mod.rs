@@ -40,18 +40,19 @@ pub fn demo_args(command: &str, record_id: &str) -> Vec<String> {
 
 /// Runs ffprobe on the first video stream and returns its `key=value` lines.
 pub fn ffprobe(file: &Path, entries: &str) -> String {
+    probe(file, &["-count_frames", "-select_streams", "v:0"], entries)
+}
+
+/// Runs ffprobe on the first audio stream and returns its `key=value` lines.
+pub fn ffprobe_audio(file: &Path, entries: &str) -> String {
+    probe(file, &["-select_streams", "a:0"], entries)
+}
+
+fn probe(file: &Path, select: &[&str], entries: &str) -> String {
     let o = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-count_frames",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            entries,
-            "-of",
-            "default=nw=1",
-        ])
+        .args(["-v", "error"])
+        .args(select)
+        .args(["-show_entries", entries, "-of", "default=nw=1"])
         .arg(file)
         .output()
         .expect("ffprobe must be installed (scripts/install-deps.sh installs it)");
