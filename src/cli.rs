@@ -98,6 +98,13 @@ pub struct BatchArgs {
     /// Print where the time went: per stage, summed over the rendered records.
     #[arg(long)]
     pub timings: bool,
+    /// Memory for coded segments shared between videos: scenes that come out the same for
+    /// several records (an intro, an outro) are encoded once and spliced into each video.
+    #[arg(long, default_value_t = 256, value_name = "MB")]
+    pub segment_cache_mb: usize,
+    /// Encode every video whole (no shared segments).
+    #[arg(long)]
+    pub no_segment_cache: bool,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +163,10 @@ pub struct X264Args {
     /// Extra x264 options, `key=value:key=value` (default `me=dia:subme=1`; `none` for none).
     #[arg(long)]
     pub x264_params: Option<String>,
+    /// Constant frame rate: encode every frame, held ones too (by default a held picture is
+    /// one long sample, re-sent every half second; some upload APIs need constant frame rate).
+    #[arg(long)]
+    pub cfr: bool,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +278,7 @@ fn encode_settings(
             .clone()
             .or_else(|| spec.x264_params.clone())
             .or(EncodeSettings::default().x264_params),
+        cfr: x264.cfr,
     };
     if settings.crf > 51 {
         bail!("--crf must be between 0 and 51, but is {}", settings.crf);
@@ -449,6 +461,7 @@ fn batch(a: BatchArgs) -> Result<()> {
         shard,
         settings,
         srt: a.srt,
+        segment_cache_mb: (!a.no_segment_cache && a.segment_cache_mb > 0).then_some(a.segment_cache_mb),
     };
 
     // A bar on a terminal; plain lines every 10 s otherwise (logs, CI, Kubernetes).
@@ -519,6 +532,15 @@ fn batch(a: BatchArgs) -> Result<()> {
     println!("manifest: {}", summary.manifest.display());
     if a.timings {
         print!("{}", summary.timings);
+        if let Some(c) = summary.cache {
+            println!(
+                "segment cache: {} hits, {} misses, {} segments in {:.1} MB at the end",
+                c.hits,
+                c.misses,
+                c.segments,
+                c.bytes as f64 / (1 << 20) as f64
+            );
+        }
     }
     if c.failed > 0 {
         return Err(SomeRecordsFailed(format!(

@@ -50,6 +50,13 @@ pub struct Timings {
     pub frames: u64,
     /// Frames that repeated the previous picture (not drawn or converted again).
     pub held: u64,
+    /// Pictures given to x264: every frame at constant frame rate; with variable frame rate a
+    /// held picture is one long sample, re-sent only to keep seeking granular.
+    pub sent: u64,
+    /// Segments (runs of frames between scene changes) taken from the batch's segment cache,
+    /// and encoded here.
+    pub segments_reused: u64,
+    pub segments_encoded: u64,
     /// The slowest frames (raster + conversion + encode): (time, video label, frame index).
     pub slowest: Vec<(Duration, String, u32)>,
 }
@@ -86,6 +93,9 @@ impl Timings {
         self.videos += other.videos;
         self.frames += other.frames;
         self.held += other.held;
+        self.sent += other.sent;
+        self.segments_reused += other.segments_reused;
+        self.segments_encoded += other.segments_encoded;
         for (d, v, i) in &other.slowest {
             self.frame(v, *i, *d);
         }
@@ -120,6 +130,23 @@ impl fmt::Display for Timings {
             self.frames,
             100.0 * self.held as f64 / frames
         )?;
+        writeln!(
+            f,
+            "pictures sent to the encoder: {} of {} frames ({:.0}%)",
+            self.sent,
+            self.frames,
+            100.0 * self.sent as f64 / frames
+        )?;
+        let segments = self.segments_reused + self.segments_encoded;
+        if segments > 0 {
+            writeln!(
+                f,
+                "segments: {} reused from the segment cache, {} encoded ({:.0}% reused)",
+                self.segments_reused,
+                self.segments_encoded,
+                100.0 * self.segments_reused as f64 / segments as f64
+            )?;
+        }
         if !self.slowest.is_empty() {
             writeln!(f, "slowest frames (raster + conversion + encode):")?;
             for (d, video, i) in &self.slowest {

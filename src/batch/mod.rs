@@ -56,6 +56,9 @@ pub struct BatchOptions {
     pub settings: EncodeSettings,
     /// Also write captions as SubRip (`.srt`) beside the WebVTT file.
     pub srt: bool,
+    /// Megabytes of coded segments the workers share (scenes that look the same in several
+    /// videos are encoded once); None: every video is encoded whole.
+    pub segment_cache_mb: Option<usize>,
 }
 
 /// What happened, for the progress display.
@@ -90,6 +93,8 @@ pub struct Summary {
     pub manifest: PathBuf,
     /// Stage times summed over the rendered records.
     pub timings: Timings,
+    /// How the segment cache did, when there was one.
+    pub cache: Option<encode::CacheStats>,
 }
 
 impl Summary {
@@ -184,6 +189,8 @@ pub fn run(
             .expect("spawn the reader thread")
     };
 
+    // Segments encoded once for the whole run, shared by the workers.
+    let cache = opts.segment_cache_mb.map(|mb| Arc::new(encode::SegmentCache::new(mb)));
     // Workers: one whole video at a time each.
     let mut workers = Vec::new();
     for w in 0..jobs {
@@ -192,6 +199,7 @@ pub fn run(
             (binder.clone(), done.clone(), base_hash.clone(), abort.clone());
         let opts = opts.clone();
         let tag = tag.clone();
+        let cache = cache.clone();
         workers.push(
             std::thread::Builder::new()
                 .name(format!("billreel-worker-{w}"))
@@ -201,7 +209,9 @@ pub fn run(
                             continue; // drain quietly so the reader can finish
                         }
                         let outcome = match item {
-                            Ok(rec) => process(&binder, &opts, &done, &base_hash, &tag, rec),
+                            Ok(rec) => {
+                                process(&binder, &opts, &done, &base_hash, &tag, cache.as_deref(), rec)
+                            }
                             Err(e) => Outcome { line: unreadable(&e), skipped: false, timings: None },
                         };
                         if tx.send(outcome).is_err() {
@@ -263,6 +273,7 @@ pub fn run(
         elapsed: started.elapsed(),
         manifest: manifest_path,
         timings,
+        cache: cache.map(|c| c.stats()),
     })
 }
 
@@ -273,6 +284,7 @@ fn process(
     done: &manifest::Done,
     base_hash: &[u8],
     tag: &str,
+    cache: Option<&encode::SegmentCache>,
     rec: Record,
 ) -> Outcome {
     let started = Instant::now();
@@ -309,7 +321,7 @@ fn process(
         let graph = binder.bind(&rec).map_err(|e| e.to_string())?;
         let bound = t.elapsed();
         let mut stats =
-            encode::render_video_tagged(&graph, &video_path, &opts.settings, tag).map_err(fail)?;
+            encode::render_video_tagged(&graph, &video_path, &opts.settings, tag, cache).map_err(fail)?;
         stats.timings.add(Stage::Bind, bound);
         let t = Instant::now();
         preview::write_poster(&graph, &poster_path, tag).map_err(fail)?;
@@ -428,11 +440,12 @@ fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::
     h.update(std::fs::read(&binder.storyboard().source.file)?);
     h.update(
         format!(
-            "\npreset={} crf={} tune={:?} x264={:?} burn_captions={} srt={srt}\n",
+            "\npreset={} crf={} tune={:?} x264={:?} cfr={} burn_captions={} srt={srt}\n",
             settings.preset,
             settings.crf,
             settings.tune,
             settings.x264_params,
+            settings.cfr,
             binder.burns_captions()
         )
         .as_bytes(),

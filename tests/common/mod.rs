@@ -60,6 +60,54 @@ fn probe(file: &Path, select: &[&str], entries: &str) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
+/// How many frames the video shows at its nominal frame rate `fps` (a held picture stored as
+/// one long sample counts for every frame it covers), decoded by ffmpeg.
+pub fn frames_at(file: &Path, fps: u32) -> usize {
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-map", "0:v:0", "-vf", &format!("fps={fps}"), "-f", "framecrc", "-"])
+        .output()
+        .expect("ffmpeg must be installed");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).lines().filter(|l| !l.starts_with('#')).count()
+}
+
+/// Decodes every frame (at `fps`, so a held picture stored as one long sample gives every
+/// frame it covers) to YUV 4:2:0 with the ffmpeg CLI and converts it to RGB with the BT.709
+/// limited-range equations: an independent check of our colour conversion and tags.
+pub fn decode_rgb(file: &Path, w: usize, h: usize, fps: u32) -> Vec<Vec<[f32; 3]>> {
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-vf", &format!("fps={fps}"), "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let frame_len = w * h * 3 / 2;
+    o.stdout
+        .chunks_exact(frame_len)
+        .map(|f| {
+            let (y, uv) = f.split_at(w * h);
+            let (u, v) = uv.split_at(w * h / 4);
+            let mut px = Vec::with_capacity(w * h);
+            for row in 0..h {
+                for col in 0..w {
+                    let yy = y[row * w + col] as f32 - 16.0;
+                    let ci = (row / 2) * (w / 2) + col / 2;
+                    let (cb, cr) = (u[ci] as f32 - 128.0, v[ci] as f32 - 128.0);
+                    px.push([
+                        1.164 * yy + 1.793 * cr,
+                        1.164 * yy - 0.213 * cb - 0.533 * cr,
+                        1.164 * yy + 2.112 * cb,
+                    ]);
+                }
+            }
+            px
+        })
+        .collect()
+}
+
 /// One `key=value` field of ffprobe's output.
 pub fn field<'a>(probe: &'a str, key: &str) -> &'a str {
     probe

@@ -1,0 +1,467 @@
+//! Encode: frames -> H.264 MP4, through ffmpeg-next and the system FFmpeg.
+//!
+//! In: a [`SceneGraph`] (drawn frame by frame with `raster`, converted by `convert`). Out: an
+//! MP4 file that plays everywhere: H.264 (libx264) in yuv420p, BT.709 primaries, transfer and
+//! matrix with limited range tagged in the stream, closed GOPs, AAC sound when there is any,
+//! `+faststart` so playback starts before the download ends.
+//!
+//! Only what changes is done again. Frames that repeat the previous picture (held frames) are
+//! not drawn or converted; by default they are not encoded either: the picture already sent
+//! becomes one long sample (variable frame rate, nominal 30/1), sent again every half second
+//! so seeking stays granular (`--cfr` sends every frame). In a batch, runs of frames that are
+//! the same in many videos are encoded once and spliced in ([`segment`]).
+//!
+//! The parts: [`x264`] (the encoder, its picture, which frames it gets), [`mp4`] (the file and
+//! its sound track, timestamps from the schedule of pictures sent), [`segment`] (cutting a
+//! video into shareable pieces, and the cache).
+//!
+//! The file is written under a temporary name and renamed when complete, so a killed render
+//! never leaves a half video under the final name.
+
+pub mod mp4;
+pub mod segment;
+pub mod x264;
+
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ffmpeg_next as ffmpeg;
+use thiserror::Error;
+
+use crate::raster;
+use crate::scene::SceneGraph;
+use crate::timings::{Stage, Timings};
+use mp4::{Mp4Out, Sink};
+pub use segment::{CacheStats, SegmentCache};
+use x264::{Coded, Pacer, Picture, X264};
+
+/// x264 settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodeSettings {
+    pub preset: String,
+    pub crf: u8,
+    /// x264's `--tune` (e.g. `animation`), if any.
+    pub tune: Option<String>,
+    /// Extra x264 options, `key=value:key=value` (e.g. `me=dia:subme=1`).
+    pub x264_params: Option<String>,
+    /// Constant frame rate: every frame is encoded, held ones too (some upload APIs need it).
+    pub cfr: bool,
+}
+
+impl Default for EncodeSettings {
+    fn default() -> Self {
+        // Measured on the demo (docs/BENCHMARKS.md, scripts/bench-x264.sh): tune=animation
+        // gains 1.3 dB PSNR at the same size, and a diamond motion search with the fastest
+        // subpixel refinement takes 18% less encoder time; together they beat veryfast alone
+        // on time and quality for about 1.5% more bytes.
+        EncodeSettings {
+            preset: "veryfast".into(),
+            crf: 23,
+            tune: Some("animation".into()),
+            x264_params: Some("me=dia:subme=1".into()),
+            cfr: false,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum EncodeError {
+    #[error(
+        "FFmpeg has no libx264 encoder; install an FFmpeg build with libx264 (Debian's libavcodec has it)"
+    )]
+    NoX264,
+    #[error("cannot create {path}: {message}")]
+    Create { path: PathBuf, message: String },
+    #[error("encoding failed at frame {frame}: {message}")]
+    Frame { frame: u32, message: String },
+    #[error("finishing the MP4 failed: {0}")]
+    Finish(String),
+}
+
+/// What was written, and where the time went.
+#[derive(Debug, Clone)]
+pub struct VideoStats {
+    pub frames: u32,
+    pub duration_secs: f64,
+    pub bytes: u64,
+    pub timings: Timings,
+}
+
+static INIT: Once = Once::new();
+
+/// Initialises FFmpeg once and routes its log lines into `tracing` (target `ffmpeg`), so that
+/// libx264's and libavformat's chatter never reaches the terminal raw.
+pub fn init() {
+    INIT.call_once(|| {
+        let _ = ffmpeg::init();
+        unsafe {
+            #[cfg(target_arch = "x86_64")]
+            {
+                ffmpeg::ffi::av_log_set_level(ffmpeg::ffi::AV_LOG_INFO);
+                ffmpeg::ffi::av_log_set_callback(Some(log_callback));
+            }
+            // Elsewhere va_list has another type and the callback is not built: keep FFmpeg
+            // quiet but for errors, so its chatter still never floods the terminal.
+            #[cfg(not(target_arch = "x86_64"))]
+            ffmpeg::ffi::av_log_set_level(ffmpeg::ffi::AV_LOG_ERROR);
+        }
+    });
+}
+
+#[cfg(target_arch = "x86_64")]
+unsafe extern "C" fn log_callback(
+    avcl: *mut c_void,
+    level: c_int,
+    fmt: *const c_char,
+    vl: *mut ffmpeg::ffi::__va_list_tag,
+) {
+    if level > ffmpeg::ffi::AV_LOG_INFO {
+        return;
+    }
+    let mut buf = [0 as c_char; 1024];
+    let mut print_prefix: c_int = 1;
+    // SAFETY: FFmpeg hands us a valid format string and va_list for this call; the buffer is
+    // ours and av_log_format_line2 always NUL-terminates within its size.
+    let line = unsafe {
+        ffmpeg::ffi::av_log_format_line2(
+            avcl,
+            level,
+            fmt,
+            vl,
+            buf.as_mut_ptr(),
+            buf.len() as c_int,
+            &mut print_prefix,
+        );
+        CStr::from_ptr(buf.as_ptr()).to_string_lossy()
+    };
+    let line = line.trim_end();
+    if line.is_empty() {
+        return;
+    }
+    if level <= ffmpeg::ffi::AV_LOG_ERROR {
+        tracing::error!(target: "ffmpeg", "{line}");
+    } else if level <= ffmpeg::ffi::AV_LOG_WARNING {
+        tracing::warn!(target: "ffmpeg", "{line}");
+    } else {
+        tracing::debug!(target: "ffmpeg", "{line}");
+    }
+}
+
+/// An MP4 file receiving frames one by one (for measuring the encoder, and for callers that
+/// draw their own frames). Held frames follow the settings' frame-rate mode.
+pub struct VideoEncoder {
+    x264: X264,
+    picture: Picture,
+    mp4: Mp4Out,
+    pacer: Pacer,
+    coded: Vec<Coded>,
+    /// Frames so far.
+    frames: u32,
+    /// Conversion, encode and mux times so far.
+    pub times: Timings,
+}
+
+impl VideoEncoder {
+    pub fn create(
+        path: &Path,
+        width: u32,
+        height: u32,
+        fps: u32,
+        settings: &EncodeSettings,
+        audio: Option<(crate::audio::Plan, usize)>,
+    ) -> Result<VideoEncoder, EncodeError> {
+        let create_err = |e: ffmpeg::Error| EncodeError::Create { path: path.into(), message: e.to_string() };
+        let x264 = open_x264(width, height, fps, settings, path)?;
+        let mp4 = Mp4Out::create(path, &x264.params(), x264.delay, fps, audio).map_err(create_err)?;
+        Ok(VideoEncoder {
+            x264,
+            picture: Picture::new(width, height),
+            mp4,
+            pacer: Pacer::new(settings.cfr, fps),
+            coded: Vec::new(),
+            frames: 0,
+            times: Timings::default(),
+        })
+    }
+
+    /// Appends one frame: tightly packed RGBA (opaque, so premultiplied equals straight).
+    pub fn push(&mut self, rgba: &[u8]) -> Result<(), EncodeError> {
+        let t = Instant::now();
+        self.picture.convert(rgba);
+        self.times.add(Stage::Convert, t.elapsed());
+        self.next(false)
+    }
+
+    /// Appends a frame that is already YUV 4:2:0 (tightly packed planes).
+    pub fn push_yuv(&mut self, y: &[u8], u: &[u8], v: &[u8]) -> Result<(), EncodeError> {
+        self.picture.copy_planes(y, u, v);
+        self.next(false)
+    }
+
+    /// Appends the previous frame again (a held frame): nothing to copy or convert.
+    pub fn push_again(&mut self) -> Result<(), EncodeError> {
+        assert!(self.frames > 0, "a frame must be pushed before it can be held");
+        self.times.held += 1;
+        self.next(true)
+    }
+
+    fn next(&mut self, held: bool) -> Result<(), EncodeError> {
+        let f = self.frames;
+        let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: f, message: e.to_string() };
+        if self.pacer.send(f, held, false) {
+            self.mp4.sent(f as i64);
+            self.x264.send(&mut self.picture, f as i64, &mut self.coded, &mut self.times).map_err(fail)?;
+            self.mp4.coded(&mut self.coded, &mut self.times).map_err(fail)?;
+        }
+        self.frames += 1;
+        self.mp4.reached(self.frames, &mut self.times).map_err(fail)
+    }
+
+    /// Sends the last frame if it was held and not sent (so the duration is exact), flushes
+    /// the encoder and writes the MP4 index. Returns the number of frames.
+    pub fn finish(mut self) -> Result<(u32, Timings), EncodeError> {
+        let fail = |e: ffmpeg::Error| EncodeError::Finish(e.to_string());
+        let last = self.frames.checked_sub(1);
+        if last.is_some() && self.pacer.last_sent() != last {
+            let f = self.frames - 1;
+            self.mp4.sent(f as i64);
+            self.x264.send(&mut self.picture, f as i64, &mut self.coded, &mut self.times).map_err(fail)?;
+        }
+        self.x264.finish(&mut self.coded, &mut self.times).map_err(fail)?;
+        self.mp4.coded(&mut self.coded, &mut self.times).map_err(fail)?;
+        self.mp4.finish(self.frames, &mut self.times).map_err(fail)?;
+        Ok((self.frames, self.times))
+    }
+}
+
+fn open_x264(
+    width: u32,
+    height: u32,
+    fps: u32,
+    settings: &EncodeSettings,
+    path: &Path,
+) -> Result<X264, EncodeError> {
+    X264::open(width, height, fps, settings).map_err(|e| match e {
+        ffmpeg::Error::EncoderNotFound => EncodeError::NoX264,
+        e => EncodeError::Create { path: path.into(), message: format!("cannot open libx264: {e}") },
+    })
+}
+
+/// Draws and encodes every frame of `graph` into `out`, atomically.
+pub fn render_video(
+    graph: &SceneGraph,
+    out: &Path,
+    settings: &EncodeSettings,
+) -> Result<VideoStats, EncodeError> {
+    render_video_tagged(graph, out, settings, &std::process::id().to_string(), None)
+}
+
+/// Like [`render_video`], with `tag` in the temporary file's name (see [`temp_name`]) and,
+/// given a segment cache, the video cut into segments that are taken from the cache when
+/// another video already encoded them (and put there otherwise).
+pub fn render_video_tagged(
+    graph: &SceneGraph,
+    out: &Path,
+    settings: &EncodeSettings,
+    tag: &str,
+    cache: Option<&SegmentCache>,
+) -> Result<VideoStats, EncodeError> {
+    let label = out.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let started = Instant::now();
+    let mut timings = Timings::default();
+    let frames = write_atomically(out, tag, |tmp| {
+        // The sound is mixed a piece at a time as the pictures advance.
+        let audio = graph.companions.audio.as_ref().map(|plan| {
+            let frames = (graph.total_frames as u64 * crate::audio::RATE as u64 / graph.fps as u64) as usize;
+            (plan.clone(), frames)
+        });
+        let mut frames = Frames::new(graph);
+        let create_err = |e: ffmpeg::Error| EncodeError::Create { path: tmp.into(), message: e.to_string() };
+        let end = graph.total_frames;
+        match cache {
+            None => {
+                // One encoder for the whole video, its pictures written as they come.
+                let mut x264 = open_x264(graph.width, graph.height, graph.fps, settings, tmp)?;
+                let mut mp4 =
+                    Mp4Out::create(tmp, &x264.params(), x264.delay, graph.fps, audio).map_err(create_err)?;
+                let mut pacer = Pacer::new(settings.cfr, graph.fps);
+                frames.encode(graph, 0..end, 0, &mut x264, &mut pacer, &mut mp4, &mut timings, &label)?;
+                mp4.finish(end, &mut timings).map_err(|e| EncodeError::Finish(e.to_string()))?;
+            }
+            Some(cache) => {
+                let mut mp4: Option<Mp4Out> = None;
+                for piece in segment::plan(graph, settings) {
+                    let seg = match cache.get(&piece.key) {
+                        Some(seg) => {
+                            timings.segments_reused += 1;
+                            seg
+                        }
+                        None => {
+                            let range = piece.start..piece.start + piece.frames;
+                            let seg = Arc::new(frames.encode_segment(
+                                graph,
+                                range,
+                                settings,
+                                &mut timings,
+                                &label,
+                            )?);
+                            timings.segments_encoded += 1;
+                            cache.insert(piece.key, seg.clone());
+                            seg
+                        }
+                    };
+                    let mp4 = match &mut mp4 {
+                        Some(m) => m,
+                        None => mp4.insert(
+                            Mp4Out::create(tmp, &seg.params, seg.delay, graph.fps, audio.clone())
+                                .map_err(create_err)?,
+                        ),
+                    };
+                    mp4.append(&seg, piece.start, &mut timings)?;
+                }
+                if let Some(mp4) = mp4 {
+                    mp4.finish(end, &mut timings).map_err(|e| EncodeError::Finish(e.to_string()))?;
+                }
+            }
+        }
+        Ok(end)
+    })?;
+    // What no stage accounts for: opening the file, the rename.
+    let measured = timings.total();
+    timings.add(Stage::Files, started.elapsed().saturating_sub(measured));
+    timings.videos = 1;
+    timings.frames = frames as u64;
+    let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    tracing::info!(file = %out.display(), frames, bytes, "video written");
+    Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes, timings })
+}
+
+/// The frame being made: the canvas it is drawn on, its YUV picture, and the drawing state of
+/// the last frame drawn (to spot held frames).
+struct Frames {
+    canvas: tiny_skia::Pixmap,
+    picture: Picture,
+    previous: Option<Vec<u32>>,
+}
+
+impl Frames {
+    fn new(graph: &SceneGraph) -> Frames {
+        Frames {
+            canvas: tiny_skia::Pixmap::new(graph.width, graph.height)
+                .expect("size checked by the storyboard"),
+            picture: Picture::new(graph.width, graph.height),
+            previous: None,
+        }
+    }
+
+    /// Encodes frames `range` of `graph` into `sink`, with pts counted from `pts_base`. The
+    /// first frame is always drawn and sent, and so is the last (see [`Pacer`]).
+    #[allow(clippy::too_many_arguments)]
+    fn encode(
+        &mut self,
+        graph: &SceneGraph,
+        range: Range<u32>,
+        pts_base: u32,
+        x264: &mut X264,
+        pacer: &mut Pacer,
+        sink: &mut dyn Sink,
+        times: &mut Timings,
+        label: &str,
+    ) -> Result<(), EncodeError> {
+        self.previous = None;
+        let mut coded = Vec::new();
+        for f in range.clone() {
+            let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: f, message: e.to_string() };
+            let t = Instant::now();
+            // A frame whose drawing state equals the last one's is the same picture.
+            let state = raster::frame_state(graph, f);
+            let held = self.previous.as_ref() == Some(&state);
+            if !held {
+                raster::render_into(graph, f, &mut self.canvas);
+            }
+            self.previous = Some(state);
+            let mut cost = t.elapsed();
+            times.add(Stage::Raster, cost);
+            if held {
+                times.held += 1;
+            } else {
+                let t = Instant::now();
+                self.picture.convert(self.canvas.data());
+                let d = t.elapsed();
+                times.add(Stage::Convert, d);
+                cost += d;
+            }
+            if pacer.send(f, held, f + 1 == range.end) {
+                let t = Instant::now();
+                let pts = (f - pts_base) as i64;
+                sink.sent(pts);
+                x264.send(&mut self.picture, pts, &mut coded, times).map_err(fail)?;
+                sink.coded(&mut coded, times).map_err(fail)?;
+                cost += t.elapsed();
+            }
+            sink.reached(f + 1, times).map_err(fail)?;
+            times.frame(label, f, cost);
+        }
+        let fail = |e: ffmpeg::Error| EncodeError::Finish(e.to_string());
+        x264.finish(&mut coded, times).map_err(fail)?;
+        sink.coded(&mut coded, times).map_err(fail)
+    }
+
+    /// Encodes frames `range` as a segment of their own (a new encoder: it starts with an IDR
+    /// frame), pts from its first frame.
+    fn encode_segment(
+        &mut self,
+        graph: &SceneGraph,
+        range: Range<u32>,
+        settings: &EncodeSettings,
+        times: &mut Timings,
+        label: &str,
+    ) -> Result<segment::Segment, EncodeError> {
+        let path = Path::new(label);
+        let mut x264 = open_x264(graph.width, graph.height, graph.fps, settings, path)?;
+        let mut pacer = Pacer::new(settings.cfr, graph.fps);
+        let mut collector = segment::Collector::default();
+        let start = range.start;
+        self.encode(graph, range.clone(), start, &mut x264, &mut pacer, &mut collector, times, label)?;
+        Ok(segment::Segment {
+            frames: range.len() as u32,
+            sent: collector.sent,
+            packets: collector.packets,
+            params: x264.params(),
+            delay: x264.delay,
+        })
+    }
+}
+
+/// `out/C0003.mp4` -> `out/.C0003.mp4.partial-<tag>`: same folder (so the rename is atomic)
+/// and hidden. The tag says who writes it (a process id, or a batch shard), so a later run
+/// can clean up exactly its own leftovers.
+pub fn temp_name(out: &Path, tag: &str) -> PathBuf {
+    let name =
+        out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "video.mp4".into());
+    out.with_file_name(format!(".{name}.partial-{tag}"))
+}
+
+/// Runs `write` on the temporary name of `out`, then renames it into place; on any failure
+/// the temporary file is removed, so `out` is either complete or absent.
+pub(crate) fn write_atomically<T>(
+    out: &Path,
+    tag: &str,
+    write: impl FnOnce(&Path) -> Result<T, EncodeError>,
+) -> Result<T, EncodeError> {
+    let tmp = temp_name(out, tag);
+    let result = write(&tmp).and_then(|v| {
+        std::fs::rename(&tmp, out).map(|_| v).map_err(|e| {
+            EncodeError::Finish(format!("cannot move {} to {}: {e}", tmp.display(), out.display()))
+        })
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

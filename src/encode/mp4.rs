@@ -1,0 +1,300 @@
+//! The MP4 file: coded pictures (from x264 as they come, or copied from cached segments) and
+//! the AAC sound track, with `+faststart`.
+//!
+//! Timestamps are ours, never read back from a container: a picture's pts is its frame number,
+//! it lasts until the next picture sent (a held picture at variable frame rate lasts longer),
+//! and decode times are derived from the schedule of pictures sent, so pieces encoded apart
+//! join into one stream whose decode times always increase.
+
+use std::collections::VecDeque;
+use std::path::Path;
+
+use ffmpeg::{codec, format, frame, Dictionary, Packet, Rational};
+use ffmpeg_next as ffmpeg;
+use std::time::Instant;
+
+use super::segment::Segment;
+use super::x264::{Coded, Params};
+use super::EncodeError;
+use crate::timings::{Stage, Timings};
+
+/// Where coded pictures go: the MP4 file, or a segment being built for the cache.
+pub trait Sink {
+    /// A picture was given to the encoder at `pts` (frames).
+    fn sent(&mut self, pts: i64);
+    /// Pictures came out of the encoder, in decode order.
+    fn coded(&mut self, coded: &mut Vec<Coded>, times: &mut Timings) -> Result<(), ffmpeg::Error>;
+    /// The timeline has reached `frame` (sound up to there can be written).
+    fn reached(&mut self, _frame: u32, _times: &mut Timings) -> Result<(), ffmpeg::Error> {
+        Ok(())
+    }
+}
+
+/// An MP4 being written.
+pub struct Mp4Out {
+    octx: format::context::Output,
+    /// One frame: the unit of every video timestamp here.
+    frame_tb: Rational,
+    ost_tb: Rational,
+    fps: u32,
+    /// pts of every picture sent so far, increasing.
+    schedule: Vec<i64>,
+    /// Pictures waiting for the next one to be sent (their duration is not known yet).
+    pending: VecDeque<Coded>,
+    /// Pictures written so far (the decode index of the next one).
+    written: usize,
+    delay: usize,
+    extradata: Vec<u8>,
+    audio: Option<AudioTrack>,
+}
+
+impl Mp4Out {
+    /// Opens `path` for a video stream with `params` (x264's, `delay` frames of reordering) and,
+    /// given a sound plan and its length in 48 kHz frames, an AAC stream.
+    pub fn create(
+        path: &Path,
+        params: &Params,
+        delay: usize,
+        fps: u32,
+        audio: Option<(crate::audio::Plan, usize)>,
+    ) -> Result<Mp4Out, ffmpeg::Error> {
+        let mut octx = format::output_as(&path, "mp4")?;
+        let frame_tb = Rational::new(1, fps as i32);
+        let mut ost = octx.add_stream(ffmpeg::encoder::find(codec::Id::H264))?;
+        ost.set_parameters(params.0.clone());
+        ost.set_time_base(frame_tb);
+        ost.set_avg_frame_rate(Rational::new(fps as i32, 1));
+        let audio_encoder = match &audio {
+            Some(_) => Some(open_aac(&mut octx)?),
+            None => None,
+        };
+        let mut mux_opts = Dictionary::new();
+        mux_opts.set("movflags", "+faststart");
+        octx.write_header_with(mux_opts)?;
+        let ost_tb = octx.stream(0).expect("stream added above").time_base();
+        let audio = match (audio, audio_encoder) {
+            (Some((plan, total)), Some(encoder)) => {
+                let frame_size = (encoder.frame_size() as usize).max(1);
+                let ost_tb = octx.stream(1).expect("stream added above").time_base();
+                Some(AudioTrack { encoder, plan, total, piece: Vec::new(), sent: 0, frame_size, ost_tb })
+            }
+            _ => None,
+        };
+        Ok(Mp4Out {
+            octx,
+            frame_tb,
+            ost_tb,
+            fps,
+            schedule: Vec::new(),
+            pending: VecDeque::new(),
+            written: 0,
+            delay,
+            extradata: params.extradata().to_vec(),
+            audio,
+        })
+    }
+
+    /// Copies a cached segment's pictures in, `offset` frames into the video.
+    pub fn append(&mut self, seg: &Segment, offset: u32, times: &mut Timings) -> Result<(), EncodeError> {
+        let fail = |message: String| EncodeError::Frame { frame: offset, message };
+        // Pieces encoded apart can only be joined when their headers are the same.
+        if seg.params.extradata() != self.extradata.as_slice() || seg.delay != self.delay {
+            return Err(fail(
+                "a cached segment's H.264 headers differ from the video's, so it cannot be spliced in; \
+                 run with --no-segment-cache and report this"
+                    .into(),
+            ));
+        }
+        for s in &seg.sent {
+            self.sent(offset as i64 + *s as i64);
+        }
+        let mut coded: Vec<Coded> = seg
+            .packets
+            .iter()
+            .map(|c| Coded { data: c.data.clone(), pts: c.pts + offset as i64, key: c.key })
+            .collect();
+        self.coded(&mut coded, times).map_err(|e| fail(e.to_string()))?;
+        self.reached(offset + seg.frames, times).map_err(|e| fail(e.to_string()))
+    }
+
+    /// Writes the pictures whose duration is known: all of them once `end` (the frame after
+    /// the last) is given.
+    fn write_ready(&mut self, end: Option<i64>, times: &mut Timings) -> Result<(), ffmpeg::Error> {
+        while let Some(front) = self.pending.front() {
+            // The picture lasts until the next picture sent after it.
+            let i = self.schedule.partition_point(|&p| p <= front.pts);
+            let Some(next) = self.schedule.get(i).copied().or(end) else { break };
+            let c = self.pending.pop_front().expect("front checked");
+            // Decode times: the picture decoded `written`-th is due when the one shown
+            // `delay` places earlier is; before that, one tick apart before the first.
+            let k = self.written;
+            let d = self.delay as i64;
+            let first_dts = self.schedule[0] - d;
+            let mut dts = if k >= self.delay { self.schedule[k - self.delay] } else { first_dts + k as i64 };
+            let mut duration = next - c.pts;
+            if end.is_some() && self.pending.is_empty() {
+                // The last sample in decode order. The MP4's track length is counted on the
+                // decode timeline (first decode time to the last plus the last sample's
+                // duration) and its edit list on the presentation one (latest pts plus
+                // duration); with held pictures the two are uneven. Decoding this sample no
+                // earlier than `delay` frames before it is shown makes both end at `end`.
+                dts = dts.max(c.pts - d);
+                duration = end.unwrap_or(next) + first_dts - dts;
+            }
+            if dts > c.pts || duration < 1 {
+                return Err(ffmpeg::Error::InvalidData);
+            }
+            let mut packet = Packet::copy(&c.data);
+            packet.set_stream(0);
+            packet.set_pts(Some(c.pts));
+            packet.set_dts(Some(dts));
+            packet.set_duration(duration);
+            if c.key {
+                packet.set_flags(codec::packet::Flags::KEY);
+            }
+            packet.rescale_ts(self.frame_tb, self.ost_tb);
+            let t = Instant::now();
+            packet.write_interleaved(&mut self.octx)?;
+            times.add(Stage::Mux, t.elapsed());
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left for a video of `frames` frames, and the MP4 index (moved to the
+    /// front by +faststart).
+    pub fn finish(mut self, frames: u32, times: &mut Timings) -> Result<(), ffmpeg::Error> {
+        self.write_ready(Some(frames as i64), times)?;
+        if !self.pending.is_empty() {
+            return Err(ffmpeg::Error::InvalidData);
+        }
+        if let Some(a) = &mut self.audio {
+            a.feed(usize::MAX, &mut self.octx, times)?;
+            a.encoder.send_eof()?;
+            a.drain(&mut self.octx, times)?;
+        }
+        let t = Instant::now();
+        self.octx.write_trailer()?;
+        times.add(Stage::Mux, t.elapsed());
+        Ok(())
+    }
+}
+
+impl Sink for Mp4Out {
+    fn sent(&mut self, pts: i64) {
+        debug_assert!(self.schedule.last().is_none_or(|&p| p < pts), "pictures are sent in order");
+        self.schedule.push(pts);
+    }
+
+    fn coded(&mut self, coded: &mut Vec<Coded>, times: &mut Timings) -> Result<(), ffmpeg::Error> {
+        self.pending.extend(coded.drain(..));
+        self.write_ready(None, times)
+    }
+
+    fn reached(&mut self, frame: u32, times: &mut Timings) -> Result<(), ffmpeg::Error> {
+        // Keep the sound level with the pictures, so the muxer interleaves as it goes.
+        let until = (frame as usize * crate::audio::RATE as usize) / self.fps as usize;
+        match &mut self.audio {
+            Some(a) => a.feed(until, &mut self.octx, times),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The sound track being encoded alongside the pictures: AAC, 48 kHz stereo, stream 1. It is
+/// mixed for the whole timeline and encoded once per video (never spliced).
+struct AudioTrack {
+    encoder: ffmpeg::encoder::Audio,
+    /// What to mix, a piece at a time as the pictures advance.
+    plan: crate::audio::Plan,
+    /// Length of the track in stereo frames.
+    total: usize,
+    /// The piece being encoded (interleaved stereo).
+    piece: Vec<f32>,
+    /// Stereo frames sent to the encoder so far (the next frame's pts, in 1/48000 s).
+    sent: usize,
+    frame_size: usize,
+    ost_tb: Rational,
+}
+
+impl AudioTrack {
+    /// Encodes the mix up to `until` stereo frames (or to its end).
+    fn feed(
+        &mut self,
+        until: usize,
+        octx: &mut format::context::Output,
+        times: &mut Timings,
+    ) -> Result<(), ffmpeg::Error> {
+        use ffmpeg::format::{sample::Type, Sample};
+        let total = self.total;
+        let until = until.min(total);
+        while self.sent < until && (until - self.sent >= self.frame_size || until == total) {
+            let n = (until - self.sent).min(self.frame_size);
+            let mut f = frame::Audio::empty();
+            f.set_channels(2);
+            // SAFETY: allocates the frame's planes for the format, length and layout just set.
+            unsafe { f.alloc(Sample::F32(Type::Planar), n, ffmpeg::ChannelLayout::STEREO) };
+            f.set_rate(crate::audio::RATE);
+            let t = Instant::now();
+            self.piece.resize(2 * n, 0.0);
+            crate::audio::mix_into(&self.plan, total, self.sent, &mut self.piece);
+            times.add(Stage::Audio, t.elapsed());
+            let src = &self.piece[..];
+            // Interleaved in, one plane per channel out.
+            for ch in 0..2 {
+                for (d, s) in f.plane_mut::<f32>(ch).iter_mut().zip(src.iter().skip(ch).step_by(2)) {
+                    *d = *s;
+                }
+            }
+            f.set_pts(Some(self.sent as i64));
+            let t = Instant::now();
+            self.encoder.send_frame(&f)?;
+            times.add(Stage::Encode, t.elapsed());
+            self.sent += n;
+            self.drain(octx, times)?;
+        }
+        Ok(())
+    }
+
+    fn drain(
+        &mut self,
+        octx: &mut format::context::Output,
+        times: &mut Timings,
+    ) -> Result<(), ffmpeg::Error> {
+        let mut packet = Packet::empty();
+        loop {
+            let t = Instant::now();
+            let got = self.encoder.receive_packet(&mut packet).is_ok();
+            times.add(Stage::Encode, t.elapsed());
+            if !got {
+                return Ok(());
+            }
+            packet.set_stream(1);
+            packet.rescale_ts(Rational::new(1, crate::audio::RATE as i32), self.ost_tb);
+            let t = Instant::now();
+            packet.write_interleaved(octx)?;
+            times.add(Stage::Mux, t.elapsed());
+        }
+    }
+}
+
+/// Adds an AAC stream (FFmpeg's own encoder, 48 kHz stereo, 160 kb/s) to the file.
+fn open_aac(octx: &mut format::context::Output) -> Result<ffmpeg::encoder::Audio, ffmpeg::Error> {
+    use ffmpeg::format::{sample::Type, Sample};
+    let codec = ffmpeg::encoder::find(codec::Id::AAC).ok_or(ffmpeg::Error::EncoderNotFound)?;
+    let mut ost = octx.add_stream(codec)?;
+    let mut enc = codec::context::Context::new_with_codec(codec).encoder().audio()?;
+    let tb = Rational::new(1, crate::audio::RATE as i32);
+    enc.set_rate(crate::audio::RATE as i32);
+    enc.set_channel_layout(ffmpeg::ChannelLayout::STEREO);
+    enc.set_channels(2);
+    enc.set_format(Sample::F32(Type::Planar));
+    enc.set_bit_rate(160_000);
+    enc.set_time_base(tb);
+    // MP4 keeps the AudioSpecificConfig in the stream header.
+    enc.set_flags(codec::Flags::GLOBAL_HEADER);
+    let encoder = enc.open_as(codec)?;
+    ost.set_parameters(&encoder);
+    ost.set_time_base(tb);
+    Ok(encoder)
+}

@@ -1,0 +1,232 @@
+//! Shared segments: runs of frames that look the same in many videos (an intro, an outro, a
+//! tips scene chosen by segment of customers) are encoded once per batch and their coded
+//! pictures copied into every video that contains them.
+//!
+//! A video is cut where the set of scenes on screen changes: at each scene's start and end, so
+//! a transition between two scenes is a segment of its own and belongs to both (it is shared
+//! only when both scenes are). A segment's key is a SHA-256 of everything its pixels depend
+//! on: the encoder profile, its length, and every scene on screen during it (placement
+//! relative to the segment, background, every resolved node with the pixel data of its
+//! images). A scene that binds a record field therefore gets another key when the value
+//! differs, and the same key when the value happens to be equal.
+//!
+//! Each segment is encoded by its own x264 instance, so it starts with an IDR frame, and its
+//! last frame is always sent; with the fixed profile (see `x264`) its headers equal every other
+//! segment's, and cached and fresh segments are the same bytes.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use super::x264::{Coded, Params};
+use super::EncodeSettings;
+use crate::scene::{NodeKind, Scene, SceneGraph};
+use crate::timings::Timings;
+
+/// What a segment's pixels depend on, hashed.
+pub type Key = [u8; 32];
+
+/// Where a video is cut: `frames` frames from `start`, and the key of their content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    pub start: u32,
+    pub frames: u32,
+    pub key: Key,
+}
+
+/// A segment encoded once: its pictures with pts relative to its first frame.
+pub struct Segment {
+    pub frames: u32,
+    /// pts of the pictures sent (the first is 0, the last `frames - 1`).
+    pub sent: Vec<u32>,
+    pub packets: Vec<Coded>,
+    pub params: Params,
+    pub delay: usize,
+}
+
+impl Segment {
+    /// Memory held, for the cache's bound.
+    pub fn bytes(&self) -> usize {
+        self.packets.iter().map(|c| c.data.len() + std::mem::size_of::<Coded>()).sum::<usize>()
+            + self.sent.len() * 4
+            + 1024
+    }
+}
+
+/// A segment being encoded: collects what the encoder gives.
+#[derive(Default)]
+pub struct Collector {
+    pub sent: Vec<u32>,
+    pub packets: Vec<Coded>,
+}
+
+impl super::mp4::Sink for Collector {
+    fn sent(&mut self, pts: i64) {
+        self.sent.push(pts as u32);
+    }
+
+    fn coded(&mut self, coded: &mut Vec<Coded>, _times: &mut Timings) -> Result<(), ffmpeg_next::Error> {
+        self.packets.append(coded);
+        Ok(())
+    }
+}
+
+/// Cuts `graph` into segments of at least two frames where the scenes on screen change.
+pub fn plan(graph: &SceneGraph, settings: &EncodeSettings) -> Vec<Piece> {
+    let total = graph.total_frames;
+    let mut bounds: Vec<u32> = graph.scenes.iter().flat_map(|s| [s.start, s.start + s.frames]).collect();
+    bounds.extend([0, total]);
+    bounds.retain(|&c| c <= total);
+    bounds.sort_unstable();
+    bounds.dedup();
+    // A piece of one frame joins the one before (the first one, the one after).
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    for w in bounds.windows(2) {
+        match ranges.last_mut() {
+            Some(last) if w[1] - w[0] < 2 || last.1 - last.0 < 2 => last.1 = w[1],
+            _ => ranges.push((w[0], w[1])),
+        }
+    }
+    let profile = format!(
+        "billreel {} {}x{} {}fps {:?} background {:?}",
+        env!("CARGO_PKG_VERSION"),
+        graph.width,
+        graph.height,
+        graph.fps,
+        settings,
+        graph.background
+    );
+    let digests: Vec<Key> = graph.scenes.iter().map(scene_digest).collect();
+    ranges
+        .into_iter()
+        .map(|(start, end)| {
+            let mut h = Sha256::new();
+            h.update(profile.as_bytes());
+            h.update((end - start).to_le_bytes());
+            for (scene, digest) in graph.scenes.iter().zip(&digests) {
+                if scene.start < end && scene.start + scene.frames > start {
+                    h.update((scene.start as i64 - start as i64).to_le_bytes());
+                    h.update(digest);
+                }
+            }
+            Piece { start, frames: end - start, key: h.finalize().into() }
+        })
+        .collect()
+}
+
+/// Feeds formatted text into a hash without building the string.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::fmt::Write for HashWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Everything a scene's frames depend on. The scene graph is fully resolved (laid-out glyph
+/// outlines, keyframes, colours, chart geometry), so its debug form is a complete description,
+/// except for images, whose pixels are hashed as bytes.
+fn scene_digest(scene: &Scene) -> Key {
+    let mut h = Sha256::new();
+    let mut w = HashWriter(&mut h);
+    let _ = write!(
+        w,
+        "{} {} {:?} {} {:?}|",
+        scene.id, scene.frames, scene.transition, scene.transition_frames, scene.background
+    );
+    for node in &scene.nodes {
+        let _ = write!(
+            w,
+            "{:?} {:?} {:?} {} {:?}|",
+            node.name, node.bounds, node.origin, node.opacity, node.animation
+        );
+        match &node.kind {
+            NodeKind::Image { pixels, offset } => {
+                let _ = write!(w, "image {}x{} {:?}|", pixels.width(), pixels.height(), offset);
+                w.0.update(pixels.data());
+            }
+            kind => {
+                let _ = write!(w, "{kind:?}|");
+            }
+        }
+    }
+    h.finalize().into()
+}
+
+/// Segments shared by the workers of a batch, bounded in memory; the least recently used go
+/// first.
+pub struct SegmentCache {
+    limit: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    map: HashMap<Key, (Arc<Segment>, u64)>,
+    bytes: usize,
+    clock: u64,
+    hits: u64,
+    misses: u64,
+}
+
+/// How the cache did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub bytes: usize,
+    pub segments: usize,
+}
+
+impl SegmentCache {
+    /// A cache holding at most `megabytes` of coded pictures.
+    pub fn new(megabytes: usize) -> SegmentCache {
+        SegmentCache { limit: megabytes.saturating_mul(1 << 20), inner: Mutex::default() }
+    }
+
+    pub fn get(&self, key: &Key) -> Option<Arc<Segment>> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.clock += 1;
+        let now = inner.clock;
+        let found = inner.map.get_mut(key).map(|(seg, used)| {
+            *used = now;
+            seg.clone()
+        });
+        if found.is_some() {
+            inner.hits += 1;
+        } else {
+            inner.misses += 1;
+        }
+        found
+    }
+
+    pub fn insert(&self, key: Key, seg: Arc<Segment>) {
+        let size = seg.bytes();
+        if size > self.limit {
+            return;
+        }
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.clock += 1;
+        let now = inner.clock;
+        if let Some((old, _)) = inner.map.insert(key, (seg, now)) {
+            inner.bytes -= old.bytes();
+        }
+        inner.bytes += size;
+        while inner.bytes > self.limit {
+            let Some(oldest) = inner.map.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| *k) else {
+                break;
+            };
+            if let Some((gone, _)) = inner.map.remove(&oldest) {
+                inner.bytes -= gone.bytes();
+            }
+        }
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        CacheStats { hits: inner.hits, misses: inner.misses, bytes: inner.bytes, segments: inner.map.len() }
+    }
+}

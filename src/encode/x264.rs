@@ -1,0 +1,244 @@
+//! The H.264 encoder (libx264 through libavcodec) with billreel's fixed profile, the YUV
+//! picture it reads, and the pacer that decides which frames it is given.
+//!
+//! Every instance is opened with the same profile (size, frame rate, time base, colour tags,
+//! closed GOPs, `stitchable=1`, `cpu-independent=1`, one thread), so that streams from
+//! different instances have the same headers and can be spliced (see `segment`), and so that
+//! the same frames always give the same bytes.
+
+use std::time::Instant;
+
+use ffmpeg::{codec, color, format, frame, Dictionary, Packet, Rational};
+use ffmpeg_next as ffmpeg;
+
+use super::EncodeSettings;
+use crate::timings::{Stage, Timings};
+
+/// One coded picture: its bytes, its presentation time in frames from the start of what this
+/// encoder was given, and whether decoding can start there (an IDR frame).
+#[derive(Debug, Clone)]
+pub struct Coded {
+    pub data: Vec<u8>,
+    pub pts: i64,
+    pub key: bool,
+}
+
+/// The stream's codec parameters (size, profile, SPS/PPS in the extradata), as the muxer
+/// needs them. Read-only once made.
+pub struct Params(pub(crate) codec::Parameters);
+
+// SAFETY: `Params` owns its AVCodecParameters (made by `Parameters::from`, no other owner) and
+// nothing mutates it after creation; reading it from several threads (copying it into a muxer's
+// stream) is a read of plain memory.
+unsafe impl Sync for Params {}
+
+impl Params {
+    /// The SPS/PPS (and x264's SEI) that every spliced piece must share.
+    pub fn extradata(&self) -> &[u8] {
+        // SAFETY: the pointer and size were set together by libavcodec.
+        unsafe {
+            let p = self.0.as_ptr();
+            if (*p).extradata.is_null() {
+                return &[];
+            }
+            std::slice::from_raw_parts((*p).extradata, (*p).extradata_size as usize)
+        }
+    }
+}
+
+/// An open libx264 encoder.
+pub struct X264 {
+    encoder: ffmpeg::encoder::Video,
+    /// Frames of reordering (B-frames): how far decoding runs ahead of presentation.
+    pub delay: usize,
+}
+
+impl X264 {
+    pub fn open(width: u32, height: u32, fps: u32, settings: &EncodeSettings) -> Result<X264, ffmpeg::Error> {
+        super::init();
+        let codec = ffmpeg::encoder::find_by_name("libx264").ok_or(ffmpeg::Error::EncoderNotFound)?;
+        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video()?;
+        enc.set_width(width);
+        enc.set_height(height);
+        enc.set_format(format::Pixel::YUV420P);
+        // Time base one frame; x264 reads the real timestamps (held pictures last longer) for
+        // rate control, and the nominal frame rate stays 30/1.
+        enc.set_time_base(Rational::new(1, fps as i32));
+        enc.set_frame_rate(Some(Rational::new(fps as i32, 1)));
+        enc.set_colorspace(color::Space::BT709);
+        enc.set_color_range(color::Range::MPEG);
+        // SAFETY: plain field writes on the codec context we own, before it is opened.
+        unsafe {
+            let ctx = enc.as_mut_ptr();
+            (*ctx).color_primaries = ffmpeg::ffi::AVColorPrimaries::AVCOL_PRI_BT709;
+            (*ctx).color_trc = ffmpeg::ffi::AVColorTransferCharacteristic::AVCOL_TRC_BT709;
+            // One thread: billreel is parallel across videos, which scales better, and the
+            // bytes do not depend on thread timing.
+            (*ctx).thread_count = 1;
+        }
+        // Closed GOPs: libavcodec's libx264 wrapper otherwise turns on open GOPs, whose
+        // non-IDR keyframes (recovery points) make Chromium fail with a decode error when it
+        // seeks to them. Every keyframe is an IDR frame that seeking (and splicing) can start
+        // from. Global header: the SPS/PPS go in the MP4's extradata.
+        enc.set_flags(codec::Flags::CLOSED_GOP | codec::Flags::GLOBAL_HEADER);
+        let mut opts = Dictionary::new();
+        opts.set("preset", &settings.preset);
+        opts.set("crf", &settings.crf.to_string());
+        // `none` turns a default off.
+        if let Some(t) = settings.tune.as_deref().filter(|t| *t != "none") {
+            opts.set("tune", t);
+        }
+        // stitchable: the SPS/PPS do not depend on the content, so pieces encoded apart can be
+        // joined. cpu-independent: the same bytes on any CPU, so a cached piece equals a
+        // fresh one.
+        let mut params = String::from("stitchable=1:cpu-independent=1");
+        if let Some(p) = settings.x264_params.as_deref().filter(|p| *p != "none") {
+            params = format!("{params}:{p}");
+        }
+        opts.set("x264-params", &params);
+        let encoder = enc.open_as_with(codec, opts)?;
+        // SAFETY: a field libx264's init set (2 with B-pyramids, 1 with plain B-frames, 0).
+        let delay = unsafe { (*encoder.as_ptr()).has_b_frames.max(0) as usize };
+        Ok(X264 { encoder, delay })
+    }
+
+    pub fn params(&self) -> Params {
+        Params(codec::Parameters::from(&*self.encoder))
+    }
+
+    /// Encodes `picture` at `pts` (in frames) and appends what came out to `out`.
+    pub fn send(
+        &mut self,
+        picture: &mut Picture,
+        pts: i64,
+        out: &mut Vec<Coded>,
+        times: &mut Timings,
+    ) -> Result<(), ffmpeg::Error> {
+        let t = Instant::now();
+        // libx264 copies the picture in (the packets are drained right after), so the caller
+        // may overwrite it afterwards.
+        picture.yuv.set_pts(Some(pts));
+        self.encoder.send_frame(&picture.yuv)?;
+        times.add(Stage::Encode, t.elapsed());
+        times.sent += 1;
+        self.drain(out, times)
+    }
+
+    /// Flushes the frames x264 still holds (B-frames, lookahead).
+    pub fn finish(&mut self, out: &mut Vec<Coded>, times: &mut Timings) -> Result<(), ffmpeg::Error> {
+        self.encoder.send_eof()?;
+        self.drain(out, times)
+    }
+
+    fn drain(&mut self, out: &mut Vec<Coded>, times: &mut Timings) -> Result<(), ffmpeg::Error> {
+        let mut packet = Packet::empty();
+        let t = Instant::now();
+        while self.encoder.receive_packet(&mut packet).is_ok() {
+            out.push(Coded {
+                data: packet.data().unwrap_or_default().to_vec(),
+                pts: packet.pts().unwrap_or(0),
+                key: packet.is_key(),
+            });
+        }
+        times.add(Stage::Encode, t.elapsed());
+        Ok(())
+    }
+}
+
+/// The YUV 4:2:0 picture x264 reads, BT.709 limited range, converted from RGBA.
+pub struct Picture {
+    yuv: frame::Video,
+    width: usize,
+    height: usize,
+}
+
+impl Picture {
+    pub fn new(width: u32, height: u32) -> Picture {
+        let mut yuv = frame::Video::new(format::Pixel::YUV420P, width, height);
+        yuv.set_color_space(color::Space::BT709);
+        yuv.set_color_range(color::Range::MPEG);
+        yuv.set_color_primaries(color::Primaries::BT709);
+        yuv.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
+        Picture { yuv, width: width as usize, height: height as usize }
+    }
+
+    /// Converts tightly packed RGBA (opaque, so premultiplied equals straight) into the picture.
+    pub fn convert(&mut self, rgba: &[u8]) {
+        let (w, h) = (self.width, self.height);
+        assert_eq!(rgba.len(), w * h * 4, "frame size must match the video");
+        let strides = [self.yuv.stride(0), self.yuv.stride(1), self.yuv.stride(2)];
+        // SAFETY: the frame owns three separate planes, allocated for this size and format
+        // when it was created; each slice covers exactly one plane's rows.
+        let planes = unsafe {
+            let data = (*self.yuv.as_mut_ptr()).data;
+            crate::convert::Planes {
+                y: (std::slice::from_raw_parts_mut(data[0], strides[0] * h), strides[0]),
+                u: (std::slice::from_raw_parts_mut(data[1], strides[1] * h / 2), strides[1]),
+                v: (std::slice::from_raw_parts_mut(data[2], strides[2] * h / 2), strides[2]),
+            }
+        };
+        crate::convert::rgba_to_yuv420(rgba, w, h, planes);
+    }
+
+    /// Copies in planes that are already YUV 4:2:0 (tightly packed).
+    pub fn copy_planes(&mut self, y: &[u8], u: &[u8], v: &[u8]) {
+        let w = self.width;
+        for (i, (src, pw)) in [(y, w), (u, w / 2), (v, w / 2)].into_iter().enumerate() {
+            let stride = self.yuv.stride(i);
+            let data = self.yuv.data_mut(i);
+            for (row, line) in src.chunks_exact(pw).enumerate() {
+                data[row * stride..row * stride + pw].copy_from_slice(line);
+            }
+        }
+    }
+}
+
+/// Decides which frames go to the encoder. A new picture always does. A held picture (equal
+/// to the one before) does at constant frame rate; at variable frame rate the picture already
+/// sent simply lasts longer, and is sent again only when it has lasted `max_gap` frames (so a
+/// seek never lands far from a picture, and B-frame offsets stay small) or at the last frame
+/// of the run (so the duration is exact).
+#[derive(Debug, Clone)]
+pub struct Pacer {
+    cfr: bool,
+    max_gap: u32,
+    last_sent: Option<u32>,
+}
+
+impl Pacer {
+    pub fn new(cfr: bool, fps: u32) -> Pacer {
+        // Half a second.
+        Pacer { cfr, max_gap: (fps / 2).max(1), last_sent: None }
+    }
+
+    pub fn send(&mut self, frame: u32, held: bool, last: bool) -> bool {
+        let due = match self.last_sent {
+            None => true,
+            Some(s) => !held || self.cfr || last || frame - s >= self.max_gap,
+        };
+        if due {
+            self.last_sent = Some(frame);
+        }
+        due
+    }
+
+    pub fn last_sent(&self) -> Option<u32> {
+        self.last_sent
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_pictures_are_sent_every_half_second_and_at_the_end() {
+        let held = |f: u32| f > 0 && f != 40;
+        let sent = |cfr: bool| {
+            let mut p = Pacer::new(cfr, 30);
+            (0..50).filter(|&f| p.send(f, held(f), f == 49)).collect::<Vec<_>>()
+        };
+        assert_eq!(sent(false), [0, 15, 30, 40, 49]);
+        assert_eq!(sent(true), (0..50).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,289 @@
+//! Held frames as long samples (variable frame rate) and shared segments spliced from the
+//! batch's segment cache: the videos must show the same frames as drawing and encoding every
+//! frame, last exactly as long, decode cleanly and play in a browser.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use billreel::bind::Binder;
+use billreel::encode::{self, segment, EncodeSettings, SegmentCache, VideoStats};
+use billreel::record::Record;
+use billreel::scene::SceneGraph;
+use common::{ffprobe, field, repo};
+
+const W: usize = 320;
+const H: usize = 180;
+/// intro 1 s, hello 1 s (0.2 s fade in), tips 1 s (0.3 s slide), outro 1.5 s (0.5 s fade).
+const FRAMES: usize = 105;
+
+fn dir(name: &str) -> PathBuf {
+    common::fresh_dir("test-segments", name)
+}
+
+fn binder() -> Binder {
+    billreel::load(&repo().join("tests/segments/shared.yaml"), None).unwrap()
+}
+
+fn graph(b: &Binder, id: &str, name: &str, segment: &str) -> SceneGraph {
+    let data = serde_json::json!({"id": id, "name": name, "segment": segment});
+    b.bind(&Record { id: id.into(), data, line: 1 }).unwrap()
+}
+
+fn render(g: &SceneGraph, out: &Path, settings: &EncodeSettings, cache: Option<&SegmentCache>) -> VideoStats {
+    encode::render_video_tagged(g, out, settings, "test", cache).unwrap()
+}
+
+/// Mean absolute difference per channel between two frames.
+fn mean_diff(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
+    let total: f64 =
+        a.iter().zip(b).map(|(p, q)| (0..3).map(|c| (p[c] - q[c]).abs() as f64).sum::<f64>()).sum();
+    total / (a.len() * 3) as f64
+}
+
+/// Every frame of `mp4`, decoded at 30 fps, is within the lossy tolerance of what the renderer
+/// draws for `g`.
+fn assert_shows(mp4: &Path, g: &SceneGraph) {
+    let decoded = common::decode_rgb(mp4, W, H, 30);
+    assert_eq!(decoded.len(), FRAMES, "{}", mp4.display());
+    for (i, frame) in decoded.iter().enumerate() {
+        let drawn = billreel::raster::to_rgba_image(&billreel::raster::render(g, i as u32));
+        let drawn: Vec<[f32; 3]> =
+            drawn.pixels().map(|p| [p.0[0] as f32, p.0[1] as f32, p.0[2] as f32]).collect();
+        let d = mean_diff(&drawn, frame);
+        assert!(d < 3.0, "{} frame {i}: mean difference {d:.2} from the drawn frame", mp4.display());
+    }
+}
+
+/// Stream and container durations are exact, ffmpeg decodes without a word, and the video
+/// shows `FRAMES` frames at 30 fps.
+fn assert_exact_and_clean(mp4: &Path) {
+    let probe = ffprobe(mp4, "stream=duration,r_frame_rate:format=duration");
+    let durations: Vec<f64> =
+        probe.lines().filter_map(|l| l.strip_prefix("duration=")).map(|d| d.parse().unwrap()).collect();
+    assert_eq!(durations.len(), 2, "{probe}");
+    for d in durations {
+        assert!((d - 3.5).abs() < 0.001, "{}: duration {d} in {probe}", mp4.display());
+    }
+    assert_eq!(field(&probe, "r_frame_rate"), "30/1");
+    let o = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(mp4)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success() && o.stderr.is_empty(), "ffmpeg: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(common::frames_at(mp4, 30), FRAMES);
+}
+
+/// The video's sample times in frames, in presentation order.
+fn sample_frames(mp4: &Path) -> Vec<i64> {
+    let o = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0"])
+        .arg(mp4)
+        .output()
+        .unwrap();
+    let mut pts: Vec<i64> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| (l.trim().parse::<f64>().unwrap() * 30.0).round() as i64)
+        .collect();
+    pts.sort_unstable();
+    pts
+}
+
+#[test]
+fn held_pictures_become_long_samples_that_show_the_same_frames() {
+    let d = dir("vfr");
+    let b = binder();
+    let g = graph(&b, "A", "Ann", "flat");
+    let (vfr, cfr) = (d.join("vfr.mp4"), d.join("cfr.mp4"));
+    let v = render(&g, &vfr, &EncodeSettings::default(), None);
+    let c = render(&g, &cfr, &EncodeSettings { cfr: true, ..Default::default() }, None);
+    assert_eq!((v.frames, c.frames), (FRAMES as u32, FRAMES as u32));
+    assert_eq!(c.timings.sent, FRAMES as u64);
+    assert!(v.timings.sent < c.timings.sent, "held pictures are not sent again: {}", v.timings.sent);
+    for mp4 in [&vfr, &cfr] {
+        assert_exact_and_clean(mp4);
+        assert_shows(mp4, &g);
+    }
+    // Decoded at 30 fps, the two show the same frames within the lossy tolerance.
+    let (a, z) = (common::decode_rgb(&vfr, W, H, 30), common::decode_rgb(&cfr, W, H, 30));
+    for (i, (p, q)) in a.iter().zip(&z).enumerate() {
+        let diff = mean_diff(p, q);
+        assert!(diff < 1.5, "frame {i}: VFR and CFR differ by {diff:.2}");
+    }
+    // CFR: a sample per frame. VFR: fewer, on the 30 fps grid, never more than half a second
+    // apart, the last one at the last frame.
+    assert_eq!(sample_frames(&cfr), (0..FRAMES as i64).collect::<Vec<_>>());
+    let s = sample_frames(&vfr);
+    assert_eq!(s.len() as u64, v.timings.sent);
+    assert_eq!((s[0], *s.last().unwrap()), (0, FRAMES as i64 - 1));
+    assert!(s.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] <= 15), "{s:?}");
+}
+
+#[test]
+fn spliced_videos_show_the_same_frames_as_whole_ones() {
+    let d = dir("splice");
+    let b = binder();
+    let (ann, bob) = (graph(&b, "A", "Ann", "flat"), graph(&b, "B", "Bob", "flat"));
+    for (mode, settings) in
+        [("vfr", EncodeSettings::default()), ("cfr", EncodeSettings { cfr: true, ..Default::default() })]
+    {
+        let cache = SegmentCache::new(64);
+        let first = render(&ann, &d.join(format!("{mode}-ann.mp4")), &settings, Some(&cache));
+        assert_eq!(first.timings.segments_reused, 0);
+        let spliced = d.join(format!("{mode}-bob.mp4"));
+        let s = render(&bob, &spliced, &settings, Some(&cache));
+        // The intro, the tips scene (same segment of customers), the tips-to-outro
+        // transition and the outro come from Ann's video; the greeting and the transitions
+        // into and out of it are Bob's own.
+        assert_eq!((s.timings.segments_reused, s.timings.segments_encoded), (4, 3), "{mode}");
+        let whole = d.join(format!("{mode}-bob-whole.mp4"));
+        render(&bob, &whole, &settings, None);
+        for mp4 in [&spliced, &whole] {
+            assert_exact_and_clean(mp4);
+            assert_shows(mp4, &bob);
+        }
+        let (a, z) = (common::decode_rgb(&spliced, W, H, 30), common::decode_rgb(&whole, W, H, 30));
+        for (i, (p, q)) in a.iter().zip(&z).enumerate() {
+            let diff = mean_diff(p, q);
+            assert!(diff < 1.5, "{mode} frame {i}: spliced and whole differ by {diff:.2}");
+        }
+        let samples = sample_frames(&spliced);
+        if settings.cfr {
+            // Constant frame rate: one sample per frame, evenly spaced.
+            assert_eq!(samples, (0..FRAMES as i64).collect::<Vec<_>>());
+        } else {
+            assert!(samples.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] <= 15), "{samples:?}");
+        }
+        // Cached pieces are the same bytes as fresh ones: splicing Bob again from a cache
+        // that has all of his pieces gives the very same file.
+        let again = d.join(format!("{mode}-bob-again.mp4"));
+        let s2 = render(&bob, &again, &settings, Some(&cache));
+        assert_eq!(s2.timings.segments_encoded, 0);
+        assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&spliced).unwrap(), "{mode}");
+    }
+}
+
+#[test]
+fn a_segment_is_reused_only_when_what_it_binds_is_equal() {
+    let b = binder();
+    let s = EncodeSettings::default();
+    let key = |g: &SceneGraph, start: u32| {
+        segment::plan(g, &s)
+            .into_iter()
+            .find(|p| p.start == start)
+            .unwrap_or_else(|| panic!("no piece at {start}"))
+            .key
+    };
+    let ann_flat = graph(&b, "A", "Ann", "flat");
+    let bob_flat = graph(&b, "B", "Bob", "flat");
+    let ann_house = graph(&b, "C", "Ann", "house");
+    // Pieces: intro [0,24), intro+hello [24,30), hello [30,45), hello+tips [45,54),
+    // tips [54,60), tips+outro [60,75), outro [75,105).
+    let starts: Vec<u32> = segment::plan(&ann_flat, &s).iter().map(|p| p.start).collect();
+    assert_eq!(starts, [0, 24, 30, 45, 54, 60, 75]);
+    // The intro binds nothing: the same for everyone.
+    assert_eq!(key(&ann_flat, 0), key(&bob_flat, 0));
+    assert_eq!(key(&ann_flat, 0), key(&ann_house, 0));
+    // The greeting binds the name: another name, another key; the same name (another
+    // customer with another segment), the same key.
+    assert_ne!(key(&ann_flat, 30), key(&bob_flat, 30));
+    assert_eq!(key(&ann_flat, 30), key(&ann_house, 30));
+    // The tip binds the segment.
+    assert_eq!(key(&ann_flat, 54), key(&bob_flat, 54));
+    assert_ne!(key(&ann_flat, 54), key(&ann_house, 54));
+    // Another encoder profile never shares.
+    let cfr = EncodeSettings { cfr: true, ..Default::default() };
+    assert_ne!(segment::plan(&ann_flat, &cfr)[0].key, key(&ann_flat, 0));
+
+    // And in a render: the second Ann (another segment) reuses the intro, the greeting and
+    // the outro, and shows her own tip.
+    let d = dir("keys");
+    let cache = SegmentCache::new(64);
+    render(&ann_flat, &d.join("ann-flat.mp4"), &s, Some(&cache));
+    let out = d.join("ann-house.mp4");
+    let r = render(&ann_house, &out, &s, Some(&cache));
+    // Reused: intro, intro+hello, hello, outro. Encoded: hello+tips, tips, tips+outro.
+    assert_eq!((r.timings.segments_reused, r.timings.segments_encoded), (4, 3));
+    assert_shows(&out, &ann_house);
+}
+
+#[test]
+fn a_spliced_variable_frame_rate_video_plays_and_seeks_in_a_real_browser() {
+    let Some(chromium) = common::chromium() else {
+        eprintln!("SKIPPED: no chromium here (scripts/install-deps.sh installs Debian's `chromium`)");
+        return;
+    };
+    let d = dir("browser");
+    let b = binder();
+    let cache = SegmentCache::new(64);
+    render(&graph(&b, "A", "Ann", "flat"), &d.join("ann.mp4"), &EncodeSettings::default(), Some(&cache));
+    let bob = graph(&b, "B", "Bob", "flat");
+    let s = render(&bob, &d.join("bob.mp4"), &EncodeSettings::default(), Some(&cache));
+    assert!(s.timings.segments_reused > 0);
+    // Seek to 3.2 s (the outro, its text settled: a held picture from a cached segment), read
+    // back a pixel inside a letter of "Thank you" from a canvas, then play from the start.
+    let drawn = billreel::raster::to_rgba_image(&billreel::raster::render(&bob, 96));
+    let white = |x: u32, y: u32| drawn.get_pixel(x, y).0[..3].iter().all(|c| *c > 230);
+    let (px, py) = (60..110)
+        .flat_map(|y| (16..250).map(move |x| (x, y)))
+        .find(|&(x, y)| (0..3).all(|dy| (0..3).all(|dx| white(x + dx - 1, y + dy - 1))))
+        .expect("a solid white spot in the outro's text");
+    let page = r#"<!doctype html><html><body><video id="v" src="bob.mp4" muted playsinline></video>
+<canvas id="c" width="320" height="180"></canvas><pre id="out">waiting</pre><script>
+var v = document.getElementById("v"), out = document.getElementById("out"), log = [];
+function say(s) { log.push(s); out.textContent = log.join("\n"); }
+v.addEventListener("error", function () { say("error " + (v.error && v.error.code)); });
+v.addEventListener("loadedmetadata", function () {
+  say("duration " + v.duration.toFixed(3));
+  v.currentTime = 3.2;
+}, { once: true });
+v.addEventListener("seeked", function () {
+  var c = document.getElementById("c").getContext("2d");
+  c.drawImage(v, 0, 0, 320, 180);
+  var p = c.getImageData(PX, PY, 1, 1).data;
+  say("seeked " + v.currentTime.toFixed(3) + " pixel " + p[0] + "," + p[1] + "," + p[2]);
+  v.currentTime = 0;
+  v.play().then(function () { say("playing"); }, function (e) { say("play failed " + e); });
+  v.addEventListener("timeupdate", function () {
+    if (v.currentTime > 1.0 && log.indexOf("played past 1s") < 0) say("played past 1s");
+  });
+  v.addEventListener("ended", function () { say("ended"); });
+}, { once: true });
+</script></body></html>"#
+        .replace("PX", &px.to_string())
+        .replace("PY", &py.to_string());
+    std::fs::write(d.join("play.html"), page).unwrap();
+    let base = common::serve(&d);
+    let dom = common::headless(
+        &chromium,
+        &format!("{base}/play.html"),
+        &["--dump-dom", "--autoplay-policy=no-user-gesture-required"],
+    );
+    let out = &dom[dom.find("<pre id=\"out\">").expect("the page ran")..];
+    let out = &out[..out.find("</pre>").unwrap()];
+    assert!(!out.contains("error"), "{out}");
+    assert!(out.contains("duration 3.500"), "{out}");
+    assert!(out.contains("seeked 3.200"), "{out}");
+    assert!(out.contains("played past 1s"), "{out}");
+    // The pixel the browser shows at 3.2 s is the drawn one (white: the outro's text is on
+    // screen), within the codec's tolerance.
+    let drawn = drawn.get_pixel(px, py).0;
+    let shown: Vec<i32> = out
+        .split("pixel ")
+        .nth(1)
+        .unwrap()
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(3)
+        .map(|s| s.parse().unwrap())
+        .collect();
+    for c in 0..3 {
+        assert!(
+            (shown[c] - drawn[c] as i32).abs() <= 12,
+            "browser shows {shown:?} at ({px}, {py}), drawn {drawn:?}"
+        );
+    }
+}
