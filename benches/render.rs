@@ -1,15 +1,77 @@
-//! `cargo bench --bench render` (or `make bench`): where the time of one demo video goes.
+//! `cargo bench --bench render` (or `make bench`): billreel against the encoder alone.
 //!
-//! Measures, for records of the demo run: bind (storyboard + record -> scene graph), raster
-//! (every frame drawn), and encode (the same frames, pre-rendered and held in memory, through
-//! colour conversion, x264 and the MP4 muxer), each on one core. Prints a table; the figures
-//! go into docs/BENCHMARKS.md.
+//! For demo records, measured in CPU time (getrusage) in this one process:
+//! - raster only: every frame drawn from scratch, and with the settled layers kept;
+//! - the encoding limit: the very same frames, pre-rendered and held in memory as YUV, encoded
+//!   at constant frame rate with the same settings and the same sound and nothing else;
+//! - billreel's whole work per video (bind, draw, convert, encode, sound, mux) with `--cfr`
+//!   and no segment cache, and by default (held pictures as long samples, segment cache on).
+//!
+//! Prints the ratios to the pure encode; the figures go into docs/BENCHMARKS.md.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use billreel::encode::{EncodeSettings, VideoEncoder};
+use billreel::encode::{self, EncodeSettings, SegmentCache, VideoEncoder};
+use billreel::scene::SceneGraph;
 use billreel::{raster, record};
+
+/// CPU time used by this process so far (user + system).
+fn cpu() -> Duration {
+    // SAFETY: getrusage fills the struct we hand it.
+    let u = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut u);
+        u
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+fn measure<T>(work: impl FnOnce() -> T) -> (T, Duration) {
+    let t = cpu();
+    let out = work();
+    (out, cpu() - t)
+}
+
+/// Encodes `graph`'s frames, pre-rendered to YUV and held in memory (distinct pictures only,
+/// shared by the held frames), at constant frame rate with `settings`, with its sound or not.
+/// Returns the CPU time of the encoding alone.
+fn pure_encode(graph: &SceneGraph, out: &Path, settings: &EncodeSettings, sound: bool) -> Duration {
+    let (w, h) = (graph.width as usize, graph.height as usize);
+    let mut distinct: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut order = Vec::new();
+    let mut previous = None;
+    for f in 0..graph.total_frames {
+        let state = raster::frame_state(graph, f);
+        if previous.as_ref() != Some(&state) {
+            let rgba = raster::render(graph, f).take();
+            let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
+            billreel::convert::rgba_to_yuv420(
+                &rgba,
+                w,
+                h,
+                billreel::convert::Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) },
+            );
+            distinct.push((y, u, v));
+        }
+        order.push(distinct.len() - 1);
+        previous = Some(state);
+    }
+    let audio = graph.companions.audio.as_ref().filter(|_| sound).map(|plan| {
+        (plan.clone(), (graph.total_frames as u64 * billreel::audio::RATE as u64 / graph.fps as u64) as usize)
+    });
+    let cfr = EncodeSettings { cfr: true, ..settings.clone() };
+    let ((), spent) = measure(|| {
+        let mut enc = VideoEncoder::create(out, graph.width, graph.height, graph.fps, &cfr, audio).unwrap();
+        for i in order {
+            let (y, u, v) = &distinct[i];
+            enc.push_yuv(y, u, v).unwrap();
+        }
+        enc.finish().unwrap();
+    });
+    spent
+}
 
 fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -18,142 +80,89 @@ fn main() {
     let data = repo.join("scenes/sample-billing-run.jsonl");
     let out_dir = repo.join("target/bench");
     std::fs::create_dir_all(&out_dir).unwrap();
-    println!(
-        "{:<8} {:>7} {:>9} {:>11} {:>12} {:>11} {:>11}",
-        "record", "frames", "bind ms", "raster ms", "ms/frame", "encode ms", "total ms"
-    );
+    let secs = |d: Duration| d.as_secs_f64();
     let ids = ["C0001", "C0002", "C0003", "C0004"];
-    let mut sums = (Duration::ZERO, Duration::ZERO, Duration::ZERO, 0u64);
+    let default = EncodeSettings::default();
+    let cfr = EncodeSettings { cfr: true, ..default.clone() };
+
+    println!("== raster only (one core, every frame of the video) ==");
+    println!(
+        "{:<8} {:>7} {:>22} {:>26}",
+        "record", "frames", "from scratch (fps)", "settled layers kept (fps)"
+    );
+    let (mut frames_total, mut scratch_total, mut kept_total) = (0u64, Duration::ZERO, Duration::ZERO);
+    for id in ids {
+        let graph = binder.bind(&record::find(&data, id, "id").unwrap()).unwrap();
+        let mut canvas = tiny_skia::Pixmap::new(graph.width, graph.height).unwrap();
+        let ((), scratch) =
+            measure(|| (0..graph.total_frames).for_each(|f| raster::render_into(&graph, f, &mut canvas)));
+        let mut layers = raster::Layers::default();
+        let ((), kept) = measure(|| {
+            (0..graph.total_frames)
+                .for_each(|f| raster::render_into_cached(&graph, f, &mut canvas, &mut layers))
+        });
+        let n = graph.total_frames as f64;
+        println!("{id:<8} {:>7} {:>22.0} {:>26.0}", graph.total_frames, n / secs(scratch), n / secs(kept));
+        frames_total += graph.total_frames as u64;
+        scratch_total += scratch;
+        kept_total += kept;
+    }
+    println!(
+        "raster only, all four: {:.0} frames/s from scratch, {:.0} frames/s with settled layers kept",
+        frames_total as f64 / secs(scratch_total),
+        frames_total as f64 / secs(kept_total)
+    );
+
+    println!("\n== billreel against the encoder alone (CPU seconds per video, one core) ==");
+    println!(
+        "{:<8} {:>12} {:>12} {:>14} {:>16} {:>10} {:>10}",
+        "record", "pure CFR", "(no sound)", "billreel CFR", "billreel default", "CFR ratio", "default"
+    );
+    let cache = SegmentCache::new(256);
+    let mut sums = [Duration::ZERO; 4];
     for id in ids {
         let rec = record::find(&data, id, "id").unwrap();
-        let t = Instant::now();
         let graph = binder.bind(&rec).unwrap();
-        let bind = t.elapsed();
-
-        let t = Instant::now();
-        let frames: Vec<Vec<u8>> =
-            (0..graph.total_frames).map(|f| raster::render(&graph, f).take()).collect();
-        let raster_time = t.elapsed();
-
-        let t = Instant::now();
-        let path = out_dir.join(format!("{id}.mp4"));
-        let mut enc = VideoEncoder::create(
-            &path,
-            graph.width,
-            graph.height,
-            graph.fps,
-            &EncodeSettings::default(),
-            None,
-        )
-        .unwrap();
-        for f in &frames {
-            enc.push(f).unwrap();
-        }
-        enc.finish().unwrap();
-        let encode = t.elapsed();
-
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let pure = pure_encode(&graph, &out_dir.join(format!("{id}-pure.mp4")), &default, true);
+        let silent = pure_encode(&graph, &out_dir.join(format!("{id}-pure-silent.mp4")), &default, false);
+        let run = |settings: &EncodeSettings, cache: Option<&SegmentCache>, name: &str| {
+            measure(|| {
+                let graph = binder.bind(&rec).unwrap();
+                encode::render_video_tagged(
+                    &graph,
+                    &out_dir.join(format!("{id}-{name}.mp4")),
+                    settings,
+                    "bench",
+                    cache,
+                )
+                .unwrap()
+            })
+            .1
+        };
+        let whole_cfr = run(&cfr, None, "cfr");
+        let by_default = run(&default, Some(&cache), "default");
         println!(
-            "{id:<8} {:>7} {:>9.1} {:>11.0} {:>12.2} {:>11.0} {:>11.0}",
-            graph.total_frames,
-            ms(bind),
-            ms(raster_time),
-            ms(raster_time) / graph.total_frames as f64,
-            ms(encode),
-            ms(bind + raster_time + encode)
+            "{id:<8} {:>12.2} {:>12.2} {:>14.2} {:>16.2} {:>10.2} {:>10.2}",
+            secs(pure),
+            secs(silent),
+            secs(whole_cfr),
+            secs(by_default),
+            secs(whole_cfr) / secs(pure),
+            secs(by_default) / secs(pure)
         );
-        sums.0 += bind;
-        sums.1 += raster_time;
-        sums.2 += encode;
-        sums.3 += graph.total_frames as u64;
-    }
-    // The encoding limit (issue 6): billreel's whole render of a video against x264 alone on
-    // the very same frames, pre-rendered and held in memory as YUV (distinct frames only,
-    // shared by the held ones), same settings.
-    for id in ["C0001", "C0002"] {
-        let rec = record::find(&data, id, "id").unwrap();
-        let t = Instant::now();
-        let graph = binder.bind(&rec).unwrap();
-        let stats = billreel::encode::render_video(
-            &graph,
-            &out_dir.join(format!("{id}-full.mp4")),
-            &EncodeSettings::default(),
-        )
-        .unwrap();
-        let billreel_time = t.elapsed();
-        let (w, h) = (graph.width as usize, graph.height as usize);
-        let mut distinct: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = Vec::new();
-        let mut order = Vec::new();
-        let mut previous = None;
-        for f in 0..graph.total_frames {
-            let state = raster::frame_state(&graph, f);
-            if previous.as_ref() != Some(&state) {
-                let rgba = raster::render(&graph, f).take();
-                let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
-                billreel::convert::rgba_to_yuv420(
-                    &rgba,
-                    w,
-                    h,
-                    billreel::convert::Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) },
-                );
-                distinct.push((y, u, v));
-            }
-            order.push(distinct.len() - 1);
-            previous = Some(state);
+        for (s, d) in sums.iter_mut().zip([pure, silent, whole_cfr, by_default]) {
+            *s += d;
         }
-        let t = Instant::now();
-        let mut enc = VideoEncoder::create(
-            &out_dir.join(format!("{id}-pure.mp4")),
-            graph.width,
-            graph.height,
-            graph.fps,
-            &EncodeSettings::default(),
-            None,
-        )
-        .unwrap();
-        for i in order {
-            let (y, u, v) = &distinct[i];
-            enc.push_yuv(y, u, v).unwrap();
-        }
-        enc.finish().unwrap();
-        let pure = t.elapsed();
-        println!(
-            "{id}: billreel {:.2} s for the whole video (bind, draw, convert, x264, sound, mux) vs x264 alone on the same frames {:.2} s: ratio {:.2} ({} of {} frames held)",
-            billreel_time.as_secs_f64(),
-            pure.as_secs_f64(),
-            billreel_time.as_secs_f64() / pure.as_secs_f64(),
-            stats.timings.held,
-            stats.frames
-        );
     }
-
-    // Colour conversion alone: one 720p demo frame, RGBA -> YUV 4:2:0, many times.
-    let rec = record::find(&data, "C0001", "id").unwrap();
-    let graph = binder.bind(&rec).unwrap();
-    let frame = raster::render(&graph, 60).take();
-    let (w, h) = (graph.width as usize, graph.height as usize);
-    let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
-    let runs = 300;
-    let t = Instant::now();
-    for _ in 0..runs {
-        billreel::convert::rgba_to_yuv420(
-            &frame,
-            w,
-            h,
-            billreel::convert::Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) },
-        );
-    }
+    let [pure, silent, whole_cfr, by_default] = sums;
     println!(
-        "colour conversion {w}x{h} RGBA -> YUV 4:2:0 BT.709: {:.3} ms per frame",
-        t.elapsed().as_secs_f64() * 1000.0 / runs as f64
+        "ratio to the pure CFR encode of the same frames and sound: --cfr --no-segment-cache {:.2} (target <= 1.15), default {:.2} (target <= 0.6)",
+        secs(whole_cfr) / secs(pure),
+        secs(by_default) / secs(pure)
     );
-
-    let total = sums.0 + sums.1 + sums.2;
     println!(
-        "share of time: bind {:.1}%, raster {:.1}%, encode (colour conversion + x264 + mux) {:.1}%; {:.2} ms per frame overall",
-        100.0 * sums.0.as_secs_f64() / total.as_secs_f64(),
-        100.0 * sums.1.as_secs_f64() / total.as_secs_f64(),
-        100.0 * sums.2.as_secs_f64() / total.as_secs_f64(),
-        total.as_secs_f64() * 1000.0 / sums.3 as f64
+        "(against the pictures' encode alone, without the sound track's AAC encode: {:.2} and {:.2})",
+        secs(whole_cfr) / secs(silent),
+        secs(by_default) / secs(silent)
     );
 }

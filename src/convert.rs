@@ -27,37 +27,71 @@ pub struct Planes<'a> {
 }
 
 /// Converts `width` x `height` tightly packed RGBA pixels (both dimensions even).
-pub fn rgba_to_yuv420(rgba: &[u8], width: usize, height: usize, out: Planes) {
+pub fn rgba_to_yuv420(rgba: &[u8], width: usize, height: usize, mut out: Planes) {
+    check(rgba, width, height);
+    for cy in 0..height / 2 {
+        convert_row_pair(rgba, width, cy, &mut out);
+    }
+}
+
+/// Like [`rgba_to_yuv420`] for a frame following `previous` (the RGBA of the frame the planes
+/// already hold): only pairs of rows that differ are converted, and copied into `previous`.
+/// Animations usually move a small part of the picture, and comparing rows is far cheaper
+/// than converting them. Returns the number of row pairs converted.
+pub fn rgba_to_yuv420_changed(
+    rgba: &[u8],
+    previous: &mut [u8],
+    width: usize,
+    height: usize,
+    mut out: Planes,
+) -> usize {
+    check(rgba, width, height);
+    assert_eq!(previous.len(), rgba.len());
+    let pair = width * 8;
+    let mut converted = 0;
+    for (cy, (now, before)) in rgba.chunks_exact(pair).zip(previous.chunks_exact_mut(pair)).enumerate() {
+        if now != before {
+            convert_row_pair(rgba, width, cy, &mut out);
+            before.copy_from_slice(now);
+            converted += 1;
+        }
+    }
+    converted
+}
+
+fn check(rgba: &[u8], width: usize, height: usize) {
     assert!(width.is_multiple_of(2) && height.is_multiple_of(2), "4:2:0 needs even dimensions");
     assert_eq!(rgba.len(), width * height * 4);
-    let (y_plane, ys) = out.y;
-    let (u_plane, us) = out.u;
-    let (v_plane, vs) = out.v;
+}
+
+/// Rows `2 * cy` and `2 * cy + 1`: their luma, and the chroma row they share.
+fn convert_row_pair(rgba: &[u8], width: usize, cy: usize, out: &mut Planes) {
+    let (y_plane, ys) = (&mut *out.y.0, out.y.1);
+    let (u_plane, us) = (&mut *out.u.0, out.u.1);
+    let (v_plane, vs) = (&mut *out.v.0, out.v.1);
     let row = width * 4;
-    for cy in 0..height / 2 {
-        let top = &rgba[2 * cy * row..(2 * cy + 1) * row];
-        let bottom = &rgba[(2 * cy + 1) * row..(2 * cy + 2) * row];
-        let (y0, rest) = y_plane[2 * cy * ys..].split_at_mut(ys);
-        let y1 = &mut rest[..width];
-        let y0 = &mut y0[..width];
-        let u_row = &mut u_plane[cy * us..cy * us + width / 2];
-        let v_row = &mut v_plane[cy * vs..cy * vs + width / 2];
-        let luma =
-            |p: &[u8]| (16 + ((YR * p[0] as i32 + YG * p[1] as i32 + YB * p[2] as i32 + HALF) >> 16)) as u8;
-        let blocks = top.chunks_exact(8).zip(bottom.chunks_exact(8));
-        let luma_out = y0.chunks_exact_mut(2).zip(y1.chunks_exact_mut(2));
-        let chroma_out = u_row.iter_mut().zip(v_row.iter_mut());
-        for (((t, b), (yt, yb)), (u, v)) in blocks.zip(luma_out).zip(chroma_out) {
-            yt[0] = luma(&t[0..3]);
-            yt[1] = luma(&t[4..7]);
-            yb[0] = luma(&b[0..3]);
-            yb[1] = luma(&b[4..7]);
-            let sum = |c: usize| t[c] as i32 + t[c + 4] as i32 + b[c] as i32 + b[c + 4] as i32;
-            let (r, g, b) = (sum(0), sum(1), sum(2));
-            // The block's sums are four times its average: divide by 4 with the 2^16 scale.
-            *u = (128 + ((UR * r + UG * g + UB * b + 4 * HALF) >> 18)) as u8;
-            *v = (128 + ((VR * r + VG * g + VB * b + 4 * HALF) >> 18)) as u8;
-        }
+    let top = &rgba[2 * cy * row..(2 * cy + 1) * row];
+    let bottom = &rgba[(2 * cy + 1) * row..(2 * cy + 2) * row];
+    let (y0, rest) = y_plane[2 * cy * ys..].split_at_mut(ys);
+    let y1 = &mut rest[..width];
+    let y0 = &mut y0[..width];
+    let u_row = &mut u_plane[cy * us..cy * us + width / 2];
+    let v_row = &mut v_plane[cy * vs..cy * vs + width / 2];
+    let luma =
+        |p: &[u8]| (16 + ((YR * p[0] as i32 + YG * p[1] as i32 + YB * p[2] as i32 + HALF) >> 16)) as u8;
+    let blocks = top.chunks_exact(8).zip(bottom.chunks_exact(8));
+    let luma_out = y0.chunks_exact_mut(2).zip(y1.chunks_exact_mut(2));
+    let chroma_out = u_row.iter_mut().zip(v_row.iter_mut());
+    for (((t, b), (yt, yb)), (u, v)) in blocks.zip(luma_out).zip(chroma_out) {
+        yt[0] = luma(&t[0..3]);
+        yt[1] = luma(&t[4..7]);
+        yb[0] = luma(&b[0..3]);
+        yb[1] = luma(&b[4..7]);
+        let sum = |c: usize| t[c] as i32 + t[c + 4] as i32 + b[c] as i32 + b[c + 4] as i32;
+        let (r, g, b) = (sum(0), sum(1), sum(2));
+        // The block's sums are four times its average: divide by 4 with the 2^16 scale.
+        *u = (128 + ((UR * r + UG * g + UB * b + 4 * HALF) >> 18)) as u8;
+        *v = (128 + ((VR * r + VG * g + VB * b + 4 * HALF) >> 18)) as u8;
     }
 }
 
@@ -134,5 +168,38 @@ mod tests {
         assert_eq!((y[0], u[0], v[0]), (16, 128, 128));
         assert_eq!((y[2], u[1], v[1]), (235, 128, 128));
         assert_eq!((y[4], u[2], v[2]), (63, 102, 240));
+    }
+
+    #[test]
+    fn converting_only_changed_rows_gives_the_same_planes() {
+        let (w, h) = (16usize, 8usize);
+        let frame = |k: u8| {
+            let mut f = vec![255u8; w * h * 4];
+            for (i, px) in f.chunks_exact_mut(4).enumerate() {
+                px[0] = (i as u8).wrapping_mul(k);
+                px[1] = k;
+            }
+            f
+        };
+        let (a, mut b) = (frame(3), frame(3));
+        // Change one pixel in row 5 (the third pair of rows).
+        b[(5 * w + 7) * 4] ^= 0x55;
+        let full = |rgba: &[u8]| {
+            let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
+            rgba_to_yuv420(rgba, w, h, Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) });
+            (y, u, v)
+        };
+        let (mut y, mut u, mut v) = full(&a);
+        let mut previous = a.clone();
+        let n = rgba_to_yuv420_changed(
+            &b,
+            &mut previous,
+            w,
+            h,
+            Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) },
+        );
+        assert_eq!(n, 1);
+        assert_eq!((y, u, v), full(&b));
+        assert_eq!(previous, b);
     }
 }

@@ -46,16 +46,26 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
             let p = (local as f32 + 1.0) / (scene.transition_frames as f32 + 1.0);
             composite_transition(canvas, &layer, scene.transition, p);
         } else {
-            if let Some(bg) = &scene.background {
-                let start = painted(&scene.backdrop, graph, |p| {
-                    p.data_mut().copy_from_slice(video().data());
-                    fill_rect_paint(p, full, bg, 1.0);
-                });
-                canvas.data_mut().copy_from_slice(start.data());
+            if scene.background.is_some() {
+                render_background(graph, scene, canvas);
             }
             draw_scene(canvas, scene, graph.fps, local);
         }
     }
+}
+
+/// Paints what a frame of `scene` starts from: the video's background, then the scene's own.
+fn render_background(graph: &SceneGraph, scene: &Scene, canvas: &mut Pixmap) {
+    let full = SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32).expect("positive size");
+    let video = || painted(&graph.backdrop, graph, |p| fill_rect_paint(p, full, &graph.background, 1.0));
+    let start = match &scene.background {
+        Some(bg) => painted(&scene.backdrop, graph, |p| {
+            p.data_mut().copy_from_slice(video().data());
+            fill_rect_paint(p, full, bg, 1.0);
+        }),
+        None => video(),
+    };
+    canvas.data_mut().copy_from_slice(start.data());
 }
 
 /// A full-canvas picture, painted by `paint` over nothing the first time it is asked for.
@@ -72,10 +82,10 @@ fn painted<'a>(
 }
 
 /// Everything about frame `frame` that drawing depends on, as numbers: which scenes show and
-/// how far their transitions are, and every node's animated state (placement, opacity, text
-/// variant, how far bars, lines, slices and gauges have grown). Two consecutive frames with
-/// equal states draw the same pixels, so the second is a held frame: nothing to draw or
-/// convert again. (The scene graph is fixed for the video; only time changes between frames.)
+/// how far their transitions are, and every node's animated state (see [`node_state`]). Two
+/// consecutive frames with equal states draw the same pixels, so the second is a held frame:
+/// nothing to draw or convert again. (The scene graph is fixed for the video; only time
+/// changes between frames.)
 pub fn frame_state(graph: &SceneGraph, frame: u32) -> Vec<u32> {
     let mut out = Vec::new();
     for (si, scene) in graph.scenes.iter().enumerate().filter(|(_, s)| s.contains(frame)) {
@@ -85,24 +95,111 @@ pub fn frame_state(graph: &SceneGraph, frame: u32) -> Vec<u32> {
         out.push(if local < scene.transition_frames { local } else { u32::MAX });
         let t = local as f32 / graph.fps as f32;
         for node in &scene.nodes {
-            let s = node.animation.at(t);
-            out.extend([s.opacity, s.dx, s.dy, s.scale].map(f32::to_bits));
-            let variant =
-                |v: &[(f32, std::sync::Arc<TextBlock>)]| v.partition_point(|(from, _)| *from <= t) as u32;
-            match &node.kind {
-                NodeKind::Text(text) => out.push(variant(&text.variants)),
-                NodeKind::Progress(p) => out.push(p.shown(t).to_bits()),
-                NodeKind::Chart(c) => {
-                    out.extend(c.bars.iter().map(|b| b.progress(t).to_bits()));
-                    out.extend(c.lines.iter().map(|l| l.progress(t).to_bits()));
-                    out.extend(c.slices.iter().map(|sl| sl.shown(t).to_bits()));
-                    out.extend(c.counters.iter().map(|k| variant(&k.4.variants)));
-                }
-                NodeKind::Rect { .. } | NodeKind::Image { .. } | NodeKind::Qr(_) => {}
-            }
+            node_state(node, t, &mut out);
         }
     }
     out
+}
+
+/// A node's animated state at `t` seconds into its scene, as numbers: placement, opacity, text
+/// variant, how far bars, lines, slices and gauges have grown. Equal states draw equal pixels.
+pub fn node_state(node: &Node, t: f32, out: &mut Vec<u32>) {
+    let s = node.animation.at(t);
+    out.extend([s.opacity, s.dx, s.dy, s.scale].map(f32::to_bits));
+    let variant = |v: &[(f32, std::sync::Arc<TextBlock>)]| v.partition_point(|(from, _)| *from <= t) as u32;
+    match &node.kind {
+        NodeKind::Text(text) => out.push(variant(&text.variants)),
+        NodeKind::Progress(p) => out.push(p.shown(t).to_bits()),
+        NodeKind::Chart(c) => {
+            out.extend(c.bars.iter().map(|b| b.progress(t).to_bits()));
+            out.extend(c.lines.iter().map(|l| l.progress(t).to_bits()));
+            out.extend(c.slices.iter().map(|sl| sl.shown(t).to_bits()));
+            out.extend(c.counters.iter().map(|k| variant(&k.4.variants)));
+        }
+        NodeKind::Rect { .. } | NodeKind::Image { .. } | NodeKind::Qr(_) => {}
+    }
+}
+
+/// What a video's renderer keeps from frame to frame: the layers of the scene on screen that
+/// have settled (reached the state they keep to the scene's end), painted once over the
+/// scene's background. A frame then starts from that picture and draws only the layers above
+/// it. The picture is used only while those layers' states are unchanged, and is the result
+/// of the very same drawing operations, so frames are bit-identical to drawing everything.
+#[derive(Default)]
+pub struct Layers {
+    settled: Option<Settled>,
+    /// Frames that started from the settled picture, and how many layers they skipped.
+    pub reused: u64,
+    pub layers_skipped: u64,
+}
+
+struct Settled {
+    scene: usize,
+    /// The states of the scene's first nodes, painted into `picture`.
+    states: Vec<Vec<u32>>,
+    picture: Pixmap,
+}
+
+/// Renders frame `frame` like [`render_into`], starting from the settled layers kept in
+/// `layers` when they still apply (frames of the video in order make the most of it).
+pub fn render_into_cached(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap, layers: &mut Layers) {
+    let mut active = graph.scenes.iter().enumerate().filter(|(_, s)| s.contains(frame));
+    let (Some((si, scene)), None) = (active.next(), active.next()) else {
+        // Between two scenes (a transition): everything is drawn.
+        return render_into(graph, frame, canvas);
+    };
+    let local = frame - scene.start;
+    if local < scene.transition_frames {
+        return render_into(graph, frame, canvas);
+    }
+    let t = local as f32 / graph.fps as f32;
+    let states: Vec<Vec<u32>> = scene
+        .nodes
+        .iter()
+        .map(|n| {
+            let mut s = Vec::new();
+            node_state(n, t, &mut s);
+            s
+        })
+        .collect();
+    let fits = |c: &Settled| {
+        c.scene == si && c.states.len() <= states.len() && c.states[..] == states[..c.states.len()]
+    };
+    if !layers.settled.as_ref().is_some_and(fits) {
+        // The leading layers that are already as they will stay to the end of the scene.
+        let end = (scene.frames - 1) as f32 / graph.fps as f32;
+        let k = scene
+            .nodes
+            .iter()
+            .zip(&states)
+            .take_while(|(n, s)| {
+                let mut last = Vec::new();
+                node_state(n, end, &mut last);
+                last == **s
+            })
+            .count();
+        if k == 0 {
+            layers.settled = None;
+            return render_into(graph, frame, canvas);
+        }
+        let mut picture = match layers.settled.take() {
+            Some(old) => old.picture,
+            None => Pixmap::new(graph.width, graph.height).expect("positive size"),
+        };
+        render_background(graph, scene, &mut picture);
+        for node in &scene.nodes[..k] {
+            draw_node(&mut picture, node, t);
+        }
+        layers.settled = Some(Settled { scene: si, states: states[..k].to_vec(), picture });
+    }
+    let settled = layers.settled.as_ref().expect("set above");
+    let k = settled.states.len();
+    canvas.data_mut().copy_from_slice(settled.picture.data());
+    for node in &scene.nodes[k..] {
+        draw_node(canvas, node, t);
+    }
+    layers.reused += 1;
+    layers.layers_skipped += k as u64;
 }
 
 /// Puts the incoming scene's layer over the canvas, `p` (0..1) of the way through.

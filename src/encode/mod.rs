@@ -341,12 +341,13 @@ pub fn render_video_tagged(
     Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes, timings })
 }
 
-/// The frame being made: the canvas it is drawn on, its YUV picture, and the drawing state of
-/// the last frame drawn (to spot held frames).
+/// The frame being made: the canvas it is drawn on, its YUV picture, the drawing state of
+/// the last frame drawn (to spot held frames), and the settled layers of the scene on screen.
 struct Frames {
     canvas: tiny_skia::Pixmap,
     picture: Picture,
     previous: Option<Vec<u32>>,
+    layers: raster::Layers,
 }
 
 impl Frames {
@@ -356,6 +357,7 @@ impl Frames {
                 .expect("size checked by the storyboard"),
             picture: Picture::new(graph.width, graph.height),
             previous: None,
+            layers: raster::Layers::default(),
         }
     }
 
@@ -382,7 +384,7 @@ impl Frames {
             let state = raster::frame_state(graph, f);
             let held = self.previous.as_ref() == Some(&state);
             if !held {
-                raster::render_into(graph, f, &mut self.canvas);
+                raster::render_into_cached(graph, f, &mut self.canvas, &mut self.layers);
             }
             self.previous = Some(state);
             let mut cost = t.elapsed();

@@ -279,6 +279,10 @@ impl AudioTrack {
 }
 
 /// Adds an AAC stream (FFmpeg's own encoder, 48 kHz stereo, 160 kb/s) to the file.
+///
+/// The encoder's `fast` coder: the default `twoloop` took 1.09 s of CPU for the 27.8 s demo
+/// track, as much as a third of x264's work on the pictures, and `fast` takes 0.56 s; at
+/// 160 kb/s for music and speech the difference is not audible.
 fn open_aac(octx: &mut format::context::Output) -> Result<ffmpeg::encoder::Audio, ffmpeg::Error> {
     use ffmpeg::format::{sample::Type, Sample};
     let codec = ffmpeg::encoder::find(codec::Id::AAC).ok_or(ffmpeg::Error::EncoderNotFound)?;
@@ -293,7 +297,9 @@ fn open_aac(octx: &mut format::context::Output) -> Result<ffmpeg::encoder::Audio
     enc.set_time_base(tb);
     // MP4 keeps the AudioSpecificConfig in the stream header.
     enc.set_flags(codec::Flags::GLOBAL_HEADER);
-    let encoder = enc.open_as(codec)?;
+    let mut opts = Dictionary::new();
+    opts.set("aac_coder", "fast");
+    let encoder = enc.open_as_with(codec, opts)?;
     ost.set_parameters(&encoder);
     ost.set_time_base(tb);
     Ok(encoder)

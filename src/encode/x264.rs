@@ -150,6 +150,8 @@ pub struct Picture {
     yuv: frame::Video,
     width: usize,
     height: usize,
+    /// The RGBA the planes were converted from (empty until the first conversion).
+    rgba: Vec<u8>,
 }
 
 impl Picture {
@@ -159,7 +161,7 @@ impl Picture {
         yuv.set_color_range(color::Range::MPEG);
         yuv.set_color_primaries(color::Primaries::BT709);
         yuv.set_color_transfer_characteristic(color::TransferCharacteristic::BT709);
-        Picture { yuv, width: width as usize, height: height as usize }
+        Picture { yuv, width: width as usize, height: height as usize, rgba: Vec::new() }
     }
 
     /// Converts tightly packed RGBA (opaque, so premultiplied equals straight) into the picture.
@@ -177,11 +179,19 @@ impl Picture {
                 v: (std::slice::from_raw_parts_mut(data[2], strides[2] * h / 2), strides[2]),
             }
         };
-        crate::convert::rgba_to_yuv420(rgba, w, h, planes);
+        if self.rgba.is_empty() {
+            crate::convert::rgba_to_yuv420(rgba, w, h, planes);
+            self.rgba = rgba.to_vec();
+        } else {
+            // Only the rows that changed since the picture before.
+            crate::convert::rgba_to_yuv420_changed(rgba, &mut self.rgba, w, h, planes);
+        }
     }
 
     /// Copies in planes that are already YUV 4:2:0 (tightly packed).
     pub fn copy_planes(&mut self, y: &[u8], u: &[u8], v: &[u8]) {
+        // The planes no longer come from the RGBA kept for comparison.
+        self.rgba.clear();
         let w = self.width;
         for (i, (src, pw)) in [(y, w), (u, w / 2), (v, w / 2)].into_iter().enumerate() {
             let stride = self.yuv.stride(i);
