@@ -294,26 +294,41 @@ pub fn render_video_tagged(
                 mp4.finish(end, &mut timings).map_err(|e| EncodeError::Finish(e.to_string()))?;
             }
             Some(cache) => {
+                // Pieces met before are cut out (from the cache, or encoded and cached); the
+                // runs between them are encoded as one segment each, not cached.
+                let pieces = segment::plan(graph, settings);
+                let shared = cache.shared(&pieces);
                 let mut mp4: Option<Mp4Out> = None;
-                for piece in segment::plan(graph, settings) {
-                    let seg = match cache.get(&piece.key) {
-                        Some(seg) => {
-                            timings.segments_reused += 1;
-                            seg
+                let mut i = 0;
+                while i < pieces.len() {
+                    let piece = &pieces[i];
+                    let seg = if shared[i] {
+                        i += 1;
+                        match cache.get(&piece.key) {
+                            Some(seg) => {
+                                timings.segments_reused += 1;
+                                seg
+                            }
+                            None => {
+                                let range = piece.start..piece.start + piece.frames;
+                                let seg = Arc::new(frames.encode_segment(
+                                    graph,
+                                    range,
+                                    settings,
+                                    &mut timings,
+                                    &label,
+                                )?);
+                                timings.segments_encoded += 1;
+                                cache.insert(piece.key, seg.clone());
+                                seg
+                            }
                         }
-                        None => {
-                            let range = piece.start..piece.start + piece.frames;
-                            let seg = Arc::new(frames.encode_segment(
-                                graph,
-                                range,
-                                settings,
-                                &mut timings,
-                                &label,
-                            )?);
-                            timings.segments_encoded += 1;
-                            cache.insert(piece.key, seg.clone());
-                            seg
-                        }
+                    } else {
+                        let run = shared[i..].iter().position(|s| *s).map_or(pieces.len(), |n| i + n);
+                        let range = piece.start..pieces[run - 1].start + pieces[run - 1].frames;
+                        i = run;
+                        timings.segments_encoded += 1;
+                        Arc::new(frames.encode_segment(graph, range, settings, &mut timings, &label)?)
                     };
                     let mp4 = match &mut mp4 {
                         Some(m) => m,

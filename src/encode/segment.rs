@@ -10,11 +10,14 @@
 //! images). A scene that binds a record field therefore gets another key when the value
 //! differs, and the same key when the value happens to be equal.
 //!
-//! Each segment is encoded by its own x264 instance, so it starts with an IDR frame, and its
-//! last frame is always sent; with the fixed profile (see `x264`) its headers equal every other
+//! A piece is cut out of a video only once its key has been met before (in the batch): the
+//! first video of a run is encoded whole, and personalised pieces never cost a cut or cache
+//! memory. Runs of pieces not worth cutting are encoded together. Each segment (a cut piece,
+//! or a run) is encoded by its own x264 instance, so it starts with an IDR frame, and its last
+//! frame is always sent; with the fixed profile (see `x264`) its headers equal every other
 //! segment's, and cached and fresh segments are the same bytes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
@@ -166,6 +169,9 @@ pub struct SegmentCache {
 #[derive(Default)]
 struct Inner {
     map: HashMap<Key, (Arc<Segment>, u64)>,
+    /// Keys of pieces met so far. A piece is cut out and cached from its second sighting on:
+    /// personalised pieces, met once, never take memory or cost a cut.
+    seen: HashSet<Key>,
     bytes: usize,
     clock: u64,
     hits: u64,
@@ -185,6 +191,17 @@ impl SegmentCache {
     /// A cache holding at most `megabytes` of coded pictures.
     pub fn new(megabytes: usize) -> SegmentCache {
         SegmentCache { limit: megabytes.saturating_mul(1 << 20), inner: Mutex::default() }
+    }
+
+    /// Which of `pieces` are worth cutting out (met before, in this video or another), and
+    /// notes them all as met.
+    pub fn shared(&self, pieces: &[Piece]) -> Vec<bool> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded: 32 bytes a key; forgetting only delays caching a piece by one sighting.
+        if inner.seen.len() > 1 << 20 {
+            inner.seen.clear();
+        }
+        pieces.iter().map(|p| !inner.seen.insert(p.key) || inner.map.contains_key(&p.key)).collect()
     }
 
     pub fn get(&self, key: &Key) -> Option<Arc<Segment>> {
