@@ -35,13 +35,8 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
         if local < scene.transition_frames {
             // Draw the incoming scene on its own layer (with the video background under it
             // when it has none), then put it over what is there as the transition says.
-            let mut layer = match &scene.background {
-                Some(bg) => {
-                    painted(&scene.layer_backdrop, graph, |p| fill_rect_paint(p, full, bg, 1.0)).clone()
-                }
-                None if i > 0 => video().clone(),
-                None => Pixmap::new(graph.width, graph.height).expect("positive size"),
-            };
+            let mut layer = Pixmap::new(graph.width, graph.height).expect("positive size");
+            incoming_layer(graph, scene, i > 0, &mut layer);
             draw_scene(&mut layer, scene, graph.fps, local);
             let p = (local as f32 + 1.0) / (scene.transition_frames as f32 + 1.0);
             composite_transition(canvas, &layer, scene.transition, p);
@@ -128,6 +123,8 @@ pub fn node_state(node: &Node, t: f32, out: &mut Vec<u32>) {
 #[derive(Default)]
 pub struct Layers {
     settled: Option<Settled>,
+    /// The incoming scene's layer during a transition.
+    layer: Option<Pixmap>,
     /// Frames that started from the settled picture, and how many layers they skipped.
     pub reused: u64,
     pub layers_skipped: u64,
@@ -141,18 +138,41 @@ struct Settled {
 }
 
 /// Renders frame `frame` like [`render_into`], starting from the settled layers kept in
-/// `layers` when they still apply (frames of the video in order make the most of it).
+/// `layers` when they still apply (frames of the video in order make the most of it). During a
+/// transition the outgoing scene (usually settled by then) is drawn that way too, and the
+/// incoming one on a layer kept between frames.
 pub fn render_into_cached(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap, layers: &mut Layers) {
-    let mut active = graph.scenes.iter().enumerate().filter(|(_, s)| s.contains(frame));
-    let (Some((si, scene)), None) = (active.next(), active.next()) else {
-        // Between two scenes (a transition): everything is drawn.
-        return render_into(graph, frame, canvas);
-    };
-    let local = frame - scene.start;
-    if local < scene.transition_frames {
-        return render_into(graph, frame, canvas);
+    let active: Vec<(usize, &Scene)> =
+        graph.scenes.iter().enumerate().filter(|(_, s)| s.contains(frame)).collect();
+    let settled_in = |s: &Scene| frame - s.start >= s.transition_frames;
+    match active[..] {
+        [(si, scene)] if settled_in(scene) => draw_over_settled(graph, si, scene, frame, canvas, layers),
+        [(si, outgoing), (_, incoming)] if settled_in(outgoing) => {
+            draw_over_settled(graph, si, outgoing, frame, canvas, layers);
+            let local = frame - incoming.start;
+            let layer = layers
+                .layer
+                .get_or_insert_with(|| Pixmap::new(graph.width, graph.height).expect("positive size"));
+            incoming_layer(graph, incoming, true, layer);
+            draw_scene(layer, incoming, graph.fps, local);
+            let p = (local as f32 + 1.0) / (incoming.transition_frames as f32 + 1.0);
+            composite_transition(canvas, layer, incoming.transition, p);
+        }
+        // The first scene coming in over the background, or three scenes at once.
+        _ => render_into(graph, frame, canvas),
     }
-    let t = local as f32 / graph.fps as f32;
+}
+
+/// Draws scene `si` alone at `frame` into `canvas` (overwriting it), from its settled layers.
+fn draw_over_settled(
+    graph: &SceneGraph,
+    si: usize,
+    scene: &Scene,
+    frame: u32,
+    canvas: &mut Pixmap,
+    layers: &mut Layers,
+) {
+    let t = (frame - scene.start) as f32 / graph.fps as f32;
     let states: Vec<Vec<u32>> = scene
         .nodes
         .iter()
@@ -180,7 +200,8 @@ pub fn render_into_cached(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap, l
             .count();
         if k == 0 {
             layers.settled = None;
-            return render_into(graph, frame, canvas);
+            render_background(graph, scene, canvas);
+            return draw_scene(canvas, scene, graph.fps, frame - scene.start);
         }
         let mut picture = match layers.settled.take() {
             Some(old) => old.picture,
@@ -202,15 +223,49 @@ pub fn render_into_cached(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap, l
     layers.layers_skipped += k as u64;
 }
 
+/// What an incoming scene is drawn on during its transition: its own background, else the
+/// video's (over another scene) or nothing (the first scene, over the video background).
+fn incoming_layer(graph: &SceneGraph, scene: &Scene, over_a_scene: bool, layer: &mut Pixmap) {
+    let full = SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32).expect("positive size");
+    match &scene.background {
+        Some(bg) => layer.data_mut().copy_from_slice(
+            painted(&scene.layer_backdrop, graph, |p| fill_rect_paint(p, full, bg, 1.0)).data(),
+        ),
+        None if over_a_scene => layer.data_mut().copy_from_slice(
+            painted(&graph.backdrop, graph, |p| fill_rect_paint(p, full, &graph.background, 1.0)).data(),
+        ),
+        None => layer.fill(Color::TRANSPARENT),
+    }
+}
+
+/// `layer` over `canvas` at opacity `p` (premultiplied source-over), in integers: a full-frame
+/// crossfade costs a fraction of tiny-skia's general pixmap pipeline.
+fn fade_over(canvas: &mut Pixmap, layer: &Pixmap, p: f32) {
+    let a = (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u32;
+    let opaque = layer.pixels().iter().all(|px| px.alpha() == 255);
+    if opaque {
+        // Every byte blends with the same weights (the general formula with alpha 255), which
+        // the compiler vectorises.
+        let keep = 255 - a;
+        for (d, s) in canvas.data_mut().iter_mut().zip(layer.data()) {
+            *d = ((*s as u32 * a + *d as u32 * keep + 127) / 255) as u8;
+        }
+        return;
+    }
+    for (d, s) in canvas.data_mut().chunks_exact_mut(4).zip(layer.data().chunks_exact(4)) {
+        let keep = 255 - (s[3] as u32 * a + 127) / 255;
+        for c in 0..4 {
+            d[c] = ((s[c] as u32 * a + d[c] as u32 * keep + 127) / 255) as u8;
+        }
+    }
+}
+
 /// Puts the incoming scene's layer over the canvas, `p` (0..1) of the way through.
 fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, kind: TransitionKind, p: f32) {
     use crate::storyboard::Side;
     let (w, h) = (canvas.width() as f32, canvas.height() as f32);
     match kind {
-        TransitionKind::Fade => {
-            let paint = PixmapPaint { opacity: p, ..Default::default() };
-            canvas.draw_pixmap(0, 0, layer.as_ref(), &paint, Transform::identity(), None);
-        }
+        TransitionKind::Fade => fade_over(canvas, layer, p),
         TransitionKind::Slide(from) => {
             // Eased so the scene decelerates into place; whole pixels keep it sharp.
             let rest = 1.0 - Easing::EaseOut.apply(p);
