@@ -308,3 +308,57 @@ v.addEventListener("seeked", function () {
         );
     }
 }
+
+#[test]
+fn batch_splices_shared_pieces_and_honours_cfr_and_no_segment_cache() {
+    let d = dir("batch");
+    let data = d.join("run.jsonl");
+    let lines: Vec<String> = [("A", "Ann"), ("B", "Bob"), ("C", "Cy"), ("D", "Dee"), ("E", "Eve")]
+        .iter()
+        .map(|(id, name)| serde_json::json!({"id": id, "name": name, "segment": "flat"}).to_string())
+        .collect();
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let sb = repo().join("tests/segments/shared.yaml");
+    let run = |out: &str, extra: &[&str]| {
+        let out = d.join(out);
+        let mut args = vec!["batch".to_string(), sb.to_string_lossy().into_owned(), "--data".into()];
+        args.push(data.to_string_lossy().into_owned());
+        args.extend(["--out".into(), out.to_string_lossy().into_owned(), "--guessable-links".into()]);
+        args.extend(["--jobs".into(), "1".into(), "--timings".into()]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let o = common::billreel(&args);
+        let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(o.status.success(), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
+        assert!(stdout.contains("done: 5 ok"), "{stdout}");
+        (out, stdout)
+    };
+    // The video of record `id`, as the manifest names it.
+    let video = |out: &Path, id: &str| {
+        let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
+        let line = manifest
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|l| l["id"] == id)
+            .unwrap_or_else(|| panic!("no line for {id}"));
+        out.join(line["video"].as_str().unwrap())
+    };
+    // Default: the third video on splices the intro, tips and outro pieces.
+    let (out, stdout) = run("default", &[]);
+    assert!(stdout.contains("segment cache: 12 hits"), "{stdout}");
+    assert!(stdout.contains("segments: 12 reused from the segment cache"), "{stdout}");
+    for id in ["A", "C", "E"] {
+        assert_exact_and_clean(&video(&out, id));
+    }
+    assert!(sample_frames(&video(&out, "E")).len() < FRAMES, "held pictures are long samples");
+    // --cfr: every frame a sample, also when spliced.
+    let (out, stdout) = run("cfr", &["--cfr"]);
+    assert!(stdout.contains("segment cache: 12 hits"), "{stdout}");
+    assert_eq!(sample_frames(&video(&out, "E")), (0..FRAMES as i64).collect::<Vec<_>>());
+    // --no-segment-cache: whole videos, no cache.
+    let (out, stdout) = run("whole", &["--no-segment-cache"]);
+    assert!(
+        !stdout.contains("segment cache:") && !stdout.contains("reused from the segment cache"),
+        "{stdout}"
+    );
+    assert_exact_and_clean(&video(&out, "E"));
+}
