@@ -39,7 +39,8 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
             incoming_layer(graph, scene, i > 0, &mut layer);
             draw_scene(&mut layer, scene, graph.fps, local);
             let p = (local as f32 + 1.0) / (scene.transition_frames as f32 + 1.0);
-            composite_transition(canvas, &layer, scene.transition, p);
+            let opaque = i > 0 || scene.background.is_some();
+            composite_transition(canvas, &layer, opaque, scene.transition, p);
         } else {
             if scene.background.is_some() {
                 render_background(graph, scene, canvas);
@@ -156,7 +157,7 @@ pub fn render_into_cached(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap, l
             incoming_layer(graph, incoming, true, layer);
             draw_scene(layer, incoming, graph.fps, local);
             let p = (local as f32 + 1.0) / (incoming.transition_frames as f32 + 1.0);
-            composite_transition(canvas, layer, incoming.transition, p);
+            composite_transition(canvas, layer, true, incoming.transition, p);
         }
         // The first scene coming in over the background, or three scenes at once.
         _ => render_into(graph, frame, canvas),
@@ -240,32 +241,53 @@ fn incoming_layer(graph: &SceneGraph, scene: &Scene, over_a_scene: bool, layer: 
 
 /// `layer` over `canvas` at opacity `p` (premultiplied source-over), in integers: a full-frame
 /// crossfade costs a fraction of tiny-skia's general pixmap pipeline.
-fn fade_over(canvas: &mut Pixmap, layer: &Pixmap, p: f32) {
-    let a = (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u32;
-    let opaque = layer.pixels().iter().all(|px| px.alpha() == 255);
+fn fade_over(canvas: &mut Pixmap, layer: &Pixmap, opaque: bool, p: f32) {
+    let a = (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u16;
     if opaque {
-        // Every byte blends with the same weights (the general formula with alpha 255), which
-        // the compiler vectorises.
+        // Every byte blends with the same weights (the general formula with alpha 255), in
+        // 16-bit lanes the compiler vectorises.
         let keep = 255 - a;
         for (d, s) in canvas.data_mut().iter_mut().zip(layer.data()) {
-            *d = ((*s as u32 * a + *d as u32 * keep + 127) / 255) as u8;
+            *d = div255(*s as u16 * a + *d as u16 * keep + 127);
         }
         return;
     }
     for (d, s) in canvas.data_mut().chunks_exact_mut(4).zip(layer.data().chunks_exact(4)) {
-        let keep = 255 - (s[3] as u32 * a + 127) / 255;
+        let keep = 255 - div255(s[3] as u16 * a + 127) as u16;
         for c in 0..4 {
-            d[c] = ((s[c] as u32 * a + d[c] as u32 * keep + 127) / 255) as u8;
+            d[c] = div255(s[c] as u16 * a + d[c] as u16 * keep + 127);
         }
     }
 }
 
+/// `x / 255` rounded down, for `x` up to 255 * 256 - 1 (a blend of two bytes with weights
+/// summing to 255, plus rounding, is at most 65152), without a division.
+fn div255(x: u16) -> u8 {
+    ((x as u32 + 1 + (x as u32 >> 8)) >> 8) as u8
+}
+
+/// Copies `layer` onto `canvas` shifted right and down by (dx, dy), where they overlap.
+fn copy_shifted(canvas: &mut Pixmap, layer: &Pixmap, dx: i32, dy: i32) {
+    let (w, h) = (canvas.width() as i32, canvas.height() as i32);
+    if dx >= w {
+        return;
+    }
+    let row = (w * 4) as usize;
+    let span = ((w - dx) * 4) as usize;
+    for y in dy..h {
+        let src = &layer.data()[(y - dy) as usize * row..][..span];
+        canvas.data_mut()[y as usize * row + dx as usize * 4..][..span].copy_from_slice(src);
+    }
+}
+
 /// Puts the incoming scene's layer over the canvas, `p` (0..1) of the way through.
-fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, kind: TransitionKind, p: f32) {
+/// `opaque`: every pixel of the layer is opaque (it has a background), which allows plain
+/// copies and a per-byte blend.
+fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, opaque: bool, kind: TransitionKind, p: f32) {
     use crate::storyboard::Side;
     let (w, h) = (canvas.width() as f32, canvas.height() as f32);
     match kind {
-        TransitionKind::Fade => fade_over(canvas, layer, p),
+        TransitionKind::Fade => fade_over(canvas, layer, opaque, p),
         TransitionKind::Slide(from) => {
             // Eased so the scene decelerates into place; whole pixels keep it sharp.
             let rest = 1.0 - Easing::EaseOut.apply(p);
@@ -275,15 +297,16 @@ fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, kind: TransitionKin
                 Side::Top => (0.0, -h * rest),
                 Side::Bottom => (0.0, h * rest),
             };
-            let paint = PixmapPaint::default();
-            canvas.draw_pixmap(
-                dx.round() as i32,
-                dy.round() as i32,
-                layer.as_ref(),
-                &paint,
-                Transform::identity(),
-                None,
-            );
+            let (dx, dy) = (dx.round() as i32, dy.round() as i32);
+            if opaque && dx >= 0 && dy >= 0 {
+                // An opaque layer over the canvas is a copy of the rows that overlap. (With a
+                // negative offset tiny-skia also paints the column or row just past the layer's
+                // edge, so that case stays with it, to keep frames as they were.)
+                copy_shifted(canvas, layer, dx, dy);
+            } else {
+                let paint = PixmapPaint::default();
+                canvas.draw_pixmap(dx, dy, layer.as_ref(), &paint, Transform::identity(), None);
+            }
         }
         TransitionKind::Wipe(from) => {
             let e = Easing::EaseInOut.apply(p);
@@ -660,4 +683,54 @@ pub fn to_rgba_image(pix: &Pixmap) -> image::RgbaImage {
         *dst = image::Rgba([c.red(), c.green(), c.blue(), c.alpha()]);
     }
     img
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn division_by_255_without_dividing_is_exact() {
+        // Up to the largest value whose quotient fits a byte (blends stay below 65153).
+        for x in 0..=(255 * 256 - 1) as u16 {
+            assert_eq!(div255(x) as u16, x / 255, "{x}");
+        }
+    }
+
+    fn test_pixmaps() -> (Pixmap, Pixmap) {
+        let (mut a, mut b) = (Pixmap::new(64, 48).unwrap(), Pixmap::new(64, 48).unwrap());
+        for (i, (p, q)) in a.data_mut().chunks_exact_mut(4).zip(b.data_mut().chunks_exact_mut(4)).enumerate()
+        {
+            p.copy_from_slice(&[(i * 7) as u8, (i * 13) as u8, (i * 3) as u8, 255]);
+            q.copy_from_slice(&[(i * 5) as u8, (i * 11) as u8, (i * 17) as u8, 255]);
+        }
+        (a, b)
+    }
+
+    #[test]
+    fn the_opaque_crossfade_equals_the_general_one_and_tiny_skia_within_one() {
+        let (canvas, layer) = test_pixmaps();
+        for p in [0.0, 0.1, 0.5, 0.77, 1.0] {
+            let (mut fast, mut general, mut skia) = (canvas.clone(), canvas.clone(), canvas.clone());
+            fade_over(&mut fast, &layer, true, p);
+            fade_over(&mut general, &layer, false, p);
+            assert!(fast.data() == general.data(), "p {p}");
+            let paint = PixmapPaint { opacity: p, ..Default::default() };
+            skia.draw_pixmap(0, 0, layer.as_ref(), &paint, Transform::identity(), None);
+            let worst = fast.data().iter().zip(skia.data()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+            assert!(worst <= 1, "p {p}: off by {worst} from tiny-skia");
+        }
+    }
+
+    #[test]
+    fn a_slide_of_an_opaque_layer_equals_tiny_skias_blit() {
+        let (canvas, layer) = test_pixmaps();
+        for (dx, dy) in [(0, 0), (10, 0), (0, 7), (5, 5), (63, 0), (64, 0), (70, 0), (0, 48)] {
+            let (mut fast, mut skia) = (canvas.clone(), canvas.clone());
+            copy_shifted(&mut fast, &layer, dx, dy);
+            skia.draw_pixmap(dx, dy, layer.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
+            let first = fast.data().iter().zip(skia.data()).position(|(a, b)| a != b);
+            assert!(first.is_none(), "shift ({dx}, {dy}): first difference at byte {first:?}");
+        }
+    }
 }
