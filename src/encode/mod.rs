@@ -294,54 +294,7 @@ pub fn render_video_tagged(
                 mp4.finish(end, &mut timings).map_err(|e| EncodeError::Finish(e.to_string()))?;
             }
             Some(cache) => {
-                // Pieces met before are cut out (from the cache, or encoded and cached); the
-                // runs between them are encoded as one segment each, not cached.
-                let pieces = segment::plan(graph, settings);
-                let shared = cache.shared(&pieces);
-                let mut mp4: Option<Mp4Out> = None;
-                let mut i = 0;
-                while i < pieces.len() {
-                    let piece = &pieces[i];
-                    let seg = if shared[i] {
-                        i += 1;
-                        match cache.get(&piece.key) {
-                            Some(seg) => {
-                                timings.segments_reused += 1;
-                                seg
-                            }
-                            None => {
-                                let range = piece.start..piece.start + piece.frames;
-                                let seg = Arc::new(frames.encode_segment(
-                                    graph,
-                                    range,
-                                    settings,
-                                    &mut timings,
-                                    &label,
-                                )?);
-                                timings.segments_encoded += 1;
-                                cache.insert(piece.key, seg.clone());
-                                seg
-                            }
-                        }
-                    } else {
-                        let run = shared[i..].iter().position(|s| *s).map_or(pieces.len(), |n| i + n);
-                        let range = piece.start..pieces[run - 1].start + pieces[run - 1].frames;
-                        i = run;
-                        timings.segments_encoded += 1;
-                        Arc::new(frames.encode_segment(graph, range, settings, &mut timings, &label)?)
-                    };
-                    let mp4 = match &mut mp4 {
-                        Some(m) => m,
-                        None => mp4.insert(
-                            Mp4Out::create(tmp, &seg.params, seg.delay, graph.fps, audio.clone())
-                                .map_err(create_err)?,
-                        ),
-                    };
-                    mp4.append(&seg, piece.start, &mut timings)?;
-                }
-                if let Some(mp4) = mp4 {
-                    mp4.finish(end, &mut timings).map_err(|e| EncodeError::Finish(e.to_string()))?;
-                }
+                render_segmented(graph, tmp, settings, cache, audio, &mut frames, &mut timings, &label)?
             }
         }
         Ok(end)
@@ -354,6 +307,62 @@ pub fn render_video_tagged(
     let bytes = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     tracing::info!(file = %out.display(), frames, bytes, "video written");
     Ok(VideoStats { frames, duration_secs: frames as f64 / graph.fps as f64, bytes, timings })
+}
+
+/// Encodes `graph` into `tmp` as segments: the pieces met before (see [`segment`]) come from
+/// the cache, or are encoded and cached; the runs of pieces between them are encoded as one
+/// segment each and not cached. The segments' pictures are copied into the MP4 in order.
+#[allow(clippy::too_many_arguments)]
+fn render_segmented(
+    graph: &SceneGraph,
+    tmp: &Path,
+    settings: &EncodeSettings,
+    cache: &SegmentCache,
+    audio: Option<(crate::audio::Plan, usize)>,
+    frames: &mut Frames,
+    timings: &mut Timings,
+    label: &str,
+) -> Result<(), EncodeError> {
+    let pieces = segment::plan(graph, settings);
+    let shared = cache.shared(&pieces);
+    let mut mp4: Option<Mp4Out> = None;
+    let mut i = 0;
+    while i < pieces.len() {
+        let start = pieces[i].start;
+        let seg = if shared[i] {
+            let piece = &pieces[i];
+            i += 1;
+            match cache.get(&piece.key) {
+                Some(seg) => {
+                    timings.segments_reused += 1;
+                    seg
+                }
+                None => {
+                    let range = start..start + piece.frames;
+                    let seg = Arc::new(frames.encode_segment(graph, range, settings, timings, label)?);
+                    timings.segments_encoded += 1;
+                    cache.insert(piece.key, seg.clone());
+                    seg
+                }
+            }
+        } else {
+            let run = shared[i..].iter().position(|s| *s).map_or(pieces.len(), |n| i + n);
+            let range = start..pieces[run - 1].start + pieces[run - 1].frames;
+            i = run;
+            timings.segments_encoded += 1;
+            Arc::new(frames.encode_segment(graph, range, settings, timings, label)?)
+        };
+        let mp4 = match &mut mp4 {
+            Some(m) => m,
+            None => mp4.insert(
+                Mp4Out::create(tmp, &seg.params, seg.delay, graph.fps, audio.clone())
+                    .map_err(|e| EncodeError::Create { path: tmp.into(), message: e.to_string() })?,
+            ),
+        };
+        mp4.append(&seg, start, timings)?;
+    }
+    let mp4 = mp4.ok_or_else(|| EncodeError::Finish("a video needs at least one frame".into()))?;
+    mp4.finish(graph.total_frames, timings).map_err(|e| EncodeError::Finish(e.to_string()))
 }
 
 /// The frame being made: the canvas it is drawn on, its YUV picture, the drawing state of

@@ -18,7 +18,9 @@ use crate::timings::{Stage, Timings};
 /// encoder was given, and whether decoding can start there (an IDR frame).
 #[derive(Debug, Clone)]
 pub struct Coded {
-    pub data: Vec<u8>,
+    /// Shared, so a cached segment's pictures are copied into a video only once (into the
+    /// muxer's packet).
+    pub data: std::sync::Arc<[u8]>,
     pub pts: i64,
     pub key: bool,
 }
@@ -135,7 +137,7 @@ impl X264 {
         let t = Instant::now();
         while self.encoder.receive_packet(&mut packet).is_ok() {
             out.push(Coded {
-                data: packet.data().unwrap_or_default().to_vec(),
+                data: packet.data().unwrap_or_default().into(),
                 pts: packet.pts().unwrap_or(0),
                 key: packet.is_key(),
             });
