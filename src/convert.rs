@@ -64,29 +64,24 @@ fn check(rgba: &[u8], width: usize, height: usize) {
     assert_eq!(rgba.len(), width * height * 4);
 }
 
-/// Rows `2 * cy` and `2 * cy + 1`: their luma, and the chroma row they share.
+/// Rows `2 * cy` and `2 * cy + 1`: their luma, and the chroma row they share. Written as
+/// three simple loops over contiguous data (luma of each row, then chroma of the pair) so the
+/// compiler vectorises them.
 fn convert_row_pair(rgba: &[u8], width: usize, cy: usize, out: &mut Planes) {
     let (y_plane, ys) = (&mut *out.y.0, out.y.1);
-    let (u_plane, us) = (&mut *out.u.0, out.u.1);
-    let (v_plane, vs) = (&mut *out.v.0, out.v.1);
     let row = width * 4;
     let top = &rgba[2 * cy * row..(2 * cy + 1) * row];
     let bottom = &rgba[(2 * cy + 1) * row..(2 * cy + 2) * row];
-    let (y0, rest) = y_plane[2 * cy * ys..].split_at_mut(ys);
-    let y1 = &mut rest[..width];
-    let y0 = &mut y0[..width];
-    let u_row = &mut u_plane[cy * us..cy * us + width / 2];
-    let v_row = &mut v_plane[cy * vs..cy * vs + width / 2];
-    let luma =
-        |p: &[u8]| (16 + ((YR * p[0] as i32 + YG * p[1] as i32 + YB * p[2] as i32 + HALF) >> 16)) as u8;
+    for (src, dst) in [(top, 2 * cy), (bottom, 2 * cy + 1)] {
+        let y_row = &mut y_plane[dst * ys..dst * ys + width];
+        for (p, y) in src.chunks_exact(4).zip(y_row.iter_mut()) {
+            *y = (16 + ((YR * p[0] as i32 + YG * p[1] as i32 + YB * p[2] as i32 + HALF) >> 16)) as u8;
+        }
+    }
+    let u_row = &mut out.u.0[cy * out.u.1..cy * out.u.1 + width / 2];
+    let v_row = &mut out.v.0[cy * out.v.1..cy * out.v.1 + width / 2];
     let blocks = top.chunks_exact(8).zip(bottom.chunks_exact(8));
-    let luma_out = y0.chunks_exact_mut(2).zip(y1.chunks_exact_mut(2));
-    let chroma_out = u_row.iter_mut().zip(v_row.iter_mut());
-    for (((t, b), (yt, yb)), (u, v)) in blocks.zip(luma_out).zip(chroma_out) {
-        yt[0] = luma(&t[0..3]);
-        yt[1] = luma(&t[4..7]);
-        yb[0] = luma(&b[0..3]);
-        yb[1] = luma(&b[4..7]);
+    for ((t, b), (u, v)) in blocks.zip(u_row.iter_mut().zip(v_row.iter_mut())) {
         let sum = |c: usize| t[c] as i32 + t[c + 4] as i32 + b[c] as i32 + b[c + 4] as i32;
         let (r, g, b) = (sum(0), sum(1), sum(2));
         // The block's sums are four times its average: divide by 4 with the 2^16 scale.
