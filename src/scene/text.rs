@@ -33,7 +33,7 @@ type RbFace<'a> = rustybuzz::Face<'a>;
 type Run = Arc<[(GlyphId, f32, f32, f32)]>;
 
 /// Runs kept per font before the cache starts over (bounds memory on huge batches).
-const MAX_CACHED_RUNS: usize = 50_000;
+const MAX_CACHED_RUNS: usize = 4_096;
 
 /// A loaded font and its caches.
 pub struct Font {
