@@ -23,11 +23,9 @@ pub fn render(graph: &SceneGraph, frame: u32) -> Pixmap {
 
 /// Renders into an existing canvas of the right size (lets the encoder reuse one buffer).
 pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
-    let full = SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32).expect("positive size");
     // Backgrounds (full-frame gradients, the costliest thing drawn) are painted once per video
     // and copied into each frame.
-    let video = || painted(&graph.backdrop, graph, |p| fill_rect_paint(p, full, &graph.background, 1.0));
-    canvas.data_mut().copy_from_slice(video().data());
+    canvas.data_mut().copy_from_slice(video_backdrop(graph).data());
     // Scenes that overlap this frame: usually one, two during a crossfade.
     let active: Vec<&Scene> = graph.scenes.iter().filter(|s| s.contains(frame)).collect();
     for (i, scene) in active.iter().enumerate() {
@@ -50,16 +48,24 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
     }
 }
 
+/// The whole canvas, as a rectangle.
+fn full_rect(graph: &SceneGraph) -> SkRect {
+    SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32).expect("positive size")
+}
+
+/// The video's background, painted once per video.
+fn video_backdrop(graph: &SceneGraph) -> &Pixmap {
+    painted(&graph.backdrop, graph, |p| fill_rect_paint(p, full_rect(graph), &graph.background, 1.0))
+}
+
 /// Paints what a frame of `scene` starts from: the video's background, then the scene's own.
 fn render_background(graph: &SceneGraph, scene: &Scene, canvas: &mut Pixmap) {
-    let full = SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32).expect("positive size");
-    let video = || painted(&graph.backdrop, graph, |p| fill_rect_paint(p, full, &graph.background, 1.0));
     let start = match &scene.background {
         Some(bg) => painted(&scene.backdrop, graph, |p| {
-            p.data_mut().copy_from_slice(video().data());
-            fill_rect_paint(p, full, bg, 1.0);
+            p.data_mut().copy_from_slice(video_backdrop(graph).data());
+            fill_rect_paint(p, full_rect(graph), bg, 1.0);
         }),
-        None => video(),
+        None => video_backdrop(graph),
     };
     canvas.data_mut().copy_from_slice(start.data());
 }
@@ -183,9 +189,7 @@ fn draw_over_settled(
             s
         })
         .collect();
-    let fits = |c: &Settled| {
-        c.scene == si && c.states.len() <= states.len() && c.states[..] == states[..c.states.len()]
-    };
+    let fits = |c: &Settled| c.scene == si && states.starts_with(&c.states);
     if !layers.settled.as_ref().is_some_and(fits) {
         // The leading layers that are already as they will stay to the end of the scene.
         let end = (scene.frames - 1) as f32 / graph.fps as f32;
@@ -227,16 +231,12 @@ fn draw_over_settled(
 /// What an incoming scene is drawn on during its transition: its own background, else the
 /// video's (over another scene) or nothing (the first scene, over the video background).
 fn incoming_layer(graph: &SceneGraph, scene: &Scene, over_a_scene: bool, layer: &mut Pixmap) {
-    let full = SkRect::from_xywh(0.0, 0.0, graph.width as f32, graph.height as f32).expect("positive size");
-    match &scene.background {
-        Some(bg) => layer.data_mut().copy_from_slice(
-            painted(&scene.layer_backdrop, graph, |p| fill_rect_paint(p, full, bg, 1.0)).data(),
-        ),
-        None if over_a_scene => layer.data_mut().copy_from_slice(
-            painted(&graph.backdrop, graph, |p| fill_rect_paint(p, full, &graph.background, 1.0)).data(),
-        ),
-        None => layer.fill(Color::TRANSPARENT),
-    }
+    let start = match &scene.background {
+        Some(bg) => painted(&scene.layer_backdrop, graph, |p| fill_rect_paint(p, full_rect(graph), bg, 1.0)),
+        None if over_a_scene => video_backdrop(graph),
+        None => return layer.fill(Color::TRANSPARENT),
+    };
+    layer.data_mut().copy_from_slice(start.data());
 }
 
 /// `layer` over `canvas` at opacity `p` (premultiplied source-over), in integers: a full-frame

@@ -56,6 +56,16 @@ fn assert_shows(mp4: &Path, g: &SceneGraph) {
     }
 }
 
+/// Decoded at 30 fps, `a` and `b` show the same frames within the lossy tolerance.
+fn assert_same_frames(a: &Path, b: &Path, what: &str) {
+    let (a, b) = (common::decode_rgb(a, W, H, 30), common::decode_rgb(b, W, H, 30));
+    assert_eq!(a.len(), b.len(), "{what}: frame counts");
+    for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+        let diff = mean_diff(p, q);
+        assert!(diff < 1.5, "{what}: frame {i} differs by {diff:.2}");
+    }
+}
+
 /// Stream and container durations are exact, ffmpeg decodes without a word, and the video
 /// shows `FRAMES` frames at 30 fps.
 fn assert_exact_and_clean(mp4: &Path) {
@@ -108,11 +118,7 @@ fn held_pictures_become_long_samples_that_show_the_same_frames() {
         assert_shows(mp4, &g);
     }
     // Decoded at 30 fps, the two show the same frames within the lossy tolerance.
-    let (a, z) = (common::decode_rgb(&vfr, W, H, 30), common::decode_rgb(&cfr, W, H, 30));
-    for (i, (p, q)) in a.iter().zip(&z).enumerate() {
-        let diff = mean_diff(p, q);
-        assert!(diff < 1.5, "frame {i}: VFR and CFR differ by {diff:.2}");
-    }
+    assert_same_frames(&vfr, &cfr, "VFR and CFR");
     // CFR: a sample per frame. VFR: fewer, on the 30 fps grid, never more than half a second
     // apart, the last one at the last frame.
     assert_eq!(sample_frames(&cfr), (0..FRAMES as i64).collect::<Vec<_>>());
@@ -150,11 +156,7 @@ fn spliced_videos_show_the_same_frames_as_whole_ones() {
             assert_exact_and_clean(mp4);
             assert_shows(mp4, &bob);
         }
-        let (a, z) = (common::decode_rgb(&spliced, W, H, 30), common::decode_rgb(&whole, W, H, 30));
-        for (i, (p, q)) in a.iter().zip(&z).enumerate() {
-            let diff = mean_diff(p, q);
-            assert!(diff < 1.5, "{mode} frame {i}: spliced and whole differ by {diff:.2}");
-        }
+        assert_same_frames(&spliced, &whole, &format!("{mode}: spliced and whole"));
         let samples = sample_frames(&spliced);
         if settings.cfr {
             // Constant frame rate: one sample per frame, evenly spaced.

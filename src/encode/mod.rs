@@ -214,9 +214,9 @@ impl VideoEncoder {
         let f = self.frames;
         let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: f, message: e.to_string() };
         if self.pacer.send(f, held, false) {
-            self.mp4.sent(f as i64);
-            self.x264.send(&mut self.picture, f as i64, &mut self.coded, &mut self.times).map_err(fail)?;
-            self.mp4.coded(&mut self.coded, &mut self.times).map_err(fail)?;
+            let (x264, picture, coded, times) =
+                (&mut self.x264, &mut self.picture, &mut self.coded, &mut self.times);
+            send_picture(x264, picture, f as i64, &mut self.mp4, coded, times).map_err(fail)?;
         }
         self.frames += 1;
         self.mp4.reached(self.frames, &mut self.times).map_err(fail)
@@ -227,16 +227,31 @@ impl VideoEncoder {
     pub fn finish(mut self) -> Result<(u32, Timings), EncodeError> {
         let fail = |e: ffmpeg::Error| EncodeError::Finish(e.to_string());
         let last = self.frames.checked_sub(1);
-        if last.is_some() && self.pacer.last_sent() != last {
-            let f = self.frames - 1;
-            self.mp4.sent(f as i64);
-            self.x264.send(&mut self.picture, f as i64, &mut self.coded, &mut self.times).map_err(fail)?;
+        if let Some(f) = last.filter(|&f| self.pacer.last_sent() != Some(f)) {
+            let (x264, picture, coded, times) =
+                (&mut self.x264, &mut self.picture, &mut self.coded, &mut self.times);
+            send_picture(x264, picture, f as i64, &mut self.mp4, coded, times).map_err(fail)?;
         }
         self.x264.finish(&mut self.coded, &mut self.times).map_err(fail)?;
         self.mp4.coded(&mut self.coded, &mut self.times).map_err(fail)?;
         self.mp4.finish(self.frames, &mut self.times).map_err(fail)?;
         Ok((self.frames, self.times))
     }
+}
+
+/// Gives `picture` to x264 at `pts`: noted in the sink's schedule first (its duration and
+/// decode time come from it), then what x264 gives back goes to the sink.
+fn send_picture(
+    x264: &mut X264,
+    picture: &mut Picture,
+    pts: i64,
+    sink: &mut dyn Sink,
+    coded: &mut Vec<Coded>,
+    times: &mut Timings,
+) -> Result<(), ffmpeg::Error> {
+    sink.sent(pts);
+    x264.send(picture, pts, coded, times)?;
+    sink.coded(coded, times)
 }
 
 fn open_x264(
@@ -290,7 +305,7 @@ pub fn render_video_tagged(
                 let mut mp4 =
                     Mp4Out::create(tmp, &x264.params(), x264.delay, graph.fps, audio).map_err(create_err)?;
                 let mut pacer = Pacer::new(settings.cfr, graph.fps);
-                frames.encode(graph, 0..end, 0, &mut x264, &mut pacer, &mut mp4, &mut timings, &label)?;
+                frames.encode(graph, 0..end, &mut x264, &mut pacer, &mut mp4, &mut timings, &label)?;
                 mp4.finish(end, &mut timings).map_err(|e| EncodeError::Finish(e.to_string()))?;
             }
             Some(cache) => {
@@ -385,14 +400,14 @@ impl Frames {
         }
     }
 
-    /// Encodes frames `range` of `graph` into `sink`, with pts counted from `pts_base`. The
-    /// first frame is always drawn and sent, and so is the last (see [`Pacer`]).
+    /// Encodes frames `range` of `graph` into `sink`, with pts counted from the range's start
+    /// (a segment's own timeline; 0 for a whole video). The first frame is always drawn and
+    /// sent, and so is the last (see [`Pacer`]).
     #[allow(clippy::too_many_arguments)]
     fn encode(
         &mut self,
         graph: &SceneGraph,
         range: Range<u32>,
-        pts_base: u32,
         x264: &mut X264,
         pacer: &mut Pacer,
         sink: &mut dyn Sink,
@@ -424,10 +439,8 @@ impl Frames {
             }
             if pacer.send(f, held, f + 1 == range.end) {
                 let t = Instant::now();
-                let pts = (f - pts_base) as i64;
-                sink.sent(pts);
-                x264.send(&mut self.picture, pts, &mut coded, times).map_err(fail)?;
-                sink.coded(&mut coded, times).map_err(fail)?;
+                let pts = (f - range.start) as i64;
+                send_picture(x264, &mut self.picture, pts, sink, &mut coded, times).map_err(fail)?;
                 cost += t.elapsed();
             }
             sink.reached(f + 1, times).map_err(fail)?;
@@ -452,8 +465,7 @@ impl Frames {
         let mut x264 = open_x264(graph.width, graph.height, graph.fps, settings, path)?;
         let mut pacer = Pacer::new(settings.cfr, graph.fps);
         let mut collector = segment::Collector::default();
-        let start = range.start;
-        self.encode(graph, range.clone(), start, &mut x264, &mut pacer, &mut collector, times, label)?;
+        self.encode(graph, range.clone(), &mut x264, &mut pacer, &mut collector, times, label)?;
         Ok(segment::Segment {
             frames: range.len() as u32,
             sent: collector.sent,
