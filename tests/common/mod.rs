@@ -119,13 +119,22 @@ pub fn field<'a>(probe: &'a str, key: &str) -> &'a str {
 /// Serves `dir` over HTTP on 127.0.0.1 (a free port) from a background thread, with byte
 /// ranges, which browsers need to seek in a video. Returns the base URL.
 pub fn serve(dir: &Path) -> String {
-    use std::io::{BufRead, BufReader, Write};
+    serve_with_reports(dir).0
+}
+
+/// [`serve`], plus a `POST /report` route: each body posted there comes out of the receiver.
+/// A page says what it saw when it has seen it, so a test waits on real events, not on a
+/// guess of how long the browser needs.
+pub fn serve_with_reports(dir: &Path) -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let dir = dir.to_path_buf();
+    let (reports, received) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let dir = dir.clone();
+            let reports = reports.clone();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut stream = stream;
@@ -135,15 +144,29 @@ pub fn serve(dir: &Path) -> String {
                         return;
                     }
                     let mut range: Option<(u64, Option<u64>)> = None;
+                    let mut length = 0;
                     loop {
                         let mut h = String::new();
                         if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
                             break;
                         }
-                        if let Some(v) = h.to_ascii_lowercase().strip_prefix("range: bytes=") {
+                        let h = h.to_ascii_lowercase();
+                        if let Some(v) = h.strip_prefix("range: bytes=") {
                             let (a, b) = v.trim().split_once('-').unwrap_or(("0", ""));
                             range = Some((a.parse().unwrap_or(0), b.parse().ok()));
                         }
+                        if let Some(v) = h.strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    if request.starts_with("POST /report") {
+                        let mut body = vec![0; length];
+                        if reader.read_exact(&mut body).is_err() {
+                            return;
+                        }
+                        let _ = reports.send(String::from_utf8_lossy(&body).into_owned());
+                        let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
+                        continue;
                     }
                     let path = request.split_whitespace().nth(1).unwrap_or("/");
                     let path = path.split(['?', '#']).next().unwrap().trim_start_matches('/');
@@ -189,7 +212,7 @@ pub fn serve(dir: &Path) -> String {
             });
         }
     });
-    format!("http://127.0.0.1:{port}")
+    (format!("http://127.0.0.1:{port}"), received)
 }
 
 /// Debian's chromium, if installed.
@@ -198,6 +221,36 @@ pub fn chromium() -> Option<PathBuf> {
         let o = Command::new("sh").args(["-c", &format!("command -v {name}")]).output().ok()?;
         o.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
     })
+}
+
+/// Opens `url` in headless chromium in real time (no virtual clock: media decoding runs on
+/// its own threads and a virtual clock can run ahead of it) and returns the first report the
+/// page posts to `reports` (see [`serve_with_reports`]). Panics after `limit` with no report.
+pub fn headless_report(
+    chromium: &Path,
+    url: &str,
+    reports: &std::sync::mpsc::Receiver<String>,
+    limit: std::time::Duration,
+) -> String {
+    use std::os::unix::process::CommandExt;
+    let profile = std::env::temp_dir().join(format!("billreel-chromium-{}", std::process::id()));
+    let mut child = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--mute-audio"])
+        .args(["--autoplay-policy=no-user-gesture-required", "--no-first-run"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        // Its own process group, so that the renderer and GPU processes go with it.
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let report = reports.recv_timeout(limit);
+    // SAFETY: kill(2) on the process group this test started; no memory is touched.
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&profile);
+    report.unwrap_or_else(|_| panic!("the page at {url} reported nothing within {limit:?}"))
 }
 
 /// Runs headless chromium on `url` with `extra` flags; returns stdout (e.g. the DOM).
