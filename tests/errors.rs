@@ -159,6 +159,23 @@ fn a_record_missing_a_bound_field_names_the_record_and_field() {
 }
 
 #[test]
+fn a_field_missing_behind_a_var_is_named_too() {
+    // `name` is a var computed from the record; a template that uses it names the field the
+    // var could not find, not the var.
+    let dir = scratch("missing-behind-var");
+    let sb = write(&dir, "sb.yaml", &format!("{HEADER}vars:\n  name: \"customer.last_name ~ customer.first_name if locale[:2] == 'zh' else customer.first_name\"\nscenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"Hello {{{{ name }}}}\" }}\n"));
+    let data = write(&dir, "run.jsonl", "{\"id\": \"C1\", \"customer\": {\"first_name\": \"Ann\"}}\n{\"id\": \"C2\", \"customer\": {\"last_name\": \"Lee\"}}\n");
+    let t = text(&billreel(["check", &sb, "--data", &data]));
+    assert!(
+        t.contains(
+            "record C2: the record has no field `customer.first_name` (in scenes[0].layers[0].text at"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("1 records OK, 1 failed"), "{t}");
+}
+
+#[test]
 fn wrong_types_and_bad_locales_in_records_are_named() {
     let dir = scratch("bad-values");
     let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - {{ type: text, text: \"{{{{ bill.total | currency('EUR') }}}} {{{{ bill.due | date }}}}\" }}\n"));
@@ -349,8 +366,8 @@ fn preview_contact_sheet_has_a_row_per_record_and_a_tile_per_scene() {
     let o = billreel(&args);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let img = image::open(&out).unwrap();
-    // C0002 plays 6 scenes (overdue, and its bill changed by 30%); tiles are 1280/3 x 720/3.
-    assert_eq!((img.width(), img.height()), (6 * (426 + 8) + 8, 2 * (240 + 8) + 8));
+    // C0002 plays 8 scenes (overdue, and its bill changed by 30%); tiles are 1280/3 x 720/3.
+    assert_eq!((img.width(), img.height()), (8 * (426 + 8) + 8, 2 * (240 + 8) + 8));
     // Two ids without --sheet is a mistake.
     let mut args = demo_args("preview", "C0001");
     args.extend(["--id".into(), "C0002".into(), "-o".into(), out.to_string_lossy().into_owned()]);

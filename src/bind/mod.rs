@@ -254,7 +254,14 @@ impl Binder {
 
     fn bind_with(&self, record: &Record, check_only: bool) -> Result<SceneGraph, BindError> {
         let started = std::time::Instant::now();
-        let mut b = Bound { binder: self, record, ctx: Context::new(), scope: Value::UNDEFINED, check_only };
+        let mut b = Bound {
+            binder: self,
+            record,
+            ctx: Context::new(),
+            scope: Value::UNDEFINED,
+            check_only,
+            undefined_vars: HashMap::new(),
+        };
         b.build_context()?;
         let graph = b.graph()?;
         for (scene, layer, chars) in graph.missing_glyphs() {
@@ -568,6 +575,9 @@ struct Bound<'a> {
     scope: Value,
     /// Skip work only rendering needs (see [`Binder::bind_for_check`]).
     check_only: bool,
+    /// Vars that came out undefined, with the record fields they needed and did not find: a
+    /// template that uses one then names those fields, not the var.
+    undefined_vars: HashMap<String, Vec<String>>,
 }
 
 impl<'a> Bound<'a> {
@@ -593,9 +603,7 @@ impl<'a> Bound<'a> {
     /// the field's path.
     fn template_err(&self, path: &str, e: minijinja::Error, referenced: HashSet<String>) -> BindError {
         if e.kind() == ErrorKind::UndefinedError {
-            let mut missing: Vec<String> = referenced.into_iter().filter(|p| !self.has_path(p)).collect();
-            missing.sort();
-            if let Some(first) = missing.first() {
+            if let Some(first) = self.missing_fields(referenced).first() {
                 return self.err_kind(
                     ProblemKind::MissingField,
                     path,
@@ -618,6 +626,31 @@ impl<'a> Bound<'a> {
             _ => (ProblemKind::Other, detail),
         };
         self.err_kind(kind, path, msg)
+    }
+
+    /// The record fields the expression at `path` refers to and the record lacks (through
+    /// undefined vars too).
+    fn missing_in(&self, path: &str) -> Vec<String> {
+        match self.binder.compiled.borrow_dependent().get(path) {
+            Some(expr) => self.missing_fields(expr.undeclared_variables(true)),
+            None => Vec::new(),
+        }
+    }
+
+    /// Of the dotted paths a template or expression refers to, those the record lacks, sorted;
+    /// an undefined var stands for the fields it lacked.
+    fn missing_fields(&self, referenced: HashSet<String>) -> Vec<String> {
+        let mut missing: Vec<String> = referenced
+            .into_iter()
+            .flat_map(|p| match self.undefined_vars.get(p.split('.').next().unwrap_or_default()) {
+                Some(fields) => fields.clone(),
+                None => vec![p],
+            })
+            .filter(|p| !self.has_path(p))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        missing
     }
 
     /// Whether a dotted path exists in the context (`customer.first_name`).
@@ -661,7 +694,12 @@ impl<'a> Bound<'a> {
         self.ctx.insert("locale".into(), Value::from(loc));
         self.refresh_scope();
         for (name, expr) in &self.sb().vars {
-            let v = self.eval(&join_key("vars", name), expr)?;
+            let path = join_key("vars", name);
+            let v = self.eval(&path, expr)?;
+            if v.is_undefined() {
+                let missing = self.missing_in(&path);
+                self.undefined_vars.insert(name.clone(), missing);
+            }
             self.ctx.insert(name.clone(), v);
             self.refresh_scope();
         }
