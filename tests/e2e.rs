@@ -142,15 +142,15 @@ fn the_demo_renders_through_the_cli_quietly() {
     assert!(o.status.success(), "{stderr}");
     // FFmpeg's and x264's own log lines go through our logging, not raw to the terminal.
     assert!(stderr.trim().is_empty(), "unexpected output on stderr: {stderr}");
-    assert!(String::from_utf8_lossy(&o.stdout).contains("C0002.mp4: 834 frames, 27.80s"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("C0002.mp4: 1050 frames, 35.00s"));
     let probe = ffprobe(&mp4, "stream=width,height,r_frame_rate,nb_read_frames:format=duration");
     assert_eq!((field(&probe, "width"), field(&probe, "height")), ("1280", "720"));
     assert_eq!(field(&probe, "r_frame_rate"), "30/1");
     let samples: u32 = field(&probe, "nb_read_frames").parse().unwrap();
-    assert!(samples < 834, "held pictures are long samples: {samples}");
-    assert_eq!(common::frames_at(&mp4, 30), 834);
+    assert!(samples < 1050, "held pictures are long samples: {samples}");
+    assert_eq!(common::frames_at(&mp4, 30), 1050);
     let duration: f64 = field(&probe, "duration").parse().unwrap();
-    assert!((duration - 27.8).abs() < 0.002, "duration {duration}");
+    assert!((duration - 35.0).abs() < 0.002, "duration {duration}");
     // The demo has sound (music and voice-overs) as long as the picture, and captions beside it.
     let audio = common::ffprobe_audio(&mp4, "stream=codec_name,sample_rate,channels,duration");
     assert_eq!(
@@ -158,13 +158,19 @@ fn the_demo_renders_through_the_cli_quietly() {
         ("aac", "48000", "2")
     );
     let audio_secs: f64 = field(&audio, "duration").parse().unwrap();
-    assert!((audio_secs - 27.8).abs() < 1.0 / 30.0, "sound lasts {audio_secs} s");
+    assert!((audio_secs - 35.0).abs() < 1.0 / 30.0, "sound lasts {audio_secs} s");
     let vtt = std::fs::read_to_string(mp4.with_extension("vtt")).unwrap();
-    assert!(vtt.starts_with("WEBVTT\n\n1\n00:00:00.000 --> 00:00:03.600\nHello Mateo,"), "{vtt}");
+    assert!(
+        vtt.starts_with(
+            "WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.600\nBrightwave Energy\n\n2\n00:00:02.600 --> 00:00:06.200\nHello Mateo,"
+        ),
+        "{vtt}"
+    );
     // C0002 is overdue, so the reminder scene plays: its red heading is on screen mid-scene.
-    // intro 4 s; amount 5 s after a 0.4 s fade; consumption 7 s after a 0.5 s slide; the bill
-    // moved by 30%, so "why did it change" 5 s after a 0.4 s fade; then a 0.4 s fade.
-    let overdue_start = 4.0 + 5.0 - 0.4 + 7.0 - 0.5 + 5.0 - 0.4 - 0.4;
+    // brand 3 s; intro 4 s after a 0.4 s fade; amount 5 s after a 0.4 s fade; consumption 7 s
+    // after a 0.5 s slide; the bill moved by 30%, so "why did it change" 5 s after a 0.4 s
+    // fade; then a 0.4 s fade.
+    let overdue_start = 3.0 - 0.4 + 4.0 + 5.0 - 0.4 + 7.0 - 0.5 + 5.0 - 0.4 - 0.4;
     let png = dir.join("reminder.png");
     let mut args = demo_args("preview", "C0002");
     args.extend([
