@@ -166,7 +166,7 @@ pub struct SegmentCache {
     inner: Mutex<Inner>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Inner {
     map: HashMap<Key, (Arc<Segment>, u64)>,
     /// Keys of pieces met so far. A piece is cut out and cached from its second sighting on:
@@ -185,6 +185,15 @@ pub struct CacheStats {
     pub misses: u64,
     pub bytes: usize,
     pub segments: usize,
+}
+
+/// A copy of what the cache holds and has seen (the coded pictures are shared, not copied): a
+/// benchmark measures several renders against the same warm cache.
+impl Clone for SegmentCache {
+    fn clone(&self) -> SegmentCache {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        SegmentCache { limit: self.limit, inner: Mutex::new(inner) }
+    }
 }
 
 impl SegmentCache {
