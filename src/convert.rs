@@ -37,19 +37,23 @@ pub fn rgba_to_yuv420(rgba: &[u8], width: usize, height: usize, mut out: Planes)
 /// Like [`rgba_to_yuv420`] for a frame following `previous` (the RGBA of the frame the planes
 /// already hold): only pairs of rows that differ are converted, and copied into `previous`.
 /// Animations usually move a small part of the picture, and comparing rows is far cheaper
-/// than converting them. Returns the number of row pairs converted.
+/// than converting them. Only rows in `rows` are looked at: the caller knows the others are
+/// unchanged. Returns the number of row pairs converted.
 pub fn rgba_to_yuv420_changed(
     rgba: &[u8],
     previous: &mut [u8],
     width: usize,
     height: usize,
+    rows: std::ops::Range<usize>,
     mut out: Planes,
 ) -> usize {
     check(rgba, width, height);
     assert_eq!(previous.len(), rgba.len());
     let pair = width * 8;
+    let pairs = rows.start / 2..rows.end.div_ceil(2).min(height / 2);
     let mut converted = 0;
-    for (cy, (now, before)) in rgba.chunks_exact(pair).zip(previous.chunks_exact_mut(pair)).enumerate() {
+    let now = rgba.chunks_exact(pair).zip(previous.chunks_exact_mut(pair)).enumerate();
+    for (cy, (now, before)) in now.skip(pairs.start).take(pairs.len()) {
         if now != before {
             convert_row_pair(rgba, width, cy, &mut out);
             before.copy_from_slice(now);
@@ -191,6 +195,7 @@ mod tests {
             &mut previous,
             w,
             h,
+            0..h,
             Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) },
         );
         assert_eq!(n, 1);

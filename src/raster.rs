@@ -5,6 +5,8 @@
 //! of its inputs: no clock, no randomness, no global state. Vector work (anti-aliased shapes,
 //! gradients, glyph outlines, transforms) is tiny-skia's.
 
+use std::ops::Range;
+
 use tiny_skia::{
     Color, FillRule, GradientStop, LinearGradient, Paint as SkPaint, PathBuilder, Pixmap, PixmapPaint, Point,
     Rect as SkRect, Shader, SpreadMode, Stroke, Transform,
@@ -130,6 +132,11 @@ pub fn node_state(node: &Node, t: f32, out: &mut Vec<u32>) {
 #[derive(Default)]
 pub struct Layers {
     settled: Option<Settled>,
+    /// Bumped whenever the settled picture is painted again.
+    generation: u64,
+    /// When the canvas is the settled picture of `generation` with layers drawn over it in rows
+    /// `.1` only: the next frame restores and redraws just those rows and its own.
+    drawn_over: Option<(u64, Range<u32>)>,
     /// The incoming scene's layer during a transition.
     layer: Option<Pixmap>,
     /// Frames that started from the settled picture, and how many layers they skipped.
@@ -141,6 +148,9 @@ struct Settled {
     scene: usize,
     /// The states of the scene's first nodes, painted into `picture`.
     states: Vec<Vec<u32>>,
+    /// The placement of the node after them when it is a chart whose static parts are painted
+    /// into `picture` too (its moving parts are drawn each frame).
+    chart_static: Option<Vec<u32>>,
     picture: Pixmap,
 }
 
@@ -148,7 +158,17 @@ struct Settled {
 /// `layers` when they still apply (frames of the video in order make the most of it). During a
 /// transition the outgoing scene (usually settled by then) is drawn that way too, and the
 /// incoming one on a layer kept between frames.
-pub fn render_into_cached(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap, layers: &mut Layers) {
+///
+/// Returns the rows of the canvas that may differ from what it held before: all of them, or,
+/// when this frame and the one before were both drawn over the same settled picture, only the
+/// rows their moving layers cover (their boxes, as placed and scaled, with a wide margin).
+pub fn render_into_cached(
+    graph: &SceneGraph,
+    frame: u32,
+    canvas: &mut Pixmap,
+    layers: &mut Layers,
+) -> Range<u32> {
+    let all = 0..graph.height;
     let active: Vec<(usize, &Scene)> =
         graph.scenes.iter().enumerate().filter(|(_, s)| s.contains(frame)).collect();
     let settled_in = |s: &Scene| frame - s.start >= s.transition_frames;
@@ -156,6 +176,7 @@ pub fn render_into_cached(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap, l
         [(si, scene)] if settled_in(scene) => draw_over_settled(graph, si, scene, frame, canvas, layers),
         [(si, outgoing), (_, incoming)] if settled_in(outgoing) => {
             draw_over_settled(graph, si, outgoing, frame, canvas, layers);
+            layers.drawn_over = None;
             let local = frame - incoming.start;
             let layer = layers
                 .layer
@@ -164,9 +185,40 @@ pub fn render_into_cached(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap, l
             draw_scene(layer, incoming, graph.fps, local);
             let p = (local as f32 + 1.0) / (incoming.transition_frames as f32 + 1.0);
             composite_transition(canvas, layer, true, incoming.transition, p);
+            all
         }
         // The first scene coming in over the background, or three scenes at once.
-        _ => render_into(graph, frame, canvas),
+        _ => {
+            layers.drawn_over = None;
+            render_into(graph, frame, canvas);
+            all
+        }
+    }
+}
+
+/// The rows `node` may paint at `t`: its box as placed and scaled by its animation, with a
+/// margin of a quarter of its height plus 16 pixels (anti-aliasing, shadows, outlines, text
+/// and labels reaching out of the box); None when it is not drawn at all.
+fn node_rows(node: &Node, t: f32, height: u32) -> Option<Range<u32>> {
+    let s = node.animation.at(t);
+    if (node.opacity * s.opacity).clamp(0.0, 1.0) <= 0.0 || s.scale <= 0.0 {
+        return None;
+    }
+    // As draw_node places it: moved by the offset, scaled around the moved anchor point.
+    let oy = node.origin.1 + s.dy;
+    let top = oy + s.scale * (node.bounds.y + s.dy - oy);
+    let bottom = top + s.scale * node.bounds.h;
+    let margin = 0.25 * node.bounds.h * s.scale + 16.0;
+    let (a, b) = ((top - margin).floor().max(0.0), (bottom + margin).ceil().max(0.0));
+    Some((a as u32).min(height)..(b as u32).min(height))
+}
+
+/// The smallest range holding both (an empty one adds nothing).
+fn union(a: Range<u32>, b: Range<u32>) -> Range<u32> {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b,
+        (_, true) => a,
+        _ => a.start.min(b.start)..a.end.max(b.end),
     }
 }
 
@@ -178,7 +230,7 @@ fn draw_over_settled(
     frame: u32,
     canvas: &mut Pixmap,
     layers: &mut Layers,
-) {
+) -> Range<u32> {
     let t = (frame - scene.start) as f32 / graph.fps as f32;
     let states: Vec<Vec<u32>> = scene
         .nodes
@@ -189,24 +241,34 @@ fn draw_over_settled(
             s
         })
         .collect();
-    let fits = |c: &Settled| c.scene == si && states.starts_with(&c.states);
+    // A chart's placement (opacity, offset, scale): the first four numbers of its state.
+    let placement = |i: usize| states.get(i).map(|s| &s[..4]);
+    let fits = |c: &Settled| {
+        c.scene == si
+            && states.starts_with(&c.states)
+            && c.chart_static.as_ref().is_none_or(|p| placement(c.states.len()) == Some(&p[..]))
+    };
     if !layers.settled.as_ref().is_some_and(fits) {
         // The leading layers that are already as they will stay to the end of the scene.
         let end = (scene.frames - 1) as f32 / graph.fps as f32;
-        let k = scene
+        let last = |n: &Node| {
+            let mut last = Vec::new();
+            node_state(n, end, &mut last);
+            last
+        };
+        let k = scene.nodes.iter().zip(&states).take_while(|(n, s)| last(n) == **s).count();
+        // The next layer, a chart in its final place, still growing: its static parts too.
+        let chart_static = scene
             .nodes
-            .iter()
-            .zip(&states)
-            .take_while(|(n, s)| {
-                let mut last = Vec::new();
-                node_state(n, end, &mut last);
-                last == **s
-            })
-            .count();
-        if k == 0 {
+            .get(k)
+            .filter(|n| matches!(n.kind, NodeKind::Chart(_)) && last(n)[..4] == states[k][..4])
+            .map(|_| states[k][..4].to_vec());
+        if k == 0 && chart_static.is_none() {
             layers.settled = None;
+            layers.drawn_over = None;
             render_background(graph, scene, canvas);
-            return draw_scene(canvas, scene, graph.fps, frame - scene.start);
+            draw_scene(canvas, scene, graph.fps, frame - scene.start);
+            return 0..graph.height;
         }
         let mut picture = match layers.settled.take() {
             Some(old) => old.picture,
@@ -216,16 +278,42 @@ fn draw_over_settled(
         for node in &scene.nodes[..k] {
             draw_node(&mut picture, node, t);
         }
-        layers.settled = Some(Settled { scene: si, states: states[..k].to_vec(), picture });
+        if chart_static.is_some() {
+            draw_node_parts(&mut picture, &scene.nodes[k], t, Parts::Static);
+        }
+        layers.settled = Some(Settled { scene: si, states: states[..k].to_vec(), chart_static, picture });
+        layers.generation += 1;
     }
     let settled = layers.settled.as_ref().expect("set above");
     let k = settled.states.len();
-    canvas.data_mut().copy_from_slice(settled.picture.data());
-    for node in &scene.nodes[k..] {
+    // Where this frame's moving layers paint; the canvas differs from the settled picture in
+    // those rows and in the rows the frame before painted, if it was drawn over it too.
+    let rows = scene.nodes[k..].iter().filter_map(|n| node_rows(n, t, graph.height)).fold(0..0, union);
+    let changed = match layers.drawn_over.take() {
+        Some((generation, before)) if generation == layers.generation => {
+            let changed = union(before, rows.clone());
+            let row = graph.width as usize * 4;
+            let span = changed.start as usize * row..changed.end as usize * row;
+            canvas.data_mut()[span.clone()].copy_from_slice(&settled.picture.data()[span]);
+            changed
+        }
+        _ => {
+            canvas.data_mut().copy_from_slice(settled.picture.data());
+            0..graph.height
+        }
+    };
+    layers.drawn_over = Some((layers.generation, rows));
+    let mut rest = scene.nodes[k..].iter();
+    if settled.chart_static.is_some() {
+        let chart = rest.next().expect("the chart after the settled layers");
+        draw_node_parts(canvas, chart, t, Parts::Moving);
+    }
+    for node in rest {
         draw_node(canvas, node, t);
     }
     layers.reused += 1;
     layers.layers_skipped += k as u64;
+    changed
 }
 
 /// What an incoming scene is drawn on during its transition: its own background, else the
@@ -340,6 +428,19 @@ fn draw_scene(canvas: &mut Pixmap, scene: &Scene, fps: u32, local: u32) {
 }
 
 fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
+    draw_node_parts(canvas, node, t, Parts::All)
+}
+
+/// Which parts of a node to draw. A chart's static parts (grid, labels, legend: what does not
+/// grow or count) can be painted with the settled layers, and its moving parts each frame.
+#[derive(Clone, Copy, PartialEq)]
+enum Parts {
+    All,
+    Static,
+    Moving,
+}
+
+fn draw_node_parts(canvas: &mut Pixmap, node: &Node, t: f32, parts: Parts) {
     let state = node.animation.at(t);
     let opacity = (node.opacity * state.opacity).clamp(0.0, 1.0);
     if opacity <= 0.0 || state.scale <= 0.0 {
@@ -385,7 +486,7 @@ fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
                 canvas.draw_pixmap(0, 0, pixels.as_ref().as_ref(), &paint, tf, None);
             }
         }
-        NodeKind::Chart(chart) => draw_chart(canvas, chart, t, opacity, tf),
+        NodeKind::Chart(chart) => draw_chart(canvas, chart, t, opacity, tf, parts),
         NodeKind::Qr(qr) => draw_qr(canvas, qr, b, opacity, tf),
         NodeKind::Progress(p) => {
             if let Some(track) = rounded_rect(0.0, 0.0, b.w, b.h, p.radius) {
@@ -463,11 +564,32 @@ fn draw_text(canvas: &mut Pixmap, block: &TextBlock, x: f32, y: f32, opacity: f3
     }
 }
 
-fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Transform) {
-    for (r, color) in &chart.rules {
-        if let Some(r) = SkRect::from_xywh(r.x, r.y, r.w.max(1.0), r.h.max(1.0)) {
-            canvas.fill_rect(r, &solid(*color, opacity), tf, None);
+/// A chart: first its static parts (grid, arrow, legend, labels), which never overlap the
+/// moving ones, then what grows or counts (slices, bars with their value labels, lines,
+/// counters).
+fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Transform, parts: Parts) {
+    if parts != Parts::Moving {
+        for (r, color) in &chart.rules {
+            if let Some(r) = SkRect::from_xywh(r.x, r.y, r.w.max(1.0), r.h.max(1.0)) {
+                canvas.fill_rect(r, &solid(*color, opacity), tf, None);
+            }
         }
+        for (points, color) in &chart.shapes {
+            if let Some(path) = polygon(points) {
+                canvas.fill_path(&path, &solid(*color, opacity), FillRule::Winding, tf, None);
+            }
+        }
+        for (rect, color) in &chart.swatches {
+            if let Some(path) = rounded_rect(rect.x, rect.y, rect.w, rect.h, rect.w * 0.2) {
+                canvas.fill_path(&path, &solid(*color, opacity), FillRule::Winding, tf, None);
+            }
+        }
+        for (x, y, block) in &chart.labels {
+            draw_text(canvas, block, *x, *y, opacity, tf);
+        }
+    }
+    if parts == Parts::Static {
+        return;
     }
     for slice in &chart.slices {
         let sweep = slice.shown(t);
@@ -503,19 +625,6 @@ fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Tran
     }
     for line in &chart.lines {
         draw_line(canvas, line, t, opacity, tf);
-    }
-    for (points, color) in &chart.shapes {
-        if let Some(path) = polygon(points) {
-            canvas.fill_path(&path, &solid(*color, opacity), FillRule::Winding, tf, None);
-        }
-    }
-    for (rect, color) in &chart.swatches {
-        if let Some(path) = rounded_rect(rect.x, rect.y, rect.w, rect.h, rect.w * 0.2) {
-            canvas.fill_path(&path, &solid(*color, opacity), FillRule::Winding, tf, None);
-        }
-    }
-    for (x, y, block) in &chart.labels {
-        draw_text(canvas, block, *x, *y, opacity, tf);
     }
     for (x, y, w, align, node) in &chart.counters {
         let block = node.at(t);

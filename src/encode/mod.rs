@@ -192,7 +192,7 @@ impl VideoEncoder {
     /// Appends one frame: tightly packed RGBA (opaque, so premultiplied equals straight).
     pub fn push(&mut self, rgba: &[u8]) -> Result<(), EncodeError> {
         let t = Instant::now();
-        self.picture.convert(rgba);
+        self.picture.convert(rgba, 0..u32::MAX);
         self.times.add(Stage::Convert, t.elapsed());
         self.next(false)
     }
@@ -422,9 +422,10 @@ impl Frames {
             // A frame whose drawing state equals the last one's is the same picture.
             let state = raster::frame_state(graph, f);
             let held = self.previous.as_ref() == Some(&state);
-            if !held {
-                raster::render_into_cached(graph, f, &mut self.canvas, &mut self.layers);
-            }
+            let rows = match held {
+                true => 0..0,
+                false => raster::render_into_cached(graph, f, &mut self.canvas, &mut self.layers),
+            };
             self.previous = Some(state);
             let mut cost = t.elapsed();
             times.add(Stage::Raster, cost);
@@ -432,7 +433,7 @@ impl Frames {
                 times.held += 1;
             } else {
                 let t = Instant::now();
-                self.picture.convert(self.canvas.data());
+                self.picture.convert(self.canvas.data(), rows);
                 let d = t.elapsed();
                 times.add(Stage::Convert, d);
                 cost += d;

@@ -167,7 +167,9 @@ impl Picture {
     }
 
     /// Converts tightly packed RGBA (opaque, so premultiplied equals straight) into the picture.
-    pub fn convert(&mut self, rgba: &[u8]) {
+    /// Rows outside `rows` are known to be those of the RGBA converted last time (`0..u32::MAX`:
+    /// look at every row).
+    pub fn convert(&mut self, rgba: &[u8], rows: std::ops::Range<u32>) {
         let (w, h) = (self.width, self.height);
         assert_eq!(rgba.len(), w * h * 4, "frame size must match the video");
         let strides = [self.yuv.stride(0), self.yuv.stride(1), self.yuv.stride(2)];
@@ -186,7 +188,8 @@ impl Picture {
             self.rgba = rgba.to_vec();
         } else {
             // Only the rows that changed since the picture before.
-            crate::convert::rgba_to_yuv420_changed(rgba, &mut self.rgba, w, h, planes);
+            let rows = rows.start as usize..rows.end as usize;
+            crate::convert::rgba_to_yuv420_changed(rgba, &mut self.rgba, w, h, rows, planes);
         }
     }
 
