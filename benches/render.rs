@@ -72,9 +72,7 @@ fn pure_encode(graph: &SceneGraph, out: &Path, settings: &EncodeSettings, sound:
         order.push(distinct.len() - 1);
         previous = Some(state);
     }
-    let audio = graph.companions.audio.as_ref().filter(|_| sound).map(|plan| {
-        (plan.clone(), (graph.total_frames as u64 * billreel::audio::RATE as u64 / graph.fps as u64) as usize)
-    });
+    let audio = encode::sound_track(graph).filter(|_| sound);
     let cfr = EncodeSettings { cfr: true, ..settings.clone() };
     let ((), spent) = measure(|| {
         let mut enc = VideoEncoder::create(out, graph.width, graph.height, graph.fps, &cfr, audio).unwrap();

@@ -38,9 +38,8 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
             let mut layer = Pixmap::new(graph.width, graph.height).expect("positive size");
             incoming_layer(graph, scene, i > 0, &mut layer);
             draw_scene(&mut layer, scene, graph.fps, local);
-            let p = (local as f32 + 1.0) / (scene.transition_frames as f32 + 1.0);
             let opaque = i > 0 || scene.background.is_some();
-            composite_transition(canvas, &layer, opaque, scene.transition, p);
+            composite_transition(canvas, &layer, opaque, scene.transition, transition_progress(scene, local));
         } else {
             if scene.background.is_some() {
                 render_background(graph, scene, canvas);
@@ -48,6 +47,12 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap) {
             draw_scene(canvas, scene, graph.fps, local);
         }
     }
+}
+
+/// How far (0..1, both ends excluded) the transition bringing `scene` in is at its frame
+/// `local`.
+fn transition_progress(scene: &Scene, local: u32) -> f32 {
+    (local as f32 + 1.0) / (scene.transition_frames as f32 + 1.0)
 }
 
 /// The whole canvas, as a rectangle.
@@ -105,10 +110,15 @@ pub fn frame_state(graph: &SceneGraph, frame: u32) -> Vec<u32> {
     out
 }
 
+/// How many numbers of a node's state (see [`node_state`]) say where and how strongly it is
+/// drawn (opacity, offset, scale); the rest say what it shows.
+const PLACEMENT: usize = 4;
+
 /// A node's animated state at `t` seconds into its scene, as numbers: placement, opacity, text
 /// variant, how far bars, lines, slices and gauges have grown. Equal states draw equal pixels.
 pub fn node_state(node: &Node, t: f32, out: &mut Vec<u32>) {
     let s = node.animation.at(t);
+    // The first PLACEMENT numbers.
     out.extend([s.opacity, s.dx, s.dy, s.scale].map(f32::to_bits));
     let variant = |v: &[(f32, std::sync::Arc<TextBlock>)]| v.partition_point(|(from, _)| *from <= t) as u32;
     match &node.kind {
@@ -183,8 +193,13 @@ pub fn render_into_cached(
                 .get_or_insert_with(|| Pixmap::new(graph.width, graph.height).expect("positive size"));
             incoming_layer(graph, incoming, true, layer);
             draw_scene(layer, incoming, graph.fps, local);
-            let p = (local as f32 + 1.0) / (incoming.transition_frames as f32 + 1.0);
-            composite_transition(canvas, layer, true, incoming.transition, p);
+            composite_transition(
+                canvas,
+                layer,
+                true,
+                incoming.transition,
+                transition_progress(incoming, local),
+            );
             all
         }
         // The first scene coming in over the background, or three scenes at once.
@@ -200,15 +215,11 @@ pub fn render_into_cached(
 /// margin of a quarter of its height plus 16 pixels (anti-aliasing, shadows, outlines, text
 /// and labels reaching out of the box); None when it is not drawn at all.
 fn node_rows(node: &Node, t: f32, height: u32) -> Option<Range<u32>> {
-    let s = node.animation.at(t);
-    if (node.opacity * s.opacity).clamp(0.0, 1.0) <= 0.0 || s.scale <= 0.0 {
-        return None;
-    }
-    // As draw_node places it: moved by the offset, scaled around the moved anchor point.
-    let oy = node.origin.1 + s.dy;
-    let top = oy + s.scale * (node.bounds.y + s.dy - oy);
-    let bottom = top + s.scale * node.bounds.h;
-    let margin = 0.25 * node.bounds.h * s.scale + 16.0;
+    let (_, tf) = placed(node, t)?;
+    // The transform only moves and scales: the box's top lands at ty, its height scaled by sy.
+    let (top, h) = (tf.ty, tf.sy * node.bounds.h);
+    let bottom = top + h;
+    let margin = 0.25 * h + 16.0;
     let (a, b) = ((top - margin).floor().max(0.0), (bottom + margin).ceil().max(0.0));
     Some((a as u32).min(height)..(b as u32).min(height))
 }
@@ -241,8 +252,7 @@ fn draw_over_settled(
             s
         })
         .collect();
-    // A chart's placement (opacity, offset, scale): the first four numbers of its state.
-    let placement = |i: usize| states.get(i).map(|s| &s[..4]);
+    let placement = |i: usize| states.get(i).map(|s| &s[..PLACEMENT]);
     let fits = |c: &Settled| {
         c.scene == si
             && states.starts_with(&c.states)
@@ -261,8 +271,10 @@ fn draw_over_settled(
         let chart_static = scene
             .nodes
             .get(k)
-            .filter(|n| matches!(n.kind, NodeKind::Chart(_)) && last(n)[..4] == states[k][..4])
-            .map(|_| states[k][..4].to_vec());
+            .filter(|n| {
+                matches!(n.kind, NodeKind::Chart(_)) && last(n)[..PLACEMENT] == states[k][..PLACEMENT]
+            })
+            .map(|_| states[k][..PLACEMENT].to_vec());
         if k == 0 && chart_static.is_none() {
             layers.settled = None;
             layers.drawn_over = None;
@@ -440,17 +452,26 @@ enum Parts {
     Moving,
 }
 
-fn draw_node_parts(canvas: &mut Pixmap, node: &Node, t: f32, parts: Parts) {
+/// Where and how strongly `node` is drawn at `t`: its opacity, and the transform from its box
+/// (origin at the box's top-left) to the canvas; None when it is not drawn at all.
+fn placed(node: &Node, t: f32) -> Option<(f32, Transform)> {
     let state = node.animation.at(t);
     let opacity = (node.opacity * state.opacity).clamp(0.0, 1.0);
     if opacity <= 0.0 || state.scale <= 0.0 {
-        return;
+        return None;
     }
     // Move by the animated offset, then scale around the anchor point.
     let (ox, oy) = (node.origin.0 + state.dx, node.origin.1 + state.dy);
     let tf = Transform::from_translate(ox, oy)
         .pre_scale(state.scale, state.scale)
         .pre_translate(node.bounds.x + state.dx - ox, node.bounds.y + state.dy - oy);
+    Some((opacity, tf))
+}
+
+fn draw_node_parts(canvas: &mut Pixmap, node: &Node, t: f32, parts: Parts) {
+    let Some((opacity, tf)) = placed(node, t) else {
+        return;
+    };
     let b = node.bounds;
     match &node.kind {
         NodeKind::Rect { fill, radius, stroke } => {

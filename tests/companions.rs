@@ -194,10 +194,7 @@ fn captions_previews_and_an_escaped_landing_page_are_written_and_listed() {
 
 #[test]
 fn the_call_to_action_shows_over_the_video_in_a_real_browser() {
-    let Some(chromium) = common::chromium() else {
-        eprintln!("SKIPPED: no chromium here (scripts/install-deps.sh installs Debian's `chromium`)");
-        return;
-    };
+    let Some(chromium) = common::chromium_or_skip() else { return };
     let dir = scratch("browser");
     let line = page_run(&dir);
     let out = dir.join("out");

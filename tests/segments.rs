@@ -232,10 +232,7 @@ fn a_segment_is_reused_only_when_what_it_binds_is_equal() {
 
 #[test]
 fn a_spliced_variable_frame_rate_video_plays_and_seeks_in_a_real_browser() {
-    let Some(chromium) = common::chromium() else {
-        eprintln!("SKIPPED: no chromium here (scripts/install-deps.sh installs Debian's `chromium`)");
-        return;
-    };
+    let Some(chromium) = common::chromium_or_skip() else { return };
     let d = dir("browser");
     let b = binder();
     let cache = SegmentCache::new(64);

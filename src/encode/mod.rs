@@ -175,9 +175,8 @@ impl VideoEncoder {
         settings: &EncodeSettings,
         audio: Option<(crate::audio::Plan, usize)>,
     ) -> Result<VideoEncoder, EncodeError> {
-        let create_err = |e: ffmpeg::Error| EncodeError::Create { path: path.into(), message: e.to_string() };
         let x264 = open_x264(width, height, fps, settings, path)?;
-        let mp4 = Mp4Out::create(path, &x264.params(), x264.delay, fps, audio).map_err(create_err)?;
+        let mp4 = Mp4Out::create(path, &x264.params(), x264.delay, fps, audio).map_err(create_error(path))?;
         Ok(VideoEncoder {
             x264,
             picture: Picture::new(width, height),
@@ -214,12 +213,22 @@ impl VideoEncoder {
         let f = self.frames;
         let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: f, message: e.to_string() };
         if self.pacer.send(f, held, false) {
-            let (x264, picture, coded, times) =
-                (&mut self.x264, &mut self.picture, &mut self.coded, &mut self.times);
-            send_picture(x264, picture, f as i64, &mut self.mp4, coded, times).map_err(fail)?;
+            self.send(f).map_err(fail)?;
         }
         self.frames += 1;
         self.mp4.reached(self.frames, &mut self.times).map_err(fail)
+    }
+
+    /// Gives the current picture to x264 as frame `f`.
+    fn send(&mut self, f: u32) -> Result<(), ffmpeg::Error> {
+        send_picture(
+            &mut self.x264,
+            &mut self.picture,
+            f as i64,
+            &mut self.mp4,
+            &mut self.coded,
+            &mut self.times,
+        )
     }
 
     /// Sends the last frame if it was held and not sent (so the duration is exact), flushes
@@ -228,9 +237,7 @@ impl VideoEncoder {
         let fail = |e: ffmpeg::Error| EncodeError::Finish(e.to_string());
         let last = self.frames.checked_sub(1);
         if let Some(f) = last.filter(|&f| self.pacer.last_sent() != Some(f)) {
-            let (x264, picture, coded, times) =
-                (&mut self.x264, &mut self.picture, &mut self.coded, &mut self.times);
-            send_picture(x264, picture, f as i64, &mut self.mp4, coded, times).map_err(fail)?;
+            self.send(f).map_err(fail)?;
         }
         self.x264.finish(&mut self.coded, &mut self.times).map_err(fail)?;
         self.mp4.coded(&mut self.coded, &mut self.times).map_err(fail)?;
@@ -252,6 +259,20 @@ fn send_picture(
     sink.sent(pts);
     x264.send(picture, pts, coded, times)?;
     sink.coded(coded, times)
+}
+
+/// What an FFmpeg failure while creating `path` becomes.
+fn create_error(path: &Path) -> impl Fn(ffmpeg::Error) -> EncodeError + '_ {
+    move |e| EncodeError::Create { path: path.into(), message: e.to_string() }
+}
+
+/// The video's sound, if it has any: its mixing plan and its length in 48 kHz frames (as long
+/// as the pictures). It is mixed a piece at a time as the pictures advance.
+pub fn sound_track(graph: &SceneGraph) -> Option<(crate::audio::Plan, usize)> {
+    graph.companions.audio.as_ref().map(|plan| {
+        let frames = (graph.total_frames as u64 * crate::audio::RATE as u64 / graph.fps as u64) as usize;
+        (plan.clone(), frames)
+    })
 }
 
 fn open_x264(
@@ -290,20 +311,15 @@ pub fn render_video_tagged(
     let started = Instant::now();
     let mut timings = Timings::default();
     let frames = write_atomically(out, tag, |tmp| {
-        // The sound is mixed a piece at a time as the pictures advance.
-        let audio = graph.companions.audio.as_ref().map(|plan| {
-            let frames = (graph.total_frames as u64 * crate::audio::RATE as u64 / graph.fps as u64) as usize;
-            (plan.clone(), frames)
-        });
+        let audio = sound_track(graph);
         let mut frames = Frames::new(graph);
-        let create_err = |e: ffmpeg::Error| EncodeError::Create { path: tmp.into(), message: e.to_string() };
         let end = graph.total_frames;
         match cache {
             None => {
                 // One encoder for the whole video, its pictures written as they come.
                 let mut x264 = open_x264(graph.width, graph.height, graph.fps, settings, tmp)?;
-                let mut mp4 =
-                    Mp4Out::create(tmp, &x264.params(), x264.delay, graph.fps, audio).map_err(create_err)?;
+                let mut mp4 = Mp4Out::create(tmp, &x264.params(), x264.delay, graph.fps, audio)
+                    .map_err(create_error(tmp))?;
                 let mut pacer = Pacer::new(settings.cfr, graph.fps);
                 frames.encode(graph, 0..end, &mut x264, &mut pacer, &mut mp4, &mut timings, &label)?;
                 mp4.finish(end, &mut timings).map_err(|e| EncodeError::Finish(e.to_string()))?;
@@ -371,7 +387,7 @@ fn render_segmented(
             Some(m) => m,
             None => mp4.insert(
                 Mp4Out::create(tmp, &seg.params, seg.delay, graph.fps, audio.clone())
-                    .map_err(|e| EncodeError::Create { path: tmp.into(), message: e.to_string() })?,
+                    .map_err(create_error(tmp))?,
             ),
         };
         mp4.append(&seg, start, timings)?;

@@ -215,6 +215,15 @@ pub fn serve_with_reports(dir: &Path) -> (String, std::sync::mpsc::Receiver<Stri
     (format!("http://127.0.0.1:{port}"), received)
 }
 
+/// Debian's chromium; None (saying the test is skipped, and how to install it) when absent.
+pub fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        eprintln!("SKIPPED: no chromium here (scripts/install-deps.sh installs Debian's `chromium`)");
+    }
+    found
+}
+
 /// Debian's chromium, if installed.
 pub fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
