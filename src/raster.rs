@@ -417,6 +417,9 @@ fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, opaque: bool, kind:
                 Side::Bottom => SkRect::from_xywh(0.0, h * (1.0 - e), w, h * e),
             };
             let Some(r) = r else { return };
+            if opaque {
+                return wipe_opaque(canvas, layer, r, matches!(from, Side::Left | Side::Right));
+            }
             let Some(mut mask) = tiny_skia::Mask::new(canvas.width(), canvas.height()) else { return };
             mask.fill_path(&PathBuilder::from_rect(r), FillRule::Winding, true, Transform::identity());
             canvas.draw_pixmap(
@@ -427,6 +430,69 @@ fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, opaque: bool, kind:
                 Transform::identity(),
                 Some(&mask),
             );
+        }
+    }
+}
+
+/// An opaque layer wiped in over the canvas within `r`, which spans the whole height
+/// (`across`: the wipe moves across) or the whole width. Drawing the layer through a
+/// full-canvas mask runs tiny-skia's pipeline on every pixel; here the covered columns (or
+/// rows) are plain copies and only the anti-aliased edge goes through tiny-skia, on a strip
+/// one pixel wide with the same mask values, so the pixels are the same.
+fn wipe_opaque(canvas: &mut Pixmap, layer: &Pixmap, r: SkRect, across: bool) {
+    let (w, h) = (canvas.width(), canvas.height());
+    // The mask's coverage along the wipe: one row (or column) of the full mask.
+    // (Three pixels deep, read in the middle: the same values as inside the full mask.)
+    let (len, strip, mask) = if across {
+        (w, SkRect::from_xywh(r.x(), -1.0, r.width(), 5.0), tiny_skia::Mask::new(w, 3))
+    } else {
+        (h, SkRect::from_xywh(-1.0, r.y(), 5.0, r.height()), tiny_skia::Mask::new(3, h))
+    };
+    let (Some(strip), Some(mut mask)) = (strip, mask) else { return };
+    mask.fill_path(&PathBuilder::from_rect(strip), FillRule::Winding, true, Transform::identity());
+    let coverage: Vec<u8> = match across {
+        true => mask.data()[w as usize..2 * w as usize].to_vec(),
+        false => mask.data().chunks_exact(3).map(|c| c[1]).collect(),
+    };
+    let row = w as usize * 4;
+    // Whole coverage: copy.
+    let full: Vec<usize> = (0..len as usize).filter(|&i| coverage[i] == 255).collect();
+    if let (Some(&a), Some(&b)) = (full.first(), full.last()) {
+        if across {
+            for y in 0..h as usize {
+                let span = y * row + a * 4..y * row + (b + 1) * 4;
+                canvas.data_mut()[span.clone()].copy_from_slice(&layer.data()[span]);
+            }
+        } else {
+            let span = a * row..(b + 1) * row;
+            canvas.data_mut()[span.clone()].copy_from_slice(&layer.data()[span]);
+        }
+    }
+    // Partial coverage (the edge): through tiny-skia, a strip at a time.
+    for i in (0..len as usize).filter(|&i| coverage[i] != 0 && coverage[i] != 255) {
+        let (sw, sh) = if across { (1, h) } else { (w, 1) };
+        let pixels = |pix: &Pixmap| -> Vec<u8> {
+            if across {
+                (0..h as usize).flat_map(|y| pix.data()[y * row + i * 4..][..4].to_vec()).collect()
+            } else {
+                pix.data()[i * row..(i + 1) * row].to_vec()
+            }
+        };
+        let (Some(mut dst), Some(src), Some(mut mask)) = (
+            Pixmap::from_vec(pixels(canvas), tiny_skia::IntSize::from_wh(sw, sh).expect("positive")),
+            Pixmap::from_vec(pixels(layer), tiny_skia::IntSize::from_wh(sw, sh).expect("positive")),
+            tiny_skia::Mask::new(sw, sh),
+        ) else {
+            continue;
+        };
+        mask.data_mut().fill(coverage[i]);
+        dst.draw_pixmap(0, 0, src.as_ref(), &PixmapPaint::default(), Transform::identity(), Some(&mask));
+        if across {
+            for (y, px) in dst.data().chunks_exact(4).enumerate() {
+                canvas.data_mut()[y * row + i * 4..][..4].copy_from_slice(px);
+            }
+        } else {
+            canvas.data_mut()[i * row..(i + 1) * row].copy_from_slice(dst.data());
         }
     }
 }
@@ -828,7 +894,12 @@ mod tests {
     }
 
     fn test_pixmaps() -> (Pixmap, Pixmap) {
-        let (mut a, mut b) = (Pixmap::new(64, 48).unwrap(), Pixmap::new(64, 48).unwrap());
+        patterned(64, 48)
+    }
+
+    /// Two opaque pixmaps of different patterns.
+    fn patterned(w: u32, h: u32) -> (Pixmap, Pixmap) {
+        let (mut a, mut b) = (Pixmap::new(w, h).unwrap(), Pixmap::new(w, h).unwrap());
         for (i, (p, q)) in a.data_mut().chunks_exact_mut(4).zip(b.data_mut().chunks_exact_mut(4)).enumerate()
         {
             p.copy_from_slice(&[(i * 7) as u8, (i * 13) as u8, (i * 3) as u8, 255]);
@@ -849,6 +920,46 @@ mod tests {
             skia.draw_pixmap(0, 0, layer.as_ref(), &paint, Transform::identity(), None);
             let worst = fast.data().iter().zip(skia.data()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
             assert!(worst <= 1, "p {p}: off by {worst} from tiny-skia");
+        }
+    }
+
+    #[test]
+    fn an_opaque_wipe_equals_drawing_through_a_full_mask() {
+        let (small, small_layer) = test_pixmaps();
+        let (big, big_layer) = patterned(1280, 720);
+        for (canvas, layer, steps) in [(small, small_layer, 40), (big, big_layer, 7)] {
+            let (w, h) = (canvas.width() as f32, canvas.height() as f32);
+            for k in 0..=steps {
+                let e = k as f32 / steps as f32 + 0.0137;
+                let rects = [
+                    (SkRect::from_xywh(0.0, 0.0, w * e, h), true),
+                    (SkRect::from_xywh(w * (1.0 - e), 0.0, w * e, h), true),
+                    (SkRect::from_xywh(0.0, 0.0, w, h * e), false),
+                    (SkRect::from_xywh(0.0, h * (1.0 - e), w, h * e), false),
+                ];
+                for (r, across) in rects {
+                    let Some(r) = r else { continue };
+                    let (mut fast, mut skia) = (canvas.clone(), canvas.clone());
+                    wipe_opaque(&mut fast, &layer, r, across);
+                    let mut mask = tiny_skia::Mask::new(canvas.width(), canvas.height()).unwrap();
+                    mask.fill_path(
+                        &PathBuilder::from_rect(r),
+                        FillRule::Winding,
+                        true,
+                        Transform::identity(),
+                    );
+                    skia.draw_pixmap(
+                        0,
+                        0,
+                        layer.as_ref(),
+                        &PixmapPaint::default(),
+                        Transform::identity(),
+                        Some(&mask),
+                    );
+                    let first = fast.data().iter().zip(skia.data()).position(|(a, b)| a != b);
+                    assert!(first.is_none(), "wipe {r:?}: first difference at byte {first:?}");
+                }
+            }
         }
     }
 
