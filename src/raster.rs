@@ -136,13 +136,15 @@ pub fn node_state(node: &Node, t: f32, out: &mut Vec<u32>) {
 
 /// What a video's renderer keeps from frame to frame: the layers of the scene on screen that
 /// have settled (reached the state they keep to the scene's end), painted once over the
-/// scene's background. A frame then starts from that picture and draws only the layers above
-/// it. The picture is used only while those layers' states are unchanged, and is the result
-/// of the very same drawing operations, so frames are bit-identical to drawing everything.
+/// scene's background. A frame then starts from that picture and draws only the other layers.
+///
+/// A settled layer goes into the picture when no layer below it that is still drawn every
+/// frame comes near it (see [`node_extent`]): drawing order matters only where layers
+/// overlap, so frames are bit-identical to drawing every layer in order.
 #[derive(Default)]
 pub struct Layers {
     settled: Option<Settled>,
-    /// Bumped whenever the settled picture is painted again.
+    /// Bumped whenever the settled picture is painted again from its background.
     generation: u64,
     /// When the canvas is the settled picture of `generation` with layers drawn over it in rows
     /// `.1` only: the next frame restores and redraws just those rows and its own.
@@ -156,12 +158,36 @@ pub struct Layers {
 
 struct Settled {
     scene: usize,
-    /// The states of the scene's first nodes, painted into `picture`.
-    states: Vec<Vec<u32>>,
-    /// The placement of the node after them when it is a chart whose static parts are painted
-    /// into `picture` too (its moving parts are drawn each frame).
-    chart_static: Option<Vec<u32>>,
+    /// How much of each of the scene's nodes is in `picture`.
+    painted: Vec<Painted>,
     picture: Pixmap,
+}
+
+/// How much of a node is painted into the settled picture.
+#[derive(Clone, PartialEq, Debug)]
+enum Painted {
+    /// Nothing: it is drawn every frame.
+    No,
+    /// All of it, in this state (its last).
+    All(Vec<u32>),
+    /// A chart in this final placement, still growing: its static parts and its first `bars`
+    /// bars (grown, with their labels); the rest is drawn every frame.
+    Chart { placement: Vec<u32>, bars: usize },
+}
+
+/// A rectangle of canvas pixels, `x0..x1` by `y0..y1`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Extent {
+    x0: u32,
+    y0: u32,
+    x1: u32,
+    y1: u32,
+}
+
+impl Extent {
+    fn meets(&self, o: &Extent) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
 }
 
 /// Renders frame `frame` like [`render_into`], starting from the settled layers kept in
@@ -211,17 +237,47 @@ pub fn render_into_cached(
     }
 }
 
-/// The rows `node` may paint at `t`: its box as placed and scaled by its animation, with a
-/// margin of a quarter of its height plus 16 pixels (anti-aliasing, shadows, outlines, text
-/// and labels reaching out of the box); None when it is not drawn at all.
-fn node_rows(node: &Node, t: f32, height: u32) -> Option<Range<u32>> {
+/// The pixels `node` may paint at `t`: its box as placed and scaled by its animation (grown to
+/// hold its glyphs, for text, and its picture, for an image), with a margin of a quarter of
+/// the box's size plus 16 pixels (anti-aliasing, shadows, outlines, labels reaching out of the
+/// box); None when it is not drawn at all.
+fn node_extent(node: &Node, t: f32, width: u32, height: u32) -> Option<Extent> {
     let (_, tf) = placed(node, t)?;
-    // The transform only moves and scales: the box's top lands at ty, its height scaled by sy.
-    let (top, h) = (tf.ty, tf.sy * node.bounds.h);
-    let bottom = top + h;
-    let margin = 0.25 * h + 16.0;
-    let (a, b) = ((top - margin).floor().max(0.0), (bottom + margin).ceil().max(0.0));
-    Some((a as u32).min(height)..(b as u32).min(height))
+    let b = node.bounds;
+    // In the box's own coordinates (the transform only moves and scales).
+    let (mut x0, mut y0, mut x1, mut y1) = (0.0f32, 0.0f32, b.w, b.h);
+    let mut grow = |r: (f32, f32, f32, f32)| {
+        x0 = x0.min(r.0);
+        y0 = y0.min(r.1);
+        x1 = x1.max(r.2);
+        y1 = y1.max(r.3);
+    };
+    match &node.kind {
+        NodeKind::Text(text) => {
+            let block = text.at(t);
+            let pad = block.outline.map_or(0.0, |(_, w)| w) + 2.0;
+            let (sx, sy) = block.shadow.map_or((0.0, 0.0), |(_, dx, dy)| (dx, dy));
+            for g in &block.glyphs {
+                let r = g.path.bounds();
+                let (a, c) = (g.x + r.left() * g.scale, g.x + r.right() * g.scale);
+                let (top, bottom) = (g.y - r.bottom() * g.scale, g.y - r.top() * g.scale);
+                grow((a - pad, top - pad, c + pad, bottom + pad));
+                grow((a - pad + sx, top - pad + sy, c + pad + sx, bottom + pad + sy));
+            }
+        }
+        NodeKind::Image { pixels, offset } => {
+            grow((offset.0, offset.1, offset.0 + pixels.width() as f32, offset.1 + pixels.height() as f32))
+        }
+        _ => {}
+    }
+    let (mx, my) = (0.25 * tf.sx * b.w + 16.0, 0.25 * tf.sy * b.h + 16.0);
+    let clamp = |v: f32, max: u32| (v.max(0.0) as u32).min(max);
+    Some(Extent {
+        x0: clamp((tf.tx + tf.sx * x0 - mx).floor(), width),
+        y0: clamp((tf.ty + tf.sy * y0 - my).floor(), height),
+        x1: clamp((tf.tx + tf.sx * x1 + mx).ceil(), width),
+        y1: clamp((tf.ty + tf.sy * y1 + my).ceil(), height),
+    })
 }
 
 /// The smallest range holding both (an empty one adds nothing).
@@ -242,90 +298,146 @@ fn draw_over_settled(
     canvas: &mut Pixmap,
     layers: &mut Layers,
 ) -> Range<u32> {
+    let (w, h) = (graph.width, graph.height);
     let t = (frame - scene.start) as f32 / graph.fps as f32;
-    let states: Vec<Vec<u32>> = scene
-        .nodes
-        .iter()
-        .map(|n| {
-            let mut s = Vec::new();
-            node_state(n, t, &mut s);
-            s
-        })
-        .collect();
-    let placement = |i: usize| states.get(i).map(|s| &s[..PLACEMENT]);
-    let fits = |c: &Settled| {
-        c.scene == si
-            && states.starts_with(&c.states)
-            && c.chart_static.as_ref().is_none_or(|p| placement(c.states.len()) == Some(&p[..]))
-    };
-    if !layers.settled.as_ref().is_some_and(fits) {
-        // The leading layers that are already as they will stay to the end of the scene.
-        let end = (scene.frames - 1) as f32 / graph.fps as f32;
-        let last = |n: &Node| {
-            let mut last = Vec::new();
-            node_state(n, end, &mut last);
-            last
-        };
-        let k = scene.nodes.iter().zip(&states).take_while(|(n, s)| last(n) == **s).count();
-        // The next layer, a chart in its final place, still growing: its static parts too.
-        let chart_static = scene
-            .nodes
-            .get(k)
-            .filter(|n| {
-                matches!(n.kind, NodeKind::Chart(_)) && last(n)[..PLACEMENT] == states[k][..PLACEMENT]
-            })
-            .map(|_| states[k][..PLACEMENT].to_vec());
-        if k == 0 && chart_static.is_none() {
-            layers.settled = None;
-            layers.drawn_over = None;
-            render_background(graph, scene, canvas);
-            draw_scene(canvas, scene, graph.fps, frame - scene.start);
-            return 0..graph.height;
+    let end = (scene.frames - 1) as f32 / graph.fps as f32;
+    let extents: Vec<Option<Extent>> = scene.nodes.iter().map(|n| node_extent(n, t, w, h)).collect();
+    let plan = settle_plan(scene, t, end, &extents);
+    // Bring the picture up to the plan: by painting what newly settled over it, when that is
+    // the same as painting everything in order, else from the background.
+    let mut added = 0..0;
+    let kept = layers.settled.as_mut().filter(|s| s.scene == si).and_then(|s| {
+        let steps = additions(&s.painted, &plan, &extents)?;
+        for (i, parts) in steps {
+            draw_node_parts(&mut s.picture, &scene.nodes[i], t, parts);
+            added = union(added.clone(), extents[i].map_or(0..0, |e| e.y0..e.y1));
         }
+        s.painted = plan.clone();
+        Some(())
+    });
+    if kept.is_none() {
         let mut picture = match layers.settled.take() {
             Some(old) => old.picture,
-            None => Pixmap::new(graph.width, graph.height).expect("positive size"),
+            None => Pixmap::new(w, h).expect("positive size"),
         };
         render_background(graph, scene, &mut picture);
-        for node in &scene.nodes[..k] {
-            draw_node(&mut picture, node, t);
+        for (node, painted) in scene.nodes.iter().zip(&plan) {
+            match painted {
+                Painted::No => {}
+                Painted::All(_) => draw_node(&mut picture, node, t),
+                Painted::Chart { bars, .. } => draw_node_parts(&mut picture, node, t, Parts::settled(*bars)),
+            }
         }
-        if chart_static.is_some() {
-            draw_node_parts(&mut picture, &scene.nodes[k], t, Parts::Static);
-        }
-        layers.settled = Some(Settled { scene: si, states: states[..k].to_vec(), chart_static, picture });
+        layers.settled = Some(Settled { scene: si, painted: plan.clone(), picture });
         layers.generation += 1;
     }
     let settled = layers.settled.as_ref().expect("set above");
-    let k = settled.states.len();
-    // Where this frame's moving layers paint; the canvas differs from the settled picture in
+    // Where this frame's other layers paint; the canvas differs from the settled picture in
     // those rows and in the rows the frame before painted, if it was drawn over it too.
-    let rows = scene.nodes[k..].iter().filter_map(|n| node_rows(n, t, graph.height)).fold(0..0, union);
+    let rows = plan
+        .iter()
+        .zip(&extents)
+        .filter(|(p, _)| !matches!(p, Painted::All(_)))
+        .filter_map(|(_, e)| e.map(|e| e.y0..e.y1))
+        .fold(0..0, union);
     let changed = match layers.drawn_over.take() {
         Some((generation, before)) if generation == layers.generation => {
-            let changed = union(before, rows.clone());
-            let row = graph.width as usize * 4;
+            let changed = union(union(before, rows.clone()), added);
+            let row = w as usize * 4;
             let span = changed.start as usize * row..changed.end as usize * row;
             canvas.data_mut()[span.clone()].copy_from_slice(&settled.picture.data()[span]);
             changed
         }
         _ => {
             canvas.data_mut().copy_from_slice(settled.picture.data());
-            0..graph.height
+            0..h
         }
     };
     layers.drawn_over = Some((layers.generation, rows));
-    let mut rest = scene.nodes[k..].iter();
-    if settled.chart_static.is_some() {
-        let chart = rest.next().expect("the chart after the settled layers");
-        draw_node_parts(canvas, chart, t, Parts::Moving);
-    }
-    for node in rest {
-        draw_node(canvas, node, t);
+    for (node, painted) in scene.nodes.iter().zip(&plan) {
+        match painted {
+            Painted::No => draw_node(canvas, node, t),
+            Painted::All(_) => layers.layers_skipped += 1,
+            Painted::Chart { bars, .. } => draw_node_parts(canvas, node, t, Parts::moving(*bars)),
+        }
     }
     layers.reused += 1;
-    layers.layers_skipped += k as u64;
     changed
+}
+
+/// Which of the scene's nodes can be in the settled picture at `t` (`end`: the scene's last
+/// frame), given where each paints now. A node can when it is in its last state and no node
+/// below it that is drawn every frame comes near it; a chart in its final place can have its
+/// static parts and its grown leading bars there (the rest of it is then drawn every frame).
+fn settle_plan(scene: &Scene, t: f32, end: f32, extents: &[Option<Extent>]) -> Vec<Painted> {
+    let mut drawn: Vec<Extent> = Vec::new();
+    let mut plan = Vec::with_capacity(scene.nodes.len());
+    for (node, extent) in scene.nodes.iter().zip(extents) {
+        let clear = extent.is_none_or(|e| drawn.iter().all(|d| !d.meets(&e)));
+        let mut now = Vec::new();
+        node_state(node, t, &mut now);
+        let mut last = Vec::new();
+        node_state(node, end, &mut last);
+        let painted = match &node.kind {
+            _ if !clear => Painted::No,
+            _ if now == last => Painted::All(now),
+            NodeKind::Chart(chart) if now[..PLACEMENT] == last[..PLACEMENT] => {
+                // Bars grow in order (each after the one before, or with it): the grown ones
+                // lead. Slices are drawn before bars, so bars can join the picture only
+                // without them.
+                let bars = match chart.slices.is_empty() {
+                    true => chart.bars.iter().take_while(|b| b.progress(t) == b.progress(end)).count(),
+                    false => 0,
+                };
+                Painted::Chart { placement: now[..PLACEMENT].to_vec(), bars }
+            }
+            _ => Painted::No,
+        };
+        if !matches!(painted, Painted::All(_)) {
+            drawn.extend(extent);
+        }
+        plan.push(painted);
+    }
+    plan
+}
+
+/// What to paint over a settled picture holding `before` to make it hold `after`, node by
+/// node in drawing order; None when that would not be the same as painting `after` from the
+/// background (something leaves the picture, or a node joins it under a painted node it comes
+/// near).
+fn additions(
+    before: &[Painted],
+    after: &[Painted],
+    extents: &[Option<Extent>],
+) -> Option<Vec<(usize, Parts)>> {
+    let mut steps = Vec::new();
+    for (i, (b, a)) in before.iter().zip(after).enumerate() {
+        let parts = match (b, a) {
+            _ if b == a => continue,
+            (Painted::No, Painted::All(_)) => Parts::ALL,
+            (Painted::No, Painted::Chart { bars, .. }) => Parts::settled(*bars),
+            (Painted::Chart { placement: p, bars: from }, Painted::Chart { placement: q, bars: to })
+                if p == q && to >= from =>
+            {
+                Parts { statics: false, bars: *from..*to, rest: false }
+            }
+            (Painted::Chart { placement: p, bars: from }, Painted::All(state))
+                if state[..PLACEMENT] == p[..] =>
+            {
+                Parts::moving(*from)
+            }
+            _ => return None,
+        };
+        // Painted after the nodes above it: only where none of them is.
+        let above = after[i + 1..].iter().zip(&extents[i + 1..]).filter(|(p, _)| **p != Painted::No);
+        if let Some(e) = extents[i] {
+            if above.filter_map(|(_, x)| x.as_ref()).any(|x| x.meets(&e)) {
+                return None;
+            }
+        }
+        steps.push((i, parts));
+    }
+    Some(steps)
 }
 
 /// What an incoming scene is drawn on during its transition: its own background, else the
@@ -506,16 +618,33 @@ fn draw_scene(canvas: &mut Pixmap, scene: &Scene, fps: u32, local: u32) {
 }
 
 fn draw_node(canvas: &mut Pixmap, node: &Node, t: f32) {
-    draw_node_parts(canvas, node, t, Parts::All)
+    draw_node_parts(canvas, node, t, Parts::ALL)
 }
 
 /// Which parts of a node to draw. A chart's static parts (grid, labels, legend: what does not
-/// grow or count) can be painted with the settled layers, and its moving parts each frame.
-#[derive(Clone, Copy, PartialEq)]
-enum Parts {
-    All,
-    Static,
-    Moving,
+/// grow or count) and its grown leading bars can be painted with the settled layers, and the
+/// rest each frame. Other nodes are drawn whole.
+#[derive(Clone, PartialEq, Debug)]
+struct Parts {
+    statics: bool,
+    /// Which bars (each with its value label).
+    bars: Range<usize>,
+    /// Slices, lines and counters.
+    rest: bool,
+}
+
+impl Parts {
+    const ALL: Parts = Parts { statics: true, bars: 0..usize::MAX, rest: true };
+
+    /// What goes into the settled picture: the static parts and the first `bars` bars.
+    fn settled(bars: usize) -> Parts {
+        Parts { statics: true, bars: 0..bars, rest: false }
+    }
+
+    /// What is drawn each frame over that.
+    fn moving(bars: usize) -> Parts {
+        Parts { statics: false, bars: bars..usize::MAX, rest: true }
+    }
 }
 
 /// Where and how strongly `node` is drawn at `t`: its opacity, and the transform from its box
@@ -655,7 +784,7 @@ fn draw_text(canvas: &mut Pixmap, block: &TextBlock, x: f32, y: f32, opacity: f3
 /// moving ones, then what grows or counts (slices, bars with their value labels, lines,
 /// counters).
 fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Transform, parts: Parts) {
-    if parts != Parts::Moving {
+    if parts.statics {
         for (r, color) in &chart.rules {
             if let Some(r) = SkRect::from_xywh(r.x, r.y, r.w.max(1.0), r.h.max(1.0)) {
                 canvas.fill_rect(r, &solid(*color, opacity), tf, None);
@@ -675,10 +804,7 @@ fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Tran
             draw_text(canvas, block, *x, *y, opacity, tf);
         }
     }
-    if parts == Parts::Static {
-        return;
-    }
-    for slice in &chart.slices {
+    for slice in chart.slices.iter().filter(|_| parts.rest) {
         let sweep = slice.shown(t);
         if sweep > 0.0 {
             if let Some(path) = polygon(&slice.polygon(sweep)) {
@@ -686,7 +812,8 @@ fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Tran
             }
         }
     }
-    for bar in &chart.bars {
+    let bars = parts.bars.start.min(chart.bars.len())..parts.bars.end.min(chart.bars.len());
+    for bar in &chart.bars[bars] {
         let p = bar.progress(t);
         let h = bar.h * p;
         if h >= 0.5 {
@@ -709,6 +836,9 @@ fn draw_chart(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf: Tran
                 draw_text(canvas, label, lx, ly, opacity * p, tf);
             }
         }
+    }
+    if !parts.rest {
+        return;
     }
     for line in &chart.lines {
         draw_line(canvas, line, t, opacity, tf);
