@@ -35,10 +35,10 @@ pub fn rgba_to_yuv420(rgba: &[u8], width: usize, height: usize, mut out: Planes)
 }
 
 /// Like [`rgba_to_yuv420`] for a frame following `previous` (the RGBA of the frame the planes
-/// already hold): only pairs of rows that differ are converted, and copied into `previous`.
-/// Animations usually move a small part of the picture, and comparing rows is far cheaper
-/// than converting them. Only rows in `rows` are looked at: the caller knows the others are
-/// unchanged. Returns the number of row pairs converted.
+/// already hold): only the parts of pairs of rows that differ are converted, and copied into
+/// `previous`. Animations usually move a small part of the picture, and comparing pixels is
+/// far cheaper than converting them. Only rows in `rows` are looked at: the caller knows the
+/// others are unchanged. Returns the number of row pairs converted (in part or whole).
 pub fn rgba_to_yuv420_changed(
     rgba: &[u8],
     previous: &mut [u8],
@@ -49,18 +49,42 @@ pub fn rgba_to_yuv420_changed(
 ) -> usize {
     check(rgba, width, height);
     assert_eq!(previous.len(), rgba.len());
-    let pair = width * 8;
+    let row = width * 4;
     let pairs = rows.start / 2..rows.end.div_ceil(2).min(height / 2);
     let mut converted = 0;
-    let now = rgba.chunks_exact(pair).zip(previous.chunks_exact_mut(pair)).enumerate();
+    let now = rgba.chunks_exact(2 * row).zip(previous.chunks_exact_mut(2 * row)).enumerate();
     for (cy, (now, before)) in now.skip(pairs.start).take(pairs.len()) {
-        if now != before {
-            convert_row_pair(rgba, width, cy, &mut out);
-            before.copy_from_slice(now);
-            converted += 1;
-        }
+        // The 2x2 blocks from the first to the last that differs, in either row.
+        let (top, bottom) =
+            (differing_blocks(&now[..row], &before[..row]), differing_blocks(&now[row..], &before[row..]));
+        let blocks = match (top, bottom) {
+            (None, None) => continue,
+            (Some(a), None) | (None, Some(a)) => a,
+            (Some(a), Some(b)) => a.start.min(b.start)..a.end.max(b.end),
+        };
+        convert_blocks(rgba, width, cy, blocks.clone(), &mut out);
+        let bytes = blocks.start * 8..blocks.end * 8;
+        before[bytes.clone()].copy_from_slice(&now[bytes.clone()]);
+        let bytes = row + bytes.start..row + bytes.end;
+        before[bytes.clone()].copy_from_slice(&now[bytes]);
+        converted += 1;
     }
     converted
+}
+
+/// The 2-pixel blocks (8 bytes) from the first to the last where rows `a` and `b` differ; None
+/// when they are equal. Compared 64 bytes at a time from each end, then 8 at a time.
+fn differing_blocks(a: &[u8], b: &[u8]) -> Option<std::ops::Range<usize>> {
+    const CHUNK: usize = 64;
+    let n = a.len();
+    let chunk = |i: usize| i..(i + CHUNK).min(n);
+    let differs = |r: std::ops::Range<usize>| a[r.clone()] != b[r];
+    let first = (0..n).step_by(CHUNK).find(|&i| differs(chunk(i)))?;
+    let last = (0..n).step_by(CHUNK).rev().find(|&i| differs(chunk(i)))?;
+    let block = |i: usize| i..i + 8;
+    let start = chunk(first).step_by(8).find(|&i| differs(block(i)))?;
+    let end = chunk(last).step_by(8).rev().find(|&i| differs(block(i)))?;
+    Some(start / 8..end / 8 + 1)
 }
 
 fn check(rgba: &[u8], width: usize, height: usize) {
@@ -68,24 +92,31 @@ fn check(rgba: &[u8], width: usize, height: usize) {
     assert_eq!(rgba.len(), width * height * 4);
 }
 
-/// Rows `2 * cy` and `2 * cy + 1`: their luma, and the chroma row they share. Written as
-/// three simple loops over contiguous data (luma of each row, then chroma of the pair) so the
-/// compiler vectorises them.
+/// Rows `2 * cy` and `2 * cy + 1`: their luma, and the chroma row they share.
 fn convert_row_pair(rgba: &[u8], width: usize, cy: usize, out: &mut Planes) {
+    convert_blocks(rgba, width, cy, 0..width / 2, out)
+}
+
+/// The 2x2 blocks `blocks` (counted in pairs of pixels) of rows `2 * cy` and `2 * cy + 1`.
+/// Written as three simple loops over contiguous data (luma of each row, then chroma of the
+/// pair) so the compiler vectorises them.
+fn convert_blocks(rgba: &[u8], width: usize, cy: usize, blocks: std::ops::Range<usize>, out: &mut Planes) {
     let (y_plane, ys) = (&mut *out.y.0, out.y.1);
     let row = width * 4;
-    let top = &rgba[2 * cy * row..(2 * cy + 1) * row];
-    let bottom = &rgba[(2 * cy + 1) * row..(2 * cy + 2) * row];
+    let bytes = blocks.start * 8..blocks.end * 8;
+    let top = &rgba[2 * cy * row..(2 * cy + 1) * row][bytes.clone()];
+    let bottom = &rgba[(2 * cy + 1) * row..(2 * cy + 2) * row][bytes];
+    let pixels = 2 * blocks.start..2 * blocks.end;
     for (src, dst) in [(top, 2 * cy), (bottom, 2 * cy + 1)] {
-        let y_row = &mut y_plane[dst * ys..dst * ys + width];
+        let y_row = &mut y_plane[dst * ys..dst * ys + width][pixels.clone()];
         for (p, y) in src.chunks_exact(4).zip(y_row.iter_mut()) {
             *y = (16 + ((YR * p[0] as i32 + YG * p[1] as i32 + YB * p[2] as i32 + HALF) >> 16)) as u8;
         }
     }
-    let u_row = &mut out.u.0[cy * out.u.1..cy * out.u.1 + width / 2];
-    let v_row = &mut out.v.0[cy * out.v.1..cy * out.v.1 + width / 2];
-    let blocks = top.chunks_exact(8).zip(bottom.chunks_exact(8));
-    for ((t, b), (u, v)) in blocks.zip(u_row.iter_mut().zip(v_row.iter_mut())) {
+    let u_row = &mut out.u.0[cy * out.u.1..cy * out.u.1 + width / 2][blocks.clone()];
+    let v_row = &mut out.v.0[cy * out.v.1..cy * out.v.1 + width / 2][blocks];
+    let pairs = top.chunks_exact(8).zip(bottom.chunks_exact(8));
+    for ((t, b), (u, v)) in pairs.zip(u_row.iter_mut().zip(v_row.iter_mut())) {
         let sum = |c: usize| t[c] as i32 + t[c + 4] as i32 + b[c] as i32 + b[c + 4] as i32;
         let (r, g, b) = (sum(0), sum(1), sum(2));
         // The block's sums are four times its average: divide by 4 with the 2^16 scale.
@@ -167,6 +198,51 @@ mod tests {
         assert_eq!((y[0], u[0], v[0]), (16, 128, 128));
         assert_eq!((y[2], u[1], v[1]), (235, 128, 128));
         assert_eq!((y[4], u[2], v[2]), (63, 102, 240));
+    }
+
+    #[test]
+    fn converting_only_changed_blocks_gives_the_same_planes_as_converting_everything() {
+        // 200 pixels: rows of 800 bytes, not a whole number of the 64-byte chunks compared.
+        let (w, h) = (200usize, 24usize);
+        let mut seed = 0x2545F4914F6CDD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let full = |rgba: &[u8]| {
+            let (mut y, mut u, mut v) = (vec![0u8; w * h], vec![0u8; w * h / 4], vec![0u8; w * h / 4]);
+            rgba_to_yuv420(rgba, w, h, Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) });
+            (y, u, v)
+        };
+        let mut frame: Vec<u8> =
+            (0..w * h * 4).map(|i| if i % 4 == 3 { 255 } else { next() as u8 }).collect();
+        let (mut y, mut u, mut v) = full(&frame);
+        let mut previous = frame.clone();
+        for step in 0..200 {
+            // A few rectangles of new pixels, anywhere, some one pixel wide or tall.
+            for _ in 0..(step % 4) {
+                let (x0, y0) = (next() as usize % w, next() as usize % h);
+                let (x1, y1) =
+                    ((x0 + 1 + next() as usize % 40).min(w), (y0 + 1 + next() as usize % 6).min(h));
+                for yy in y0..y1 {
+                    for xx in x0..x1 {
+                        frame[(yy * w + xx) * 4..][..3].copy_from_slice(&next().to_le_bytes()[..3]);
+                    }
+                }
+            }
+            rgba_to_yuv420_changed(
+                &frame,
+                &mut previous,
+                w,
+                h,
+                0..h,
+                Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) },
+            );
+            assert!((&y, &u, &v) == (&full(&frame).0, &full(&frame).1, &full(&frame).2), "step {step}");
+            assert!(previous == frame, "step {step}: the kept frame is not the frame converted");
+        }
     }
 
     #[test]
