@@ -237,25 +237,27 @@ pub fn render_into_cached(
     }
 }
 
-/// The pixels `node` may paint at `t`: its box as placed and scaled by its animation (grown to
-/// hold its glyphs, for text, and its picture, for an image), with a margin of a quarter of
-/// the box's size plus 16 pixels (anti-aliasing, shadows, outlines, labels reaching out of the
-/// box); None when it is not drawn at all.
+/// The pixels `node` may paint at `t`, as placed and scaled by its animation: a text's glyphs
+/// (with their outline and shadow), an image's picture, a shape's box with its stroke, a QR
+/// code's box, each with 2 pixels for anti-aliasing; a chart's or a progress bar's box with a
+/// margin of a quarter of its size plus 16 pixels (labels and markers reach out of it). None
+/// when it is not drawn at all.
 fn node_extent(node: &Node, t: f32, width: u32, height: u32) -> Option<Extent> {
     let (_, tf) = placed(node, t)?;
     let b = node.bounds;
-    // In the box's own coordinates (the transform only moves and scales).
-    let (mut x0, mut y0, mut x1, mut y1) = (0.0f32, 0.0f32, b.w, b.h);
+    // In the box's own coordinates (the transform only moves and scales), and the margin
+    // around them in canvas pixels.
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
     let mut grow = |r: (f32, f32, f32, f32)| {
         x0 = x0.min(r.0);
         y0 = y0.min(r.1);
         x1 = x1.max(r.2);
         y1 = y1.max(r.3);
     };
-    match &node.kind {
+    let (mx, my) = match &node.kind {
         NodeKind::Text(text) => {
             let block = text.at(t);
-            let pad = block.outline.map_or(0.0, |(_, w)| w) + 2.0;
+            let pad = block.outline.map_or(0.0, |(_, w)| w);
             let (sx, sy) = block.shadow.map_or((0.0, 0.0), |(_, dx, dy)| (dx, dy));
             for g in &block.glyphs {
                 let r = g.path.bounds();
@@ -264,13 +266,30 @@ fn node_extent(node: &Node, t: f32, width: u32, height: u32) -> Option<Extent> {
                 grow((a - pad, top - pad, c + pad, bottom + pad));
                 grow((a - pad + sx, top - pad + sy, c + pad + sx, bottom + pad + sy));
             }
+            (2.0, 2.0)
         }
         NodeKind::Image { pixels, offset } => {
-            grow((offset.0, offset.1, offset.0 + pixels.width() as f32, offset.1 + pixels.height() as f32))
+            grow((offset.0, offset.1, offset.0 + pixels.width() as f32, offset.1 + pixels.height() as f32));
+            (2.0, 2.0)
         }
-        _ => {}
+        NodeKind::Rect { stroke, .. } => {
+            let sw = stroke.map_or(0.0, |(_, w)| w);
+            grow((-sw, -sw, b.w + sw, b.h + sw));
+            (2.0, 2.0)
+        }
+        NodeKind::Qr(_) => {
+            grow((0.0, 0.0, b.w, b.h));
+            (2.0, 2.0)
+        }
+        NodeKind::Chart(_) | NodeKind::Progress(_) => {
+            grow((0.0, 0.0, b.w, b.h));
+            (0.25 * tf.sx * b.w + 16.0, 0.25 * tf.sy * b.h + 16.0)
+        }
+    };
+    if x0 > x1 || y0 > y1 {
+        // Text without a glyph.
+        return None;
     }
-    let (mx, my) = (0.25 * tf.sx * b.w + 16.0, 0.25 * tf.sy * b.h + 16.0);
     let clamp = |v: f32, max: u32| (v.max(0.0) as u32).min(max);
     Some(Extent {
         x0: clamp((tf.tx + tf.sx * x0 - mx).floor(), width),
