@@ -48,10 +48,14 @@ fn measure<T>(work: impl FnOnce() -> T) -> (T, Duration) {
     (out, cpu() - t)
 }
 
-/// Encodes `graph`'s frames, pre-rendered to YUV and held in memory (distinct pictures only,
-/// shared by the held frames), at constant frame rate with `settings`, with its sound or not.
-/// Returns the CPU time of the encoding alone.
-fn pure_encode(graph: &SceneGraph, out: &Path, settings: &EncodeSettings, sound: bool) -> Duration {
+/// `graph`'s frames pre-rendered to YUV 4:2:0 and held in memory: the distinct pictures, and
+/// for every frame the index of its picture (held frames share one).
+struct Prepared {
+    distinct: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)>,
+    order: Vec<usize>,
+}
+
+fn prepare(graph: &SceneGraph) -> Prepared {
     let (w, h) = (graph.width as usize, graph.height as usize);
     let mut distinct: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = Vec::new();
     let mut order = Vec::new();
@@ -72,12 +76,24 @@ fn pure_encode(graph: &SceneGraph, out: &Path, settings: &EncodeSettings, sound:
         order.push(distinct.len() - 1);
         previous = Some(state);
     }
+    Prepared { distinct, order }
+}
+
+/// Encodes the prepared frames at constant frame rate with `settings`, with `graph`'s sound or
+/// not. Returns the CPU time of the encoding alone.
+fn pure_encode(
+    graph: &SceneGraph,
+    frames: &Prepared,
+    out: &Path,
+    settings: &EncodeSettings,
+    sound: bool,
+) -> Duration {
     let audio = encode::sound_track(graph).filter(|_| sound);
     let cfr = EncodeSettings { cfr: true, ..settings.clone() };
     let ((), spent) = measure(|| {
         let mut enc = VideoEncoder::create(out, graph.width, graph.height, graph.fps, &cfr, audio).unwrap();
-        for i in order {
-            let (y, u, v) = &distinct[i];
+        for &i in &frames.order {
+            let (y, u, v) = &frames.distinct[i];
             enc.push_yuv(y, u, v).unwrap();
         }
         enc.finish().unwrap();
@@ -193,21 +209,33 @@ fn ratios(
             })
             .1
         };
-        // The least of a few runs, taken in turn so that a slow spell of this shared machine
-        // hits all four alike; the default run meets the same warm cache each time (a copy),
-        // never the pieces its own earlier runs left there.
+        let frames = prepare(&graph);
+        // The least of a few runs, taken in turn (starting each round with the next one) so
+        // that a slow spell of this shared machine hits all four alike; the default run meets
+        // the same warm cache each time (a copy), never the pieces its own earlier runs left
+        // there.
         let mut least = [Duration::MAX; 4];
-        for _ in 0..repeats() {
-            let times = [
-                pure_encode(&graph, &out_dir.join(format!("{id}-pure.mp4")), &default, true),
-                pure_encode(&graph, &out_dir.join(format!("{id}-pure-silent.mp4")), &default, false),
-                run(&cfr, None, "cfr"),
-                run(&default, Some(&cache.clone()), "default"),
-            ];
-            for (l, t) in least.iter_mut().zip(times) {
-                *l = (*l).min(t);
+        for round in 0..repeats() {
+            for k in 0..4 {
+                let which = (round + k) % 4;
+                let t = match which {
+                    0 => {
+                        pure_encode(&graph, &frames, &out_dir.join(format!("{id}-pure.mp4")), &default, true)
+                    }
+                    1 => pure_encode(
+                        &graph,
+                        &frames,
+                        &out_dir.join(format!("{id}-silent.mp4")),
+                        &default,
+                        false,
+                    ),
+                    2 => run(&cfr, None, "cfr"),
+                    _ => run(&default, Some(&cache.clone()), "default"),
+                };
+                least[which] = least[which].min(t);
             }
         }
+        drop(frames);
         let [pure, silent, whole_cfr, by_default] = least;
         println!(
             "{id:<8} {:>12.2} {:>12.2} {:>14.2} {:>16.2} {:>10.2} {:>10.2}",
