@@ -719,8 +719,12 @@ fn draw_node_parts(canvas: &mut Pixmap, node: &Node, t: f32, parts: Parts) {
         }
         NodeKind::Text(text) => draw_text(canvas, text.at(t), 0.0, 0.0, opacity, tf),
         NodeKind::Image { pixels, offset } => {
-            let paint =
-                PixmapPaint { opacity, quality: tiny_skia::FilterQuality::Bicubic, ..Default::default() };
+            // Near its size (a zoom or a pulse) bilinear filtering looks the same as bicubic
+            // at half the cost; further from it, bicubic keeps it from aliasing or blurring.
+            let near = tf.has_scale() && (0.75..=1.5).contains(&tf.sx);
+            let quality =
+                if near { tiny_skia::FilterQuality::Bilinear } else { tiny_skia::FilterQuality::Bicubic };
+            let paint = PixmapPaint { opacity, quality, ..Default::default() };
             let tf = tf.pre_translate(offset.0, offset.1);
             if on_whole_pixels(tf) {
                 // The image was resized for its box: an untransformed blit keeps it crisp.
