@@ -33,7 +33,8 @@ fn cpu() -> Duration {
     tv(u.ru_utime) + tv(u.ru_stime)
 }
 
-/// How many times each measurement runs (the least counts): `BENCH_REPEATS`, default 5 (this shared machine has slow spells of a few seconds that can hit three runs in a row).
+/// How many times each measurement runs (the least counts): `BENCH_REPEATS`, default 5 (this
+/// shared machine has slow spells of a few seconds that can hit three runs in a row).
 fn repeats() -> usize {
     std::env::var("BENCH_REPEATS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1)
 }
