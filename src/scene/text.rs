@@ -334,8 +334,16 @@ pub struct Sprite {
 
 /// Where a [`Sprite`] is kept once made. Rendering stays a pure function of (graph, frame):
 /// this only remembers a result that never changes.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SpriteCell(pub std::sync::OnceLock<Sprite>);
+
+/// Says nothing of what it holds: the debug form of a resolved scene is its content's
+/// description (the segment cache hashes it), which must not change once a frame is drawn.
+impl std::fmt::Debug for SpriteCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SpriteCell")
+    }
+}
 
 /// How to lay text out.
 #[derive(Debug, Clone, Copy)]
