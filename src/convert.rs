@@ -270,7 +270,7 @@ mod tests {
                 0..h,
                 Planes { y: (&mut y, w), u: (&mut u, w / 2), v: (&mut v, w / 2) },
             );
-            assert!((&y, &u, &v) == (&full(&frame).0, &full(&frame).1, &full(&frame).2), "step {step}");
+            assert!((y.clone(), u.clone(), v.clone()) == full(&frame), "step {step}");
             assert!(previous == frame, "step {step}: the kept frame is not the frame converted");
         }
     }

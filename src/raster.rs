@@ -151,6 +151,8 @@ pub struct Layers {
     drawn_over: Option<(u64, Range<u32>)>,
     /// The incoming scene's layer during a transition.
     layer: Option<Pixmap>,
+    /// The states the nodes of scene `.0` end it in (see [`node_state`]), worked out once.
+    last: Option<(usize, Vec<Vec<u32>>)>,
     /// Frames that started from the settled picture, and how many layers they skipped.
     pub reused: u64,
     pub layers_skipped: u64,
@@ -247,40 +249,21 @@ fn node_extent(node: &Node, t: f32, width: u32, height: u32) -> Option<Extent> {
     let b = node.bounds;
     // In the box's own coordinates (the transform only moves and scales), and the margin
     // around them in canvas pixels.
-    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-    let mut grow = |r: (f32, f32, f32, f32)| {
-        x0 = x0.min(r.0);
-        y0 = y0.min(r.1);
-        x1 = x1.max(r.2);
-        y1 = y1.max(r.3);
-    };
-    let (mx, my) = match &node.kind {
-        NodeKind::Text(text) => {
-            grow(text_ink(text.at(t))?);
-            (2.0, 2.0)
-        }
-        NodeKind::Image { pixels, offset } => {
-            grow((offset.0, offset.1, offset.0 + pixels.width() as f32, offset.1 + pixels.height() as f32));
-            (2.0, 2.0)
-        }
+    let ((x0, y0, x1, y1), (mx, my)) = match &node.kind {
+        NodeKind::Text(text) => (text_ink(text.at(t))?, (2.0, 2.0)),
+        NodeKind::Image { pixels, offset } => (
+            (offset.0, offset.1, offset.0 + pixels.width() as f32, offset.1 + pixels.height() as f32),
+            (2.0, 2.0),
+        ),
         NodeKind::Rect { stroke, .. } => {
             let sw = stroke.map_or(0.0, |(_, w)| w);
-            grow((-sw, -sw, b.w + sw, b.h + sw));
-            (2.0, 2.0)
+            ((-sw, -sw, b.w + sw, b.h + sw), (2.0, 2.0))
         }
-        NodeKind::Qr(_) => {
-            grow((0.0, 0.0, b.w, b.h));
-            (2.0, 2.0)
-        }
+        NodeKind::Qr(_) => ((0.0, 0.0, b.w, b.h), (2.0, 2.0)),
         NodeKind::Chart(_) | NodeKind::Progress(_) => {
-            grow((0.0, 0.0, b.w, b.h));
-            (0.25 * tf.sx * b.w + 16.0, 0.25 * tf.sy * b.h + 16.0)
+            ((0.0, 0.0, b.w, b.h), (0.25 * tf.sx * b.w + 16.0, 0.25 * tf.sy * b.h + 16.0))
         }
     };
-    if x0 > x1 || y0 > y1 {
-        // Text without a glyph.
-        return None;
-    }
     let clamp = |v: f32, max: u32| (v.max(0.0) as u32).min(max);
     Some(Extent {
         x0: clamp((tf.tx + tf.sx * x0 - mx).floor(), width),
@@ -331,9 +314,20 @@ fn draw_over_settled(
 ) -> Range<u32> {
     let (w, h) = (graph.width, graph.height);
     let t = (frame - scene.start) as f32 / graph.fps as f32;
-    let end = (scene.frames - 1) as f32 / graph.fps as f32;
+    let last = match &layers.last {
+        Some((s, last)) if *s == si => last,
+        _ => {
+            let end = (scene.frames - 1) as f32 / graph.fps as f32;
+            let last = scene.nodes.iter().map(|n| {
+                let mut state = Vec::new();
+                node_state(n, end, &mut state);
+                state
+            });
+            &layers.last.insert((si, last.collect())).1
+        }
+    };
     let extents: Vec<Option<Extent>> = scene.nodes.iter().map(|n| node_extent(n, t, w, h)).collect();
-    let plan = settle_plan(scene, t, end, &extents);
+    let plan = settle_plan(scene, t, last, &extents);
     // Bring the picture up to the plan: by painting what newly settled over it, when that is
     // the same as painting everything in order, else from the background.
     let mut added = 0..0;
@@ -396,28 +390,27 @@ fn draw_over_settled(
     changed
 }
 
-/// Which of the scene's nodes can be in the settled picture at `t` (`end`: the scene's last
-/// frame), given where each paints now. A node can when it is in its last state and no node
+/// Which of the scene's nodes can be in the settled picture at `t` (`last`: the states they
+/// end the scene in), given where each paints now. A node can when it is in its last state and no node
 /// below it that is drawn every frame comes near it; a chart in its final place can have its
 /// static parts and its grown leading bars there (the rest of it is then drawn every frame).
-fn settle_plan(scene: &Scene, t: f32, end: f32, extents: &[Option<Extent>]) -> Vec<Painted> {
+fn settle_plan(scene: &Scene, t: f32, last: &[Vec<u32>], extents: &[Option<Extent>]) -> Vec<Painted> {
     let mut drawn: Vec<Extent> = Vec::new();
     let mut plan = Vec::with_capacity(scene.nodes.len());
-    for (node, extent) in scene.nodes.iter().zip(extents) {
+    for ((node, extent), last) in scene.nodes.iter().zip(extents).zip(last) {
         let clear = extent.is_none_or(|e| drawn.iter().all(|d| !d.meets(&e)));
         let mut now = Vec::new();
         node_state(node, t, &mut now);
-        let mut last = Vec::new();
-        node_state(node, end, &mut last);
         let painted = match &node.kind {
             _ if !clear => Painted::No,
-            _ if now == last => Painted::All(now),
+            _ if now == *last => Painted::All(now),
             NodeKind::Chart(chart) if now[..PLACEMENT] == last[..PLACEMENT] => {
                 // Bars grow in order (each after the one before, or with it): the grown ones
-                // lead. Slices are drawn before bars, so bars can join the picture only
-                // without them.
+                // lead (a chart's state lists its bars first). Slices are drawn before bars,
+                // so bars can join the picture only without them.
+                let grown = now[PLACEMENT..].iter().zip(&last[PLACEMENT..]).take(chart.bars.len());
                 let bars = match chart.slices.is_empty() {
-                    true => chart.bars.iter().take_while(|b| b.progress(t) == b.progress(end)).count(),
+                    true => grown.take_while(|(a, b)| a == b).count(),
                     false => 0,
                 };
                 Painted::Chart { placement: now[..PLACEMENT].to_vec(), bars }
@@ -598,9 +591,10 @@ fn wipe_opaque(canvas: &mut Pixmap, layer: &Pixmap, r: SkRect, across: bool) {
         false => mask.data().chunks_exact(3).map(|c| c[1]).collect(),
     };
     let row = w as usize * 4;
-    // Whole coverage: copy.
-    let full: Vec<usize> = (0..len as usize).filter(|&i| coverage[i] == 255).collect();
-    if let (Some(&a), Some(&b)) = (full.first(), full.last()) {
+    // Whole coverage (one run): copy.
+    let first = coverage.iter().position(|&c| c == 255);
+    let last = coverage.iter().rposition(|&c| c == 255);
+    if let (Some(a), Some(b)) = (first, last) {
         if across {
             for y in 0..h as usize {
                 let span = y * row + a * 4..y * row + (b + 1) * 4;
