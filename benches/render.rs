@@ -8,8 +8,9 @@
 //!   and no segment cache, and by default (held pictures as long samples, segment cache on).
 //!
 //! By default the segment cache is warm, as in a long billing run, where each shared piece is
-//! encoded a couple of times in the first videos and then only spliced: before the measured
-//! records, the cache sees other records of the sample run (the same languages), unmeasured.
+//! encoded a couple of times in the first videos and then only spliced, and each sound mix
+//! (a language's voice-overs at the times one layout puts them) is encoded once and then
+//! copied: before the measured records, the cache sees the rest of the sample run, unmeasured.
 //!
 //! Prints the ratios to the pure encode; the figures go into docs/BENCHMARKS.md.
 //! `cargo bench --bench render -- demo` (or `raster`, `reminder`) runs one part only.
@@ -110,8 +111,9 @@ fn main() {
     let out_dir = repo.join("target/bench");
     std::fs::create_dir_all(&out_dir).unwrap();
     let ids = ["C0001", "C0002", "C0003", "C0004"];
-    // The sample run cycles through six locales: these twelve see each language twice.
-    let warm: Vec<String> = (7..=18).map(|n| format!("C{n:04}")).collect();
+    // Before the measured records, the cache sees the rest of the sample run (20 records of
+    // six locales and four layouts), as a long run would have by then.
+    let warm: Vec<String> = (5..=24).map(|n| format!("C{n:04}")).collect();
     let warm: Vec<&str> = warm.iter().map(String::as_str).collect();
     let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let part = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
@@ -192,9 +194,10 @@ fn ratios(
     if !warm.is_empty() {
         let s = cache.stats();
         println!(
-            "(segment cache warmed by {} other records of the same languages, unmeasured: {} pieces, {:.1} MB)",
+            "(segment cache warmed by the {} other records of the sample run, unmeasured: {} pieces and {} sound tracks, {:.1} MB)",
             warm.len(),
             s.segments,
+            s.sounds,
             s.bytes as f64 / 1e6
         );
     }

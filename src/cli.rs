@@ -534,11 +534,14 @@ fn batch(a: BatchArgs) -> Result<()> {
         print!("{}", summary.timings);
         if let Some(c) = summary.cache {
             println!(
-                "segment cache: {} hits, {} misses, {} segments in {:.1} MB at the end",
+                "segment cache: {} hits, {} misses, {} segments and {} sound tracks in {:.1} MB at the end; \
+                 {} sound tracks copied",
                 c.hits,
                 c.misses,
                 c.segments,
-                c.bytes as f64 / (1 << 20) as f64
+                c.sounds,
+                c.bytes as f64 / (1 << 20) as f64,
+                c.sound_hits
             );
         }
     }

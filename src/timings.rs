@@ -57,6 +57,8 @@ pub struct Timings {
     /// and encoded here.
     pub segments_reused: u64,
     pub segments_encoded: u64,
+    /// Sound tracks copied whole from the cache (another video of the batch had the same mix).
+    pub sounds_reused: u64,
     /// The slowest frames (raster + conversion + encode): (time, video label, frame index).
     pub slowest: Vec<(Duration, String, u32)>,
 }
@@ -96,6 +98,7 @@ impl Timings {
         self.sent += other.sent;
         self.segments_reused += other.segments_reused;
         self.segments_encoded += other.segments_encoded;
+        self.sounds_reused += other.sounds_reused;
         for (d, v, i) in &other.slowest {
             self.frame(v, *i, *d);
         }
@@ -145,6 +148,13 @@ impl fmt::Display for Timings {
                 self.segments_reused,
                 self.segments_encoded,
                 100.0 * self.segments_reused as f64 / segments as f64
+            )?;
+        }
+        if self.sounds_reused > 0 {
+            writeln!(
+                f,
+                "sound tracks: {} of {} videos copied from the cache (the same mix as another video)",
+                self.sounds_reused, self.videos
             )?;
         }
         if !self.slowest.is_empty() {

@@ -96,7 +96,7 @@ fn wav_mp3_ogg_and_m4a_decode_to_the_same_sound() {
         let pcm = billreel::audio::decode(&file).unwrap_or_else(|e| panic!("{ext}: {e}"));
         let secs = pcm.frames() as f64 / 48_000.0;
         assert!((0.045..0.1).contains(&secs), "{ext}: {secs} s long");
-        let peak = pcm.samples.iter().position(|s| s.abs() > 0.3).unwrap() / 2;
+        let peak = pcm.samples().iter().position(|s| s.abs() > 0.3).unwrap() / 2;
         let t = peak as f64 / 48_000.0;
         assert!((t - 0.010).abs() < 0.003, "{ext}: click at {t:.4} s");
     }

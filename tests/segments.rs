@@ -376,3 +376,83 @@ fn batch_splices_shared_pieces_and_honours_cfr_and_no_segment_cache() {
     );
     assert_exact_and_clean(&video(&out, "E"));
 }
+
+/// The sound track's AAC packets: times, flags and the MD5 of their bytes, one line each.
+fn sound_packets(mp4: &Path) -> String {
+    let o = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "a:0", "-show_data_hash", "MD5"])
+        .args(["-show_entries", "packet=pts,dts,duration,flags,data_hash", "-of", "csv=p=0"])
+        .arg(mp4)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn a_sound_track_is_copied_only_when_the_whole_mix_is_the_same() {
+    let d = dir("sound");
+    let b = billreel::load(&repo().join("tests/segments/sound.yaml"), None).unwrap();
+    let graph = |id: &str, name: &str, lang: &str, segment: &str| {
+        let data = serde_json::json!({"id": id, "name": name, "lang": lang, "segment": segment});
+        b.bind(&Record { id: id.into(), data, line: 1 }).unwrap()
+    };
+    let cache = SegmentCache::new(64);
+    let s = EncodeSettings::default();
+    let ann = graph("A", "Ann", "en", "flat");
+    let mut copied = Vec::new();
+    let mut out = |name: &str, g: &SceneGraph| {
+        let mp4 = d.join(format!("{name}.mp4"));
+        copied.push(render(g, &mp4, &s, Some(&cache)).timings.sounds_reused);
+        mp4
+    };
+    let first = out("ann", &ann);
+    // Another name, the same voice-over at the same time, the same length: copied.
+    let bob = graph("B", "Bob", "en", "flat");
+    let bob_copied = out("bob", &bob);
+    // Another voice-over (Italian), or the same one in a longer video (the tips scene moves
+    // the outro and the music's fade-out): encoded.
+    out("cy", &graph("C", "Cy", "it", "flat"));
+    out("dee", &graph("D", "Dee", "en", "house"));
+    // Seen once before each, both are copied now.
+    out("cy-2", &graph("E", "Cy", "it", "flat"));
+    out("dee-2", &graph("F", "Dee", "en", "house"));
+    assert_eq!(copied, [0, 1, 0, 0, 1, 1]);
+    let stats = cache.stats();
+    assert_eq!((stats.sound_hits, stats.sounds), (3, 3));
+
+    // The copy is the same packets at the same times as the track encoded afresh, for the
+    // first video and for a video of its own; the videos play clean to the last sample.
+    let whole = d.join("bob-whole.mp4");
+    render(&bob, &whole, &s, None);
+    let packets = sound_packets(&bob_copied);
+    assert!(packets.lines().count() > 100, "{packets}");
+    assert_eq!(packets, sound_packets(&first));
+    assert_eq!(packets, sound_packets(&whole));
+    assert_ne!(packets, sound_packets(&d.join("cy.mp4")));
+    for mp4 in [&bob_copied, &whole] {
+        let probe = common::ffprobe_audio(mp4, "stream=codec_name,duration");
+        assert_eq!(field(&probe, "codec_name"), "aac");
+        let secs = bob.total_frames as f64 / 30.0;
+        assert!((field(&probe, "duration").parse::<f64>().unwrap() - secs).abs() < 0.03, "{probe}");
+        let o =
+            Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(mp4).args(["-f", "null", "-"]).output();
+        let o = o.unwrap();
+        assert!(o.status.success() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // Bob's copy and his whole video are one file but for the pictures' segments: decoded,
+    // they show the same frames.
+    assert_same_frames(&bob_copied, &whole, "copied sound: spliced and whole");
+
+    // The very same file, whether the sound is encoded or copied: the pictures (which do not
+    // show the language) all come from the cache, the Polish voice-over is new the first time
+    // and copied the second, and is written at the same places among the pictures.
+    let cache = SegmentCache::new(64);
+    for (k, lang) in ["en", "en", "pl", "pl"].iter().enumerate() {
+        let r = render(&graph("G", "Gus", lang, "flat"), &d.join(format!("gus-{k}.mp4")), &s, Some(&cache));
+        assert_eq!(r.timings.sounds_reused, [0, 1, 0, 1][k], "video {k}");
+    }
+    let (fresh, copy) =
+        (std::fs::read(d.join("gus-2.mp4")).unwrap(), std::fs::read(d.join("gus-3.mp4")).unwrap());
+    assert!(fresh == copy, "a copied sound track gives another file");
+}

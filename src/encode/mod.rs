@@ -36,7 +36,7 @@ use thiserror::Error;
 use crate::raster;
 use crate::scene::SceneGraph;
 use crate::timings::{Stage, Timings};
-use mp4::{Mp4Out, Sink};
+use mp4::{Mp4Out, Sink, SoundIn};
 pub use segment::{CacheStats, SegmentCache};
 use x264::{Coded, Pacer, Picture, X264};
 
@@ -176,7 +176,8 @@ impl VideoEncoder {
         audio: Option<(crate::audio::Plan, usize)>,
     ) -> Result<VideoEncoder, EncodeError> {
         let x264 = open_x264(width, height, fps, settings, path)?;
-        let mp4 = Mp4Out::create(path, &x264.params(), x264.delay, fps, audio).map_err(create_error(path))?;
+        let sound = audio.map(|(plan, total)| SoundIn::Mix { plan, total, keep: false });
+        let mp4 = Mp4Out::create(path, &x264.params(), x264.delay, fps, sound).map_err(create_error(path))?;
         Ok(VideoEncoder {
             x264,
             picture: Picture::new(width, height),
@@ -318,7 +319,8 @@ pub fn render_video_tagged(
             None => {
                 // One encoder for the whole video, its pictures written as they come.
                 let mut x264 = open_x264(graph.width, graph.height, graph.fps, settings, tmp)?;
-                let mut mp4 = Mp4Out::create(tmp, &x264.params(), x264.delay, graph.fps, audio)
+                let sound = audio.map(|(plan, total)| SoundIn::Mix { plan, total, keep: false });
+                let mut mp4 = Mp4Out::create(tmp, &x264.params(), x264.delay, graph.fps, sound)
                     .map_err(create_error(tmp))?;
                 let mut pacer = Pacer::new(settings.cfr, graph.fps);
                 frames.encode(graph, 0..end, &mut x264, &mut pacer, &mut mp4, &mut timings, &label)?;
@@ -356,6 +358,21 @@ fn render_segmented(
 ) -> Result<(), EncodeError> {
     let pieces = segment::plan(graph, settings);
     let shared = cache.shared(&pieces);
+    // The sound: copied whole when another video of the batch had the same mix.
+    let mut keep_sound = None;
+    let mut sound = audio.map(|(plan, total)| {
+        let key = mp4::sound_key(&plan, total);
+        match cache.sound(&key) {
+            Some(coded) => {
+                timings.sounds_reused += 1;
+                SoundIn::Coded(coded)
+            }
+            None => {
+                keep_sound = Some(key);
+                SoundIn::Mix { plan, total, keep: true }
+            }
+        }
+    });
     let mut mp4: Option<Mp4Out> = None;
     let mut i = 0;
     while i < pieces.len() {
@@ -386,14 +403,18 @@ fn render_segmented(
         let mp4 = match &mut mp4 {
             Some(m) => m,
             None => mp4.insert(
-                Mp4Out::create(tmp, &seg.params, seg.delay, graph.fps, audio.clone())
+                Mp4Out::create(tmp, &seg.params, seg.delay, graph.fps, sound.take())
                     .map_err(create_error(tmp))?,
             ),
         };
         mp4.append(&seg, start, timings)?;
     }
     let mp4 = mp4.ok_or_else(|| EncodeError::Finish("a video needs at least one frame".into()))?;
-    mp4.finish(graph.total_frames, timings).map_err(|e| EncodeError::Finish(e.to_string()))
+    let coded = mp4.finish(graph.total_frames, timings).map_err(|e| EncodeError::Finish(e.to_string()))?;
+    if let (Some(key), Some(coded)) = (keep_sound, coded) {
+        cache.insert_sound(key, coded);
+    }
+    Ok(())
 }
 
 /// The frame being made: the canvas it is drawn on, its YUV picture, the drawing state of

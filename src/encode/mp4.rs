@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::Arc;
 
 use ffmpeg::{codec, format, frame, Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
@@ -50,13 +51,13 @@ pub struct Mp4Out {
 
 impl Mp4Out {
     /// Opens `path` for a video stream with `params` (x264's, `delay` frames of reordering) and,
-    /// given a sound plan and its length in 48 kHz frames, an AAC stream.
+    /// given a sound track, an AAC stream.
     pub fn create(
         path: &Path,
         params: &Params,
         delay: usize,
         fps: u32,
-        audio: Option<(crate::audio::Plan, usize)>,
+        audio: Option<SoundIn>,
     ) -> Result<Mp4Out, ffmpeg::Error> {
         let mut octx = format::output_as(&path, "mp4")?;
         let frame_tb = Rational::new(1, fps as i32);
@@ -64,6 +65,8 @@ impl Mp4Out {
         ost.set_parameters(params.0.clone());
         ost.set_time_base(frame_tb);
         ost.set_avg_frame_rate(Rational::new(fps as i32, 1));
+        // A copied track's stream is set up by an encoder opened alike, and its headers are the
+        // same; the encoder itself is then not used.
         let audio_encoder = match &audio {
             Some(_) => Some(open_aac(&mut octx)?),
             None => None,
@@ -73,10 +76,20 @@ impl Mp4Out {
         octx.write_header_with(mux_opts)?;
         let ost_tb = octx.stream(0).expect("stream added above").time_base();
         let audio = match (audio, audio_encoder) {
-            (Some((plan, total)), Some(encoder)) => {
+            (Some(sound), Some(encoder)) => {
                 let frame_size = (encoder.frame_size() as usize).max(1);
                 let ost_tb = octx.stream(1).expect("stream added above").time_base();
-                Some(AudioTrack { encoder, plan, total, piece: Vec::new(), sent: 0, frame_size, ost_tb })
+                let (source, total) = match sound {
+                    SoundIn::Mix { plan, total, keep } => {
+                        let kept = keep.then(Vec::new);
+                        (Source::Encoder { encoder, plan, piece: Vec::new(), kept }, total)
+                    }
+                    SoundIn::Coded(coded) => {
+                        let total = coded.total;
+                        (Source::Copy { coded, next: 0 }, total)
+                    }
+                };
+                Some(AudioTrack { source, total, sent: 0, frame_size, ost_tb })
             }
             _ => None,
         };
@@ -162,21 +175,20 @@ impl Mp4Out {
     }
 
     /// Writes what is left for a video of `frames` frames, and the MP4 index (moved to the
-    /// front by +faststart).
-    pub fn finish(mut self, frames: u32, times: &mut Timings) -> Result<(), ffmpeg::Error> {
+    /// front by +faststart). Gives back the coded sound track when it was to be kept.
+    pub fn finish(mut self, frames: u32, times: &mut Timings) -> Result<Option<CodedSound>, ffmpeg::Error> {
         self.write_ready(Some(frames as i64), times)?;
         if !self.pending.is_empty() {
             return Err(ffmpeg::Error::InvalidData);
         }
-        if let Some(a) = &mut self.audio {
-            a.feed(usize::MAX, &mut self.octx, times)?;
-            a.encoder.send_eof()?;
-            a.drain(&mut self.octx, times)?;
-        }
+        let kept = match self.audio.take() {
+            Some(a) => a.finish(&mut self.octx, times)?,
+            None => None,
+        };
         let t = Instant::now();
         self.octx.write_trailer()?;
         times.add(Stage::Mux, t.elapsed());
-        Ok(())
+        Ok(kept)
     }
 }
 
@@ -201,81 +213,213 @@ impl Sink for Mp4Out {
     }
 }
 
-/// The sound track being encoded alongside the pictures: AAC, 48 kHz stereo, stream 1. It is
-/// mixed for the whole timeline and encoded once per video (never spliced).
+/// Where a video's sound comes from: mixed and encoded here, or copied from the batch's cache.
+pub enum SoundIn {
+    /// Mix `plan` for a `total`-frame track and encode it; `keep` the coded packets for the
+    /// cache (returned by [`Mp4Out::finish`]).
+    Mix { plan: crate::audio::Plan, total: usize, keep: bool },
+    /// Copy a sound track encoded before: the same mix, so the same packets.
+    Coded(Arc<CodedSound>),
+}
+
+/// A sound track encoded once: its AAC packets as the encoder gave them, each noted with how
+/// far into the mix the encoder had been fed when it came out. A copy is written at the same
+/// points of the timeline as the fresh one was, keeping the muxer's interleaving queue as
+/// short (the muxer orders packets by decode time, so the file is the same bytes either way).
+pub struct CodedSound {
+    total: usize,
+    packets: Vec<SoundPacket>,
+}
+
+struct SoundPacket {
+    data: Vec<u8>,
+    pts: Option<i64>,
+    dts: Option<i64>,
+    duration: i64,
+    key: bool,
+    /// Stereo frames sent to the encoder when it came out (`usize::MAX`: at the end).
+    after: usize,
+}
+
+impl CodedSound {
+    /// Memory held, for the cache's bound.
+    pub fn bytes(&self) -> usize {
+        self.packets.iter().map(|p| p.data.len() + std::mem::size_of::<SoundPacket>()).sum::<usize>() + 1024
+    }
+}
+
+/// The sound track alongside the pictures: AAC, 48 kHz stereo, stream 1. It is mixed for the
+/// whole timeline and encoded once per video (never spliced), or copied whole from a video of
+/// the batch whose mix was the same.
 struct AudioTrack {
-    encoder: ffmpeg::encoder::Audio,
-    /// What to mix, a piece at a time as the pictures advance.
-    plan: crate::audio::Plan,
+    source: Source,
     /// Length of the track in stereo frames.
     total: usize,
-    /// The piece being encoded (interleaved stereo).
-    piece: Vec<f32>,
-    /// Stereo frames sent to the encoder so far (the next frame's pts, in 1/48000 s).
+    /// Stereo frames sent to the encoder so far (the next frame's pts, in 1/48000 s), or that
+    /// would have been, when copying.
     sent: usize,
     frame_size: usize,
     ost_tb: Rational,
 }
 
+enum Source {
+    Encoder {
+        encoder: ffmpeg::encoder::Audio,
+        /// What to mix, a piece at a time as the pictures advance.
+        plan: crate::audio::Plan,
+        /// The piece being encoded (interleaved stereo).
+        piece: Vec<f32>,
+        /// The packets written, when they are to be cached.
+        kept: Option<Vec<SoundPacket>>,
+    },
+    Copy {
+        coded: Arc<CodedSound>,
+        /// The next packet to write.
+        next: usize,
+    },
+}
+
 impl AudioTrack {
-    /// Encodes the mix up to `until` stereo frames (or to its end).
+    /// Encodes (or copies) the mix up to `until` stereo frames (or to its end): a frame of
+    /// `frame_size` at a time, the last one shorter.
     fn feed(
         &mut self,
         until: usize,
         octx: &mut format::context::Output,
         times: &mut Timings,
     ) -> Result<(), ffmpeg::Error> {
-        use ffmpeg::format::{sample::Type, Sample};
         let total = self.total;
         let until = until.min(total);
         while self.sent < until && (until - self.sent >= self.frame_size || until == total) {
             let n = (until - self.sent).min(self.frame_size);
-            let mut f = frame::Audio::empty();
-            f.set_channels(2);
-            // SAFETY: allocates the frame's planes for the format, length and layout just set.
-            unsafe { f.alloc(Sample::F32(Type::Planar), n, ffmpeg::ChannelLayout::STEREO) };
-            f.set_rate(crate::audio::RATE);
-            let t = Instant::now();
-            self.piece.resize(2 * n, 0.0);
-            crate::audio::mix_into(&self.plan, total, self.sent, &mut self.piece);
-            times.add(Stage::Audio, t.elapsed());
-            let src = &self.piece[..];
-            // Interleaved in, one plane per channel out.
-            for ch in 0..2 {
-                for (d, s) in f.plane_mut::<f32>(ch).iter_mut().zip(src.iter().skip(ch).step_by(2)) {
-                    *d = *s;
-                }
+            if let Source::Encoder { encoder, plan, piece, .. } = &mut self.source {
+                send_mixed(encoder, plan, piece, total, self.sent, n, times)?;
             }
-            f.set_pts(Some(self.sent as i64));
-            let t = Instant::now();
-            self.encoder.send_frame(&f)?;
-            times.add(Stage::Encode, t.elapsed());
             self.sent += n;
             self.drain(octx, times)?;
         }
         Ok(())
     }
 
+    /// Writes what the encoder has ready (or the copies of what it had at this point).
     fn drain(
         &mut self,
         octx: &mut format::context::Output,
         times: &mut Timings,
     ) -> Result<(), ffmpeg::Error> {
-        let mut packet = Packet::empty();
-        loop {
-            let t = Instant::now();
-            let got = self.encoder.receive_packet(&mut packet).is_ok();
-            times.add(Stage::Encode, t.elapsed());
-            if !got {
-                return Ok(());
-            }
+        let ost_tb = self.ost_tb;
+        let write = |packet: &mut Packet, octx: &mut format::context::Output, times: &mut Timings| {
             packet.set_stream(1);
-            packet.rescale_ts(Rational::new(1, crate::audio::RATE as i32), self.ost_tb);
+            packet.rescale_ts(Rational::new(1, crate::audio::RATE as i32), ost_tb);
             let t = Instant::now();
-            packet.write_interleaved(octx)?;
+            let written = packet.write_interleaved(octx);
             times.add(Stage::Mux, t.elapsed());
+            written
+        };
+        match &mut self.source {
+            Source::Encoder { encoder, kept, .. } => {
+                let mut packet = Packet::empty();
+                loop {
+                    let t = Instant::now();
+                    let got = encoder.receive_packet(&mut packet).is_ok();
+                    times.add(Stage::Encode, t.elapsed());
+                    if !got {
+                        return Ok(());
+                    }
+                    if let Some(kept) = kept {
+                        kept.push(SoundPacket {
+                            data: packet.data().unwrap_or_default().to_vec(),
+                            pts: packet.pts(),
+                            dts: packet.dts(),
+                            duration: packet.duration(),
+                            key: packet.is_key(),
+                            after: self.sent,
+                        });
+                    }
+                    write(&mut packet, octx, times)?;
+                }
+            }
+            Source::Copy { coded, next } => {
+                while let Some(p) = coded.packets.get(*next).filter(|p| p.after <= self.sent) {
+                    let mut packet = Packet::copy(&p.data);
+                    packet.set_pts(p.pts);
+                    packet.set_dts(p.dts);
+                    packet.set_duration(p.duration);
+                    if p.key {
+                        packet.set_flags(codec::packet::Flags::KEY);
+                    }
+                    *next += 1;
+                    write(&mut packet, octx, times)?;
+                }
+                Ok(())
+            }
         }
     }
+
+    /// Writes the rest of the track; gives back its coded packets when they are to be kept.
+    fn finish(
+        mut self,
+        octx: &mut format::context::Output,
+        times: &mut Timings,
+    ) -> Result<Option<CodedSound>, ffmpeg::Error> {
+        self.feed(usize::MAX, octx, times)?;
+        if let Source::Encoder { encoder, .. } = &mut self.source {
+            encoder.send_eof()?;
+        }
+        // What comes out after the end of the mix.
+        self.sent = usize::MAX;
+        self.drain(octx, times)?;
+        Ok(match self.source {
+            Source::Encoder { kept: Some(packets), .. } => Some(CodedSound { total: self.total, packets }),
+            _ => None,
+        })
+    }
+}
+
+/// Mixes `n` stereo frames of the track from `start` and sends them to the encoder.
+fn send_mixed(
+    encoder: &mut ffmpeg::encoder::Audio,
+    plan: &crate::audio::Plan,
+    piece: &mut Vec<f32>,
+    total: usize,
+    start: usize,
+    n: usize,
+    times: &mut Timings,
+) -> Result<(), ffmpeg::Error> {
+    use ffmpeg::format::{sample::Type, Sample};
+    let mut f = frame::Audio::empty();
+    f.set_channels(2);
+    // SAFETY: allocates the frame's planes for the format, length and layout just set.
+    unsafe { f.alloc(Sample::F32(Type::Planar), n, ffmpeg::ChannelLayout::STEREO) };
+    f.set_rate(crate::audio::RATE);
+    let t = Instant::now();
+    piece.resize(2 * n, 0.0);
+    crate::audio::mix_into(plan, total, start, piece);
+    times.add(Stage::Audio, t.elapsed());
+    // Interleaved in, one plane per channel out.
+    for ch in 0..2 {
+        for (d, s) in f.plane_mut::<f32>(ch).iter_mut().zip(piece.iter().skip(ch).step_by(2)) {
+            *d = *s;
+        }
+    }
+    f.set_pts(Some(start as i64));
+    let t = Instant::now();
+    encoder.send_frame(&f)?;
+    times.add(Stage::Encode, t.elapsed());
+    Ok(())
+}
+
+/// The AAC settings below: part of a coded sound track's cache key.
+const AAC_PROFILE: &str = "aac 48000 stereo fltp 160000 coder=fast";
+
+/// The cache key of a `total`-frame sound track mixed from `plan` and encoded here.
+pub fn sound_key(plan: &crate::audio::Plan, total: usize) -> super::segment::Key {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(AAC_PROFILE.as_bytes());
+    h.update(ffmpeg::codec::version().to_le_bytes());
+    h.update(plan.digest(total));
+    h.finalize().into()
 }
 
 /// Adds an AAC stream (FFmpeg's own encoder, 48 kHz stereo, 160 kb/s) to the file.

@@ -16,6 +16,11 @@
 //! or a run) is encoded by its own x264 instance, so it starts with an IDR frame, and its last
 //! frame is always sent; with the fixed profile (see `x264`) its headers equal every other
 //! segment's, and cached and fresh segments are the same bytes.
+//!
+//! The sound track is never cut. When a video's whole mix is the same as another's in the
+//! batch (the same music and voice-overs at the same times, the same length: keyed by
+//! [`crate::audio::Plan::digest`]), its coded track is copied whole from the cache, from the
+//! mix's first sighting on; a copied track is the same bytes as one encoded again.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -23,6 +28,7 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
+use super::mp4::CodedSound;
 use super::x264::{Coded, Params};
 use super::EncodeSettings;
 use crate::scene::{NodeKind, Scene, SceneGraph};
@@ -159,16 +165,33 @@ fn scene_digest(scene: &Scene) -> Key {
     h.finalize().into()
 }
 
-/// Segments shared by the workers of a batch, bounded in memory; the least recently used go
-/// first.
+/// Segments (and whole sound tracks) shared by the workers of a batch, bounded in memory; the
+/// least recently used go first.
 pub struct SegmentCache {
     limit: usize,
     inner: Mutex<Inner>,
 }
 
+/// What the cache holds: a segment's coded pictures, or a whole sound track (under a key of
+/// its own kind, so the two never meet).
+#[derive(Clone)]
+enum Entry {
+    Pictures(Arc<Segment>),
+    Sound(Arc<CodedSound>),
+}
+
+impl Entry {
+    fn bytes(&self) -> usize {
+        match self {
+            Entry::Pictures(seg) => seg.bytes(),
+            Entry::Sound(sound) => sound.bytes(),
+        }
+    }
+}
+
 #[derive(Default, Clone)]
 struct Inner {
-    map: HashMap<Key, (Arc<Segment>, u64)>,
+    map: HashMap<Key, (Entry, u64)>,
     /// Keys of pieces met so far. A piece is cut out and cached from its second sighting on:
     /// personalised pieces, met once, never take memory or cost a cut.
     seen: HashSet<Key>,
@@ -176,6 +199,7 @@ struct Inner {
     clock: u64,
     hits: u64,
     misses: u64,
+    sound_hits: u64,
 }
 
 /// How the cache did.
@@ -185,6 +209,9 @@ pub struct CacheStats {
     pub misses: u64,
     pub bytes: usize,
     pub segments: usize,
+    /// Sound tracks copied from the cache, and held there.
+    pub sound_hits: u64,
+    pub sounds: usize,
 }
 
 /// A copy of what the cache holds and has seen (the coded pictures are shared, not copied): a
@@ -213,31 +240,62 @@ impl SegmentCache {
         pieces.iter().map(|p| !inner.seen.insert(p.key) || inner.map.contains_key(&p.key)).collect()
     }
 
-    pub fn get(&self, key: &Key) -> Option<Arc<Segment>> {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.clock += 1;
-        let now = inner.clock;
-        let found = inner.map.get_mut(key).map(|(seg, used)| {
-            *used = now;
-            seg.clone()
-        });
+    /// The coded sound track under `key`, if a video of the batch had the same mix. Unlike
+    /// a piece of pictures, a track is kept from its first sighting on: keeping it costs no
+    /// cut, only memory, and a personalised track, never used again, is the first to go.
+    pub fn sound(&self, key: &Key) -> Option<Arc<CodedSound>> {
+        let found = match self.lookup(key) {
+            Some(Entry::Sound(sound)) => Some(sound),
+            _ => None,
+        };
         if found.is_some() {
-            inner.hits += 1;
-        } else {
-            inner.misses += 1;
+            self.inner.lock().unwrap_or_else(|e| e.into_inner()).sound_hits += 1;
+        }
+        found
+    }
+
+    pub fn insert_sound(&self, key: Key, sound: CodedSound) {
+        self.put(key, Entry::Sound(Arc::new(sound)));
+    }
+
+    pub fn get(&self, key: &Key) -> Option<Arc<Segment>> {
+        let found = match self.lookup(key) {
+            Some(Entry::Pictures(seg)) => Some(seg),
+            _ => None,
+        };
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match found {
+            Some(_) => inner.hits += 1,
+            None => inner.misses += 1,
         }
         found
     }
 
     pub fn insert(&self, key: Key, seg: Arc<Segment>) {
-        let size = seg.bytes();
+        self.put(key, Entry::Pictures(seg));
+    }
+
+    /// The entry under `key`, marked as just used.
+    fn lookup(&self, key: &Key) -> Option<Entry> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.clock += 1;
+        let now = inner.clock;
+        inner.map.get_mut(key).map(|(entry, used)| {
+            *used = now;
+            entry.clone()
+        })
+    }
+
+    /// Holds `entry`, dropping the least recently used entries beyond the bound.
+    fn put(&self, key: Key, entry: Entry) {
+        let size = entry.bytes();
         if size > self.limit {
             return;
         }
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.clock += 1;
         let now = inner.clock;
-        if let Some((old, _)) = inner.map.insert(key, (seg, now)) {
+        if let Some((old, _)) = inner.map.insert(key, (entry, now)) {
             inner.bytes -= old.bytes();
         }
         inner.bytes += size;
@@ -253,6 +311,14 @@ impl SegmentCache {
 
     pub fn stats(&self) -> CacheStats {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        CacheStats { hits: inner.hits, misses: inner.misses, bytes: inner.bytes, segments: inner.map.len() }
+        let sounds = inner.map.values().filter(|(e, _)| matches!(e, Entry::Sound(_))).count();
+        CacheStats {
+            hits: inner.hits,
+            misses: inner.misses,
+            bytes: inner.bytes,
+            segments: inner.map.len() - sounds,
+            sound_hits: inner.sound_hits,
+            sounds,
+        }
     }
 }
