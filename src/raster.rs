@@ -211,9 +211,14 @@ pub fn render_into_cached(
         graph.scenes.iter().enumerate().filter(|(_, s)| s.contains(frame)).collect();
     let settled_in = |s: &Scene| frame - s.start >= s.transition_frames;
     match active[..] {
-        [(si, scene)] if settled_in(scene) => draw_over_settled(graph, si, scene, frame, canvas, layers),
+        [(si, scene)] if settled_in(scene) => {
+            draw_over_settled(graph, si, scene, frame, canvas, layers, false).expect("drawn")
+        }
         [(si, outgoing), (_, incoming)] if settled_in(outgoing) => {
-            draw_over_settled(graph, si, outgoing, frame, canvas, layers);
+            // A fade from an outgoing scene that no longer moves blends straight from its
+            // settled picture, without copying it into the canvas first.
+            let fade = incoming.transition == TransitionKind::Fade;
+            let drawn = draw_over_settled(graph, si, outgoing, frame, canvas, layers, fade);
             layers.drawn_over = None;
             let local = frame - incoming.start;
             let layer = layers
@@ -221,13 +226,11 @@ pub fn render_into_cached(
                 .get_or_insert_with(|| Pixmap::new(graph.width, graph.height).expect("positive size"));
             incoming_layer(graph, incoming, true, layer);
             draw_scene(layer, incoming, graph.fps, local);
-            composite_transition(
-                canvas,
-                layer,
-                true,
-                incoming.transition,
-                transition_progress(incoming, local),
-            );
+            let p = transition_progress(incoming, local);
+            match (drawn, &layers.settled) {
+                (None, Some(settled)) => fade_opaque_from(canvas, &settled.picture, layer, p),
+                _ => composite_transition(canvas, layer, true, incoming.transition, p),
+            }
             all
         }
         // The first scene coming in over the background, or three scenes at once.
@@ -303,7 +306,9 @@ fn union(a: Range<u32>, b: Range<u32>) -> Range<u32> {
     }
 }
 
-/// Draws scene `si` alone at `frame` into `canvas` (overwriting it), from its settled layers.
+/// Draws scene `si` alone at `frame` into `canvas` (overwriting it), from its settled layers,
+/// and returns the rows that changed. With `picture_will_do`, a frame that draws nothing over
+/// the settled picture leaves `canvas` as it is and returns None: the frame is that picture.
 fn draw_over_settled(
     graph: &SceneGraph,
     si: usize,
@@ -311,7 +316,8 @@ fn draw_over_settled(
     frame: u32,
     canvas: &mut Pixmap,
     layers: &mut Layers,
-) -> Range<u32> {
+    picture_will_do: bool,
+) -> Option<Range<u32>> {
     let (w, h) = (graph.width, graph.height);
     let t = (frame - scene.start) as f32 / graph.fps as f32;
     let last = match &layers.last {
@@ -365,6 +371,13 @@ fn draw_over_settled(
         .filter(|(p, _)| !matches!(p, Painted::All(_)))
         .filter_map(|(_, e)| e.map(|e| e.y0..e.y1))
         .fold(0..0, union);
+    layers.reused += 1;
+    if picture_will_do && rows.is_empty() {
+        // Nothing else paints (a layer that paints has an extent).
+        layers.drawn_over = None;
+        layers.layers_skipped += plan.iter().filter(|p| matches!(p, Painted::All(_))).count() as u64;
+        return None;
+    }
     let changed = match layers.drawn_over.take() {
         Some((generation, before)) if generation == layers.generation => {
             let changed = union(union(before, rows.clone()), added);
@@ -386,8 +399,7 @@ fn draw_over_settled(
             Painted::Chart { bars, .. } => draw_node_parts(canvas, node, t, Parts::moving(*bars)),
         }
     }
-    layers.reused += 1;
-    changed
+    Some(changed)
 }
 
 /// Which of the scene's nodes can be in the settled picture at `t` (`last`: the states they
@@ -493,6 +505,16 @@ fn fade_over(canvas: &mut Pixmap, layer: &Pixmap, opaque: bool, p: f32) {
         for c in 0..4 {
             d[c] = div255(s[c] as u16 * a + d[c] as u16 * keep + 127);
         }
+    }
+}
+
+/// [`fade_over`] of an opaque `layer` over `under`, into `canvas`: the same bytes as copying
+/// `under` into `canvas` and fading there, in one pass.
+fn fade_opaque_from(canvas: &mut Pixmap, under: &Pixmap, layer: &Pixmap, p: f32) {
+    let a = (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u16;
+    let keep = 255 - a;
+    for ((d, u), s) in canvas.data_mut().iter_mut().zip(under.data()).zip(layer.data()) {
+        *d = div255(*s as u16 * a + *u as u16 * keep + 127);
     }
 }
 
@@ -1114,6 +1136,10 @@ mod tests {
             fade_over(&mut fast, &layer, true, p);
             fade_over(&mut general, &layer, false, p);
             assert!(fast.data() == general.data(), "p {p}");
+            // Straight from the picture under it, into a canvas holding something else.
+            let mut from = layer.clone();
+            fade_opaque_from(&mut from, &canvas, &layer, p);
+            assert!(from.data() == fast.data(), "p {p}: fading from the picture under it");
             let paint = PixmapPaint { opacity: p, ..Default::default() };
             skia.draw_pixmap(0, 0, layer.as_ref(), &paint, Transform::identity(), None);
             let worst = fast.data().iter().zip(skia.data()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
