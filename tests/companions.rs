@@ -173,16 +173,22 @@ fn captions_previews_and_an_escaped_landing_page_are_written_and_listed() {
     );
     assert!(html.contains("<p class=\"cue\">Pay here</p>"), "the transcript");
 
-    // The animated preview: 20 frames at 240 px, well under 1 MB, looping.
+    // The animated preview: 2 s at 240 px, well under 1 MB. Both scenes hold still, so it is
+    // two stored pictures of a second each; the second stores only the part that changes (the
+    // greeting goes, the pay button comes).
     let gif = file("preview");
     let bytes = std::fs::metadata(&gif).unwrap().len();
     assert!(bytes < 1_000_000, "{bytes} bytes");
-    let decoder =
-        image::codecs::gif::GifDecoder::new(std::io::BufReader::new(std::fs::File::open(&gif).unwrap()))
-            .unwrap();
-    let frames = image::AnimationDecoder::into_frames(decoder).collect_frames().unwrap();
-    assert_eq!(frames.len(), 20);
+    let frames = gif_frames(&gif);
+    let delays: Vec<u32> = frames.iter().map(|f| f.delay().numer_denom_ms().0).collect();
+    assert_eq!(delays, [1000, 1000]);
     assert_eq!(frames[0].buffer().dimensions(), (240, 135));
+    let button = |k: usize| frames[k].buffer().get_pixel(120, 60).0;
+    assert!(button(0)[1] < 100 && button(1)[1] > 150, "the pay button shows in the second: {:?}", button(1));
+    let stored = gif_rectangles(&gif);
+    assert_eq!(stored[0], (0, 0, 240, 135));
+    let (x, y, w, h) = stored[1];
+    assert!(w * h < 240 * 135 / 2 && (x..x + w).contains(&120) && (y..y + h).contains(&60), "{stored:?}");
 
     // The poster has a play button: white in the middle of the triangle, the dark disc around.
     let poster = image::open(file("poster")).unwrap().to_rgb8();
@@ -254,4 +260,57 @@ fn burnt_in_captions_are_drawn_at_the_bottom() {
         .filter(|&(x, y)| b.get_pixel(x, y).0[..3].iter().all(|c| *c > 230))
         .count();
     assert!(white > 20, "white text on the band ({white} white pixels)");
+}
+
+/// A GIF's frames, each composed onto the whole picture as a viewer shows it, with its delay.
+fn gif_frames(gif: &Path) -> Vec<image::Frame> {
+    let file = std::io::BufReader::new(std::fs::File::open(gif).unwrap());
+    let decoder = image::codecs::gif::GifDecoder::new(file).unwrap();
+    image::AnimationDecoder::into_frames(decoder).collect_frames().unwrap()
+}
+
+/// Where each stored picture of a GIF goes (left, top, width, height); each is kept under the
+/// next.
+fn gif_rectangles(gif: &Path) -> Vec<(u16, u16, u16, u16)> {
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(std::fs::File::open(gif).unwrap()).unwrap();
+    let mut rects = Vec::new();
+    while let Some(f) = decoder.read_next_frame().unwrap() {
+        assert_eq!(f.dispose, gif::DisposalMethod::Keep);
+        rects.push((f.left, f.top, f.width, f.height));
+    }
+    rects
+}
+
+#[test]
+fn the_preview_shows_every_frame_while_storing_only_what_changes() {
+    let dir = scratch("preview");
+    let binder = billreel::load(&repo().join("scenes/bill-explainer.yaml"), None).unwrap();
+    let rec = billreel::record::find(&repo().join("scenes/sample-billing-run.jsonl"), "C0001", "id").unwrap();
+    let graph = binder.bind(&rec).unwrap();
+    let gif = dir.join("C0001.gif");
+    assert!(billreel::preview::write_preview(&graph, &gif, "test").unwrap());
+    let (from, secs, width, fps) = graph.companions.preview.unwrap();
+    let height = graph.height * width / graph.width;
+    let frames = gif_frames(&gif);
+    let count = (secs * fps as f64).round() as usize;
+    assert!(frames.len() < count, "held frames are stored once: {} of {count}", frames.len());
+    // Played at its frame rate, every frame is within quantising of the video's frame at that
+    // time, scaled down.
+    let mut played = Vec::new();
+    for f in &frames {
+        let (num, den) = f.delay().numer_denom_ms();
+        let n = (num as f64 / den as f64 * fps as f64 / 1000.0).round() as usize;
+        played.extend(std::iter::repeat_n(f.buffer(), n));
+    }
+    assert_eq!(played.len(), count);
+    for (i, shown) in played.iter().enumerate() {
+        let drawn = billreel::raster::render(&graph, graph.frame_at(from + i as f64 / fps as f64));
+        let drawn = billreel::raster::to_rgba_image(&drawn);
+        let drawn = image::imageops::resize(&drawn, width, height, image::imageops::FilterType::Triangle);
+        let diff: u64 = drawn.as_raw().iter().zip(shown.as_raw()).map(|(a, b)| a.abs_diff(*b) as u64).sum();
+        let mean = diff as f64 / drawn.as_raw().len() as f64;
+        assert!(mean < 2.0, "preview frame {i}: mean difference {mean:.2} from the video's frame");
+    }
 }
