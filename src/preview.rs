@@ -84,23 +84,18 @@ pub fn write_preview(graph: &SceneGraph, out: &Path, tag: &str) -> Result<bool, 
         let mut gif = gif::Encoder::new(std::io::BufWriter::new(file), width as u16, height as u16, &[])
             .map_err(|e| fail(out, e))?;
         gif.set_repeat(gif::Repeat::Infinite).map_err(|e| fail(out, e))?;
-        let mut canvas = Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard");
-        let mut layers = raster::Layers::default();
-        let mut state: Option<Vec<u32>> = None;
+        let mut drawer = raster::Drawer::new(graph);
         // The picture shown so far, and the stored frame still waiting for its delay: the
         // rectangle that changed, and the preview frame it starts at.
         let mut shown: Option<RgbaImage> = None;
         let mut pending: Option<(Changed, u32)> = None;
         for i in 0..count {
             let f = graph.frame_at(from + i as f64 / fps as f64);
-            let now = raster::frame_state(graph, f);
-            if state.as_ref() == Some(&now) {
+            if drawer.draw(graph, f).is_none() {
                 continue;
             }
-            state = Some(now);
-            raster::render_into_cached(graph, f, &mut canvas, &mut layers);
             let small = image::imageops::resize(
-                &raster::to_rgba_image(&canvas),
+                &raster::to_rgba_image(drawer.canvas()),
                 width,
                 height,
                 image::imageops::FilterType::Triangle,

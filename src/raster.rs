@@ -134,6 +134,47 @@ pub fn node_state(node: &Node, t: f32, out: &mut Vec<u32>) {
     }
 }
 
+/// Draws a video's frames in order on one canvas, doing only what changes: a frame whose
+/// drawing state (see [`frame_state`]) equals the one drawn before it is the same picture, a
+/// held frame, and is not drawn; the others are drawn over the settled layers (see
+/// [`render_into_cached`]).
+pub struct Drawer {
+    canvas: Pixmap,
+    layers: Layers,
+    /// The drawing state of the frame on the canvas.
+    previous: Option<Vec<u32>>,
+}
+
+impl Drawer {
+    pub fn new(graph: &SceneGraph) -> Drawer {
+        Drawer {
+            canvas: Pixmap::new(graph.width, graph.height).expect("size checked by the storyboard"),
+            layers: Layers::default(),
+            previous: None,
+        }
+    }
+
+    /// Makes the canvas show frame `frame`. Returns the rows that may have changed, or None
+    /// for a held frame (the canvas already shows it).
+    pub fn draw(&mut self, graph: &SceneGraph, frame: u32) -> Option<Range<u32>> {
+        let state = frame_state(graph, frame);
+        if self.previous.as_ref() == Some(&state) {
+            return None;
+        }
+        self.previous = Some(state);
+        Some(render_into_cached(graph, frame, &mut self.canvas, &mut self.layers))
+    }
+
+    /// Forgets which frame the canvas shows: the next one is drawn, held or not.
+    pub fn restart(&mut self) {
+        self.previous = None;
+    }
+
+    pub fn canvas(&self) -> &Pixmap {
+        &self.canvas
+    }
+}
+
 /// What a video's renderer keeps from frame to frame: the layers of the scene on screen that
 /// have settled (reached the state they keep to the scene's end), painted once over the
 /// scene's background. A frame then starts from that picture and draws only the other layers.
@@ -211,14 +252,15 @@ pub fn render_into_cached(
         graph.scenes.iter().enumerate().filter(|(_, s)| s.contains(frame)).collect();
     let settled_in = |s: &Scene| frame - s.start >= s.transition_frames;
     match active[..] {
-        [(si, scene)] if settled_in(scene) => {
-            draw_over_settled(graph, si, scene, frame, canvas, layers, false).expect("drawn")
-        }
+        [(si, scene)] if settled_in(scene) => draw_over_settled(graph, si, scene, frame, canvas, layers),
         [(si, outgoing), (_, incoming)] if settled_in(outgoing) => {
-            // A fade from an outgoing scene that no longer moves blends straight from its
-            // settled picture, without copying it into the canvas first.
-            let fade = incoming.transition == TransitionKind::Fade;
-            let drawn = draw_over_settled(graph, si, outgoing, frame, canvas, layers, fade);
+            // A fade from an outgoing scene that draws nothing over its settled picture blends
+            // straight from that picture, without copying it into the canvas first.
+            let overlay = settle(graph, si, outgoing, frame, layers);
+            let from_picture = incoming.transition == TransitionKind::Fade && overlay.rows.is_empty();
+            if !from_picture {
+                draw_overlay(graph, outgoing, canvas, layers, overlay);
+            }
             layers.drawn_over = None;
             let local = frame - incoming.start;
             let layer = layers
@@ -227,8 +269,8 @@ pub fn render_into_cached(
             incoming_layer(graph, incoming, true, layer);
             draw_scene(layer, incoming, graph.fps, local);
             let p = transition_progress(incoming, local);
-            match (drawn, &layers.settled) {
-                (None, Some(settled)) => fade_opaque_from(canvas, &settled.picture, layer, p),
+            match (from_picture, &layers.settled) {
+                (true, Some(settled)) => fade_opaque_from(canvas, &settled.picture, layer, p),
                 _ => composite_transition(canvas, layer, true, incoming.transition, p),
             }
             all
@@ -307,8 +349,7 @@ fn union(a: Range<u32>, b: Range<u32>) -> Range<u32> {
 }
 
 /// Draws scene `si` alone at `frame` into `canvas` (overwriting it), from its settled layers,
-/// and returns the rows that changed. With `picture_will_do`, a frame that draws nothing over
-/// the settled picture leaves `canvas` as it is and returns None: the frame is that picture.
+/// and returns the rows that changed.
 fn draw_over_settled(
     graph: &SceneGraph,
     si: usize,
@@ -316,8 +357,27 @@ fn draw_over_settled(
     frame: u32,
     canvas: &mut Pixmap,
     layers: &mut Layers,
-    picture_will_do: bool,
-) -> Option<Range<u32>> {
+) -> Range<u32> {
+    let overlay = settle(graph, si, scene, frame, layers);
+    draw_overlay(graph, scene, canvas, layers, overlay)
+}
+
+/// What a frame draws over its scene's settled picture.
+struct Overlay {
+    /// The scene's time.
+    t: f32,
+    /// How much of each node is in the settled picture (the rest is drawn).
+    plan: Vec<Painted>,
+    /// The rows the drawn layers cover: empty when the frame is the settled picture.
+    rows: Range<u32>,
+    /// The rows of the settled picture painted for this frame.
+    added: Range<u32>,
+}
+
+/// Brings the settled picture in `layers` up to scene `si` at `frame`: by painting what newly
+/// settled over it, when that is the same as painting everything in order, else from the
+/// background. Says what the frame draws over it.
+fn settle(graph: &SceneGraph, si: usize, scene: &Scene, frame: u32, layers: &mut Layers) -> Overlay {
     let (w, h) = (graph.width, graph.height);
     let t = (frame - scene.start) as f32 / graph.fps as f32;
     let last = match &layers.last {
@@ -334,8 +394,6 @@ fn draw_over_settled(
     };
     let extents: Vec<Option<Extent>> = scene.nodes.iter().map(|n| node_extent(n, t, w, h)).collect();
     let plan = settle_plan(scene, t, last, &extents);
-    // Bring the picture up to the plan: by painting what newly settled over it, when that is
-    // the same as painting everything in order, else from the background.
     let mut added = 0..0;
     let kept = layers.settled.as_mut().filter(|s| s.scene == si).and_then(|s| {
         let steps = additions(&s.painted, &plan, &extents)?;
@@ -362,9 +420,7 @@ fn draw_over_settled(
         layers.settled = Some(Settled { scene: si, painted: plan.clone(), picture });
         layers.generation += 1;
     }
-    let settled = layers.settled.as_ref().expect("set above");
-    // Where this frame's other layers paint; the canvas differs from the settled picture in
-    // those rows and in the rows the frame before painted, if it was drawn over it too.
+    // Where this frame's other layers paint (a layer that paints has an extent).
     let rows = plan
         .iter()
         .zip(&extents)
@@ -372,34 +428,45 @@ fn draw_over_settled(
         .filter_map(|(_, e)| e.map(|e| e.y0..e.y1))
         .fold(0..0, union);
     layers.reused += 1;
-    if picture_will_do && rows.is_empty() {
-        // Nothing else paints (a layer that paints has an extent).
-        layers.drawn_over = None;
-        layers.layers_skipped += plan.iter().filter(|p| matches!(p, Painted::All(_))).count() as u64;
-        return None;
-    }
+    layers.layers_skipped += plan.iter().filter(|p| matches!(p, Painted::All(_))).count() as u64;
+    Overlay { t, plan, rows, added }
+}
+
+/// Draws a frame into `canvas`: the settled picture, then the layers `overlay` says are drawn.
+/// Returns the rows that changed. The canvas differs from the settled picture in the rows the
+/// layers cover and, when it held the frame before drawn over the same picture, in the rows
+/// that frame's layers covered: only those are restored.
+fn draw_overlay(
+    graph: &SceneGraph,
+    scene: &Scene,
+    canvas: &mut Pixmap,
+    layers: &mut Layers,
+    overlay: Overlay,
+) -> Range<u32> {
+    let Overlay { t, plan, rows, added } = overlay;
+    let settled = layers.settled.as_ref().expect("settled before drawing over it");
     let changed = match layers.drawn_over.take() {
         Some((generation, before)) if generation == layers.generation => {
             let changed = union(union(before, rows.clone()), added);
-            let row = w as usize * 4;
+            let row = graph.width as usize * 4;
             let span = changed.start as usize * row..changed.end as usize * row;
             canvas.data_mut()[span.clone()].copy_from_slice(&settled.picture.data()[span]);
             changed
         }
         _ => {
             canvas.data_mut().copy_from_slice(settled.picture.data());
-            0..h
+            0..graph.height
         }
     };
     layers.drawn_over = Some((layers.generation, rows));
     for (node, painted) in scene.nodes.iter().zip(&plan) {
         match painted {
             Painted::No => draw_node(canvas, node, t),
-            Painted::All(_) => layers.layers_skipped += 1,
+            Painted::All(_) => {}
             Painted::Chart { bars, .. } => draw_node_parts(canvas, node, t, Parts::moving(*bars)),
         }
     }
-    Some(changed)
+    changed
 }
 
 /// Which of the scene's nodes can be in the settled picture at `t` (`last`: the states they
@@ -490,13 +557,12 @@ fn incoming_layer(graph: &SceneGraph, scene: &Scene, over_a_scene: bool, layer: 
 /// `layer` over `canvas` at opacity `p` (premultiplied source-over), in integers: a full-frame
 /// crossfade costs a fraction of tiny-skia's general pixmap pipeline.
 fn fade_over(canvas: &mut Pixmap, layer: &Pixmap, opaque: bool, p: f32) {
-    let a = (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u16;
+    let a = fade_weight(p);
     if opaque {
         // Every byte blends with the same weights (the general formula with alpha 255), in
         // 16-bit lanes the compiler vectorises.
-        let keep = 255 - a;
         for (d, s) in canvas.data_mut().iter_mut().zip(layer.data()) {
-            *d = div255(*s as u16 * a + *d as u16 * keep + 127);
+            *d = blend_byte(*s, *d, a);
         }
         return;
     }
@@ -511,11 +577,21 @@ fn fade_over(canvas: &mut Pixmap, layer: &Pixmap, opaque: bool, p: f32) {
 /// [`fade_over`] of an opaque `layer` over `under`, into `canvas`: the same bytes as copying
 /// `under` into `canvas` and fading there, in one pass.
 fn fade_opaque_from(canvas: &mut Pixmap, under: &Pixmap, layer: &Pixmap, p: f32) {
-    let a = (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u16;
-    let keep = 255 - a;
+    let a = fade_weight(p);
     for ((d, u), s) in canvas.data_mut().iter_mut().zip(under.data()).zip(layer.data()) {
-        *d = div255(*s as u16 * a + *u as u16 * keep + 127);
+        *d = blend_byte(*s, *u, a);
     }
+}
+
+/// A fade's progress `p` as the incoming layer's weight, 0..=255.
+fn fade_weight(p: f32) -> u16 {
+    (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u16
+}
+
+/// Byte `s` over byte `d` with weight `a` of 255 (and `255 - a` for `d`), rounded.
+#[inline(always)]
+fn blend_byte(s: u8, d: u8, a: u16) -> u8 {
+    div255(s as u16 * a + d as u16 * (255 - a) + 127)
 }
 
 /// `x / 255` rounded down, for `x` up to 255 * 256 - 1 (a blend of two bytes with weights

@@ -417,24 +417,15 @@ fn render_segmented(
     Ok(())
 }
 
-/// The frame being made: the canvas it is drawn on, its YUV picture, the drawing state of
-/// the last frame drawn (to spot held frames), and the settled layers of the scene on screen.
+/// The frame being made: drawn (held frames skipped, settled layers kept) and its YUV picture.
 struct Frames {
-    canvas: tiny_skia::Pixmap,
+    drawer: raster::Drawer,
     picture: Picture,
-    previous: Option<Vec<u32>>,
-    layers: raster::Layers,
 }
 
 impl Frames {
     fn new(graph: &SceneGraph) -> Frames {
-        Frames {
-            canvas: tiny_skia::Pixmap::new(graph.width, graph.height)
-                .expect("size checked by the storyboard"),
-            picture: Picture::new(graph.width, graph.height),
-            previous: None,
-            layers: raster::Layers::default(),
-        }
+        Frames { drawer: raster::Drawer::new(graph), picture: Picture::new(graph.width, graph.height) }
     }
 
     /// Encodes frames `range` of `graph` into `sink`, with pts counted from the range's start
@@ -451,29 +442,24 @@ impl Frames {
         times: &mut Timings,
         label: &str,
     ) -> Result<(), EncodeError> {
-        self.previous = None;
+        self.drawer.restart();
         let mut coded = Vec::new();
         for f in range.clone() {
             let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: f, message: e.to_string() };
             let t = Instant::now();
-            // A frame whose drawing state equals the last one's is the same picture.
-            let state = raster::frame_state(graph, f);
-            let held = self.previous.as_ref() == Some(&state);
-            let rows = match held {
-                true => 0..0,
-                false => raster::render_into_cached(graph, f, &mut self.canvas, &mut self.layers),
-            };
-            self.previous = Some(state);
+            let drawn = self.drawer.draw(graph, f);
+            let held = drawn.is_none();
             let mut cost = t.elapsed();
             times.add(Stage::Raster, cost);
-            if held {
-                times.held += 1;
-            } else {
-                let t = Instant::now();
-                self.picture.convert(self.canvas.data(), rows);
-                let d = t.elapsed();
-                times.add(Stage::Convert, d);
-                cost += d;
+            match drawn {
+                None => times.held += 1,
+                Some(rows) => {
+                    let t = Instant::now();
+                    self.picture.convert(self.drawer.canvas().data(), rows);
+                    let d = t.elapsed();
+                    times.add(Stage::Convert, d);
+                    cost += d;
+                }
             }
             if pacer.send(f, held, f + 1 == range.end) {
                 let t = Instant::now();

@@ -202,6 +202,18 @@ struct Inner {
     sound_hits: u64,
 }
 
+impl Inner {
+    /// The entry under `key`, marked as just used.
+    fn use_entry(&mut self, key: &Key) -> Option<Entry> {
+        self.clock += 1;
+        let now = self.clock;
+        self.map.get_mut(key).map(|(entry, used)| {
+            *used = now;
+            entry.clone()
+        })
+    }
+}
+
 /// How the cache did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CacheStats {
@@ -244,12 +256,13 @@ impl SegmentCache {
     /// a piece of pictures, a track is kept from its first sighting on: keeping it costs no
     /// cut, only memory, and a personalised track, never used again, is the first to go.
     pub fn sound(&self, key: &Key) -> Option<Arc<CodedSound>> {
-        let found = match self.lookup(key) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let found = match inner.use_entry(key) {
             Some(Entry::Sound(sound)) => Some(sound),
             _ => None,
         };
         if found.is_some() {
-            self.inner.lock().unwrap_or_else(|e| e.into_inner()).sound_hits += 1;
+            inner.sound_hits += 1;
         }
         found
     }
@@ -259,11 +272,11 @@ impl SegmentCache {
     }
 
     pub fn get(&self, key: &Key) -> Option<Arc<Segment>> {
-        let found = match self.lookup(key) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let found = match inner.use_entry(key) {
             Some(Entry::Pictures(seg)) => Some(seg),
             _ => None,
         };
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         match found {
             Some(_) => inner.hits += 1,
             None => inner.misses += 1,
@@ -273,17 +286,6 @@ impl SegmentCache {
 
     pub fn insert(&self, key: Key, seg: Arc<Segment>) {
         self.put(key, Entry::Pictures(seg));
-    }
-
-    /// The entry under `key`, marked as just used.
-    fn lookup(&self, key: &Key) -> Option<Entry> {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.clock += 1;
-        let now = inner.clock;
-        inner.map.get_mut(key).map(|(entry, used)| {
-            *used = now;
-            entry.clone()
-        })
     }
 
     /// Holds `entry`, dropping the least recently used entries beyond the bound.
