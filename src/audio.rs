@@ -108,7 +108,7 @@ pub fn decode(path: &std::path::Path) -> Result<Pcm, String> {
     use ffmpeg::util::channel_layout::ChannelLayout;
     use ffmpeg_next as ffmpeg;
 
-    crate::encode::init();
+    crate::ffmpeg::init();
     let fail = |what: &str, e: ffmpeg::Error| format!("{}: {what}: {e}", path.display());
     let mut input = ffmpeg::format::input(&path).map_err(|e| fail("cannot open it as audio", e))?;
     let stream = input

@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::encode::{self, EncodeSettings};
 use crate::record::{self, Records};
-use crate::storyboard::units;
+use crate::style as units;
 use crate::{bind, raster};
 
 #[derive(Debug, Parser)]

@@ -1,19 +1,30 @@
 //! billreel turns each customer's bill into a short personalised video.
 //!
-//! The pipeline, one module per stage, each named after the data it owns:
+//! The pipeline: storyboard YAML + one billing record -> resolved scene graph -> frames ->
+//! H.264/AAC MP4, and the files that go with it. One module per kind of data, from the ground
+//! floor up (docs/ARCHITECTURE.md has the crate map and the rules `tests/architecture.rs` holds
+//! the code to):
 //!
-//! 1. [`storyboard`]: YAML template -> typed [`storyboard::Storyboard`], or every problem with
-//!    file:line:column and a hint.
-//! 2. [`record`]: JSON Lines / CSV billing data -> one [`record::Record`] at a time.
-//! 3. [`bind`]: storyboard + record -> [`scene::SceneGraph`], with templates, conditions,
-//!    derived values, locale formatting, fonts and images all resolved.
-//! 4. [`scene`]: the resolved graph (nodes, laid-out text and charts, keyframe tracks).
-//! 5. [`raster`]: scene graph + frame index -> RGBA pixels (pure; tiny-skia).
-//! 6. [`encode`]: frames -> H.264 MP4 (ffmpeg-next, libx264, BT.709, +faststart).
-//!
-//! [`batch`] runs stages 2–6 for a whole billing run on a pool of workers and writes the
-//! manifest; [`assets`] resolves and caches files under the assets folder; [`cli`] is the
-//! command line.
+//! - [`style`]: lengths, durations, colours, easing, alignment, sides: the shared vocabulary.
+//! - [`ffmpeg`]: FFmpeg's initialisation and its log lines routed into `tracing`.
+//! - [`output`]: publishing a file atomically (temporary name, then rename).
+//! - [`timings`]: where a video's time went, stage by stage.
+//! - [`convert`]: RGBA frames to YUV 4:2:0 pictures (BT.709, limited range).
+//! - [`record`]: billing records, streamed from JSON Lines or CSV.
+//! - [`assets`]: the assets folder: paths resolved inside it, images decoded once.
+//! - [`audio`]: the sound plan of a video, decoding sound files, mixing.
+//! - [`scene`]: the resolved scene graph of one video: nodes, laid-out text and charts.
+//! - [`storyboard`]: the YAML template: typed, with every problem located by file:line:column.
+//! - [`bind`]: storyboard + record -> scene graph (templates, conditions, locale formatting).
+//! - [`raster`]: scene graph + frame index -> RGBA pixels.
+//! - [`encode`]: frames -> H.264/AAC MP4 (libx264, BT.709, +faststart, shared segments).
+//! - [`captions`]: WebVTT and SubRip captions.
+//! - [`page`]: the landing page beside each video.
+//! - [`preview`]: the poster JPEG and the animated GIF preview for emails.
+//! - [`check`]: a storyboard checked against every record of a run, without rendering.
+//! - [`batch`]: a whole billing run on a pool of workers, with its manifest.
+//! - [`sample`]: a synthetic, deterministic billing run for demos and benchmarks.
+//! - [`cli`]: the command line (the only module that prints or picks exit codes).
 
 pub mod assets;
 pub mod audio;
@@ -24,6 +35,8 @@ pub mod check;
 pub mod cli;
 pub mod convert;
 pub mod encode;
+pub mod ffmpeg;
+pub mod output;
 pub mod page;
 pub mod preview;
 pub mod raster;
@@ -31,6 +44,7 @@ pub mod record;
 pub mod sample;
 pub mod scene;
 pub mod storyboard;
+pub mod style;
 pub mod timings;
 
 use std::path::Path;

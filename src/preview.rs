@@ -9,7 +9,8 @@ use std::path::Path;
 use image::RgbaImage;
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
 
-use crate::encode::{write_atomically, EncodeError};
+use crate::encode::EncodeError;
+use crate::output::write_atomically;
 use crate::raster;
 use crate::scene::SceneGraph;
 

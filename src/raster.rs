@@ -618,7 +618,7 @@ fn copy_shifted(canvas: &mut Pixmap, layer: &Pixmap, dx: i32, dy: i32) {
 /// `opaque`: every pixel of the layer is opaque (it has a background), which allows plain
 /// copies and a per-byte blend.
 fn composite_transition(canvas: &mut Pixmap, layer: &Pixmap, opaque: bool, kind: TransitionKind, p: f32) {
-    use crate::storyboard::Side;
+    use crate::style::Side;
     let (w, h) = (canvas.width() as f32, canvas.height() as f32);
     match kind {
         TransitionKind::Fade => fade_over(canvas, layer, opaque, p),
@@ -1266,7 +1266,7 @@ mod tests {
     /// A text laid out with the shipped body font.
     fn sample_text() -> TextBlock {
         use crate::scene::text::{layout, Font, FontChain, TextStyle};
-        use crate::storyboard::Align;
+        use crate::style::Align;
         let bytes =
             std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/Inter-Regular.otf")).unwrap();
         let font = Font::from_bytes("body", bytes).unwrap();

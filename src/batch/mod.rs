@@ -31,6 +31,7 @@ use thiserror::Error;
 
 use crate::bind::Binder;
 use crate::encode::{self, EncodeSettings};
+use crate::output::write_text;
 use crate::record::{Record, RecordError, Records};
 use crate::timings::{Stage, Timings};
 use crate::{captions, page, preview};
@@ -328,10 +329,12 @@ fn process(
         let mut wrote = [false; 4];
         let cues = &graph.companions.captions;
         if !cues.is_empty() {
-            write_text(&opts.out.join(&extra[0]), tag, &captions::to_vtt(cues)).map_err(fail)?;
+            write_text(&opts.out.join(&extra[0]), tag, &captions::to_vtt(cues))
+                .map_err(|e| fail(e.into()))?;
             wrote[0] = true;
             if opts.srt {
-                write_text(&opts.out.join(&extra[1]), tag, &captions::to_srt(cues)).map_err(fail)?;
+                write_text(&opts.out.join(&extra[1]), tag, &captions::to_srt(cues))
+                    .map_err(|e| fail(e.into()))?;
                 wrote[1] = true;
             }
         }
@@ -339,7 +342,7 @@ fn process(
         let files =
             page::Files { video: &video, poster: &poster, captions: wrote[0].then_some(extra[0].as_str()) };
         if let Some(html) = page::render(&graph, &files) {
-            write_text(&opts.out.join(&extra[3]), tag, &html).map_err(fail)?;
+            write_text(&opts.out.join(&extra[3]), tag, &html).map_err(|e| fail(e.into()))?;
             wrote[3] = true;
         }
         stats.timings.add(Stage::Files, t.elapsed());
@@ -384,14 +387,6 @@ fn process(
         }
     }
     Outcome { line, skipped: false, timings }
-}
-
-/// Writes a small text file (captions, a page) atomically, like the video.
-fn write_text(path: &Path, tag: &str, text: &str) -> Result<(), encode::EncodeError> {
-    encode::write_atomically(path, tag, |tmp| {
-        std::fs::write(tmp, text)
-            .map_err(|e| encode::EncodeError::Finish(format!("cannot write {}: {e}", path.display())))
-    })
 }
 
 fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {

@@ -28,11 +28,11 @@ use crate::scene::text::{self, Font, FontBook, FontChain, TextStyle};
 use crate::scene::{self, Animation, Key, Node, NodeKind, Paint, Rect, SceneGraph, TextNode, Track};
 use crate::storyboard::markup;
 use crate::storyboard::spans::{join_index, join_key};
-use crate::storyboard::units::{self, Easing, Rgba};
 use crate::storyboard::{
     self, Diagnostic, Diagnostics, Fit, LabelsSpec, Layer, LayerKind, Motion, PaintSpec, Preset, Reporter,
     Storyboard, Transition,
 };
+use crate::style::{self as units, Easing, Rgba};
 
 /// Fuel for one template or expression evaluation: generous for real templates, small enough
 /// that a runaway loop fails in milliseconds.

@@ -22,9 +22,7 @@ pub mod mp4;
 pub mod segment;
 pub mod x264;
 
-use std::ffi::{c_char, c_int, c_void, CStr};
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -33,6 +31,7 @@ use std::time::Instant;
 use ffmpeg_next as ffmpeg;
 use thiserror::Error;
 
+use crate::output::write_atomically;
 use crate::raster;
 use crate::scene::SceneGraph;
 use crate::timings::{Stage, Timings};
@@ -81,6 +80,8 @@ pub enum EncodeError {
     Frame { frame: u32, message: String },
     #[error("finishing the MP4 failed: {0}")]
     Finish(String),
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
 }
 
 /// What was written, and where the time went.
@@ -90,66 +91,6 @@ pub struct VideoStats {
     pub duration_secs: f64,
     pub bytes: u64,
     pub timings: Timings,
-}
-
-static INIT: Once = Once::new();
-
-/// Initialises FFmpeg once and routes its log lines into `tracing` (target `ffmpeg`), so that
-/// libx264's and libavformat's chatter never reaches the terminal raw.
-pub fn init() {
-    INIT.call_once(|| {
-        let _ = ffmpeg::init();
-        unsafe {
-            #[cfg(target_arch = "x86_64")]
-            {
-                ffmpeg::ffi::av_log_set_level(ffmpeg::ffi::AV_LOG_INFO);
-                ffmpeg::ffi::av_log_set_callback(Some(log_callback));
-            }
-            // Elsewhere va_list has another type and the callback is not built: keep FFmpeg
-            // quiet but for errors, so its chatter still never floods the terminal.
-            #[cfg(not(target_arch = "x86_64"))]
-            ffmpeg::ffi::av_log_set_level(ffmpeg::ffi::AV_LOG_ERROR);
-        }
-    });
-}
-
-#[cfg(target_arch = "x86_64")]
-unsafe extern "C" fn log_callback(
-    avcl: *mut c_void,
-    level: c_int,
-    fmt: *const c_char,
-    vl: *mut ffmpeg::ffi::__va_list_tag,
-) {
-    if level > ffmpeg::ffi::AV_LOG_INFO {
-        return;
-    }
-    let mut buf = [0 as c_char; 1024];
-    let mut print_prefix: c_int = 1;
-    // SAFETY: FFmpeg hands us a valid format string and va_list for this call; the buffer is
-    // ours and av_log_format_line2 always NUL-terminates within its size.
-    let line = unsafe {
-        ffmpeg::ffi::av_log_format_line2(
-            avcl,
-            level,
-            fmt,
-            vl,
-            buf.as_mut_ptr(),
-            buf.len() as c_int,
-            &mut print_prefix,
-        );
-        CStr::from_ptr(buf.as_ptr()).to_string_lossy()
-    };
-    let line = line.trim_end();
-    if line.is_empty() {
-        return;
-    }
-    if level <= ffmpeg::ffi::AV_LOG_ERROR {
-        tracing::error!(target: "ffmpeg", "{line}");
-    } else if level <= ffmpeg::ffi::AV_LOG_WARNING {
-        tracing::warn!(target: "ffmpeg", "{line}");
-    } else {
-        tracing::debug!(target: "ffmpeg", "{line}");
-    }
 }
 
 /// An MP4 file receiving frames one by one (for measuring the encoder, and for callers that
@@ -298,7 +239,7 @@ pub fn render_video(
     render_video_tagged(graph, out, settings, &std::process::id().to_string(), None)
 }
 
-/// Like [`render_video`], with `tag` in the temporary file's name (see [`temp_name`]) and,
+/// Like [`render_video`], with `tag` in the temporary file's name (see [`crate::output::temp_name`]) and,
 /// given a segment cache, the video cut into segments that are taken from the cache when
 /// another video already encoded them (and put there otherwise).
 pub fn render_video_tagged(
@@ -330,7 +271,7 @@ pub fn render_video_tagged(
                 render_segmented(graph, tmp, settings, cache, audio, &mut frames, &mut timings, &label)?
             }
         }
-        Ok(end)
+        Ok::<_, EncodeError>(end)
     })?;
     // What no stage accounts for: opening the file, the rename.
     let measured = timings.total();
@@ -498,32 +439,4 @@ impl Frames {
             delay: x264.delay,
         })
     }
-}
-
-/// `out/C0003.mp4` -> `out/.C0003.mp4.partial-<tag>`: same folder (so the rename is atomic)
-/// and hidden. The tag says who writes it (a process id, or a batch shard), so a later run
-/// can clean up exactly its own leftovers.
-pub fn temp_name(out: &Path, tag: &str) -> PathBuf {
-    let name =
-        out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "video.mp4".into());
-    out.with_file_name(format!(".{name}.partial-{tag}"))
-}
-
-/// Runs `write` on the temporary name of `out`, then renames it into place; on any failure
-/// the temporary file is removed, so `out` is either complete or absent.
-pub(crate) fn write_atomically<T>(
-    out: &Path,
-    tag: &str,
-    write: impl FnOnce(&Path) -> Result<T, EncodeError>,
-) -> Result<T, EncodeError> {
-    let tmp = temp_name(out, tag);
-    let result = write(&tmp).and_then(|v| {
-        std::fs::rename(&tmp, out).map(|_| v).map_err(|e| {
-            EncodeError::Finish(format!("cannot move {} to {}: {e}", tmp.display(), out.display()))
-        })
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

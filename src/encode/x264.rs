@@ -57,7 +57,7 @@ pub struct X264 {
 
 impl X264 {
     pub fn open(width: u32, height: u32, fps: u32, settings: &EncodeSettings) -> Result<X264, ffmpeg::Error> {
-        super::init();
+        crate::ffmpeg::init();
         let codec = ffmpeg::encoder::find_by_name("libx264").ok_or(ffmpeg::Error::EncoderNotFound)?;
         let mut enc = codec::context::Context::new_with_codec(codec).encoder().video()?;
         enc.set_width(width);

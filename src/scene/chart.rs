@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::text::{self, FontChain, TextBlock, TextStyle};
 use super::{Easing, Rect, Rgba, TextNode};
-use crate::storyboard::Align;
+use crate::style::Align;
 
 #[derive(Debug, Clone, Default)]
 pub struct Chart {

@@ -11,7 +11,7 @@ pub mod text;
 
 use std::sync::Arc;
 
-pub use crate::storyboard::units::{Easing, Rgba};
+pub use crate::style::{Easing, Rgba};
 pub use chart::Chart;
 pub use text::{FontBook, TextBlock};
 
@@ -175,9 +175,9 @@ impl Scene {
 pub enum TransitionKind {
     Fade,
     /// Slides in from this side.
-    Slide(crate::storyboard::Side),
+    Slide(crate::style::Side),
     /// Revealed by an edge moving away from this side.
-    Wipe(crate::storyboard::Side),
+    Wipe(crate::style::Side),
 }
 
 /// A drawable thing: a box on the canvas, how it animates, and what it draws.

@@ -16,7 +16,7 @@ use ab_glyph::{Font as _, FontArc, GlyphId, OutlineCurve, ScaleFont as _};
 use indexmap::IndexMap;
 
 use super::Rgba;
-use crate::storyboard::Align;
+use crate::style::{Align, VAlign};
 
 self_cell::self_cell!(
     /// The font bytes and the shaping face that borrows them.
@@ -380,16 +380,6 @@ impl TextStyle {
             valign: VAlign::Top,
         }
     }
-}
-
-/// Vertical placement of text in its box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VAlign {
-    #[default]
-    Top,
-    Middle,
-    Bottom,
 }
 
 /// A piece of text that wrapping keeps together.

@@ -11,7 +11,6 @@
 
 pub mod markup;
 pub mod spans;
-pub mod units;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -22,8 +21,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_yaml::Value;
 
+use crate::style as units;
+pub use crate::style::{Align, Anchor, Duration, Easing, Length, Rgba, Side, VAlign};
 pub use spans::{Pos, SpanMap};
-pub use units::{Duration, Easing, Length, Rgba};
 
 /// Longest scene: a bill video is seconds long; hours would be a typo that ties up a worker.
 pub const MAX_SCENE_SECS: f64 = 600.0;
@@ -379,15 +379,6 @@ impl Transition {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    Left,
-    Right,
-    Top,
-    Bottom,
-}
-
 impl<'de> Deserialize<'de> for Transition {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -471,38 +462,6 @@ fn zero_len() -> Length {
 }
 fn one_f32() -> f32 {
     1.0
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Anchor {
-    #[default]
-    TopLeft,
-    Top,
-    TopRight,
-    Left,
-    Center,
-    Right,
-    BottomLeft,
-    Bottom,
-    BottomRight,
-}
-
-impl Anchor {
-    /// The anchor as fractions of the box: (0,0) top-left, (1,1) bottom-right.
-    pub fn fractions(self) -> (f32, f32) {
-        match self {
-            Anchor::TopLeft => (0.0, 0.0),
-            Anchor::Top => (0.5, 0.0),
-            Anchor::TopRight => (1.0, 0.0),
-            Anchor::Left => (0.0, 0.5),
-            Anchor::Center => (0.5, 0.5),
-            Anchor::Right => (1.0, 0.5),
-            Anchor::BottomLeft => (0.0, 1.0),
-            Anchor::Bottom => (0.5, 1.0),
-            Anchor::BottomRight => (1.0, 1.0),
-        }
-    }
 }
 
 /// An enter or exit preset.
@@ -844,7 +803,7 @@ pub struct TextLayer {
     pub max_lines: Option<usize>,
     /// Vertical placement in the box when `height` is given: top, middle, bottom.
     #[serde(default)]
-    pub valign: crate::scene::text::VAlign,
+    pub valign: VAlign,
     /// Extra space between letters, in pixels.
     #[serde(default)]
     pub letter_spacing: f32,
@@ -890,15 +849,6 @@ fn white() -> String {
 }
 fn line_height() -> f32 {
     1.25
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Align {
-    #[default]
-    Left,
-    Center,
-    Right,
 }
 
 #[derive(Debug, Clone, Deserialize)]

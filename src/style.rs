@@ -1,5 +1,8 @@
-//! The storyboard's units: durations (`4s`, `500ms`), lengths (`120`, `120px`, `50%`),
-//! colours (`#0b1f3a`, `#fff`, `#00000080`, a few names) and easing curves.
+//! Style: the shared vocabulary of storyboard, scene and raster. Durations (`4s`, `500ms`),
+//! lengths (`120`, `120px`, `50%`), colours (`#0b1f3a`, `#fff`, `#00000080`, a few names),
+//! easing curves, alignment, sides and anchors.
+//!
+//! The ground floor: it imports nothing of the crate, so every stage can use it.
 //!
 //! Units are explicit: a bare number where a duration is expected is an error, because
 //! "4" could mean frames, seconds or milliseconds and the author must say which.
@@ -249,6 +252,69 @@ fn cubic_bezier(x1: f32, y1: f32, x2: f32, y2: f32, x: f32) -> f32 {
         s = 0.5 * (lo + hi);
     }
     bez(y1, y2, s)
+}
+
+/// Horizontal alignment of text in its box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Align {
+    #[default]
+    Left,
+    Center,
+    Right,
+}
+
+/// Vertical placement of text in its box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VAlign {
+    #[default]
+    Top,
+    Middle,
+    Bottom,
+}
+
+/// A side of the canvas: where a slide comes from, where a wipe starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Left,
+    Right,
+    Top,
+    Bottom,
+}
+
+/// Which point of a layer's box sits at its (x, y); scaling happens around it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anchor {
+    #[default]
+    TopLeft,
+    Top,
+    TopRight,
+    Left,
+    Center,
+    Right,
+    BottomLeft,
+    Bottom,
+    BottomRight,
+}
+
+impl Anchor {
+    /// The anchor as fractions of the box: (0,0) top-left, (1,1) bottom-right.
+    pub fn fractions(self) -> (f32, f32) {
+        match self {
+            Anchor::TopLeft => (0.0, 0.0),
+            Anchor::Top => (0.5, 0.0),
+            Anchor::TopRight => (1.0, 0.0),
+            Anchor::Left => (0.0, 0.5),
+            Anchor::Center => (0.5, 0.5),
+            Anchor::Right => (1.0, 0.5),
+            Anchor::BottomLeft => (0.0, 1.0),
+            Anchor::Bottom => (0.5, 1.0),
+            Anchor::BottomRight => (1.0, 1.0),
+        }
+    }
 }
 
 #[cfg(test)]
