@@ -28,7 +28,25 @@ pub enum AssetError {
     Unreadable { path: String, reason: String },
     #[error("asset `{path}` is not a usable image: {reason}")]
     BadImage { path: String, reason: String },
+    #[error("asset `{path}` is not a usable SVG: {reason}")]
+    BadSvg { path: String, reason: String },
 }
+
+/// How an image fills its box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fit {
+    /// The whole image, letterboxed inside the box.
+    #[default]
+    Contain,
+    /// The box filled, the image cropped around its centre.
+    Cover,
+    /// Stretched to the box.
+    Fill,
+}
+
+/// A fitted picture: (asset file, box width, box height, fit, corner radius in 1/100 px).
+type FittedKey = (PathBuf, u32, u32, Fit, u32);
 
 /// The assets root and the caches of what was loaded from it.
 #[derive(Debug, Clone)]
@@ -36,13 +54,15 @@ pub struct Assets {
     root: PathBuf,
     canonical_root: Option<PathBuf>,
     images: Arc<Mutex<HashMap<PathBuf, Arc<image::RgbaImage>>>>,
+    /// Pictures fitted to a box: most records of a batch share them.
+    fitted: Arc<Mutex<HashMap<FittedKey, Arc<tiny_skia::Pixmap>>>>,
 }
 
 impl Assets {
     pub fn new(root: impl Into<PathBuf>) -> Assets {
         let root = root.into();
         let canonical_root = root.canonicalize().ok();
-        Assets { root, canonical_root, images: Default::default() }
+        Assets { root, canonical_root, images: Default::default(), fitted: Default::default() }
     }
 
     /// Picks the assets folder for a storyboard: its `assets:` key (relative to the file), else
@@ -116,6 +136,134 @@ impl Assets {
         self.images.lock().expect("image cache poisoned").insert(path, img.clone());
         Ok(img)
     }
+}
+
+impl Assets {
+    /// An image (PNG, JPEG or SVG) fitted into a `w`x`h` box with rounded corners, once per
+    /// distinct (file, size, fit, radius). SVG files are drawn by resvg straight at the size
+    /// they are shown, so they stay sharp; bitmaps are resized with a Lanczos filter.
+    pub fn fitted(
+        &self,
+        rel: &str,
+        w: f32,
+        h: f32,
+        fit: Fit,
+        radius: f32,
+    ) -> Result<Arc<tiny_skia::Pixmap>, AssetError> {
+        let file = self.resolve(rel)?;
+        let (bw, bh) = (w.round().max(1.0) as u32, h.round().max(1.0) as u32);
+        let key = (file.clone(), bw, bh, fit, (radius * 100.0).round() as u32);
+        if let Some(p) = self.fitted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+            return Ok(p.clone());
+        }
+        let is_svg = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+        let mut p = if is_svg {
+            let bytes = self.read(rel)?;
+            render_svg(&bytes, bw, bh, fit)
+                .map_err(|reason| AssetError::BadSvg { path: rel.into(), reason })?
+        } else {
+            let img = self.image(rel)?;
+            fit_image(&img, bw, bh, fit)
+        };
+        round_corners(&mut p, radius);
+        let p = Arc::new(p);
+        self.fitted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, p.clone());
+        Ok(p)
+    }
+}
+
+/// Draws an SVG at the size it will be shown (contain: the whole drawing, letterboxed; cover:
+/// the box filled, cropped around the centre; fill: stretched).
+fn render_svg(bytes: &[u8], bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pixmap, String> {
+    let tree =
+        resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default()).map_err(|e| e.to_string())?;
+    let (sw, sh) = (tree.size().width().max(1e-3), tree.size().height().max(1e-3));
+    let (w, h, sx, sy) = match fit {
+        Fit::Fill => (bw, bh, bw as f32 / sw, bh as f32 / sh),
+        Fit::Contain => {
+            let s = (bw as f32 / sw).min(bh as f32 / sh);
+            ((sw * s).round().max(1.0) as u32, (sh * s).round().max(1.0) as u32, s, s)
+        }
+        Fit::Cover => {
+            let s = (bw as f32 / sw).max(bh as f32 / sh);
+            (bw, bh, s, s)
+        }
+    };
+    let mut pix = tiny_skia::Pixmap::new(w, h).ok_or("empty size")?;
+    // Cover: centre the scaled drawing on the box, cropping what overflows.
+    let (dx, dy) = ((w as f32 - sw * sx) / 2.0, (h as f32 - sh * sy) / 2.0);
+    resvg::render(&tree, tiny_skia::Transform::from_row(sx, 0.0, 0.0, sy, dx, dy), &mut pix.as_mut());
+    Ok(pix)
+}
+
+/// Makes the corners of an image transparent outside circles of `radius`, anti-aliased.
+fn round_corners(pix: &mut tiny_skia::Pixmap, radius: f32) {
+    let (w, h) = (pix.width() as f32, pix.height() as f32);
+    let r = radius.min(w / 2.0).min(h / 2.0);
+    if r <= 0.0 {
+        return;
+    }
+    let width = pix.width() as usize;
+    let pixels = pix.pixels_mut();
+    let n = r.ceil() as usize;
+    for (cx, cy, xs, ys) in [
+        (r, r, 0..n, 0..n),
+        (w - r, r, (w as usize - n)..w as usize, 0..n),
+        (r, h - r, 0..n, (h as usize - n)..h as usize),
+        (w - r, h - r, (w as usize - n)..w as usize, (h as usize - n)..h as usize),
+    ] {
+        for y in ys {
+            for x in xs.clone() {
+                let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+                // Only the part beyond the corner's centre is outside the rounded shape.
+                let outward = (px < r && cx == r || px > w - r && cx == w - r)
+                    && (py < r && cy == r || py > h - r && cy == h - r);
+                if !outward {
+                    continue;
+                }
+                let d = ((px - cx).powi(2) + (py - cy).powi(2)).sqrt();
+                let coverage = (r - d + 0.5).clamp(0.0, 1.0);
+                if coverage < 1.0 {
+                    let c = pixels[y * width + x];
+                    let scale = |v: u8| (v as f32 * coverage).round() as u8;
+                    pixels[y * width + x] = tiny_skia::PremultipliedColorU8::from_rgba(
+                        scale(c.red()),
+                        scale(c.green()),
+                        scale(c.blue()),
+                        scale(c.alpha()),
+                    )
+                    .expect("scaling keeps colour <= alpha");
+                }
+            }
+        }
+    }
+}
+
+/// Scales an image for its box with a good filter, once, so that drawing it is a plain blit.
+fn fit_image(img: &image::RgbaImage, bw: u32, bh: u32, fit: Fit) -> tiny_skia::Pixmap {
+    use image::imageops::{self, FilterType};
+    let (iw, ih) = (img.width().max(1) as f32, img.height().max(1) as f32);
+    let resized = match fit {
+        Fit::Fill => imageops::resize(img, bw, bh, FilterType::Lanczos3),
+        Fit::Contain => {
+            let s = (bw as f32 / iw).min(bh as f32 / ih);
+            let (w, h) = ((iw * s).round().max(1.0) as u32, (ih * s).round().max(1.0) as u32);
+            imageops::resize(img, w, h, FilterType::Lanczos3)
+        }
+        Fit::Cover => {
+            let s = (bw as f32 / iw).max(bh as f32 / ih);
+            let (w, h) = ((iw * s).round().max(1.0) as u32, (ih * s).round().max(1.0) as u32);
+            let big = imageops::resize(img, w.max(bw), h.max(bh), FilterType::Lanczos3);
+            let (x, y) = ((big.width() - bw) / 2, (big.height() - bh) / 2);
+            imageops::crop_imm(&big, x, y, bw, bh).to_image()
+        }
+    };
+    let mut pix = tiny_skia::Pixmap::new(resized.width(), resized.height()).expect("non-empty image");
+    for (dst, src) in pix.pixels_mut().iter_mut().zip(resized.pixels()) {
+        let [r, g, b, a] = src.0;
+        *dst = tiny_skia::ColorU8::from_rgba(r, g, b, a).premultiply();
+    }
+    pix
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@
 //! - [`audio`]: the sound plan of a video, decoding sound files, mixing.
 //! - [`scene`]: the resolved scene graph of one video: nodes, laid-out text and charts.
 //! - [`storyboard`]: the YAML template: typed, with every problem located by file:line:column.
-//! - [`bind`]: storyboard + record -> scene graph (templates, conditions, locale formatting).
+//! - [`template`]: `{{ }}` bindings and expressions, compiled once, evaluated per record.
+//! - [`layers`]: one module per layer kind: its keys, its checks, its binding into scene nodes.
+//! - [`bind`]: storyboard + record -> scene graph: the timeline, captions, sound, page.
 //! - [`raster`]: scene graph + frame index -> RGBA pixels.
 //! - [`encode`]: frames -> H.264/AAC MP4 (libx264, BT.709, +faststart, shared segments).
 //! - [`captions`]: WebVTT and SubRip captions.
@@ -36,6 +38,7 @@ pub mod cli;
 pub mod convert;
 pub mod encode;
 pub mod ffmpeg;
+pub mod layers;
 pub mod output;
 pub mod page;
 pub mod preview;
@@ -45,6 +48,7 @@ pub mod sample;
 pub mod scene;
 pub mod storyboard;
 pub mod style;
+pub mod template;
 pub mod timings;
 
 use std::path::Path;

@@ -65,13 +65,41 @@ fn module_of(src: &Path, file: &Path) -> String {
     first.trim_end_matches(".rs").to_string()
 }
 
-/// The code of a file without its `#[cfg(test)]` module and comments.
+/// The code of a file without its comments and its `#[cfg(test)]` modules (brace-matched).
 fn code_without_tests(text: &str) -> String {
-    let text = match text.find("#[cfg(test)]\nmod tests") {
-        Some(i) => &text[..i],
-        None => text,
-    };
-    text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n")
+    let code: String =
+        text.lines().filter(|l| !l.trim_start().starts_with("//")).map(|l| format!("{l}\n")).collect();
+    let mut out = String::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        // The item the attribute is on: skip it up to its matching closing brace.
+        let Some(open) = after.find('{') else { break };
+        // An item without a body (`#[cfg(test)] use …;`) ends at its semicolon.
+        if let Some(semi) = after.find(';').filter(|&semi| semi < open) {
+            rest = &after[semi + 1..];
+            continue;
+        }
+        let mut depth = 0;
+        let mut end = after.len();
+        for (j, c) in after[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + j + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The modules named by `crate::` paths: `crate::scene::Node`, `use crate::{bind, raster::X}`.
@@ -180,6 +208,13 @@ fn the_crate_header_names_every_module() {
             "src/lib.rs's header must name module `{m}` on one line, as {named}"
         );
     }
+}
+
+#[test]
+fn test_modules_are_left_out() {
+    let code = "use crate::scene;\n#[cfg(test)]\npub(crate) mod testing {\n    use crate::bind::Binder;\n    fn f() { if x { y } }\n}\nuse crate::style;\n";
+    let got: Vec<String> = imports(&code_without_tests(code)).into_iter().collect();
+    assert_eq!(got, ["scene", "style"]);
 }
 
 #[test]

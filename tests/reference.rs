@@ -170,6 +170,12 @@ fn svg_at_two_sizes_and_rounded_image_corners() {
 }
 
 #[test]
+fn table_rows_aligned_credit_zebra_total_and_grow_in() {
+    check("table-growing", "table", "T1", 0.5);
+    check("table", "table", "T1", 2.5);
+}
+
+#[test]
 fn progress_bars_with_marker_grow_overflow_and_zero_scale() {
     check("progress", "progress", "R1", 0.5);
 }

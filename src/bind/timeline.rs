@@ -1,0 +1,176 @@
+//! The timeline of one record's video: which scenes play, where each starts, how it comes in,
+//! and the scene nodes of the layers that show.
+
+use crate::audio;
+use crate::layers::{bind_paint, Cx, Layer};
+use crate::scene::{self, Node, Paint, Rect, SceneGraph};
+use crate::storyboard::Transition;
+use crate::style::Rgba;
+use crate::template::{BindError, Context, ProblemKind};
+
+use super::{companions, Binder};
+
+/// Binds the whole video: the scenes that play, their layers, then the companions.
+pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
+    let sb = &b.sb;
+    let (w, h, fps) = (sb.video.width, sb.video.height, sb.video.fps);
+    let background = match &sb.video.background {
+        Some(p) => bind_paint(p, cx)?,
+        None => Paint::Solid(Rgba::rgb(0, 0, 0)),
+    };
+    let mut scenes: Vec<scene::Scene> = Vec::new();
+    let mut captions: Vec<String> = Vec::new();
+    let mut clips: Vec<audio::Clip> = Vec::new();
+    let mut cursor = 0u32;
+    for (s, layers) in sb.scenes.iter().zip(&b.scenes) {
+        if !cx.holds(&s.when)? {
+            continue;
+        }
+        let frames = secs_to_frames(s.duration.secs(), fps).max(1);
+        let transition_frames = secs_to_frames(s.transition.duration().secs(), fps).min(frames - 1);
+        let transition = match s.transition {
+            Transition::Cut | Transition::Fade(_) => scene::TransitionKind::Fade,
+            Transition::Slide(_, side) => scene::TransitionKind::Slide(side),
+            Transition::Wipe(_, side) => scene::TransitionKind::Wipe(side),
+        };
+        // A transition overlaps the previous scene; the first scene comes in over the video
+        // background.
+        let start = match scenes.last() {
+            Some(_) => cursor.saturating_sub(transition_frames),
+            None => 0,
+        };
+        let background = match &s.background {
+            Some(p) => Some(bind_paint(p, cx)?),
+            None => None,
+        };
+        // The scene's own layers, then those of the first variant that applies.
+        let mut chosen: Vec<&Layer> = layers.layers.iter().collect();
+        for (v, variant_layers) in s.variants.iter().zip(&layers.variants) {
+            if cx.holds(&v.when)? {
+                chosen.extend(variant_layers.iter());
+                break;
+            }
+        }
+        let mut caption: Vec<String> = Vec::new();
+        if let Some(c) = &s.caption {
+            caption.push(cx.text(c)?);
+        }
+        let mut nodes = Vec::new();
+        for (li, layer) in chosen.into_iter().enumerate() {
+            if !cx.holds(&layer.common.when)? {
+                continue;
+            }
+            nodes.extend(layer_nodes(b, cx, li, layer, s.duration.secs() as f32)?);
+            if let Some(c) = &layer.common.caption {
+                caption.push(cx.text(c)?);
+            }
+        }
+        captions.push(caption.into_iter().filter(|c| !c.trim().is_empty()).collect::<Vec<_>>().join("\n"));
+        for clip in &s.audio {
+            if cx.holds(&clip.when)? {
+                let pcm = companions::sound(b, cx, &clip.src)?;
+                clips.push(audio::Clip {
+                    pcm,
+                    start: start as f64 / fps as f64 + clip.delay.secs(),
+                    volume: clip.volume,
+                });
+            }
+        }
+        scenes.push(scene::Scene {
+            id: s.id.clone(),
+            start,
+            frames,
+            transition,
+            transition_frames,
+            background,
+            nodes,
+            backdrop: Default::default(),
+            layer_backdrop: Default::default(),
+        });
+        cursor = start + frames;
+    }
+    if scenes.is_empty() {
+        return Err(cx.err(
+            ProblemKind::Other,
+            "scenes",
+            "no scene plays for this record: every scene's `when` is false",
+        ));
+    }
+    let mut graph = SceneGraph {
+        width: w,
+        height: h,
+        fps,
+        total_frames: cursor,
+        background,
+        scenes,
+        companions: Default::default(),
+        backdrop: Default::default(),
+    };
+    graph.companions = companions::resolve(b, cx, &graph, captions, clips)?;
+    if b.burn_captions {
+        companions::burn(b, cx, &mut graph)?;
+    }
+    Ok(graph)
+}
+
+/// The scene nodes of layer `index` of a scene lasting `scene_secs`: its box placed on the
+/// canvas by its anchor, its motion, and what its kind draws in it.
+fn layer_nodes(
+    b: &Binder,
+    t: &Context,
+    index: usize,
+    layer: &Layer,
+    scene_secs: f32,
+) -> Result<Vec<Node>, BindError> {
+    let video = &b.sb.video;
+    let (cw, ch) = (video.width as f64, video.height as f64);
+    let c = &layer.common;
+    let x = c.x.resolve(cw) as f32;
+    let y = c.y.resolve(ch) as f32;
+    let cx = Cx {
+        t,
+        fonts: &b.fonts,
+        assets: &b.assets,
+        palette: &b.sb.theme.palette,
+        fps: video.fps,
+        path: &layer.path,
+        width: c.width.map(|l| l.resolve(cw) as f32),
+        height: c.height.map(|l| l.resolve(ch) as f32),
+    };
+    let drawn = layer.bind(&cx)?;
+    let (w, h) = (drawn.width, drawn.height);
+    let (ax, ay) = c.anchor.fractions();
+    let bounds = Rect { x: x - ax * w, y: y - ay * h, w, h };
+    let animation = c.animation(x, y, scene_secs, cw, ch);
+    let name = c.name.clone().unwrap_or_else(|| format!("{}#{index}", c.kind));
+    Ok(drawn
+        .parts
+        .into_iter()
+        .map(|part| {
+            // A part at the box's corner keeps the box's own numbers (no `+ 0.0`).
+            let shift = |base: f32, by: f32| if by == 0.0 { base } else { base + by };
+            let mut a = animation.clone();
+            a.opacity.extend(part.animation.opacity);
+            a.dx.extend(part.animation.dx);
+            a.dy.extend(part.animation.dy);
+            a.scale.extend(part.animation.scale);
+            Node {
+                name: name.clone(),
+                bounds: Rect {
+                    x: shift(bounds.x, part.at.x),
+                    y: shift(bounds.y, part.at.y),
+                    w: part.at.w,
+                    h: part.at.h,
+                },
+                origin: (x, y),
+                opacity: c.opacity,
+                animation: a,
+                kind: part.kind,
+            }
+        })
+        .collect())
+}
+
+fn secs_to_frames(secs: f64, fps: u32) -> u32 {
+    (secs * fps as f64).round() as u32
+}

@@ -1,0 +1,338 @@
+//! `bar_chart` and `line_chart`: categories along the bottom, one or more series of numbers.
+//! The two kinds share their keys and their layout; each is a kind of its own.
+
+use serde::Deserialize;
+
+use super::common::{
+    label_color, label_size, value_format, yes, Check, Cx, Drawn, Grow, LabelsSpec, LayerCommon,
+};
+use super::Kind;
+use crate::scene::chart::{self, ChartStyle, SeriesData};
+use crate::scene::{Chart, NodeKind, Rect};
+use crate::storyboard::{spans, Bindable, Expr, MAX_TEXT_SIZE};
+use crate::style::Rgba;
+use crate::template::{BindError, Compiler, ProblemKind, Value};
+
+/// `bar_chart`: bars per category, growing from the zero line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct BarChart(ChartLayer);
+
+/// `line_chart`: a line per series, drawn on from left to right.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct LineChart(ChartLayer);
+
+impl Kind for BarChart {
+    fn validate(&self, c: &LayerCommon, check: &mut Check<'_, '_>) {
+        self.0.validate(c, check, "bar_chart");
+    }
+    fn compile(&mut self, c: &mut Compiler, lp: &str) {
+        self.0.compile(c, lp);
+    }
+    fn bind(&self, cx: &Cx) -> Result<Drawn, BindError> {
+        self.0.bind(cx, false)
+    }
+}
+
+impl Kind for LineChart {
+    fn validate(&self, c: &LayerCommon, check: &mut Check<'_, '_>) {
+        self.0.validate(c, check, "line_chart");
+    }
+    fn compile(&mut self, c: &mut Compiler, lp: &str) {
+        self.0.compile(c, lp);
+    }
+    fn bind(&self, cx: &Cx) -> Result<Drawn, BindError> {
+        self.0.bind(cx, true)
+    }
+}
+
+/// A bar chart (`bar_chart`) or a line chart (`line_chart`): categories along the bottom, one
+/// or more series of numbers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartLayer {
+    /// Category labels: an expression giving a list (`usage.months`) or a literal list.
+    pub labels: LabelsSpec,
+    pub series: Vec<SeriesSpec>,
+    /// Template for the label above each bar (or the highlighted point); sees `value`.
+    /// Empty string: no value labels.
+    #[serde(default = "value_format")]
+    pub value_format: Bindable<String>,
+    /// Draw a value axis: grid lines at rounded ticks (1, 2 or 5 times a power of ten), labelled
+    /// with `tick_format` on the left.
+    #[serde(default)]
+    pub axis: bool,
+    /// About how many ticks the axis has.
+    #[serde(default = "five")]
+    pub ticks: usize,
+    /// Template for tick labels; sees `value`.
+    #[serde(default = "tick_format")]
+    pub tick_format: Bindable<String>,
+    #[serde(default = "grid_color")]
+    pub grid_color: Bindable<Rgba>,
+    /// Line charts: the point to emphasise (a dot and its value label), an expression giving an
+    /// index; negative counts from the end (`-1`: the latest).
+    #[serde(default)]
+    pub highlight: Option<Expr>,
+    /// Line charts: fill the area under each line with a faint wash of its colour.
+    #[serde(default)]
+    pub area: bool,
+    /// Line charts: stroke width in pixels.
+    #[serde(default = "line_width")]
+    pub line_width: f32,
+    #[serde(default)]
+    pub font: Option<String>,
+    #[serde(default = "label_size")]
+    pub label_size: f32,
+    #[serde(default = "label_color")]
+    pub label_color: Bindable<Rgba>,
+    /// Fraction of each category's slot left empty between groups.
+    #[serde(default = "bar_gap")]
+    pub gap: f32,
+    #[serde(default = "corner")]
+    pub radius: f32,
+    #[serde(default)]
+    pub grow: Option<Grow>,
+    /// Show a legend when there is more than one series.
+    #[serde(default = "yes")]
+    pub legend: bool,
+}
+
+fn tick_format() -> Bindable<String> {
+    Bindable::new("{{ value | number }}")
+}
+fn grid_color() -> Bindable<Rgba> {
+    Bindable::new("#ffffff26")
+}
+fn five() -> usize {
+    5
+}
+fn line_width() -> f32 {
+    3.0
+}
+fn bar_gap() -> f32 {
+    0.3
+}
+fn corner() -> f32 {
+    4.0
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesSpec {
+    /// Expression giving a list of numbers, e.g. `usage.kwh`.
+    pub values: Expr,
+    #[serde(default)]
+    pub label: Option<Bindable<String>>,
+    /// Default: the theme's palette, in series order.
+    #[serde(default)]
+    pub color: Option<Bindable<Rgba>>,
+    /// Draw the value above each bar (formatted by the chart's `value_format`).
+    #[serde(default = "yes")]
+    pub show_values: bool,
+}
+
+impl ChartLayer {
+    fn validate(&self, c: &LayerCommon, check: &mut Check<'_, '_>, kind: &str) {
+        let ch = self;
+        if c.width.is_none() || c.height.is_none() {
+            check.layer_error(format!("a {kind} layer needs `width` and `height`"), None);
+        }
+        if ch.series.is_empty() {
+            check.error("series", "a chart needs at least one series");
+        }
+        let font_path = check.key("font");
+        check.font(&font_path, ch.font.as_deref());
+        check.positive("label_size", ch.label_size, MAX_TEXT_SIZE);
+        check.positive("line_width", ch.line_width, 100.0);
+        check.color_key("label_color", &ch.label_color);
+        check.color_key("grid_color", &ch.grid_color);
+        for (i, s) in ch.series.iter().enumerate() {
+            if let Some(color) = &s.color {
+                let path = spans::join_key(&spans::join_index(&check.key("series"), i), "color");
+                check.color(&path, color);
+            }
+        }
+        if !(0.0..0.95).contains(&ch.gap) {
+            check.rep.error(
+                &check.key("gap"),
+                format!("gap must be between 0 and 0.95, but is {}", ch.gap),
+                None,
+            );
+        }
+        if !(2..=12).contains(&ch.ticks) {
+            check.rep.error(
+                &check.key("ticks"),
+                format!("ticks must be between 2 and 12, but is {}", ch.ticks),
+                None,
+            );
+        }
+        if kind == "bar_chart" {
+            for key in ["highlight", "area"] {
+                let set = if key == "area" { ch.area } else { ch.highlight.is_some() };
+                if set {
+                    check.rep.error(
+                        &check.key(key),
+                        format!("`{key}` is for line charts"),
+                        Some("use `type: line_chart`, or remove the key".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn compile(&mut self, c: &mut Compiler, lp: &str) {
+        self.labels.compile(c, lp);
+        c.template(&mut self.value_format, spans::join_key(lp, "value_format"));
+        c.template(&mut self.tick_format, spans::join_key(lp, "tick_format"));
+        c.template(&mut self.label_color, spans::join_key(lp, "label_color"));
+        c.template(&mut self.grid_color, spans::join_key(lp, "grid_color"));
+        c.expr_opt(&mut self.highlight, spans::join_key(lp, "highlight"));
+        for (i, s) in self.series.iter_mut().enumerate() {
+            let p = spans::join_index(&spans::join_key(lp, "series"), i);
+            c.expr(&mut s.values, spans::join_key(&p, "values"));
+            c.template_opt(&mut s.color, spans::join_key(&p, "color"));
+            c.template_opt(&mut s.label, spans::join_key(&p, "label"));
+        }
+    }
+
+    fn bind(&self, cx: &Cx, lines: bool) -> Result<Drawn, BindError> {
+        let (w, h) = cx.size();
+        let chart = xy_chart(cx, self, lines, Rect { x: 0.0, y: 0.0, w, h })?;
+        Ok(Drawn::one(NodeKind::Chart(chart), w, h))
+    }
+}
+
+fn xy_chart(cx: &Cx, spec: &ChartLayer, lines: bool, bounds: Rect) -> Result<Chart, BindError> {
+    let font = cx.font(spec.font.as_deref())?;
+    let labels = spec.labels.bind(cx)?;
+    let mut series = Vec::new();
+    for (i, s) in spec.series.iter().enumerate() {
+        let values = cx.t.numbers(&s.values)?;
+        let mut value_labels = Vec::new();
+        // Line charts label only the highlighted point.
+        if s.show_values && !spec.value_format.source().is_empty() && !lines {
+            for v in &values {
+                value_labels.push(cx.t.text_with(&spec.value_format, &[("value", Value::from(*v))])?);
+            }
+        }
+        let name = match &s.label {
+            Some(l) => Some(cx.t.text(l)?),
+            None => None,
+        };
+        let color = match &s.color {
+            Some(c) => cx.t.value(c)?,
+            None => cx.palette(i),
+        };
+        series.push(SeriesData { values, labels: value_labels, name, color });
+    }
+    let axis = if spec.axis {
+        let all = series.iter().flat_map(|s| s.values.iter().copied()).filter(|v| v.is_finite());
+        let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        let (lo, hi) = if lo > hi { (0.0, 0.0) } else { (lo, hi) };
+        // Bars are measured from zero, so their axis includes it.
+        let ticks = if lines {
+            chart::nice_ticks(lo, hi, spec.ticks)
+        } else {
+            chart::nice_ticks(lo.min(0.0), hi.max(0.0), spec.ticks)
+        };
+        let tick_labels = ticks
+            .values
+            .iter()
+            .map(|v| {
+                cx.t.text_with(
+                    &spec.tick_format,
+                    &[("value", Value::from(*v)), ("decimals", Value::from(ticks.decimals))],
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Some((ticks, tick_labels, cx.t.value(&spec.grid_color)?))
+    } else {
+        None
+    };
+    let highlight = match &spec.highlight {
+        Some(expr) => {
+            let (path, src) = (expr.path(), expr.source());
+            let v = cx.t.eval(expr)?;
+            let n = series.first().map_or(0, |s| s.values.len()) as i64;
+            let i = v.as_i64().ok_or_else(|| {
+                cx.t.err(
+                    ProblemKind::WrongValue,
+                    path,
+                    format!("`highlight` must be a whole number (an index), but `{src}` gave {v}"),
+                )
+            })?;
+            let idx = if i < 0 { n + i } else { i };
+            if n == 0 {
+                None
+            } else if !(0..n).contains(&idx) {
+                return Err(cx.t.err(
+                    ProblemKind::WrongValue,
+                    path,
+                    format!(
+                        "`highlight` is {i} but the series has {n} values (use 0..{} or -1 for the last)",
+                        n - 1
+                    ),
+                ));
+            } else {
+                let value = series[0].values[idx as usize];
+                let label = if spec.value_format.source().is_empty() {
+                    None
+                } else {
+                    Some(cx.t.text_with(&spec.value_format, &[("value", Value::from(value))])?)
+                };
+                Some((idx as usize, label))
+            }
+        }
+        None => None,
+    };
+    let style = ChartStyle {
+        label_size: spec.label_size,
+        label_color: cx.t.value(&spec.label_color)?,
+        gap: spec.gap,
+        radius: spec.radius,
+        legend: spec.legend,
+        grow: spec.grow.as_ref().map(Grow::timing),
+        axis,
+        lines: lines.then_some((spec.line_width, spec.area)),
+        highlight,
+    };
+    Ok(chart::layout(font, bounds, &labels, &series, &style))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{node, problems};
+    use crate::scene::NodeKind;
+    use crate::template::ProblemKind;
+    use serde_json::json;
+
+    #[test]
+    fn bars_take_their_values_and_labels_from_the_record() {
+        let layer = "{ type: bar_chart, labels: months, series: [{ values: kwh }], width: 300, height: 200 }";
+        let NodeKind::Chart(c) = node(layer, json!({"months": ["a", "b", "c"], "kwh": [1, 2, -3]})).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(c.bars.len(), 3);
+        assert!(c.bars[2].down, "a negative value grows down");
+        let e = node(layer, json!({"months": ["a"], "kwh": "many"})).unwrap_err();
+        assert_eq!(e.kind, ProblemKind::WrongValue);
+        assert!(e.message.contains("values must be a list"), "{e}");
+    }
+
+    #[test]
+    fn line_only_keys_are_refused_on_bars_and_highlights_are_checked() {
+        let p = problems(
+            "{ type: bar_chart, labels: m, series: [{ values: v }], width: 1, height: 1, area: true }",
+        );
+        assert!(p.contains("`area` is for line charts"), "{p}");
+        let layer = "{ type: line_chart, labels: m, series: [{ values: v }], highlight: \"5\", width: 300, height: 200 }";
+        let e = node(layer, json!({"m": ["a", "b"], "v": [1, 2]})).unwrap_err();
+        assert!(e.message.contains("`highlight` is 5 but the series has 2 values"), "{e}");
+        let ok = "{ type: line_chart, labels: m, series: [{ values: v }], highlight: \"-1\", width: 300, height: 200 }";
+        let NodeKind::Chart(c) = node(ok, json!({"m": ["a", "b"], "v": [1, 2]})).unwrap() else { panic!() };
+        assert_eq!(c.lines[0].highlight.as_ref().map(|h| h.0), Some(1));
+    }
+}

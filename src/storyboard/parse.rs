@@ -1,0 +1,191 @@
+//! Parse: YAML text -> [`Storyboard`], piece by piece.
+//!
+//! serde_yaml does the parsing, behind this one module so that a maintained fork can replace it
+//! without touching the rest. Because serde stops at the first error, the document is read piece
+//! by piece (the header, each scene; each layer is kept as written for its kind's module), so one
+//! pass reports a problem in every piece.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_yaml::Value;
+
+use super::bindable::Expr;
+use super::diagnostics::{describe, Diagnostic, Diagnostics, Reporter};
+use super::schema::{LayerSource, Scene, Source, Storyboard, Transition, Variant, MAX_STORYBOARD_BYTES};
+use super::spans::{self, Pos, SpanMap};
+use crate::style::Duration;
+
+/// Reads and parses a storyboard file: what could be parsed, with the problems (see
+/// [`parse_partial`]). Fails outright only when the file cannot be read.
+pub fn load_partial(file: &Path) -> Result<(Option<Storyboard>, Vec<Diagnostic>), Diagnostics> {
+    let fail = |message: String, hint: Option<String>| {
+        Diagnostics(vec![Diagnostic {
+            file: file.to_path_buf(),
+            pos: None,
+            path: String::new(),
+            message,
+            hint,
+        }])
+    };
+    let meta = std::fs::metadata(file).map_err(|e| fail(format!("cannot read the storyboard: {e}"), None))?;
+    if meta.len() > MAX_STORYBOARD_BYTES {
+        return Err(fail(
+            format!("the storyboard is {} bytes; the limit is {MAX_STORYBOARD_BYTES}", meta.len()),
+            Some("split it, or move long texts into the billing records".into()),
+        ));
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        fail(format!("cannot read the storyboard: {e}"), Some("it must be UTF-8 text".into()))
+    })?;
+    Ok(parse_partial(&text, file))
+}
+
+/// Parses as much as can be parsed: the storyboard holds every scene and layer that was valid,
+/// and the diagnostics say what was not. Lets `check` go on to validate the rest in one pass.
+pub fn parse_partial(text: &str, file: &Path) -> (Option<Storyboard>, Vec<Diagnostic>) {
+    let root: Value = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() });
+            let mut message = e.to_string();
+            // serde_yaml appends " at line L column C"; we print the location up front instead.
+            if let Some(i) = message.find(" at line ") {
+                message.truncate(i);
+            }
+            let hint = "check the indentation and that every `key: value` has a space after the colon";
+            return (
+                None,
+                vec![Diagnostic {
+                    file: file.to_path_buf(),
+                    pos,
+                    path: String::new(),
+                    message: format!("YAML syntax error: {message}"),
+                    hint: Some(hint.into()),
+                }],
+            );
+        }
+    };
+    let spans = SpanMap::build(text);
+    let mut rep = Reporter::new(file, &spans);
+
+    let Value::Mapping(mut top) = root else {
+        rep.error("", "a storyboard must be a mapping with `video:` and `scenes:`", None);
+        return (None, rep.found);
+    };
+    let scenes_value = top.remove("scenes");
+    let header: Option<Storyboard> = rep.deserialize("", Value::Mapping(top), "the storyboard", &["scenes"]);
+
+    let mut scenes = Vec::new();
+    match scenes_value {
+        None => rep.error(
+            "",
+            "the storyboard has no `scenes:`",
+            Some("add a list of scenes, each with `id`, `duration` and `layers`".into()),
+        ),
+        Some(Value::Sequence(items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                if let Some(scene) = parse_scene(&mut rep, &spans::join_index("scenes", i), item) {
+                    scenes.push(scene);
+                }
+            }
+        }
+        Some(other) => {
+            rep.error("scenes", format!("`scenes` must be a list, but got {}", describe(&other)), None)
+        }
+    }
+
+    let sb = header.map(|mut sb| {
+        sb.scenes = scenes;
+        sb.source = Source { file: file.to_path_buf(), spans: spans.clone() };
+        sb
+    });
+    (sb, rep.found)
+}
+
+fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
+    let Value::Mapping(mut map) = value else {
+        rep.error(path, format!("a scene must be a mapping, but got {}", describe(&value)), None);
+        return None;
+    };
+    let layers_value = map.remove("layers");
+    let variants_value = map.remove("variants");
+    let scene: Option<Scene> = rep.deserialize(path, Value::Mapping(map), "a scene", &["layers", "variants"]);
+    let layers = parse_layers(rep, &spans::join_key(path, "layers"), layers_value);
+    let mut variants = Vec::new();
+    match variants_value {
+        None | Some(Value::Null) => {}
+        Some(Value::Sequence(items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                let vpath = spans::join_index(&spans::join_key(path, "variants"), i);
+                let Value::Mapping(mut vmap) = item else {
+                    rep.error(&vpath, "a variant is a mapping with `when` and `layers`", None);
+                    continue;
+                };
+                let vlayers = parse_layers(rep, &spans::join_key(&vpath, "layers"), vmap.remove("layers"));
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Head {
+                    #[serde(default)]
+                    when: Option<Expr>,
+                }
+                if let Some(h) =
+                    rep.deserialize::<Head>(&vpath, Value::Mapping(vmap), "a variant", &["layers"])
+                {
+                    variants.push(Variant { when: h.when, layers: vlayers, path: vpath });
+                }
+            }
+        }
+        Some(other) => rep.error(
+            &spans::join_key(path, "variants"),
+            format!("`variants` must be a list, but got {}", describe(&other)),
+            None,
+        ),
+    }
+    // When the scene's own keys are wrong its layers are still worth checking: keep them under
+    // a stand-in scene. The storyboard is in error anyway, so the stand-in is never rendered.
+    let mut s = scene.unwrap_or_else(|| Scene {
+        id: format!("(invalid scene at {path})"),
+        duration: Duration(1.0),
+        when: None,
+        transition: Transition::Cut,
+        background: None,
+        caption: None,
+        audio: Vec::new(),
+        layers: Vec::new(),
+        variants: Vec::new(),
+        path: String::new(),
+    });
+    s.layers = layers;
+    s.variants = variants;
+    s.path = path.to_string();
+    Some(s)
+}
+
+fn parse_layers(rep: &mut Reporter, path: &str, value: Option<Value>) -> Vec<LayerSource> {
+    let mut layers = Vec::new();
+    match value {
+        None | Some(Value::Null) => {}
+        Some(Value::Sequence(items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                if let Some(layer) = parse_layer(rep, &spans::join_index(path, i), item) {
+                    layers.push(layer);
+                }
+            }
+        }
+        Some(other) => {
+            rep.error(path, format!("`layers` must be a list, but got {}", describe(&other)), None)
+        }
+    }
+    layers
+}
+
+/// A layer as written: a mapping. What its `type` and other keys mean is the layer kind's
+/// business (`layers`).
+fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<LayerSource> {
+    let Value::Mapping(keys) = value else {
+        rep.error(path, format!("a layer must be a mapping, but got {}", describe(&value)), None);
+        return None;
+    };
+    Some(LayerSource { keys, path: path.to_string() })
+}

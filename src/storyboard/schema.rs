@@ -1,0 +1,447 @@
+//! The storyboard's schema: the typed form of the YAML a communications team writes.
+//!
+//! Everything but the layers' own keys, which each layer kind reads in its module (`layers`).
+//! Strings that are evaluated per record are [`Bindable`] or [`Expr`] values.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_yaml::Value;
+
+use super::bindable::{Bindable, Expr};
+use super::diagnostics::describe;
+use std::path::PathBuf;
+
+use super::spans::SpanMap;
+use crate::style::{Duration, Length, Rgba, Side};
+
+/// Longest scene: a bill video is seconds long; hours would be a typo that ties up a worker.
+pub const MAX_SCENE_SECS: f64 = 600.0;
+/// Largest text size in pixels.
+pub const MAX_TEXT_SIZE: f32 = 2000.0;
+
+/// Storyboards are small; anything bigger than this is a mistake or an attack.
+pub const MAX_STORYBOARD_BYTES: u64 = 1 << 20;
+
+/// The whole storyboard.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storyboard {
+    /// Format version; only 1 exists.
+    #[serde(default = "one")]
+    pub version: u32,
+    pub video: Video,
+    /// Folder holding fonts, images and audio, relative to the storyboard file.
+    #[serde(default)]
+    pub assets: Option<String>,
+    /// Named fonts: `body: fonts/Inter-Regular.otf`. The first one is the default.
+    #[serde(default)]
+    pub fonts: IndexMap<String, String>,
+    /// Fonts (names from `fonts:`) tried in order for characters a layer's font does not have,
+    /// e.g. a CJK font behind a Latin one.
+    #[serde(default)]
+    pub fallback_fonts: Vec<String>,
+    /// BCP 47 locale for number, currency and date formatting, unless the record has `locale`.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// ISO 4217 code used by `| currency` when none is given.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Derived values, evaluated once per record in order: `delta: bill.total - bill.previous_total`.
+    #[serde(default)]
+    pub vars: IndexMap<String, Expr>,
+    /// The still image for emails: `poster: { at: 6s }`; default: the last frame of the first scene.
+    #[serde(default)]
+    pub poster: Option<PosterSpec>,
+    /// Chart colours.
+    #[serde(default)]
+    pub theme: Theme,
+    /// The music bed under the whole video.
+    #[serde(default)]
+    pub audio: Option<AudioSpec>,
+    /// Calls to action over the video on the landing page: buttons shown at their time range.
+    #[serde(default)]
+    pub cta: Vec<CtaSpec>,
+    /// The landing page written next to each video.
+    #[serde(default)]
+    pub page: Option<PageSpec>,
+    /// The animated preview for emails (a GIF next to the poster).
+    #[serde(default)]
+    pub preview: Option<PreviewSpec>,
+    #[serde(skip_deserializing)]
+    pub scenes: Vec<Scene>,
+    #[serde(skip)]
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PosterSpec {
+    /// Time of the poster frame from the start of the video (clamped to its end).
+    pub at: Duration,
+    /// Draw a play button over the poster, so it reads as a video in an email.
+    #[serde(default)]
+    pub play_button: bool,
+}
+
+/// A music bed: looped (or trimmed) to the video's length, faded in and out, and ducked under
+/// the scenes' clips.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioSpec {
+    /// Audio file under the assets folder (WAV, MP3, OGG, M4A…); may hold bindings.
+    pub music: Bindable<String>,
+    /// Gain, 0–1 (1: as recorded).
+    #[serde(default = "music_volume")]
+    pub volume: f32,
+    #[serde(default = "one_second")]
+    pub fade_in: Duration,
+    #[serde(default = "two_seconds")]
+    pub fade_out: Duration,
+    /// Start again when the file ends (otherwise silence after it).
+    #[serde(rename = "loop", default = "yes")]
+    pub looped: bool,
+    /// The music's gain while a clip plays, as a fraction of `volume`.
+    #[serde(default = "duck")]
+    pub duck: f32,
+}
+
+fn music_volume() -> f32 {
+    0.5
+}
+fn two_seconds() -> Duration {
+    Duration(2.0)
+}
+fn duck() -> f32 {
+    0.3
+}
+
+/// A sound clip in a scene, e.g. the voice-over: `{ src: "voice/{{ lang }}/intro.wav" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClipSpec {
+    /// Audio file under the assets folder; may hold bindings.
+    pub src: Bindable<String>,
+    #[serde(default)]
+    pub delay: Duration,
+    #[serde(default = "one_f32")]
+    pub volume: f32,
+    /// Expression; the clip plays only when it is true.
+    #[serde(default)]
+    pub when: Option<Expr>,
+}
+
+/// A button over the video on the landing page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CtaSpec {
+    /// The button's text; may hold bindings.
+    pub label: Bindable<String>,
+    /// Where it leads: `"{{ links.pay }}"` (http, https, mailto or tel).
+    pub href: Bindable<String>,
+    /// Times are counted from the start of this scene (by id) instead of the video's; when
+    /// the scene does not play for a record, neither does the button.
+    #[serde(default)]
+    pub scene: Option<String>,
+    /// Shown from this time…
+    #[serde(default)]
+    pub from: Duration,
+    /// …until this one (default: the end of the scene, or of the video).
+    #[serde(default)]
+    pub to: Option<Duration>,
+    /// Position and size on the canvas, like a layer's box (top-left corner).
+    pub x: Length,
+    pub y: Length,
+    pub width: Length,
+    pub height: Length,
+    #[serde(default = "cta_background")]
+    pub background: Bindable<Rgba>,
+    #[serde(default = "white")]
+    pub color: Bindable<Rgba>,
+    /// Corner radius in canvas pixels.
+    #[serde(default)]
+    pub radius: f32,
+    /// Text size in canvas pixels.
+    #[serde(default = "cta_size")]
+    pub size: f32,
+}
+
+fn cta_background() -> Bindable<Rgba> {
+    Bindable::new("#00c853")
+}
+fn cta_size() -> f32 {
+    32.0
+}
+
+/// The landing page: its title and the bill summary shown as text under the video.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageSpec {
+    /// May hold bindings.
+    pub title: Bindable<String>,
+    /// Lines of the summary (with bindings).
+    #[serde(default)]
+    pub summary: Vec<Bindable<String>>,
+    /// Heading of the transcript (the captions as text) under the summary; none: no transcript.
+    #[serde(default)]
+    pub transcript: Option<Bindable<String>>,
+    /// Page colours.
+    #[serde(default = "page_background")]
+    pub background: Bindable<Rgba>,
+    #[serde(default = "white")]
+    pub color: Bindable<Rgba>,
+}
+
+fn page_background() -> Bindable<Rgba> {
+    Bindable::new("#0b1f3a")
+}
+
+fn white() -> Bindable<Rgba> {
+    Bindable::new("#ffffff")
+}
+
+fn one_second() -> Duration {
+    Duration(1.0)
+}
+
+fn one_f32() -> f32 {
+    1.0
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The animated preview for emails.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewSpec {
+    /// Start of the excerpt in the video.
+    #[serde(default)]
+    pub from: Duration,
+    #[serde(default = "three_seconds")]
+    pub duration: Duration,
+    /// Width in pixels (the height follows the video's shape).
+    #[serde(default = "preview_width")]
+    pub width: u32,
+    #[serde(default = "preview_fps")]
+    pub fps: u32,
+}
+
+fn three_seconds() -> Duration {
+    Duration(3.0)
+}
+fn preview_width() -> u32 {
+    480
+}
+fn preview_fps() -> u32 {
+    10
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Where a storyboard came from, so later stages can point at its lines.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub file: PathBuf,
+    pub spans: SpanMap,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Video {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    #[serde(default)]
+    pub background: Option<PaintSpec>,
+    #[serde(default)]
+    pub encoder: EncoderSpec,
+}
+
+/// x264 settings a storyboard may choose; the command line overrides them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncoderSpec {
+    pub preset: Option<String>,
+    pub crf: Option<u8>,
+    /// x264's `--tune`, e.g. `animation`.
+    #[serde(default)]
+    pub tune: Option<String>,
+    /// Extra x264 options: `me=dia:subme=1`.
+    #[serde(default)]
+    pub x264_params: Option<String>,
+}
+
+/// A fill: a colour string (`"#0b1f3a"`, may hold `{{ }}`) or a linear gradient.
+#[derive(Debug, Clone)]
+pub enum PaintSpec {
+    Color(Bindable<Rgba>),
+    Linear(LinearSpec),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinearSpec {
+    /// Direction in degrees, CSS style: 0 = upwards, 90 = to the right, 180 = downwards.
+    #[serde(default = "deg180")]
+    pub angle: f32,
+    /// Colours spread evenly from start to end.
+    pub stops: Vec<Bindable<Rgba>>,
+}
+
+fn deg180() -> f32 {
+    180.0
+}
+
+impl<'de> Deserialize<'de> for PaintSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wrapper {
+            linear: LinearSpec,
+        }
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(PaintSpec::Color(Bindable::new(s))),
+            v @ Value::Mapping(_) => serde_yaml::from_value::<Wrapper>(v)
+                .map(|w| PaintSpec::Linear(w.linear))
+                .map_err(serde::de::Error::custom),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a colour string like \"#0b1f3a\" or {{ linear: {{ angle: 90, stops: [...] }} }}, but got {}",
+                describe(&other)
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    pub id: String,
+    pub duration: Duration,
+    /// Expression; the scene plays only when it is true for the record.
+    #[serde(default)]
+    pub when: Option<Expr>,
+    #[serde(default)]
+    pub transition: Transition,
+    /// Fill drawn under this scene's layers (the video background shows otherwise).
+    #[serde(default)]
+    pub background: Option<PaintSpec>,
+    /// What the scene says, for captions (WebVTT/SRT, or burnt in) and the landing page's
+    /// transcript; may hold bindings.
+    #[serde(default)]
+    pub caption: Option<Bindable<String>>,
+    /// Sound clips (a voice-over) played from the scene's start (after their `delay`).
+    #[serde(default)]
+    pub audio: Vec<ClipSpec>,
+    #[serde(skip_deserializing)]
+    pub layers: Vec<LayerSource>,
+    /// Alternative layer sets: the first whose `when` is true (or that has none) is drawn
+    /// after `layers`; e.g. a tip per customer segment, a message per dunning level.
+    #[serde(skip_deserializing)]
+    pub variants: Vec<Variant>,
+    /// Where the scene is in the document (`scenes[2]`), for messages.
+    #[serde(skip)]
+    pub path: String,
+}
+
+/// One alternative of a scene's `variants`.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub when: Option<Expr>,
+    pub layers: Vec<LayerSource>,
+    pub path: String,
+}
+
+/// One layer as written: its keys, read by the layer kind's own module
+/// (`layers`), which knows what they mean.
+#[derive(Debug, Clone)]
+pub struct LayerSource {
+    /// Every key, `type` included.
+    pub keys: serde_yaml::Mapping,
+    /// Where the layer is in the document (`scenes[2].layers[0]`), for messages.
+    pub path: String,
+}
+
+impl Scene {
+    /// Every layer of the scene, its variants' included (for checks that cover them all).
+    pub fn all_layers(&self) -> impl Iterator<Item = &LayerSource> {
+        self.layers.iter().chain(self.variants.iter().flat_map(|v| v.layers.iter()))
+    }
+}
+
+/// How a scene replaces the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Transition {
+    #[default]
+    Cut,
+    /// Crossfade over this long; the scenes overlap by that much.
+    Fade(Duration),
+    /// The new scene slides in over the old one, coming from `Side`.
+    Slide(Duration, Side),
+    /// The new scene is revealed by an edge moving away from `Side`.
+    Wipe(Duration, Side),
+}
+
+impl Transition {
+    /// How long the scene overlaps the one before it.
+    pub fn duration(self) -> Duration {
+        match self {
+            Transition::Cut => Duration(0.0),
+            Transition::Fade(d) | Transition::Slide(d, _) | Transition::Wipe(d, _) => d,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Transition {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(default)]
+            duration: Option<Duration>,
+            #[serde(default)]
+            from: Option<Side>,
+        }
+        let full = match Value::deserialize(d)? {
+            Value::String(kind) => Full { kind, duration: None, from: None },
+            v => serde_yaml::from_value::<Full>(v).map_err(serde::de::Error::custom)?,
+        };
+        let d = full.duration.unwrap_or(Duration(0.5));
+        match full.kind.as_str() {
+            "cut" => Ok(Transition::Cut),
+            "fade" => Ok(Transition::Fade(d)),
+            "slide" => Ok(Transition::Slide(d, full.from.unwrap_or(Side::Right))),
+            "wipe" => Ok(Transition::Wipe(d, full.from.unwrap_or(Side::Left))),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown transition `{other}`; use cut, fade, slide or wipe (e.g. {{ type: slide, from: right, duration: 500ms }})"
+            ))),
+        }
+    }
+}
+
+/// One layer: what every layer has, plus its kind.
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Theme {
+    #[serde(default = "default_palette")]
+    pub palette: Vec<String>,
+}
+
+impl Default for Theme {
+    fn default() -> Theme {
+        Theme { palette: default_palette() }
+    }
+}
+
+/// Colour-blind-safe on a dark background (Okabe-Ito, lightened).
+pub fn default_palette() -> Vec<String> {
+    ["#4fc3f7", "#ffb74d", "#81c784", "#f06292", "#ba68c8", "#fff176", "#90a4ae"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}

@@ -1,0 +1,277 @@
+//! Validate: what the types cannot say about a storyboard: sizes, references between parts,
+//! colours, assets. Each layer kind validates its own keys (`layers`); template and expression
+//! syntax is checked when the storyboard is compiled (`template`).
+
+use std::collections::BTreeSet;
+
+use super::diagnostics::{Diagnostic, Reporter};
+use super::schema::{PaintSpec, Storyboard, MAX_SCENE_SECS};
+use super::spans;
+use crate::assets::Assets;
+use crate::style as units;
+
+/// Checks the storyboard but for its layers; every problem found is returned.
+pub fn validate(sb: &Storyboard, assets: &Assets) -> Vec<Diagnostic> {
+    let mut rep = Reporter::new(&sb.source.file, &sb.source.spans);
+    video(&mut rep, sb);
+    fonts(&mut rep, sb, assets);
+    sound(&mut rep, sb, assets);
+    companions(&mut rep, sb);
+    look(&mut rep, sb);
+    scenes(&mut rep, sb);
+    rep.found
+}
+
+/// Size, frame rate, encoder settings, background.
+fn video(rep: &mut Reporter, sb: &Storyboard) {
+    let v = &sb.video;
+    if v.width == 0 || v.height == 0 || v.width > 4096 || v.height > 4096 {
+        rep.error(
+            "video.width",
+            format!("the video must be between 2x2 and 4096x4096 pixels, but is {}x{}", v.width, v.height),
+            None,
+        );
+    } else if v.width % 2 == 1 || v.height % 2 == 1 {
+        rep.error(
+            "video.width",
+            format!("width and height must be even for 4:2:0 video, but are {}x{}", v.width, v.height),
+            Some(format!("use {}x{}", v.width & !1, v.height & !1)),
+        );
+    }
+    if v.fps == 0 || v.fps > 120 {
+        rep.error("video.fps", format!("fps must be between 1 and 120, but is {}", v.fps), None);
+    }
+    if let Some(p) = &v.encoder.preset {
+        const PRESETS: &[&str] = &[
+            "ultrafast",
+            "superfast",
+            "veryfast",
+            "faster",
+            "fast",
+            "medium",
+            "slow",
+            "slower",
+            "veryslow",
+            "placebo",
+        ];
+        if !PRESETS.contains(&p.as_str()) {
+            rep.error(
+                "video.encoder.preset",
+                format!("unknown x264 preset `{p}`"),
+                Some(format!("use one of {}", PRESETS.join(", "))),
+            );
+        }
+    }
+    if let Some(crf) = v.encoder.crf {
+        if crf > 51 {
+            rep.error(
+                "video.encoder.crf",
+                format!("crf must be 0..=51, but is {crf}"),
+                Some("23 is the default; lower is better quality and bigger files".into()),
+            );
+        }
+    }
+    if let Some(bg) = &v.background {
+        check_paint(rep, "video.background", bg);
+    }
+}
+
+/// Font files exist; fallback fonts are defined fonts.
+fn fonts(rep: &mut Reporter, sb: &Storyboard, assets: &Assets) {
+    for (name, file) in &sb.fonts {
+        let path = spans::join_key("fonts", name);
+        if let Err(e) = assets.resolve(file) {
+            rep.error(
+                &path,
+                format!("font `{name}`: {e}"),
+                Some(format!("fonts live under {}", assets.root().display())),
+            );
+        }
+    }
+    for (i, name) in sb.fallback_fonts.iter().enumerate() {
+        if !sb.fonts.contains_key(name) {
+            let names: Vec<&str> = sb.fonts.keys().map(String::as_str).collect();
+            rep.error(
+                &spans::join_index("fallback_fonts", i),
+                format!("unknown font `{name}` in fallback_fonts"),
+                Some(format!("fallback fonts are names from `fonts:`: {}", names.join(", "))),
+            );
+        }
+    }
+}
+
+/// The music bed and each scene's clips: files exist, volumes in range.
+fn sound(rep: &mut Reporter, sb: &Storyboard, assets: &Assets) {
+    let asset_ok = |rep: &mut Reporter, path: &str, src: &str| {
+        if !src.contains("{{") {
+            if let Err(e) = assets.resolve(src) {
+                rep.error(
+                    path,
+                    e.to_string(),
+                    Some(format!("sound files live under {}", assets.root().display())),
+                );
+            }
+        }
+    };
+    let unit = |rep: &mut Reporter, path: &str, v: f32| {
+        if !(0.0..=1.0).contains(&v) {
+            rep.error(path, format!("must be between 0 and 1, but is {v}"), None);
+        }
+    };
+    if let Some(a) = &sb.audio {
+        asset_ok(rep, "audio.music", a.music.source());
+        unit(rep, "audio.volume", a.volume);
+        unit(rep, "audio.duck", a.duck);
+    }
+    for scene in &sb.scenes {
+        for (i, clip) in scene.audio.iter().enumerate() {
+            let cp = spans::join_index(&spans::join_key(&scene.path, "audio"), i);
+            asset_ok(rep, &spans::join_key(&cp, "src"), clip.src.source());
+            if !(0.0..=4.0).contains(&clip.volume) {
+                rep.error(
+                    &spans::join_key(&cp, "volume"),
+                    format!("volume must be between 0 and 4, but is {}", clip.volume),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+/// Calls to action, the landing page, the email preview.
+fn companions(rep: &mut Reporter, sb: &Storyboard) {
+    for (i, c) in sb.cta.iter().enumerate() {
+        let cp = spans::join_index("cta", i);
+        check_color(rep, &spans::join_key(&cp, "background"), c.background.source());
+        check_color(rep, &spans::join_key(&cp, "color"), c.color.source());
+        if let Some(id) = &c.scene {
+            if !sb.scenes.iter().any(|s| &s.id == id) {
+                let ids: Vec<&str> = sb.scenes.iter().map(|s| s.id.as_str()).collect();
+                rep.error(
+                    &spans::join_key(&cp, "scene"),
+                    format!("no scene has the id `{id}`"),
+                    Some(format!("scene ids: {}", ids.join(", "))),
+                );
+            }
+        }
+        if c.to.is_some_and(|t| t.secs() <= c.from.secs()) {
+            rep.error(&spans::join_key(&cp, "to"), "`to` must be after `from`", None);
+        }
+    }
+    if let Some(p) = &sb.page {
+        check_color(rep, "page.background", p.background.source());
+        check_color(rep, "page.color", p.color.source());
+    }
+    if let Some(p) = &sb.preview {
+        if !(64..=1920).contains(&p.width) {
+            rep.error(
+                "preview.width",
+                format!("width must be between 64 and 1920 pixels, but is {}", p.width),
+                None,
+            );
+        }
+        if !(1..=30).contains(&p.fps) {
+            rep.error("preview.fps", format!("fps must be between 1 and 30, but is {}", p.fps), None);
+        }
+        if !(p.duration.secs() > 0.0 && p.duration.secs() <= 10.0) {
+            rep.error("preview.duration", "an email preview lasts more than 0 and at most 10 seconds", None);
+        }
+    }
+}
+
+/// The chart palette and the default currency.
+fn look(rep: &mut Reporter, sb: &Storyboard) {
+    if sb.theme.palette.is_empty() {
+        rep.error("theme.palette", "the palette needs at least one colour", None);
+    }
+    for (i, c) in sb.theme.palette.iter().enumerate() {
+        check_color(rep, &spans::join_index("theme.palette", i), c);
+    }
+    if let Some(code) = &sb.currency {
+        if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+            rep.error(
+                "currency",
+                format!("`{code}` is not an ISO 4217 currency code"),
+                Some("use three capital letters, like EUR, GBP or PLN".into()),
+            );
+        }
+    }
+}
+
+/// Scene ids, durations, transitions, backgrounds.
+fn scenes(rep: &mut Reporter, sb: &Storyboard) {
+    if sb.scenes.is_empty() {
+        rep.error("scenes", "the storyboard has no scenes", None);
+    }
+    let mut ids = BTreeSet::new();
+    for scene in &sb.scenes {
+        let sp = scene.path.clone();
+        if !ids.insert(scene.id.as_str()) {
+            rep.error(
+                &spans::join_key(&sp, "id"),
+                format!("scene id `{}` is used twice", scene.id),
+                Some("scene ids must be unique".into()),
+            );
+        }
+        if scene.duration.secs() <= 0.0 || scene.duration.secs() > MAX_SCENE_SECS {
+            rep.error(
+                &spans::join_key(&sp, "duration"),
+                format!(
+                    "a scene must last more than 0s and at most {MAX_SCENE_SECS}s, but lasts {}s",
+                    scene.duration.secs()
+                ),
+                None,
+            );
+        }
+        let d = scene.transition.duration();
+        if d.secs() > 0.0 {
+            // On the first scene, the transition comes in from the video background.
+            if d.secs() >= scene.duration.secs() {
+                rep.error(
+                    &spans::join_key(&sp, "transition"),
+                    format!(
+                        "the transition ({}s) must be shorter than the scene ({}s)",
+                        d.secs(),
+                        scene.duration.secs()
+                    ),
+                    None,
+                );
+            }
+        }
+        if let Some(bg) = &scene.background {
+            check_paint(rep, &spans::join_key(&sp, "background"), bg);
+        }
+    }
+}
+
+/// A colour written without bindings must parse (one with bindings is checked per record).
+pub fn check_color(rep: &mut Reporter, path: &str, text: &str) {
+    if !text.contains("{{") {
+        if let Err(e) = units::parse_color(text) {
+            rep.error(path, e, None);
+        }
+    }
+}
+
+/// A fill's colours (see [`check_color`]), and a gradient's number of stops.
+pub fn check_paint(rep: &mut Reporter, path: &str, paint: &PaintSpec) {
+    match paint {
+        PaintSpec::Color(c) => check_color(rep, path, c.source()),
+        PaintSpec::Linear(l) => {
+            if l.stops.len() < 2 {
+                rep.error(
+                    &spans::join_key(&spans::join_key(path, "linear"), "stops"),
+                    "a gradient needs at least two colours",
+                    None,
+                );
+            }
+            for (i, s) in l.stops.iter().enumerate() {
+                check_color(
+                    rep,
+                    &spans::join_index(&spans::join_key(&spans::join_key(path, "linear"), "stops"), i),
+                    s.source(),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Compiling a storyboard's bindable values once, before any record is bound.
+//!
+//! The [`Compiler`] visits every [`Bindable`] and [`Expr`] (each owner names its fields and
+//! their paths), adds templates to the environment and checks expressions, and gives each value
+//! its slot. [`Compiler::finish`] then compiles them for good into [`Compiled`]: binding a record
+//! only evaluates them, by slot.
+
+use minijinja::{Environment, Expression, Template};
+
+use crate::storyboard::{Bindable, Expr, FromText, Slot};
+
+/// A problem found while compiling: the value's path, the message and a hint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompileProblem {
+    pub path: String,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Collects a storyboard's templates and expressions.
+pub struct Compiler {
+    env: Environment<'static>,
+    /// Template names (their paths), by slot.
+    templates: Vec<String>,
+    /// Expression sources, by slot.
+    exprs: Vec<String>,
+    problems: Vec<CompileProblem>,
+}
+
+impl Compiler {
+    pub fn new(default_currency: Option<String>) -> Compiler {
+        Compiler {
+            env: super::env::environment(default_currency),
+            templates: Vec::new(),
+            exprs: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Compiles a string with bindings (or parses a literal once) found at `path`. The path names
+    /// the template, which picks its escaping: text layers' `….text` escape values as markup.
+    pub fn template<T: FromText>(&mut self, value: &mut Bindable<T>, path: String) {
+        if !value.is_template() {
+            // A literal that does not parse (a bad colour) is reported by validation; binding it
+            // would be an internal error, never the raw text.
+            let slot = T::from_text(value.source()).map_or(Slot::None, Slot::Literal);
+            value.set_compiled(path, slot);
+            return;
+        }
+        match self.env.add_template_owned(path.clone(), value.source().to_string()) {
+            Ok(()) => {
+                let slot = Slot::Template(self.templates.len());
+                self.templates.push(path.clone());
+                value.set_compiled(path, slot);
+            }
+            Err(e) => self.problems.push(CompileProblem {
+                message: format!("template error: {}", e.detail().unwrap_or(&e.to_string())),
+                hint:
+                    "templates use minijinja syntax: {{ customer.first_name }}, {{ bill.total | currency }}"
+                        .into(),
+                path,
+            }),
+        }
+    }
+
+    /// Compiles an optional template.
+    pub fn template_opt<T: FromText>(&mut self, value: &mut Option<Bindable<T>>, path: String) {
+        if let Some(v) = value {
+            self.template(v, path);
+        }
+    }
+
+    /// Compiles an expression found at `path`.
+    pub fn expr(&mut self, expr: &mut Expr, path: String) {
+        match self.env.compile_expression(expr.source()) {
+            Ok(_) => {
+                let slot = self.exprs.len();
+                self.exprs.push(expr.source().to_string());
+                expr.set_compiled(path, slot);
+            }
+            Err(e) => self.problems.push(CompileProblem {
+                message: format!(
+                    "expression error in `{}`: {}",
+                    expr.source(),
+                    e.detail().unwrap_or(&e.to_string())
+                ),
+                hint: "expressions are written without braces, e.g. `bill.overdue_days > 0`".into(),
+                path,
+            }),
+        }
+    }
+
+    /// Compiles an optional expression (a `when:`).
+    pub fn expr_opt(&mut self, expr: &mut Option<Expr>, path: String) {
+        if let Some(e) = expr {
+            self.expr(e, path);
+        }
+    }
+
+    /// What did not compile.
+    pub fn problems(&self) -> &[CompileProblem] {
+        &self.problems
+    }
+
+    /// Compiles every value for good.
+    pub fn finish(self) -> Compiled {
+        let (templates, exprs) = (self.templates, self.exprs);
+        Compiled::new(self.env, |env| Parts {
+            templates: templates.iter().map(|name| env.get_template(name).ok()).collect(),
+            exprs: exprs.into_iter().map(|source| env.compile_expression_owned(source).ok()).collect(),
+        })
+    }
+}
+
+/// Templates and expressions compiled against the environment, by slot.
+pub struct Parts<'env> {
+    pub(super) templates: Vec<Option<Template<'env, 'env>>>,
+    pub(super) exprs: Vec<Option<Expression<'env, 'static>>>,
+}
+
+self_cell::self_cell!(
+    /// The environment and the storyboard's templates and expressions compiled in it (they
+    /// borrow it).
+    pub struct Compiled {
+        owner: Environment<'static>,
+        #[covariant]
+        dependent: Parts,
+    }
+);
+
+impl Compiled {
+    pub(super) fn template(&self, slot: usize) -> Option<&Template<'_, '_>> {
+        self.borrow_dependent().templates.get(slot)?.as_ref()
+    }
+
+    pub(super) fn expression(&self, slot: usize) -> Option<&Expression<'_, 'static>> {
+        self.borrow_dependent().exprs.get(slot)?.as_ref()
+    }
+}

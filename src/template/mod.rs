@@ -1,0 +1,20 @@
+//! Template: the storyboard's `{{ }}` bindings, conditions and derived values, evaluated with
+//! minijinja against one record.
+//!
+//! - [`env`]: the sandboxed environment and billreel's filters (`currency`, `number`,
+//!   `percent`, `date`, formatted by [`locale`] from CLDR data through ICU4X);
+//! - [`compiler`]: every bindable value of a storyboard compiled once, before any record;
+//! - [`context`]: one record's values, and evaluating compiled values against them;
+//! - [`error`]: why a record could not be bound ([`BindError`], [`ProblemKind`]).
+
+pub mod compiler;
+pub mod context;
+pub mod env;
+pub mod error;
+pub mod locale;
+
+pub use compiler::{CompileProblem, Compiled, Compiler};
+pub use context::{Context, Locate};
+pub use env::{DEFAULT_LOCALE, FUEL};
+pub use error::{BindError, ProblemKind};
+pub use minijinja::value::Value;
