@@ -4,7 +4,9 @@
 //! A pixel differs when any channel differs by more than 1; a case fails when more than
 //! `MAX_DIFFERING` pixels differ, and then writes expected | diff | actual to
 //! target/ref-failures/. `MAKE_REF=1 cargo test --test reference` regenerates the references
-//! (look at them before committing).
+//! (look at them before committing); under CI (`CI` set) it is refused with a panic.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,7 @@ fn check(name: &str, storyboard: &str, record_id: &str, at: f64) {
     let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
     let actual = billreel::raster::to_rgba_image(&billreel::raster::render(&graph, graph.frame_at(at)));
     let ref_path = dir.join(format!("{name}.png"));
-    if std::env::var_os("MAKE_REF").is_some() {
+    if common::make_ref() {
         actual.save(&ref_path).unwrap();
         return;
     }
