@@ -267,7 +267,8 @@ fn held_frames_are_exactly_the_previous_picture() {
 
 /// Frames drawn from the settled layers kept between frames (and converted only where rows
 /// changed) are the same pixels as frames drawn from scratch: every frame of the animated test
-/// storyboards and of a demo video, compared exactly.
+/// storyboards and of a demo video, compared exactly. How many layer draws the settled layers
+/// save is counted over the test storyboards only, so that editing the demo cannot break it.
 #[test]
 fn frames_drawn_over_settled_layers_equal_frames_drawn_from_scratch() {
     let dir = frames_dir();
@@ -280,7 +281,8 @@ fn frames_drawn_over_settled_layers_equal_frames_drawn_from_scratch() {
         "id",
     )
     .unwrap();
-    let mut graphs = vec![("demo C0002".to_string(), demo.bind(&demo_rec).unwrap())];
+    const DEMO: &str = "demo C0002";
+    let mut graphs = vec![(DEMO.to_string(), demo.bind(&demo_rec).unwrap())];
     for name in ["animation", "presets", "chart", "card", "progress", "transitions", "outline"] {
         let binder =
             billreel::load(&dir.join(format!("{name}.yaml")), None).unwrap_or_else(|d| panic!("{d}"));
@@ -307,7 +309,12 @@ fn frames_drawn_over_settled_layers_equal_frames_drawn_from_scratch() {
             }
             before.copy_from_slice(canvas.data());
         }
-        skipped += layers.layers_skipped;
+        eprintln!("{name}: {} layer draws skipped", layers.layers_skipped);
+        if name != DEMO {
+            assert!(layers.layers_skipped > 0, "{name}: settled layers were never reused");
+            skipped += layers.layers_skipped;
+        }
     }
-    assert!(skipped > 500, "settled layers were reused for only {skipped} layer draws");
+    // 225 when this was written (the demo adds about 3,900, but is left out: see above).
+    assert!(skipped > 150, "settled layers were reused for only {skipped} layer draws in tests/frames/");
 }
