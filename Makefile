@@ -4,7 +4,7 @@ BIN := target/release/billreel
 STORYBOARD := scenes/bill-explainer.yaml
 DATA := scenes/sample-billing-run.jsonl
 
-.PHONY: deps build demo test fmt lint bench clean
+.PHONY: deps build demo test fmt lint bench identity clean
 
 deps:                   ## install missing system packages (FFmpeg dev libraries, clang, ffprobe)
 	bash scripts/install-deps.sh
@@ -33,6 +33,14 @@ bench: build            ## where one video's time goes; single renders; batch vi
 	bash scripts/bench.sh $(BIN) $(STORYBOARD) $(DATA)
 	bash scripts/bench-batch.sh $(BIN)
 	bash scripts/bench-x264.sh $(BIN) $(STORYBOARD) $(DATA)
+
+IDENTITY := docs/identity/before.sha256
+
+identity:               ## checks that a redesign changed no output byte (demo batch and --cfr renders vs $(IDENTITY))
+	@test -f $(IDENTITY) || { echo "make identity: no $(IDENTITY); record it on the commit before the redesign: \
+	    cargo build --release && bash scripts/byte-identity.sh $(BIN) record $(IDENTITY)" >&2; exit 1; }
+	$(MAKE) build
+	bash scripts/byte-identity.sh $(BIN) check $(IDENTITY)
 
 clean:
 	rm -rf out target

@@ -11,11 +11,18 @@ PACKAGES=(
   time                          # /usr/bin/time for `make bench`
   ffmpeg                        # ffprobe, used by the end-to-end tests to check outputs independently
 )
-# Wanted by the tests but not needed to build or render: the landing-page test runs in a real
-# browser, and is skipped with a message where chromium cannot be installed.
+# Wanted by the tests but not needed to build or render: the browser tests (landing page,
+# playing and seeking a spliced video) run in a real browser, and outside CI they are skipped
+# with a message where chromium cannot be installed.
 OPTIONAL=(
   chromium
 )
+# Under CI (the variable CI set, to anything but "", 0 or false) chromium is required: the
+# browser tests fail there without it, so a failed install stops here, not as a skipped test.
+case "$(echo "${CI:-}" | tr '[:upper:]' '[:lower:]')" in
+  "" | 0 | false) ;;
+  *) PACKAGES+=("${OPTIONAL[@]}"); OPTIONAL=() ;;
+esac
 
 missing() {
   for p in "$@"; do

@@ -6,7 +6,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{billreel, demo_args, ffprobe, field, repo};
+use common::{billreel, ffprobe, field, repo};
 
 use billreel::encode::{self, EncodeSettings};
 use billreel::record::Record;
@@ -131,60 +131,86 @@ fn encoder_settings_change_the_output() {
     );
 }
 
+/// `render` or `preview` of tests/e2e/cli.yaml (its own small timeline, with sound, captions
+/// and a scene for overdue customers only) for `record_id` of tests/e2e/cli.jsonl.
+fn cli_args(command: &str, record_id: &str) -> Vec<String> {
+    vec![
+        command.to_string(),
+        repo().join("tests/e2e/cli.yaml").to_string_lossy().into_owned(),
+        "--data".into(),
+        repo().join("tests/e2e/cli.jsonl").to_string_lossy().into_owned(),
+        "--id".into(),
+        record_id.into(),
+    ]
+}
+
 #[test]
-fn the_demo_renders_through_the_cli_quietly() {
-    let dir = out_dir("demo");
-    let mp4 = dir.join("C0002.mp4");
-    let mut args = demo_args("render", "C0002");
+fn a_video_with_sound_and_captions_renders_through_the_cli_quietly() {
+    let dir = out_dir("cli");
+    let mp4 = dir.join("O1.mp4");
+    let mut args = cli_args("render", "O1");
     args.extend(["-o".into(), mp4.to_string_lossy().into_owned()]);
     let o = billreel(&args);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
     // FFmpeg's and x264's own log lines go through our logging, not raw to the terminal.
     assert!(stderr.trim().is_empty(), "unexpected output on stderr: {stderr}");
-    assert!(String::from_utf8_lossy(&o.stdout).contains("C0002.mp4: 1050 frames, 35.00s"));
+    // O1 is overdue, so the reminder plays: brand 1 s; hello 1.5 s after a 0.3 s fade;
+    // reminder 1.5 s after a 0.3 s fade; outro 1 s after a cut.
+    let (hello_start, reminder_start) = (1.0 - 0.3, 1.0 - 0.3 + 1.5 - 0.3);
+    let outro_start = reminder_start + 1.5;
+    let secs = outro_start + 1.0;
+    let frames = (secs * 30.0_f64).round() as usize;
+    assert_eq!(frames, 132);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains(&format!("O1.mp4: {frames} frames, {secs:.2}s")), "{stdout}");
     let probe = ffprobe(&mp4, "stream=width,height,r_frame_rate,nb_read_frames:format=duration");
-    assert_eq!((field(&probe, "width"), field(&probe, "height")), ("1280", "720"));
+    assert_eq!((field(&probe, "width"), field(&probe, "height")), ("320", "180"));
     assert_eq!(field(&probe, "r_frame_rate"), "30/1");
-    let samples: u32 = field(&probe, "nb_read_frames").parse().unwrap();
-    assert!(samples < 1050, "held pictures are long samples: {samples}");
-    assert_eq!(common::frames_at(&mp4, 30), 1050);
+    let samples: usize = field(&probe, "nb_read_frames").parse().unwrap();
+    assert!(samples < frames, "held pictures are long samples: {samples}");
+    assert_eq!(common::frames_at(&mp4, 30), frames);
     let duration: f64 = field(&probe, "duration").parse().unwrap();
-    assert!((duration - 35.0).abs() < 0.002, "duration {duration}");
-    // The demo has sound (music and voice-overs) as long as the picture, and captions beside it.
+    assert!((duration - secs).abs() < 0.002, "duration {duration}, expected {secs}");
+    // Sound (music and a voice-over) as long as the picture, and captions beside it, each cue
+    // from its scene's start to the next scene's.
     let audio = common::ffprobe_audio(&mp4, "stream=codec_name,sample_rate,channels,duration");
     assert_eq!(
         (field(&audio, "codec_name"), field(&audio, "sample_rate"), field(&audio, "channels")),
         ("aac", "48000", "2")
     );
     let audio_secs: f64 = field(&audio, "duration").parse().unwrap();
-    assert!((audio_secs - 35.0).abs() < 1.0 / 30.0, "sound lasts {audio_secs} s");
+    assert!((audio_secs - secs).abs() < 1.0 / 30.0, "sound lasts {audio_secs} s, the picture {secs} s");
     let vtt = std::fs::read_to_string(mp4.with_extension("vtt")).unwrap();
-    assert!(
-        vtt.starts_with(
-            "WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.600\nBrightwave Energy\n\n2\n00:00:02.600 --> 00:00:06.200\nHello Mateo,"
-        ),
-        "{vtt}"
+    assert_eq!(
+        vtt.trim_end(),
+        "WEBVTT\n\n\
+         1\n00:00:00.000 --> 00:00:00.700\nBrightwave Energy\n\n\
+         2\n00:00:00.700 --> 00:00:01.900\nHello Mateo,\n\n\
+         3\n00:00:01.900 --> 00:00:03.400\nPayment reminder: 12 days overdue.\n\n\
+         4\n00:00:03.400 --> 00:00:04.400\nThank you",
+        "cues at {hello_start} s, {reminder_start} s, {outro_start} s"
     );
-    // C0002 is overdue, so the reminder scene plays: its red heading is on screen mid-scene.
-    // brand 3 s; intro 4 s after a 0.4 s fade; amount 5 s after a 0.4 s fade; consumption 7 s
-    // after a 0.5 s slide; the bill moved by 30%, so "why did it change" 5 s after a 0.4 s
-    // fade; then a 0.4 s fade.
-    let overdue_start = 3.0 - 0.4 + 4.0 + 5.0 - 0.4 + 7.0 - 0.5 + 5.0 - 0.4 - 0.4;
-    let png = dir.join("reminder.png");
-    let mut args = demo_args("preview", "C0002");
-    args.extend([
-        "--at".into(),
-        format!("{}s", overdue_start + 2.0),
-        "-o".into(),
-        png.to_string_lossy().into_owned(),
-    ]);
-    let o = billreel(&args);
-    assert!(o.status.success());
-    let img = image::open(&png).unwrap().to_rgba8();
-    assert_eq!(img.dimensions(), (1280, 720));
-    let reddish = img.pixels().filter(|p| p.0[0] > 200 && p.0[1] < 160 && p.0[2] < 160).count();
+    // The reminder's red heading is on screen mid-scene for O1; at the same time T1, who is
+    // not overdue and skips it, sees the outro with no red.
+    let red_at = |id: &str| {
+        let png = dir.join(format!("{id}.png"));
+        let mut args = cli_args("preview", id);
+        args.extend([
+            "--at".into(),
+            format!("{}s", reminder_start + 0.75),
+            "-o".into(),
+            png.to_string_lossy().into_owned(),
+        ]);
+        let o = billreel(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let img = image::open(&png).unwrap().to_rgba8();
+        assert_eq!(img.dimensions(), (320, 180));
+        img.pixels().filter(|p| p.0[0] > 200 && p.0[1] < 160 && p.0[2] < 160).count()
+    };
+    let reddish = red_at("O1");
     assert!(reddish > 2000, "the overdue reminder's red heading should be visible ({reddish} red pixels)");
+    assert_eq!(red_at("T1"), 0, "a customer who is not overdue skips the reminder");
 }
 
 #[test]

@@ -354,24 +354,55 @@ fn check_finds_each_kind_of_problem_and_writes_a_report() {
 #[test]
 fn preview_contact_sheet_has_a_row_per_record_and_a_tile_per_scene() {
     let dir = scratch("sheet");
+    // Three scenes of their own colour; the green one only for overdue records.
+    let sb = write(
+        &dir,
+        "sb.yaml",
+        &format!(
+            "{HEADER}scenes:
+  - {{ id: red, duration: 1s, background: \"#d03030\" }}
+  - {{ id: green, when: \"overdue_days > 0\", duration: 1s, background: \"#20a040\" }}
+  - {{ id: blue, duration: 1s, background: \"#2050c0\" }}
+"
+        ),
+    );
+    let data = write(
+        &dir,
+        "data.jsonl",
+        "{\"id\": \"A\", \"overdue_days\": 3}\n{\"id\": \"B\", \"overdue_days\": 0}\n",
+    );
     let out = dir.join("sheet.png");
-    let mut args = demo_args("preview", "C0001");
-    args.extend([
-        "--id".into(),
-        "C0002".into(),
-        "--sheet".into(),
-        "-o".into(),
-        out.to_string_lossy().into_owned(),
-    ]);
-    let o = billreel(&args);
+    let args = |ids: &[&str], sheet: bool| {
+        let mut a = vec!["preview".to_string(), sb.clone(), "--data".into(), data.clone()];
+        for id in ids {
+            a.extend(["--id".to_string(), id.to_string()]);
+        }
+        if sheet {
+            a.push("--sheet".into());
+        }
+        a.extend(["-o".to_string(), out.to_string_lossy().into_owned()]);
+        a
+    };
+    let o = billreel(args(&["A", "B"], true));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let img = image::open(&out).unwrap();
-    // C0002 plays 8 scenes (overdue, and its bill changed by 30%); tiles are 1280/3 x 720/3.
-    assert_eq!((img.width(), img.height()), (8 * (426 + 8) + 8, 2 * (240 + 8) + 8));
+    let img = image::open(&out).unwrap().to_rgb8();
+    // A plays 3 scenes (it is overdue), B 2; tiles are 320/3 x 180/3 with 8 px gaps: as many
+    // columns as the longest row, a row per record.
+    let (tw, th) = (320 / 3, 180 / 3);
+    assert_eq!((img.width(), img.height()), (3 * (tw + 8) + 8, 2 * (th + 8) + 8));
+    // Each tile is its scene's middle frame, in the order the record plays them; B's row ends
+    // early, on the sheet's own background.
+    let tile = |row: u32, col: u32| img.get_pixel(8 + col * (tw + 8) + tw / 2, 8 + row * (th + 8) + th / 2).0;
+    let near = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 8);
+    let (red, green, blue, empty) =
+        ([0xd0, 0x30, 0x30], [0x20, 0xa0, 0x40], [0x20, 0x50, 0xc0], [24, 24, 28]);
+    for (row, col, want) in
+        [(0, 0, red), (0, 1, green), (0, 2, blue), (1, 0, red), (1, 1, blue), (1, 2, empty)]
+    {
+        assert!(near(tile(row, col), want), "tile ({row}, {col}) is {:?}, expected {want:?}", tile(row, col));
+    }
     // Two ids without --sheet is a mistake.
-    let mut args = demo_args("preview", "C0001");
-    args.extend(["--id".into(), "C0002".into(), "-o".into(), out.to_string_lossy().into_owned()]);
-    assert!(text(&billreel(&args)).contains("several --id are for --sheet"));
+    assert!(text(&billreel(args(&["A", "B"], false))).contains("several --id are for --sheet"));
 }
 
 #[test]

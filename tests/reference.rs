@@ -4,7 +4,9 @@
 //! A pixel differs when any channel differs by more than 1; a case fails when more than
 //! `MAX_DIFFERING` pixels differ, and then writes expected | diff | actual to
 //! target/ref-failures/. `MAKE_REF=1 cargo test --test reference` regenerates the references
-//! (look at them before committing).
+//! (look at them before committing); under CI (`CI` set) it is refused with a panic.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,7 @@ fn check(name: &str, storyboard: &str, record_id: &str, at: f64) {
     let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
     let actual = billreel::raster::to_rgba_image(&billreel::raster::render(&graph, graph.frame_at(at)));
     let ref_path = dir.join(format!("{name}.png"));
-    if std::env::var_os("MAKE_REF").is_some() {
+    if common::make_ref() {
         actual.save(&ref_path).unwrap();
         return;
     }
@@ -271,7 +273,8 @@ fn held_frames_are_exactly_the_previous_picture() {
 
 /// Frames drawn from the settled layers kept between frames (and converted only where rows
 /// changed) are the same pixels as frames drawn from scratch: every frame of the animated test
-/// storyboards and of a demo video, compared exactly.
+/// storyboards and of a demo video, compared exactly. How many layer draws the settled layers
+/// save is counted over the test storyboards only, so that editing the demo cannot break it.
 #[test]
 fn frames_drawn_over_settled_layers_equal_frames_drawn_from_scratch() {
     let dir = frames_dir();
@@ -284,7 +287,8 @@ fn frames_drawn_over_settled_layers_equal_frames_drawn_from_scratch() {
         "id",
     )
     .unwrap();
-    let mut graphs = vec![("demo C0002".to_string(), demo.bind(&demo_rec).unwrap())];
+    const DEMO: &str = "demo C0002";
+    let mut graphs = vec![(DEMO.to_string(), demo.bind(&demo_rec).unwrap())];
     for name in ["animation", "presets", "chart", "card", "progress", "transitions", "outline"] {
         let binder =
             billreel::load(&dir.join(format!("{name}.yaml")), None).unwrap_or_else(|d| panic!("{d}"));
@@ -311,7 +315,12 @@ fn frames_drawn_over_settled_layers_equal_frames_drawn_from_scratch() {
             }
             before.copy_from_slice(canvas.data());
         }
-        skipped += layers.layers_skipped;
+        eprintln!("{name}: {} layer draws skipped", layers.layers_skipped);
+        if name != DEMO {
+            assert!(layers.layers_skipped > 0, "{name}: settled layers were never reused");
+            skipped += layers.layers_skipped;
+        }
     }
-    assert!(skipped > 500, "settled layers were reused for only {skipped} layer draws");
+    // 225 when this was written (the demo adds about 3,900, but is left out: see above).
+    assert!(skipped > 150, "settled layers were reused for only {skipped} layer draws in tests/frames/");
 }

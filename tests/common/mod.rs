@@ -215,13 +215,45 @@ pub fn serve_with_reports(dir: &Path) -> (String, std::sync::mpsc::Receiver<Stri
     (format!("http://127.0.0.1:{port}"), received)
 }
 
-/// Debian's chromium; None (saying the test is skipped, and how to install it) when absent.
+/// Whether the tests run under CI: the environment variable `CI` is set, to anything but an
+/// empty string, `0` or `false`. Under CI a test never skips itself and never rewrites its
+/// references.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| {
+        !matches!(v.to_string_lossy().trim().to_ascii_lowercase().as_str(), "" | "0" | "false")
+    })
+}
+
+/// Debian's chromium. Where it is absent: under CI (see [`in_ci`]) the test fails, because
+/// scripts/install-deps.sh makes chromium a required package there and a browser test that
+/// skips itself proves nothing; elsewhere None, after saying that the test is skipped and how
+/// to install chromium.
 pub fn chromium_or_skip() -> Option<PathBuf> {
     let found = chromium();
     if found.is_none() {
+        assert!(
+            !in_ci(),
+            "CI is set, and there is no chromium (nor chromium-browser, nor google-chrome) on PATH: \
+             under CI the browser tests must run, not skip. scripts/install-deps.sh installs \
+             Debian's `chromium` as a required package when CI is set (`make test` runs it first)"
+        );
         eprintln!("SKIPPED: no chromium here (scripts/install-deps.sh installs Debian's `chromium`)");
     }
     found
+}
+
+/// Whether to regenerate reference images instead of comparing with them: `MAKE_REF` is set.
+/// Refused under CI (see [`in_ci`]): there, regenerating would turn every comparison into a
+/// pass.
+pub fn make_ref() -> bool {
+    let wanted = std::env::var_os("MAKE_REF").is_some();
+    assert!(
+        !(wanted && in_ci()),
+        "MAKE_REF is set and so is CI: reference images are never regenerated under CI, where that \
+         would make every comparison pass. Unset MAKE_REF (or run `MAKE_REF=1 cargo test --test \
+         reference` on your machine, look at the new PNGs and commit them)"
+    );
+    wanted
 }
 
 /// Debian's chromium, if installed.
