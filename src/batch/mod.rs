@@ -446,8 +446,7 @@ fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::
         .as_bytes(),
     );
     let root = binder.assets().root().to_path_buf();
-    let mut files = Vec::new();
-    list_files(&root, &mut files)?;
+    let mut files = list_files(&root)?;
     files.sort();
     for f in files {
         h.update(f.strip_prefix(&root).unwrap_or(&f).to_string_lossy().as_bytes());
@@ -459,19 +458,25 @@ fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::
     Ok(h.finalize().to_vec())
 }
 
-fn list_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every file under `dir`, through symbolic links (as the assets resolver follows them), in no
+/// particular order. walkdir notices a link back to a folder it is already inside and reports
+/// it instead of looping: that folder's files are listed already, so the link is skipped.
+fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
     if !dir.is_dir() {
-        return Ok(());
+        return Ok(out);
     }
-    for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
-        if p.is_dir() {
-            list_files(&p, out)?;
-        } else {
-            out.push(p);
+    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) if e.loop_ancestor().is_some() => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if !entry.file_type().is_dir() {
+            out.push(entry.into_path());
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 fn input_hash(base: &[u8], rec: &Record) -> String {
@@ -493,4 +498,25 @@ fn file_sha256(path: &Path) -> std::io::Result<String> {
         h.update(&buf[..n]);
     }
     Ok(hex::encode(h.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_the_assets_survives_a_link_cycle() {
+        let dir = std::env::temp_dir().join(format!("billreel-list-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("img/sub")).unwrap();
+        std::fs::write(dir.join("a.txt"), b"a").unwrap();
+        std::fs::write(dir.join("img/sub/b.png"), b"b").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("..", dir.join("img/sub/up")).unwrap();
+        let mut files = list_files(&dir).unwrap();
+        files.sort();
+        assert_eq!(files, vec![dir.join("a.txt"), dir.join("img/sub/b.png")]);
+        assert!(list_files(&dir.join("missing")).unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
