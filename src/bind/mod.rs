@@ -1067,8 +1067,9 @@ impl<'a> Bound<'a> {
         if let Some(hit) = self.binder.sounds.lock().expect("sound cache poisoned").get(&file) {
             return Ok(hit.clone());
         }
-        let pcm =
-            Arc::new(audio::decode(&file).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e))?);
+        let pcm = Arc::new(
+            audio::decode(&file).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e.to_string()))?,
+        );
         self.binder.sounds.lock().expect("sound cache poisoned").insert(file, pcm.clone());
         Ok(pcm)
     }
