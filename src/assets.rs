@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use thiserror::Error;
 
@@ -28,6 +28,15 @@ pub enum AssetError {
     Unreadable { path: String, reason: String },
     #[error("asset `{path}` is not a usable image: {reason}")]
     BadImage { path: String, reason: String },
+}
+
+/// Why an SVG file could not be drawn (the message follows "is not a usable SVG: ").
+#[derive(Debug, Error)]
+pub enum SvgError {
+    #[error("{0}")]
+    Parse(#[from] resvg::usvg::Error),
+    #[error("empty size")]
+    EmptySize,
 }
 
 /// The assets root and the caches of what was loaded from it.
@@ -96,10 +105,12 @@ impl Assets {
         std::fs::read(&path).map_err(|e| AssetError::Unreadable { path: rel.into(), reason: e.to_string() })
     }
 
-    /// Decodes an image once (PNG or JPEG), with size limits so a huge file fails alone.
+    /// Decodes an image once (PNG or JPEG), with size limits so a huge file fails alone. The
+    /// cache's lock is never held while decoding (a decoder that panics cannot poison it), and
+    /// a lock poisoned anyway still guards whole entries only, so it is used as it is.
     pub fn image(&self, rel: &str) -> Result<Arc<image::RgbaImage>, AssetError> {
         let path = self.resolve(rel)?;
-        if let Some(img) = self.images.lock().expect("image cache poisoned").get(&path) {
+        if let Some(img) = self.images.lock().unwrap_or_else(PoisonError::into_inner).get(&path) {
             return Ok(img.clone());
         }
         let bad = |reason: String| AssetError::BadImage { path: rel.into(), reason };
@@ -113,7 +124,7 @@ impl Assets {
         limits.max_alloc = Some(MAX_IMAGE_ALLOC);
         reader.limits(limits);
         let img = Arc::new(reader.decode().map_err(|e| bad(e.to_string()))?.to_rgba8());
-        self.images.lock().expect("image cache poisoned").insert(path, img.clone());
+        self.images.lock().unwrap_or_else(PoisonError::into_inner).insert(path, img.clone());
         Ok(img)
     }
 }

@@ -15,7 +15,7 @@ pub mod locale;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, ErrorKind, State, UndefinedBehavior};
@@ -177,7 +177,7 @@ impl Binder {
         }
         if let Some(l) = &sb.locale {
             if let Err(e) = locale::parse_locale(l) {
-                rep.error("locale", e, None);
+                rep.error("locale", e.to_string(), None);
             }
         }
         let mut fonts = FontBook::default();
@@ -187,7 +187,7 @@ impl Binder {
                     Ok(f) => fonts.insert(f),
                     Err(e) => rep.error(
                         &join_key("fonts", name),
-                        e,
+                        e.to_string(),
                         Some("use a TrueType (.ttf) or OpenType (.otf) file".into()),
                     ),
                 }
@@ -509,7 +509,7 @@ fn make_env(default_currency: Option<String>) -> Environment<'static> {
     env.add_filter("currency", move |state: &State, value: Value, code: Option<String>| {
         let v = number_arg(&value, "currency")?;
         let code = code.or_else(|| default_currency.clone()).ok_or_else(|| {
-            op_error("`| currency` needs a currency code: write `| currency('EUR')` or set `currency:` in the storyboard".into())
+            op_error("`| currency` needs a currency code: write `| currency('EUR')` or set `currency:` in the storyboard")
         })?;
         locale::format_currency(&state_locale(state), v, &code).map_err(op_error)
     });
@@ -532,8 +532,8 @@ fn make_env(default_currency: Option<String>) -> Environment<'static> {
     env
 }
 
-fn op_error(msg: String) -> minijinja::Error {
-    minijinja::Error::new(ErrorKind::InvalidOperation, msg)
+fn op_error(msg: impl fmt::Display) -> minijinja::Error {
+    minijinja::Error::new(ErrorKind::InvalidOperation, msg.to_string())
 }
 
 fn number_arg(value: &Value, filter: &str) -> Result<f64, minijinja::Error> {
@@ -752,7 +752,7 @@ impl<'a> Bound<'a> {
 
     fn color(&self, path: &str, literal: &str) -> Result<Rgba, BindError> {
         let s = self.text(path, literal)?;
-        units::parse_color(&s).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e))
+        units::parse_color(&s).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e.to_string()))
     }
 
     fn paint(&self, path: &str, p: &PaintSpec) -> Result<Paint, BindError> {
@@ -1064,13 +1064,13 @@ impl<'a> Bound<'a> {
         if self.check_only {
             return Ok(Arc::new(audio::Pcm::default()));
         }
-        if let Some(hit) = self.binder.sounds.lock().expect("sound cache poisoned").get(&file) {
+        if let Some(hit) = self.binder.sounds.lock().unwrap_or_else(PoisonError::into_inner).get(&file) {
             return Ok(hit.clone());
         }
         let pcm = Arc::new(
             audio::decode(&file).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e.to_string()))?,
         );
-        self.binder.sounds.lock().expect("sound cache poisoned").insert(file, pcm.clone());
+        self.binder.sounds.lock().unwrap_or_else(PoisonError::into_inner).insert(file, pcm.clone());
         Ok(pcm)
     }
 
@@ -1676,7 +1676,8 @@ impl<'a> Bound<'a> {
         rendered: &str,
         color: Rgba,
     ) -> Result<text::Rich<'a>, BindError> {
-        let marked = markup::parse(rendered).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e))?;
+        let marked = markup::parse(rendered)
+            .map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e.to_string()))?;
         if marked.is_plain() {
             return Ok(text::Rich::plain(base, &marked.text, color));
         }
@@ -1688,9 +1689,8 @@ impl<'a> Bound<'a> {
                 (None, false) => base,
             };
             let color = match &span.color {
-                Some(c) => {
-                    units::parse_color(c).map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e))?
-                }
+                Some(c) => units::parse_color(c)
+                    .map_err(|e| self.err_kind(ProblemKind::WrongValue, path, e.to_string()))?,
                 None => color,
             };
             runs.push((*end, text::RunStyle { fonts, color }));
@@ -1720,7 +1720,7 @@ impl<'a> Bound<'a> {
         let file = self.binder.assets.resolve(src).map_err(|e| asset_err(e.to_string()))?;
         let (bw, bh) = (w.round().max(1.0) as u32, h.round().max(1.0) as u32);
         let key = (file.clone(), bw, bh, fit, (radius * 100.0).round() as u32);
-        let cached = self.binder.images.lock().expect("image cache poisoned").get(&key).cloned();
+        let cached = self.binder.images.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
         let pix = match cached {
             Some(p) => p,
             None => {
@@ -1735,7 +1735,7 @@ impl<'a> Bound<'a> {
                 };
                 round_corners(&mut p, radius);
                 let p = Arc::new(p);
-                self.binder.images.lock().expect("image cache poisoned").insert(key, p.clone());
+                self.binder.images.lock().unwrap_or_else(PoisonError::into_inner).insert(key, p.clone());
                 p
             }
         };
@@ -1814,9 +1814,13 @@ fn secs_to_frames(secs: f64, fps: u32) -> u32 {
 
 /// Draws an SVG at the size it will be shown (contain: the whole drawing, letterboxed; cover:
 /// the box filled, cropped around the centre; fill: stretched).
-fn render_svg(bytes: &[u8], bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pixmap, String> {
-    let tree =
-        resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default()).map_err(|e| e.to_string())?;
+fn render_svg(
+    bytes: &[u8],
+    bw: u32,
+    bh: u32,
+    fit: Fit,
+) -> Result<tiny_skia::Pixmap, crate::assets::SvgError> {
+    let tree = resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default())?;
     let (sw, sh) = (tree.size().width().max(1e-3), tree.size().height().max(1e-3));
     let (w, h, sx, sy) = match fit {
         Fit::Fill => (bw, bh, bw as f32 / sw, bh as f32 / sh),
@@ -1829,7 +1833,7 @@ fn render_svg(bytes: &[u8], bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pix
             (bw, bh, s, s)
         }
     };
-    let mut pix = tiny_skia::Pixmap::new(w, h).ok_or("empty size")?;
+    let mut pix = tiny_skia::Pixmap::new(w, h).ok_or(crate::assets::SvgError::EmptySize)?;
     // Cover: centre the scaled drawing on the box, cropping what overflows.
     let (dx, dy) = ((w as f32 - sw * sx) / 2.0, (h as f32 - sh * sy) / 2.0);
     resvg::render(&tree, tiny_skia::Transform::from_row(sx, 0.0, 0.0, sy, dx, dy), &mut pix.as_mut());

@@ -1777,7 +1777,7 @@ fn validate_layer(
             match markup::check_template(&t.text) {
                 Err(e) => rep.error(
                     &tp,
-                    e,
+                    e.to_string(),
                     Some("`{{ }}` values never form tags; only a tag's argument may be one, e.g. `[color={{ c }}]`".into()),
                 ),
                 Ok(m) => {
@@ -2002,7 +2002,7 @@ fn validate_layer(
 fn check_color(rep: &mut Reporter, path: &str, text: &str) {
     if !text.contains("{{") {
         if let Err(e) = units::parse_color(text) {
-            rep.error(path, e, None);
+            rep.error(path, e.to_string(), None);
         }
     }
 }
