@@ -109,7 +109,9 @@ fn check_one(binder: &Binder, item: Result<Record, RecordError>) -> Option<Probl
 }
 
 impl CheckReport {
-    /// The summary table `billreel check --data` prints.
+    /// The summary table `billreel check --data` prints: every kind a record's problem can have,
+    /// with the labels a batch's manifest uses (snake_case there); `check` binds and never
+    /// encodes, so its `encode` row stays 0.
     pub fn table(&self) -> String {
         let mut out = format!("{:<18} {:>9}\n", "problem", "records");
         for kind in [
@@ -120,6 +122,8 @@ impl CheckReport {
             ProblemKind::MissingGlyph,
             ProblemKind::UnreadableLine,
             ProblemKind::Other,
+            ProblemKind::Encode,
+            ProblemKind::Internal,
         ] {
             out.push_str(&format!(
                 "{:<18} {:>9}\n",

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::bind::Binder;
+use crate::bind::{BindError, Binder, ProblemKind};
 use crate::encode::{self, EncodeSettings};
 use crate::output::write_text;
 use crate::record::{Record, RecordError, Records};
@@ -113,6 +113,54 @@ pub enum BatchError {
     Input(#[from] RecordError),
     #[error("cannot read the manifest {path}: {reason}")]
     Manifest { path: PathBuf, reason: String },
+    /// A thread of the run panicked outside a record (a record's own panic fails only that
+    /// record): the root cause of a run that ended early, not the closed channels it left.
+    #[error(
+        "the {thread} thread of the batch failed ({cause}) after {done} records; the run is incomplete: run the same command again to finish it"
+    )]
+    Crashed { thread: String, cause: String, done: u64 },
+}
+
+/// Why one record was not rendered: its manifest line's `error` (the message) and
+/// `error_kind` (from [`RecordFailure::kind`]).
+#[derive(Debug, Error)]
+enum RecordFailure {
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    #[error("record {record}: {source}")]
+    Encode {
+        record: String,
+        #[source]
+        source: encode::EncodeError,
+    },
+    /// The video was written but could not be read back for its SHA-256.
+    #[error("record {record}: {source}")]
+    Digest {
+        record: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("record {record}: internal error while rendering ({cause}); please report it")]
+    Panic { record: String, cause: String },
+}
+
+impl RecordFailure {
+    fn kind(&self) -> ProblemKind {
+        match self {
+            RecordFailure::Bind(e) => e.kind,
+            RecordFailure::Encode { .. } | RecordFailure::Digest { .. } => ProblemKind::Encode,
+            RecordFailure::Panic { .. } => ProblemKind::Internal,
+        }
+    }
+}
+
+/// The message a panic was raised with (`panic!` makes a `String` or a `&str`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }
 
 /// What flows from the workers to the writer.
@@ -255,11 +303,20 @@ pub fn run(
             abort.store(true, Ordering::Relaxed);
         }
     }
-    let _ = reader.join();
-    for w in workers {
-        let _ = w.join();
+    // Every thread's end is accounted for (a join error is a panic).
+    let mut crashed = Vec::new();
+    if let Err(panic) = reader.join() {
+        crashed.push(("reader".to_string(), panic_message(&*panic)));
+    }
+    for (w, handle) in workers.into_iter().enumerate() {
+        if let Err(panic) = handle.join() {
+            crashed.push((format!("worker {w}"), panic_message(&*panic)));
+        }
     }
     drop(writer);
+    if let Some((thread, cause)) = crashed.into_iter().next() {
+        return Err(BatchError::Crashed { thread, cause, done: counts.done() });
+    }
     if let Some(reason) = write_error {
         return Err(BatchError::Manifest { path: manifest_path, reason });
     }
@@ -316,54 +373,53 @@ fn process(
             }
         }
     }
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, [bool; 4]), String> {
-        let fail = |e: encode::EncodeError| format!("record {}: {e}", rec.id);
-        let t = Instant::now();
-        let graph = binder.bind(&rec).map_err(|e| e.to_string())?;
-        let bound = t.elapsed();
-        let mut stats =
-            encode::render_video_tagged(&graph, &video_path, &opts.settings, tag, cache).map_err(fail)?;
-        stats.timings.add(Stage::Bind, bound);
-        let t = Instant::now();
-        preview::write_poster(&graph, &poster_path, tag).map_err(fail)?;
-        let mut wrote = [false; 4];
-        let cues = &graph.companions.captions;
-        if !cues.is_empty() {
-            write_text(&opts.out.join(&extra[0]), tag, &captions::to_vtt(cues))
-                .map_err(|e| fail(e.into()))?;
-            wrote[0] = true;
-            if opts.srt {
-                write_text(&opts.out.join(&extra[1]), tag, &captions::to_srt(cues))
+    let result =
+        catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, [bool; 4]), RecordFailure> {
+            let fail = |source: encode::EncodeError| RecordFailure::Encode { record: rec.id.clone(), source };
+            let t = Instant::now();
+            let graph = binder.bind(&rec)?;
+            let bound = t.elapsed();
+            let mut stats =
+                encode::render_video_tagged(&graph, &video_path, &opts.settings, tag, cache).map_err(fail)?;
+            stats.timings.add(Stage::Bind, bound);
+            let t = Instant::now();
+            preview::write_poster(&graph, &poster_path, tag).map_err(fail)?;
+            let mut wrote = [false; 4];
+            let cues = &graph.companions.captions;
+            if !cues.is_empty() {
+                write_text(&opts.out.join(&extra[0]), tag, &captions::to_vtt(cues))
                     .map_err(|e| fail(e.into()))?;
-                wrote[1] = true;
+                wrote[0] = true;
+                if opts.srt {
+                    write_text(&opts.out.join(&extra[1]), tag, &captions::to_srt(cues))
+                        .map_err(|e| fail(e.into()))?;
+                    wrote[1] = true;
+                }
             }
-        }
-        wrote[2] = preview::write_preview(&graph, &opts.out.join(&extra[2]), tag).map_err(fail)?;
-        let files =
-            page::Files { video: &video, poster: &poster, captions: wrote[0].then_some(extra[0].as_str()) };
-        if let Some(html) = page::render(&graph, &files) {
-            write_text(&opts.out.join(&extra[3]), tag, &html).map_err(|e| fail(e.into()))?;
-            wrote[3] = true;
-        }
-        stats.timings.add(Stage::Files, t.elapsed());
-        Ok((stats, wrote))
-    }));
+            wrote[2] = preview::write_preview(&graph, &opts.out.join(&extra[2]), tag).map_err(fail)?;
+            let files = page::Files {
+                video: &video,
+                poster: &poster,
+                captions: wrote[0].then_some(extra[0].as_str()),
+            };
+            if let Some(html) = page::render(&graph, &files) {
+                write_text(&opts.out.join(&extra[3]), tag, &html).map_err(|e| fail(e.into()))?;
+                wrote[3] = true;
+            }
+            stats.timings.add(Stage::Files, t.elapsed());
+            Ok((stats, wrote))
+        }));
     let result = match result {
         Ok(r) => r,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(format!("record {}: internal error while rendering ({what}); please report it", rec.id))
-        }
+        Err(panic) => Err(RecordFailure::Panic { record: rec.id.clone(), cause: panic_message(&*panic) }),
     };
     let mut line = base_line(&rec, Status::Ok, input_hash);
     line.render_ms = started.elapsed().as_millis() as u64;
     let mut timings = None;
     match result.and_then(|stats| {
-        file_sha256(&video_path).map(|h| (stats, h)).map_err(|e| format!("record {}: {e}", rec.id))
+        file_sha256(&video_path)
+            .map(|h| (stats, h))
+            .map_err(|source| RecordFailure::Digest { record: rec.id.clone(), source })
     }) {
         Ok(((stats, wrote), sha)) => {
             let url = |file: &str| opts.base_url.as_ref().map(|b| format!("{b}{file}"));
@@ -381,10 +437,7 @@ fn process(
             line.sha256 = Some(sha);
             timings = Some(stats.timings);
         }
-        Err(message) => {
-            line.status = Status::Failed;
-            line.error = Some(message);
-        }
+        Err(failure) => line.fail(failure.to_string(), failure.kind()),
     }
     Outcome { line, skipped: false, timings }
 }
@@ -396,7 +449,7 @@ fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {
 /// A manifest line for input that could not be read as a record.
 fn unreadable(e: &RecordError) -> ManifestLine {
     let mut line = ManifestLine::new(None, e.line(), Status::Failed, String::new());
-    line.error = Some(e.to_string());
+    line.fail(e.to_string(), ProblemKind::UnreadableLine);
     line
 }
 
