@@ -163,6 +163,12 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_default()
 }
 
+/// Joins a thread of the run: None when it ended normally, else its name and why it did not (a
+/// join error is a panic).
+fn joined(name: &str, thread: std::thread::JoinHandle<()>) -> Option<(String, String)> {
+    thread.join().err().map(|panic| (name.to_string(), panic_message(&*panic)))
+}
+
 /// What flows from the workers to the writer.
 struct Outcome {
     line: ManifestLine,
@@ -303,18 +309,11 @@ pub fn run(
             abort.store(true, Ordering::Relaxed);
         }
     }
-    // Every thread's end is accounted for (a join error is a panic).
-    let mut crashed = Vec::new();
-    if let Err(panic) = reader.join() {
-        crashed.push(("reader".to_string(), panic_message(&*panic)));
-    }
-    for (w, handle) in workers.into_iter().enumerate() {
-        if let Err(panic) = handle.join() {
-            crashed.push((format!("worker {w}"), panic_message(&*panic)));
-        }
-    }
+    // Every thread's end is accounted for; the reader first, whose failure explains the rest.
+    let mut crashed = vec![joined("reader", reader)];
+    crashed.extend(workers.into_iter().enumerate().map(|(w, handle)| joined(&format!("worker {w}"), handle)));
     drop(writer);
-    if let Some((thread, cause)) = crashed.into_iter().next() {
+    if let Some((thread, cause)) = crashed.into_iter().flatten().next() {
         return Err(BatchError::Crashed { thread, cause, done: counts.done() });
     }
     if let Some(reason) = write_error {
@@ -556,6 +555,16 @@ fn file_sha256(path: &Path) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thread_that_panicked_is_reported_with_its_message() {
+        let fine = std::thread::spawn(|| {});
+        assert_eq!(joined("worker 0", fine), None);
+        let reader = std::thread::spawn(|| panic!("input vanished at line {}", 7));
+        assert_eq!(joined("reader", reader), Some(("reader".into(), "input vanished at line 7".into())));
+        let worker = std::thread::spawn(|| std::panic::panic_any(42u8));
+        assert_eq!(joined("worker 1", worker), Some(("worker 1".into(), String::new())));
+    }
 
     #[test]
     fn listing_the_assets_survives_a_link_cycle() {
