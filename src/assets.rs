@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use thiserror::Error;
 
@@ -47,6 +47,15 @@ pub enum Fit {
 
 /// A fitted picture: (asset file, box width, box height, fit, corner radius in 1/100 px).
 type FittedKey = (PathBuf, u32, u32, Fit, u32);
+
+/// Why an SVG file could not be drawn (the message follows "is not a usable SVG: ").
+#[derive(Debug, Error)]
+pub enum SvgError {
+    #[error("{0}")]
+    Parse(#[from] resvg::usvg::Error),
+    #[error("empty size")]
+    EmptySize,
+}
 
 /// The assets root and the caches of what was loaded from it.
 #[derive(Debug, Clone)]
@@ -116,10 +125,12 @@ impl Assets {
         std::fs::read(&path).map_err(|e| AssetError::Unreadable { path: rel.into(), reason: e.to_string() })
     }
 
-    /// Decodes an image once (PNG or JPEG), with size limits so a huge file fails alone.
+    /// Decodes an image once (PNG or JPEG), with size limits so a huge file fails alone. The
+    /// cache's lock is never held while decoding (a decoder that panics cannot poison it), and
+    /// a lock poisoned anyway still guards whole entries only, so it is used as it is.
     pub fn image(&self, rel: &str) -> Result<Arc<image::RgbaImage>, AssetError> {
         let path = self.resolve(rel)?;
-        if let Some(img) = self.images.lock().expect("image cache poisoned").get(&path) {
+        if let Some(img) = self.images.lock().unwrap_or_else(PoisonError::into_inner).get(&path) {
             return Ok(img.clone());
         }
         let bad = |reason: String| AssetError::BadImage { path: rel.into(), reason };
@@ -133,7 +144,7 @@ impl Assets {
         limits.max_alloc = Some(MAX_IMAGE_ALLOC);
         reader.limits(limits);
         let img = Arc::new(reader.decode().map_err(|e| bad(e.to_string()))?.to_rgba8());
-        self.images.lock().expect("image cache poisoned").insert(path, img.clone());
+        self.images.lock().unwrap_or_else(PoisonError::into_inner).insert(path, img.clone());
         Ok(img)
     }
 }
@@ -153,30 +164,29 @@ impl Assets {
         let file = self.resolve(rel)?;
         let (bw, bh) = (w.round().max(1.0) as u32, h.round().max(1.0) as u32);
         let key = (file.clone(), bw, bh, fit, (radius * 100.0).round() as u32);
-        if let Some(p) = self.fitted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+        if let Some(p) = self.fitted.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return Ok(p.clone());
         }
         let is_svg = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
         let mut p = if is_svg {
             let bytes = self.read(rel)?;
             render_svg(&bytes, bw, bh, fit)
-                .map_err(|reason| AssetError::BadSvg { path: rel.into(), reason })?
+                .map_err(|e| AssetError::BadSvg { path: rel.into(), reason: e.to_string() })?
         } else {
             let img = self.image(rel)?;
             fit_image(&img, bw, bh, fit)
         };
         round_corners(&mut p, radius);
         let p = Arc::new(p);
-        self.fitted.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, p.clone());
+        self.fitted.lock().unwrap_or_else(PoisonError::into_inner).insert(key, p.clone());
         Ok(p)
     }
 }
 
 /// Draws an SVG at the size it will be shown (contain: the whole drawing, letterboxed; cover:
 /// the box filled, cropped around the centre; fill: stretched).
-fn render_svg(bytes: &[u8], bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pixmap, String> {
-    let tree =
-        resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default()).map_err(|e| e.to_string())?;
+fn render_svg(bytes: &[u8], bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pixmap, SvgError> {
+    let tree = resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default())?;
     let (sw, sh) = (tree.size().width().max(1e-3), tree.size().height().max(1e-3));
     let (w, h, sx, sy) = match fit {
         Fit::Fill => (bw, bh, bw as f32 / sw, bh as f32 / sh),
@@ -189,7 +199,7 @@ fn render_svg(bytes: &[u8], bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pix
             (bw, bh, s, s)
         }
     };
-    let mut pix = tiny_skia::Pixmap::new(w, h).ok_or("empty size")?;
+    let mut pix = tiny_skia::Pixmap::new(w, h).ok_or(SvgError::EmptySize)?;
     // Cover: centre the scaled drawing on the box, cropping what overflows.
     let (dx, dy) = ((w as f32 - sw * sx) / 2.0, (h as f32 - sh * sy) / 2.0);
     resvg::render(&tree, tiny_skia::Transform::from_row(sx, 0.0, 0.0, sy, dx, dy), &mut pix.as_mut());

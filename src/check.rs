@@ -7,7 +7,7 @@
 //! Records are bound in parallel on all cores; nothing is drawn or encoded.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use serde::Serialize;
@@ -48,7 +48,8 @@ where
     let report = Mutex::new(CheckReport::default());
     records.par_bridge().for_each(|item| {
         let problem = check_one(binder, item);
-        let mut r = report.lock().expect("report lock");
+        // Only counting happens under the lock; nothing there panics.
+        let mut r = report.lock().unwrap_or_else(PoisonError::into_inner);
         r.records += 1;
         match problem {
             None => r.ok += 1,
@@ -63,7 +64,7 @@ where
             }
         }
     });
-    let mut report = report.into_inner().expect("report lock");
+    let mut report = report.into_inner().unwrap_or_else(PoisonError::into_inner);
     report.problems.sort_by_key(|p| p.line);
     report
 }
@@ -109,7 +110,9 @@ fn check_one(binder: &Binder, item: Result<Record, RecordError>) -> Option<Probl
 }
 
 impl CheckReport {
-    /// The summary table `billreel check --data` prints.
+    /// The summary table `billreel check --data` prints: every kind a record's problem can have,
+    /// with the labels a batch's manifest uses (snake_case there); `check` binds and never
+    /// encodes, so its `encode` row stays 0.
     pub fn table(&self) -> String {
         let mut out = format!("{:<18} {:>9}\n", "problem", "records");
         for kind in [
@@ -120,6 +123,8 @@ impl CheckReport {
             ProblemKind::MissingGlyph,
             ProblemKind::UnreadableLine,
             ProblemKind::Other,
+            ProblemKind::Encode,
+            ProblemKind::Internal,
         ] {
             out.push_str(&format!(
                 "{:<18} {:>9}\n",

@@ -16,6 +16,9 @@ static INIT: Once = Once::new();
 pub fn init() {
     INIT.call_once(|| {
         let _ = ffmpeg::init();
+        // SAFETY: setting FFmpeg's global log level and callback, once, before any other FFmpeg
+        // call of ours (call_once); the callback is an `extern "C"` function with the signature
+        // av_log_set_callback expects, valid for the whole program.
         unsafe {
             #[cfg(target_arch = "x86_64")]
             {

@@ -11,6 +11,33 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use thiserror::Error;
+
+/// Why a duration, length, colour or easing written in a storyboard could not be read. The
+/// messages say what was expected and quote what was written.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum StyleError {
+    #[error("expected a duration with a unit, like `4s` or `500ms`, but got `{0}`")]
+    DurationUnit(String),
+    #[error("a duration must be zero or positive, but got `{0}`")]
+    NegativeDuration(String),
+    #[error("expected a duration like `4s` or `500ms`, but got `{text}`")]
+    Duration {
+        text: String,
+        #[source]
+        source: std::num::ParseFloatError,
+    },
+    #[error("expected a length like `120`, `120px` or `50%`, but got `{0}`")]
+    Length(String),
+    #[error("expected a colour like `#1a73e8`, `#fff` or `#1a73e880`, but got `{0}`")]
+    Colour(String),
+    #[error(
+        "unknown easing `{0}`; use linear, ease-in, ease-out, ease-in-out or cubic-bezier(x1, y1, x2, y2)"
+    )]
+    UnknownEasing(String),
+    #[error("`{0}` is not a valid cubic-bezier: it needs four numbers, the first and third between 0 and 1")]
+    CubicBezier(String),
+}
 
 /// A time span in seconds, written with a unit in YAML.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
@@ -23,19 +50,19 @@ impl Duration {
 }
 
 /// Parses `4s`, `1.5s`, `500ms`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, StyleError> {
     let t = text.trim();
     let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
         (n, 0.001)
     } else if let Some(n) = t.strip_suffix('s') {
         (n, 1.0)
     } else {
-        return Err(format!("expected a duration with a unit, like `4s` or `500ms`, but got `{t}`"));
+        return Err(StyleError::DurationUnit(t.into()));
     };
     match num.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(Duration(v * scale)),
-        Ok(_) => Err(format!("a duration must be zero or positive, but got `{t}`")),
-        Err(_) => Err(format!("expected a duration like `4s` or `500ms`, but got `{t}`")),
+        Ok(_) => Err(StyleError::NegativeDuration(t.into())),
+        Err(source) => Err(StyleError::Duration { text: t.into(), source }),
     }
 }
 
@@ -86,9 +113,9 @@ impl Length {
     }
 }
 
-pub fn parse_length(text: &str) -> Result<Length, String> {
+pub fn parse_length(text: &str) -> Result<Length, StyleError> {
     let t = text.trim();
-    let bad = || format!("expected a length like `120`, `120px` or `50%`, but got `{t}`");
+    let bad = || StyleError::Length(t.into());
     // Rust's float parser accepts `nan` and `inf`; neither is a length.
     let num = |n: &str| n.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(bad);
     if let Some(n) = t.strip_suffix('%') {
@@ -143,7 +170,7 @@ impl Rgba {
 }
 
 /// Parses `#rgb`, `#rrggbb`, `#rrggbbaa` or one of a few names.
-pub fn parse_color(text: &str) -> Result<Rgba, String> {
+pub fn parse_color(text: &str) -> Result<Rgba, StyleError> {
     let t = text.trim();
     let named = match t.to_ascii_lowercase().as_str() {
         "white" => Some(Rgba::rgb(255, 255, 255)),
@@ -154,7 +181,7 @@ pub fn parse_color(text: &str) -> Result<Rgba, String> {
     if let Some(c) = named {
         return Ok(c);
     }
-    let bad = || format!("expected a colour like `#1a73e8`, `#fff` or `#1a73e880`, but got `{t}`");
+    let bad = || StyleError::Colour(t.into());
     let hex = t.strip_prefix('#').ok_or_else(bad)?;
     if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(bad());
@@ -181,7 +208,7 @@ pub enum Easing {
     CubicBezier(f32, f32, f32, f32),
 }
 
-pub fn parse_easing(text: &str) -> Result<Easing, String> {
+pub fn parse_easing(text: &str) -> Result<Easing, StyleError> {
     let t = text.trim();
     match t {
         "linear" => Ok(Easing::Linear),
@@ -192,17 +219,13 @@ pub fn parse_easing(text: &str) -> Result<Easing, String> {
             let inner = t
                 .strip_prefix("cubic-bezier(")
                 .and_then(|s| s.strip_suffix(')'))
-                .ok_or_else(|| {
-                    format!("unknown easing `{t}`; use linear, ease-in, ease-out, ease-in-out or cubic-bezier(x1, y1, x2, y2)")
-                })?;
+                .ok_or_else(|| StyleError::UnknownEasing(t.into()))?;
             let nums: Vec<f32> = inner.split(',').filter_map(|s| s.trim().parse().ok()).collect();
             match nums[..] {
                 [x1, y1, x2, y2] if (0.0..=1.0).contains(&x1) && (0.0..=1.0).contains(&x2) => {
                     Ok(Easing::CubicBezier(x1, y1, x2, y2))
                 }
-                _ => Err(format!(
-                    "`{t}` is not a valid cubic-bezier: it needs four numbers, the first and third between 0 and 1"
-                )),
+                _ => Err(StyleError::CubicBezier(t.into())),
             }
         }
     }
@@ -326,7 +349,7 @@ mod tests {
         assert_eq!(parse_duration("4s").unwrap().secs(), 4.0);
         assert_eq!(parse_duration("500ms").unwrap().secs(), 0.5);
         assert_eq!(parse_duration("1.5s").unwrap().secs(), 1.5);
-        assert!(parse_duration("4").unwrap_err().contains("`4s` or `500ms`"));
+        assert!(parse_duration("4").unwrap_err().to_string().contains("`4s` or `500ms`"));
         assert!(parse_duration("-1s").is_err());
     }
 
@@ -336,7 +359,7 @@ mod tests {
         assert_eq!(parse_length("12px").unwrap(), Length::Px(12.0));
         assert_eq!(parse_color("#fff").unwrap(), Rgba::rgb(255, 255, 255));
         assert_eq!(parse_color("#0b1f3a80").unwrap(), Rgba { r: 11, g: 31, b: 58, a: 128 });
-        assert!(parse_color("blue-ish").unwrap_err().contains("expected a colour"));
+        assert!(parse_color("blue-ish").unwrap_err().to_string().contains("expected a colour"));
         assert!(parse_length("nan").is_err() && parse_length("inf%").is_err());
     }
 
@@ -350,6 +373,6 @@ mod tests {
         assert!(Easing::EaseOut.apply(0.5) > 0.5);
         assert!((Easing::EaseInOut.apply(0.5) - 0.5).abs() < 1e-3);
         assert!(parse_easing("cubic-bezier(0.2, 0, 0.2, 1)").is_ok());
-        assert!(parse_easing("bouncy").unwrap_err().contains("unknown easing"));
+        assert!(parse_easing("bouncy").unwrap_err().to_string().contains("unknown easing"));
     }
 }

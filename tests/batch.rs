@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use billreel::batch::{ManifestLine, Status};
+use billreel::bind::ProblemKind;
 use common::{fresh_dir, repo};
 
 const SECRET: &str = "test-secret-0123456789abcdef";
@@ -99,6 +100,13 @@ fn one_bad_record_fails_alone() {
     assert!(error_of(&|l| l.id.as_deref() == Some("BAD2"))
         .contains("record BAD2: the record has no field `customer.first_name`"));
     assert!(error_of(&|l| l.id.as_deref() == Some("BAD3")).contains("`xx-!!` is not a locale"));
+    // Each failed line says what kind of failure it is, as `check`'s summary does.
+    let kind_of = |pred: &dyn Fn(&ManifestLine) -> bool| lines.iter().find(|l| pred(l)).unwrap().error_kind;
+    assert_eq!(kind_of(&|l| l.id.as_deref() == Some("BAD1")), Some(ProblemKind::WrongValue));
+    assert_eq!(kind_of(&|l| l.id.as_deref() == Some("BAD3")), Some(ProblemKind::WrongValue));
+    assert_eq!(kind_of(&|l| l.line == 9), Some(ProblemKind::UnreadableLine));
+    assert_eq!(kind_of(&|l| l.line == 10), Some(ProblemKind::UnreadableLine));
+    assert!(ok.iter().all(|l| l.error_kind.is_none() && l.error.is_none()));
     assert!(
         error_of(&|l| l.line == 9).contains(":9: invalid JSON"),
         "an unreadable line is reported by its number"
@@ -298,4 +306,75 @@ fn max_failures_stops_early() {
     // The limit stops the run; only the few records already in flight (bounded channels) finish.
     let n = manifest(&dir.join("out/manifest.jsonl")).len();
     assert!((2..20).contains(&n), "{n} of 60 records processed");
+}
+
+#[test]
+fn a_missing_field_is_reported_with_its_kind() {
+    let dir = fresh_dir("test-batch", "error-kind");
+    let data =
+        run_file(&dir, 1, &[r#"{"id": "NONAME", "customer": {}, "bill": {"total": 1, "currency": "EUR"}}"#]);
+    let out = dir.join("out");
+    let o = batch(&data, &out, &[], Some(SECRET));
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let raw = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
+    let failed = raw.lines().find(|l| l.contains("\"NONAME\"")).unwrap();
+    // The kind as mailers read it: snake_case, right after the message.
+    assert!(failed.contains("\"error_kind\":\"missing_field\""), "{failed}");
+    let line: ManifestLine = serde_json::from_str(failed).unwrap();
+    assert_eq!(line.status, Status::Failed);
+    assert_eq!(line.error_kind, Some(ProblemKind::MissingField));
+    assert!(line.error.unwrap().contains("the record has no field `customer.first_name`"));
+    let ok = raw.lines().find(|l| !l.contains("\"NONAME\"")).unwrap();
+    assert!(!ok.contains("error"), "an ok line has neither error nor error_kind: {ok}");
+}
+
+/// A panic inside a shared cache (the font's run cache, its lock held, so the lock is left
+/// poisoned) while rendering the first record: that record fails alone, as an internal error,
+/// and the next records of the same worker render.
+#[test]
+fn a_panic_inside_a_shared_cache_fails_one_record_alone() {
+    use billreel::batch::{self, BatchOptions, LinkNamer, Shard};
+
+    let dir = fresh_dir("test-batch", "cache-panic");
+    let rec = |id: &str, name: &str| {
+        format!(
+            r#"{{"id": "{id}", "customer": {{"first_name": "{name}"}}, "bill": {{"total": 1, "currency": "EUR"}}}}"#
+        )
+    };
+    let data = dir.join("run.jsonl");
+    let lines = [rec("P1", "Faultina"), rec("P2", "Ann"), rec("P3", "Bo")];
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let binder =
+        std::sync::Arc::new(billreel::load(Path::new(&tiny()), None).unwrap_or_else(|d| panic!("{d}")));
+    let opts = BatchOptions {
+        data,
+        id_field: "id".into(),
+        out: dir.join("out"),
+        jobs: 1,
+        base_url: None,
+        links: LinkNamer::Guessable,
+        force: false,
+        max_failures: None,
+        shard: Shard::ALL,
+        settings: billreel::encode::EncodeSettings::default(),
+        srt: false,
+        segment_cache_mb: None,
+    };
+    billreel::scene::text::inject_shaping_panic(Some("Faultina"));
+    let summary = batch::run(binder, &opts, &mut |_| {});
+    billreel::scene::text::inject_shaping_panic(None);
+    let summary = summary.unwrap();
+    assert_eq!((summary.counts.ok, summary.counts.failed), (2, 1), "{:?}", summary.counts);
+    let lines = manifest(&summary.manifest);
+    let by_id: BTreeMap<&str, &ManifestLine> = lines.iter().map(|l| (l.id.as_deref().unwrap(), l)).collect();
+    let l = by_id["P1"];
+    assert_eq!(l.status, Status::Failed, "{l:?}");
+    assert_eq!(l.error_kind, Some(ProblemKind::Internal), "{l:?}");
+    let error = l.error.as_deref().unwrap();
+    assert!(error.contains("record P1: internal error") && error.contains("injected fault"), "{error}");
+    for id in ["P2", "P3"] {
+        let l = by_id[id];
+        assert_eq!(l.status, Status::Ok, "{l:?}");
+        assert_eq!(frames_in(&dir.join("out").join(l.video.as_ref().unwrap())), 10);
+    }
 }

@@ -100,7 +100,8 @@ fn wav_mp3_ogg_and_m4a_decode_to_the_same_sound() {
         let t = peak as f64 / 48_000.0;
         assert!((t - 0.010).abs() < 0.003, "{ext}: click at {t:.4} s");
     }
-    let err = billreel::audio::decode(&repo().join("assets/fonts/Inter-Regular.otf")).unwrap_err();
+    let err =
+        billreel::audio::decode(&repo().join("assets/fonts/Inter-Regular.otf")).unwrap_err().to_string();
     assert!(err.contains("Inter-Regular.otf"), "{err}");
 }
 

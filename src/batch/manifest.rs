@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::bind::ProblemKind;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -68,6 +70,11 @@ pub struct ManifestLine {
     pub render_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What kind of failure `error` is, as in `check`'s summary (`missing_field`,
+    /// `wrong_value`, `missing_asset`, `unreadable_line`, `encode`, `internal`, ...): lets a
+    /// mailer or an operator sort failures without parsing messages. Only on failed lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ProblemKind>,
 }
 
 impl ManifestLine {
@@ -94,7 +101,15 @@ impl ManifestLine {
             input_hash,
             render_ms: 0,
             error: None,
+            error_kind: None,
         }
+    }
+
+    /// Marks the line failed, with the message and its kind.
+    pub fn fail(&mut self, message: String, kind: ProblemKind) {
+        self.status = Status::Failed;
+        self.error = Some(message);
+        self.error_kind = Some(kind);
     }
 
     /// What identifies the record this line is about: its id, or for input that could not be

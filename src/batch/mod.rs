@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::bind::Binder;
+use crate::bind::{BindError, Binder, ProblemKind};
 use crate::encode::{self, EncodeSettings};
 use crate::output::write_text;
 use crate::record::{Record, RecordError, Records};
@@ -113,6 +113,60 @@ pub enum BatchError {
     Input(#[from] RecordError),
     #[error("cannot read the manifest {path}: {reason}")]
     Manifest { path: PathBuf, reason: String },
+    /// A thread of the run panicked outside a record (a record's own panic fails only that
+    /// record): the root cause of a run that ended early, not the closed channels it left.
+    #[error(
+        "the {thread} thread of the batch failed ({cause}) after {done} records; the run is incomplete: run the same command again to finish it"
+    )]
+    Crashed { thread: String, cause: String, done: u64 },
+}
+
+/// Why one record was not rendered: its manifest line's `error` (the message) and
+/// `error_kind` (from [`RecordFailure::kind`]).
+#[derive(Debug, Error)]
+enum RecordFailure {
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    #[error("record {record}: {source}")]
+    Encode {
+        record: String,
+        #[source]
+        source: encode::EncodeError,
+    },
+    /// The video was written but could not be read back for its SHA-256.
+    #[error("record {record}: {source}")]
+    Digest {
+        record: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("record {record}: internal error while rendering ({cause}); please report it")]
+    Panic { record: String, cause: String },
+}
+
+impl RecordFailure {
+    fn kind(&self) -> ProblemKind {
+        match self {
+            RecordFailure::Bind(e) => e.kind,
+            RecordFailure::Encode { .. } | RecordFailure::Digest { .. } => ProblemKind::Encode,
+            RecordFailure::Panic { .. } => ProblemKind::Internal,
+        }
+    }
+}
+
+/// The message a panic was raised with (`panic!` makes a `String` or a `&str`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// Joins a thread of the run: None when it ended normally, else its name and why it did not (a
+/// join error is a panic).
+fn joined(name: &str, thread: std::thread::JoinHandle<()>) -> Option<(String, String)> {
+    thread.join().err().map(|panic| (name.to_string(), panic_message(&*panic)))
 }
 
 /// What flows from the workers to the writer.
@@ -255,11 +309,13 @@ pub fn run(
             abort.store(true, Ordering::Relaxed);
         }
     }
-    let _ = reader.join();
-    for w in workers {
-        let _ = w.join();
-    }
+    // Every thread's end is accounted for; the reader first, whose failure explains the rest.
+    let mut crashed = vec![joined("reader", reader)];
+    crashed.extend(workers.into_iter().enumerate().map(|(w, handle)| joined(&format!("worker {w}"), handle)));
     drop(writer);
+    if let Some((thread, cause)) = crashed.into_iter().flatten().next() {
+        return Err(BatchError::Crashed { thread, cause, done: counts.done() });
+    }
     if let Some(reason) = write_error {
         return Err(BatchError::Manifest { path: manifest_path, reason });
     }
@@ -316,54 +372,53 @@ fn process(
             }
         }
     }
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, [bool; 4]), String> {
-        let fail = |e: encode::EncodeError| format!("record {}: {e}", rec.id);
-        let t = Instant::now();
-        let graph = binder.bind(&rec).map_err(|e| e.to_string())?;
-        let bound = t.elapsed();
-        let mut stats =
-            encode::render_video_tagged(&graph, &video_path, &opts.settings, tag, cache).map_err(fail)?;
-        stats.timings.add(Stage::Bind, bound);
-        let t = Instant::now();
-        preview::write_poster(&graph, &poster_path, tag).map_err(fail)?;
-        let mut wrote = [false; 4];
-        let cues = &graph.companions.captions;
-        if !cues.is_empty() {
-            write_text(&opts.out.join(&extra[0]), tag, &captions::to_vtt(cues))
-                .map_err(|e| fail(e.into()))?;
-            wrote[0] = true;
-            if opts.srt {
-                write_text(&opts.out.join(&extra[1]), tag, &captions::to_srt(cues))
+    let result =
+        catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, [bool; 4]), RecordFailure> {
+            let fail = |source: encode::EncodeError| RecordFailure::Encode { record: rec.id.clone(), source };
+            let t = Instant::now();
+            let graph = binder.bind(&rec)?;
+            let bound = t.elapsed();
+            let mut stats =
+                encode::render_video_tagged(&graph, &video_path, &opts.settings, tag, cache).map_err(fail)?;
+            stats.timings.add(Stage::Bind, bound);
+            let t = Instant::now();
+            preview::write_poster(&graph, &poster_path, tag).map_err(fail)?;
+            let mut wrote = [false; 4];
+            let cues = &graph.companions.captions;
+            if !cues.is_empty() {
+                write_text(&opts.out.join(&extra[0]), tag, &captions::to_vtt(cues))
                     .map_err(|e| fail(e.into()))?;
-                wrote[1] = true;
+                wrote[0] = true;
+                if opts.srt {
+                    write_text(&opts.out.join(&extra[1]), tag, &captions::to_srt(cues))
+                        .map_err(|e| fail(e.into()))?;
+                    wrote[1] = true;
+                }
             }
-        }
-        wrote[2] = preview::write_preview(&graph, &opts.out.join(&extra[2]), tag).map_err(fail)?;
-        let files =
-            page::Files { video: &video, poster: &poster, captions: wrote[0].then_some(extra[0].as_str()) };
-        if let Some(html) = page::render(&graph, &files) {
-            write_text(&opts.out.join(&extra[3]), tag, &html).map_err(|e| fail(e.into()))?;
-            wrote[3] = true;
-        }
-        stats.timings.add(Stage::Files, t.elapsed());
-        Ok((stats, wrote))
-    }));
+            wrote[2] = preview::write_preview(&graph, &opts.out.join(&extra[2]), tag).map_err(fail)?;
+            let files = page::Files {
+                video: &video,
+                poster: &poster,
+                captions: wrote[0].then_some(extra[0].as_str()),
+            };
+            if let Some(html) = page::render(&graph, &files) {
+                write_text(&opts.out.join(&extra[3]), tag, &html).map_err(|e| fail(e.into()))?;
+                wrote[3] = true;
+            }
+            stats.timings.add(Stage::Files, t.elapsed());
+            Ok((stats, wrote))
+        }));
     let result = match result {
         Ok(r) => r,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(format!("record {}: internal error while rendering ({what}); please report it", rec.id))
-        }
+        Err(panic) => Err(RecordFailure::Panic { record: rec.id.clone(), cause: panic_message(&*panic) }),
     };
     let mut line = base_line(&rec, Status::Ok, input_hash);
     line.render_ms = started.elapsed().as_millis() as u64;
     let mut timings = None;
     match result.and_then(|stats| {
-        file_sha256(&video_path).map(|h| (stats, h)).map_err(|e| format!("record {}: {e}", rec.id))
+        file_sha256(&video_path)
+            .map(|h| (stats, h))
+            .map_err(|source| RecordFailure::Digest { record: rec.id.clone(), source })
     }) {
         Ok(((stats, wrote), sha)) => {
             let url = |file: &str| opts.base_url.as_ref().map(|b| format!("{b}{file}"));
@@ -381,10 +436,7 @@ fn process(
             line.sha256 = Some(sha);
             timings = Some(stats.timings);
         }
-        Err(message) => {
-            line.status = Status::Failed;
-            line.error = Some(message);
-        }
+        Err(failure) => line.fail(failure.to_string(), failure.kind()),
     }
     Outcome { line, skipped: false, timings }
 }
@@ -396,7 +448,7 @@ fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {
 /// A manifest line for input that could not be read as a record.
 fn unreadable(e: &RecordError) -> ManifestLine {
     let mut line = ManifestLine::new(None, e.line(), Status::Failed, String::new());
-    line.error = Some(e.to_string());
+    line.fail(e.to_string(), ProblemKind::UnreadableLine);
     line
 }
 
@@ -446,8 +498,7 @@ fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::
         .as_bytes(),
     );
     let root = binder.assets().root().to_path_buf();
-    let mut files = Vec::new();
-    list_files(&root, &mut files)?;
+    let mut files = list_files(&root)?;
     files.sort();
     for f in files {
         h.update(f.strip_prefix(&root).unwrap_or(&f).to_string_lossy().as_bytes());
@@ -459,19 +510,25 @@ fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::
     Ok(h.finalize().to_vec())
 }
 
-fn list_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every file under `dir`, through symbolic links (as the assets resolver follows them), in no
+/// particular order. walkdir notices a link back to a folder it is already inside and reports
+/// it instead of looping: that folder's files are listed already, so the link is skipped.
+fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
     if !dir.is_dir() {
-        return Ok(());
+        return Ok(out);
     }
-    for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
-        if p.is_dir() {
-            list_files(&p, out)?;
-        } else {
-            out.push(p);
+    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) if e.loop_ancestor().is_some() => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if !entry.file_type().is_dir() {
+            out.push(entry.into_path());
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 fn input_hash(base: &[u8], rec: &Record) -> String {
@@ -493,4 +550,35 @@ fn file_sha256(path: &Path) -> std::io::Result<String> {
         h.update(&buf[..n]);
     }
     Ok(hex::encode(h.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_that_panicked_is_reported_with_its_message() {
+        let fine = std::thread::spawn(|| {});
+        assert_eq!(joined("worker 0", fine), None);
+        let reader = std::thread::spawn(|| panic!("input vanished at line {}", 7));
+        assert_eq!(joined("reader", reader), Some(("reader".into(), "input vanished at line 7".into())));
+        let worker = std::thread::spawn(|| std::panic::panic_any(42u8));
+        assert_eq!(joined("worker 1", worker), Some(("worker 1".into(), String::new())));
+    }
+
+    #[test]
+    fn listing_the_assets_survives_a_link_cycle() {
+        let dir = std::env::temp_dir().join(format!("billreel-list-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("img/sub")).unwrap();
+        std::fs::write(dir.join("a.txt"), b"a").unwrap();
+        std::fs::write(dir.join("img/sub/b.png"), b"b").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("..", dir.join("img/sub/up")).unwrap();
+        let mut files = list_files(&dir).unwrap();
+        files.sort();
+        assert_eq!(files, vec![dir.join("a.txt"), dir.join("img/sub/b.png")]);
+        assert!(list_files(&dir.join("missing")).unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

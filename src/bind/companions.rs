@@ -170,7 +170,8 @@ pub fn sound(b: &Binder, cx: &Context, src: &Bindable<String>) -> Result<Arc<aud
     if let Some(hit) = b.sounds.lock().unwrap_or_else(PoisonError::into_inner).get(&file) {
         return Ok(hit.clone());
     }
-    let pcm = Arc::new(audio::decode(&file).map_err(|e| cx.err(ProblemKind::WrongValue, path, e))?);
+    let pcm =
+        Arc::new(audio::decode(&file).map_err(|e| cx.err(ProblemKind::WrongValue, path, e.to_string()))?);
     b.sounds.lock().unwrap_or_else(PoisonError::into_inner).insert(file, pcm.clone());
     Ok(pcm)
 }

@@ -72,7 +72,7 @@ impl Binder {
         }
         if let Some(l) = &sb.locale {
             if let Err(e) = locale::parse_locale(l) {
-                rep.error("locale", e, None);
+                rep.error("locale", e.to_string(), None);
             }
         }
         let fonts = load_fonts(&sb, &assets, &mut rep);
@@ -234,7 +234,7 @@ fn load_fonts(sb: &Storyboard, assets: &Assets, rep: &mut Reporter) -> FontBook 
                 Ok(f) => fonts.insert(f),
                 Err(e) => rep.error(
                     &join_key("fonts", name),
-                    e,
+                    e.to_string(),
                     Some("use a TrueType (.ttf) or OpenType (.otf) file".into()),
                 ),
             }

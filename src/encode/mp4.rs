@@ -62,7 +62,7 @@ impl Mp4Out {
         let mut octx = format::output_as(&path, "mp4")?;
         let frame_tb = Rational::new(1, fps as i32);
         let mut ost = octx.add_stream(ffmpeg::encoder::find(codec::Id::H264))?;
-        ost.set_parameters(params.0.clone());
+        ost.set_parameters(params.parameters());
         ost.set_time_base(frame_tb);
         ost.set_avg_frame_rate(Rational::new(fps as i32, 1));
         // A copied track's stream is set up by an encoder opened alike, and its headers are the
@@ -387,10 +387,8 @@ fn send_mixed(
     times: &mut Timings,
 ) -> Result<(), ffmpeg::Error> {
     use ffmpeg::format::{sample::Type, Sample};
-    let mut f = frame::Audio::empty();
-    f.set_channels(2);
-    // SAFETY: allocates the frame's planes for the format, length and layout just set.
-    unsafe { f.alloc(Sample::F32(Type::Planar), n, ffmpeg::ChannelLayout::STEREO) };
+    // The planes for `n` frames of planar f32 stereo (the channel count follows from the layout).
+    let mut f = frame::Audio::new(Sample::F32(Type::Planar), n, ffmpeg::ChannelLayout::STEREO);
     f.set_rate(crate::audio::RATE);
     let t = Instant::now();
     piece.resize(2 * n, 0.0);

@@ -26,20 +26,31 @@ pub struct Coded {
 }
 
 /// The stream's codec parameters (size, profile, SPS/PPS in the extradata), as the muxer
-/// needs them. Read-only once made.
-pub struct Params(pub(crate) codec::Parameters);
+/// needs them. Read-only once made: a cached segment's are shared by the workers.
+pub struct Params(ReadOnly);
 
-// SAFETY: `Params` owns its AVCodecParameters (made by `Parameters::from`, no other owner) and
-// nothing mutates it after creation; reading it from several threads (copying it into a muxer's
-// stream) is a read of plain memory.
-unsafe impl Sync for Params {}
+/// Codec parameters nobody can change: the field is private to this module, which only
+/// reads it. That is what makes sharing them between threads sound (below).
+struct ReadOnly(codec::Parameters);
+
+// SAFETY: `ReadOnly` owns its AVCodecParameters (made by `Parameters::from`, no other owner, no
+// `Rc` owner either) and this module never mutates it after creation nor hands out `&mut`; the
+// only uses from several threads are reads (`extradata`, and the copy `parameters` makes with
+// avcodec_parameters_copy, which reads its source), so shared references are safe.
+unsafe impl Sync for ReadOnly {}
 
 impl Params {
+    /// A copy of the parameters, for a muxer's stream.
+    pub fn parameters(&self) -> codec::Parameters {
+        self.0 .0.clone()
+    }
+
     /// The SPS/PPS (and x264's SEI) that every spliced piece must share.
     pub fn extradata(&self) -> &[u8] {
-        // SAFETY: the pointer and size were set together by libavcodec.
+        // SAFETY: the pointer and size were set together by libavcodec, and the parameters
+        // (and so the buffer) live as long as `self` and are never changed.
         unsafe {
-            let p = self.0.as_ptr();
+            let p = self.0 .0.as_ptr();
             if (*p).extradata.is_null() {
                 return &[];
             }
@@ -69,15 +80,20 @@ impl X264 {
         enc.set_frame_rate(Some(Rational::new(fps as i32, 1)));
         enc.set_colorspace(color::Space::BT709);
         enc.set_color_range(color::Range::MPEG);
-        // SAFETY: plain field writes on the codec context we own, before it is opened.
+        // SAFETY: plain field writes on the codec context we own, before it is opened
+        // (ffmpeg-next has no setter for these two tags on an encoder).
         unsafe {
             let ctx = enc.as_mut_ptr();
             (*ctx).color_primaries = ffmpeg::ffi::AVColorPrimaries::AVCOL_PRI_BT709;
             (*ctx).color_trc = ffmpeg::ffi::AVColorTransferCharacteristic::AVCOL_TRC_BT709;
-            // One thread: billreel is parallel across videos, which scales better, and the
-            // bytes do not depend on thread timing.
-            (*ctx).thread_count = 1;
         }
+        // One thread: billreel is parallel across videos, which scales better, and the bytes do
+        // not depend on thread timing. The kind is frame threading, as libavcodec's default
+        // (frame|slice) reads for libx264: no sliced threads (the same x264 settings, and so the
+        // same bytes and the same options in x264's SEI, as before this used the setter).
+        let mut threading = codec::threading::Config::count(1);
+        threading.kind = codec::threading::Type::Frame;
+        enc.set_threading(threading);
         // Closed GOPs: libavcodec's libx264 wrapper otherwise turns on open GOPs, whose
         // non-IDR keyframes (recovery points) make Chromium fail with a decode error when it
         // seeks to them. Every keyframe is an IDR frame that seeking (and splicing) can start
@@ -105,7 +121,7 @@ impl X264 {
     }
 
     pub fn params(&self) -> Params {
-        Params(codec::Parameters::from(&*self.encoder))
+        Params(ReadOnly(codec::Parameters::from(&*self.encoder)))
     }
 
     /// Encodes `picture` at `pts` (in frames) and appends what came out to `out`.

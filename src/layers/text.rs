@@ -114,7 +114,7 @@ impl Kind for TextLayer {
         match markup::check_template(t.text.source()) {
                 Err(e) => check.rep.error(
                     &tp,
-                    e,
+                    e.to_string(),
                     Some("`{{ }}` values never form tags; only a tag's argument may be one, e.g. `[color={{ c }}]`".into()),
                 ),
                 Ok(m) => {
@@ -295,7 +295,7 @@ fn rich<'a>(
     color: Rgba,
 ) -> Result<text::Rich<'a>, BindError> {
     let t: &Context = cx.t;
-    let marked = markup::parse(rendered).map_err(|e| t.err(ProblemKind::WrongValue, path, e))?;
+    let marked = markup::parse(rendered).map_err(|e| t.err(ProblemKind::WrongValue, path, e.to_string()))?;
     if marked.is_plain() {
         return Ok(text::Rich::plain(base, &marked.text, color));
     }
@@ -307,7 +307,7 @@ fn rich<'a>(
             (None, false) => base,
         };
         let color = match &span.color {
-            Some(c) => parse_color(c).map_err(|e| t.err(ProblemKind::WrongValue, path, e))?,
+            Some(c) => parse_color(c).map_err(|e| t.err(ProblemKind::WrongValue, path, e.to_string()))?,
             None => color,
         };
         runs.push((*end, text::RunStyle { fonts, color }));

@@ -10,10 +10,12 @@
 //! fill and nothing else.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ab_glyph::{Font as _, FontArc, GlyphId, OutlineCurve, ScaleFont as _};
 use indexmap::IndexMap;
+use thiserror::Error;
 
 use super::Rgba;
 use crate::style::{Align, VAlign};
@@ -35,6 +37,26 @@ type Run = Arc<[(GlyphId, f32, f32, f32)]>;
 /// Runs kept per font before the cache starts over (bounds memory on huge batches).
 const MAX_CACHED_RUNS: usize = 4_096;
 
+/// Why font bytes could not be loaded.
+#[derive(Debug, Error)]
+pub enum FontError {
+    #[error("font `{name}` cannot be read: {source}")]
+    Unreadable {
+        name: String,
+        #[source]
+        source: ab_glyph::InvalidFont,
+    },
+    #[error("font `{name}` cannot be used for shaping")]
+    NoShaping { name: String },
+}
+
+/// Locks one of a font's caches. A cache holds only finished entries (everything that can
+/// panic is computed before the lock is taken), so one left poisoned by a panic elsewhere is
+/// still consistent and is used as it is.
+fn lock<T>(cache: &Mutex<T>) -> MutexGuard<'_, T> {
+    cache.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// A loaded font and its caches.
 pub struct Font {
     pub name: String,
@@ -55,11 +77,11 @@ impl std::fmt::Debug for Font {
 }
 
 impl Font {
-    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Font, String> {
-        let face =
-            FontArc::try_from_vec(bytes.clone()).map_err(|e| format!("font `{name}` cannot be read: {e}"))?;
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Font, FontError> {
+        let face = FontArc::try_from_vec(bytes.clone())
+            .map_err(|source| FontError::Unreadable { name: name.into(), source })?;
         let shaper = Shaper::try_new(bytes, |b| rustybuzz::Face::from_slice(b, 0).ok_or(()))
-            .map_err(|_| format!("font `{name}` cannot be used for shaping"))?;
+            .map_err(|_| FontError::NoShaping { name: name.into() })?;
         Ok(Font {
             name: name.into(),
             face,
@@ -81,21 +103,31 @@ impl Font {
 
     /// Shapes one run of text: (glyph, x offset, y offset, x advance), in font units.
     fn shape(&self, text: &str) -> Run {
-        if let Some(hit) = self.runs.lock().expect("run cache poisoned").get(text) {
-            return hit.clone();
+        {
+            let runs = lock(&self.runs);
+            if let Some(hit) = runs.get(text) {
+                return hit.clone();
+            }
+            // The test hook panics here, lock held, as a bug inside the cache would.
+            if SHAPING_FAULT_ARMED.load(Ordering::Relaxed) {
+                shaping_fault(text);
+            }
         }
         let mut buf = rustybuzz::UnicodeBuffer::new();
         buf.push_str(text);
         buf.guess_segment_properties();
         let key = (buf.direction(), buf.script());
         let face = self.shaper.borrow_dependent();
-        let plan = self
-            .plans
-            .lock()
-            .expect("plan cache poisoned")
-            .entry(key)
-            .or_insert_with(|| Arc::new(rustybuzz::ShapePlan::new(face, key.0, Some(key.1), None, &[])))
-            .clone();
+        let cached = lock(&self.plans).get(&key).cloned();
+        let plan = match cached {
+            Some(plan) => plan,
+            None => {
+                // Built with no lock held (rustybuzz may panic on a font it cannot handle); a
+                // thread that built the same plan meanwhile wins, and the two are equal.
+                let plan = Arc::new(rustybuzz::ShapePlan::new(face, key.0, Some(key.1), None, &[]));
+                lock(&self.plans).entry(key).or_insert(plan).clone()
+            }
+        };
         let out = rustybuzz::shape_with_plan(face, &plan, buf);
         let run: Run = out
             .glyph_infos()
@@ -105,7 +137,7 @@ impl Font {
                 (GlyphId(i.glyph_id as u16), p.x_offset as f32, p.y_offset as f32, p.x_advance as f32)
             })
             .collect();
-        let mut runs = self.runs.lock().expect("run cache poisoned");
+        let mut runs = lock(&self.runs);
         if runs.len() >= MAX_CACHED_RUNS {
             runs.clear();
         }
@@ -114,8 +146,33 @@ impl Font {
     }
 
     fn glyph_path(&self, id: GlyphId) -> Option<Arc<tiny_skia::Path>> {
-        let mut cache = self.paths.lock().expect("glyph cache poisoned");
-        cache.entry(id).or_insert_with(|| outline_path(&self.face, id).map(Arc::new)).clone()
+        if let Some(hit) = lock(&self.paths).get(&id) {
+            return hit.clone();
+        }
+        // Outlined with no lock held; another thread may have outlined the same glyph meanwhile.
+        let path = outline_path(&self.face, id).map(Arc::new);
+        lock(&self.paths).entry(id).or_insert(path).clone()
+    }
+}
+
+/// Whether [`inject_shaping_panic`] armed the hook: one relaxed load per shaped run when not.
+static SHAPING_FAULT_ARMED: AtomicBool = AtomicBool::new(false);
+static SHAPING_FAULT: Mutex<Option<String>> = Mutex::new(None);
+
+/// Fault injection, for tests only: from now on, shaping a run of text that contains `needle`
+/// panics inside the font's run cache, with the cache's lock held (so the lock is poisoned, as
+/// a bug there would leave it). `None` disarms it. Tests use it to show that one record's
+/// panic fails that record alone and the records after it still render.
+#[doc(hidden)]
+pub fn inject_shaping_panic(needle: Option<&str>) {
+    *lock(&SHAPING_FAULT) = needle.map(str::to_string);
+    SHAPING_FAULT_ARMED.store(needle.is_some(), Ordering::Relaxed);
+}
+
+fn shaping_fault(text: &str) {
+    let hit = lock(&SHAPING_FAULT).as_deref().is_some_and(|needle| text.contains(needle));
+    if hit {
+        panic!("injected fault: shaping {text:?} panicked inside the run cache");
     }
 }
 

@@ -26,7 +26,7 @@ impl FromText for String {
 
 impl FromText for Rgba {
     fn from_text(text: &str) -> Result<Self, String> {
-        parse_color(text)
+        parse_color(text).map_err(|e| e.to_string())
     }
 }
 

@@ -5,6 +5,26 @@
 //! so record data can never open a tag). Out: the plain text and the runs of style covering it.
 //! Names (fonts) and colours stay strings here; bind resolves them.
 
+use thiserror::Error;
+
+/// A mistake in a text's tags; the message says which tag is wrong and how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MarkupError {
+    #[error(
+        "`[` opens a tag that is never closed with `]`; write `[[` for a literal bracket (tags: {})",
+        TAGS
+    )]
+    UnclosedBracket,
+    #[error("`[/{name}]` closes `[{open}]`, which is still open; close the inner tag first")]
+    Misnested { name: String, open: &'static str },
+    #[error("`[/{0}]` has no opening `[{0}]`")]
+    NoOpening(String),
+    #[error("unknown tag `[{0}]`; the tags are {tags}, and `[[` writes a literal bracket", tags = TAGS)]
+    UnknownTag(String),
+    #[error("`[{0}]` is never closed; add `[/{0}]`")]
+    NeverClosed(&'static str),
+}
+
 /// A style in effect over part of the text; `None` fields inherit the layer's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SpanStyle {
@@ -54,7 +74,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// Parses markup; the error says which tag is wrong and how to write it.
-pub fn parse(src: &str) -> Result<Marked, String> {
+pub fn parse(src: &str) -> Result<Marked, MarkupError> {
     let mut out = Marked::default();
     let mut open: Vec<Tag> = Vec::new();
     let style_of = |open: &[Tag]| SpanStyle {
@@ -73,7 +93,7 @@ pub fn parse(src: &str) -> Result<Marked, String> {
             continue;
         }
         let Some(end) = rest.find(']') else {
-            return Err(format!("`[` opens a tag that is never closed with `]`; write `[[` for a literal bracket (tags: {TAGS})"));
+            return Err(MarkupError::UnclosedBracket);
         };
         let body = &rest[1..end];
         rest = &rest[end + 1..];
@@ -82,13 +102,8 @@ pub fn parse(src: &str) -> Result<Marked, String> {
                 Some(t) if t.name() == name => {
                     open.pop();
                 }
-                Some(t) => {
-                    return Err(format!(
-                        "`[/{name}]` closes `[{}]`, which is still open; close the inner tag first",
-                        t.name()
-                    ))
-                }
-                None => return Err(format!("`[/{name}]` has no opening `[{name}]`")),
+                Some(t) => return Err(MarkupError::Misnested { name: name.into(), open: t.name() }),
+                None => return Err(MarkupError::NoOpening(name.into())),
             }
         } else {
             let (name, arg) = body.split_once('=').map_or((body, None), |(n, a)| (n, Some(a.trim())));
@@ -96,11 +111,7 @@ pub fn parse(src: &str) -> Result<Marked, String> {
                 ("b", None) => Tag::Bold,
                 ("color", Some(c)) if !c.is_empty() => Tag::Color(c.to_string()),
                 ("font", Some(f)) if !f.is_empty() => Tag::Font(f.to_string()),
-                _ => {
-                    return Err(format!(
-                        "unknown tag `[{body}]`; the tags are {TAGS}, and `[[` writes a literal bracket"
-                    ))
-                }
+                _ => return Err(MarkupError::UnknownTag(body.into())),
             };
             open.push(tag);
         }
@@ -111,7 +122,7 @@ pub fn parse(src: &str) -> Result<Marked, String> {
     }
     out.text.push_str(rest);
     if let Some(t) = open.last() {
-        return Err(format!("`[{}]` is never closed; add `[/{}]`", t.name(), t.name()));
+        return Err(MarkupError::NeverClosed(t.name()));
     }
     push_run(&mut out, style.clone());
     if out.runs.is_empty() {
@@ -134,7 +145,7 @@ pub const BOUND: char = '\u{FFFC}';
 
 /// The tags a template's literal parts use, checked before any record is bound: `{{ }}` values
 /// become [`BOUND`] (what they insert is escaped) and `{% %}` blocks are left out.
-pub fn check_template(src: &str) -> Result<Marked, String> {
+pub fn check_template(src: &str) -> Result<Marked, MarkupError> {
     let mut literal = String::new();
     let mut rest = src;
     while let Some(i) = rest.find(['{']) {
@@ -202,12 +213,15 @@ mod tests {
 
     #[test]
     fn mistakes_are_explained() {
-        assert!(parse("[b]open").unwrap_err().contains("never closed; add `[/b]`"));
-        assert!(parse("[i]x[/i]").unwrap_err().contains("unknown tag `[i]`"));
-        assert!(parse("[b][color=#fff]x[/b][/color]").unwrap_err().contains("close the inner tag first"));
-        assert!(parse("x[/b]").unwrap_err().contains("no opening"));
-        assert!(parse("a [ b").unwrap_err().contains("`[[`"));
-        assert!(parse("[color=]x[/color]").unwrap_err().contains("unknown tag"));
+        assert!(parse("[b]open").unwrap_err().to_string().contains("never closed; add `[/b]`"));
+        assert!(parse("[i]x[/i]").unwrap_err().to_string().contains("unknown tag `[i]`"));
+        assert!(parse("[b][color=#fff]x[/b][/color]")
+            .unwrap_err()
+            .to_string()
+            .contains("close the inner tag first"));
+        assert!(parse("x[/b]").unwrap_err().to_string().contains("no opening"));
+        assert!(parse("a [ b").unwrap_err().to_string().contains("`[[`"));
+        assert!(parse("[color=]x[/color]").unwrap_err().to_string().contains("unknown tag"));
     }
 
     #[test]

@@ -248,7 +248,7 @@ fn scenes(rep: &mut Reporter, sb: &Storyboard) {
 pub fn check_color(rep: &mut Reporter, path: &str, text: &str) {
     if !text.contains("{{") {
         if let Err(e) = units::parse_color(text) {
-            rep.error(path, e, None);
+            rep.error(path, e.to_string(), None);
         }
     }
 }

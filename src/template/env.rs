@@ -44,7 +44,7 @@ pub fn environment(default_currency: Option<String>) -> Environment<'static> {
     env.add_filter("currency", move |state: &State, value: Value, code: Option<String>| {
         let v = number_arg(&value, "currency")?;
         let code = code.or_else(|| default_currency.clone()).ok_or_else(|| {
-            op_error("`| currency` needs a currency code: write `| currency('EUR')` or set `currency:` in the storyboard".into())
+            op_error("`| currency` needs a currency code: write `| currency('EUR')` or set `currency:` in the storyboard")
         })?;
         locale::format_currency(&state_locale(state), v, &code).map_err(op_error)
     });
@@ -67,8 +67,8 @@ pub fn environment(default_currency: Option<String>) -> Environment<'static> {
     env
 }
 
-fn op_error(msg: String) -> minijinja::Error {
-    minijinja::Error::new(ErrorKind::InvalidOperation, msg)
+fn op_error(msg: impl std::fmt::Display) -> minijinja::Error {
+    minijinja::Error::new(ErrorKind::InvalidOperation, msg.to_string())
 }
 
 fn number_arg(value: &Value, filter: &str) -> Result<f64, minijinja::Error> {

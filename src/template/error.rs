@@ -14,8 +14,9 @@ pub struct BindError {
     pub message: String,
 }
 
-/// What kind of problem a record has, for `check`'s summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+/// What kind of problem a record has, for `check`'s summary and the `error_kind` of a failed
+/// line in a batch's manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// A bound field is not in the record.
@@ -32,6 +33,10 @@ pub enum ProblemKind {
     UnreadableLine,
     /// Anything else (a template that fails, no scene to play).
     Other,
+    /// Encoding the video or writing its files failed (batch only: `check` does not encode).
+    Encode,
+    /// billreel itself failed (a panic while rendering): a bug to report.
+    Internal,
 }
 
 impl ProblemKind {
@@ -44,6 +49,8 @@ impl ProblemKind {
             ProblemKind::MissingGlyph => "missing glyph",
             ProblemKind::UnreadableLine => "unreadable line",
             ProblemKind::Other => "other",
+            ProblemKind::Encode => "encode",
+            ProblemKind::Internal => "internal",
         }
     }
 }

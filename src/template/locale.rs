@@ -16,12 +16,69 @@ use icu::decimal::DecimalFormatter;
 use icu::experimental::dimension::currency::formatter::CurrencyFormatter;
 use icu::experimental::dimension::currency::CurrencyType;
 use icu::locale::Locale;
+use thiserror::Error;
 use writeable::Writeable;
 
+/// Why a value could not be formatted for a locale (or a locale not read). The filters in
+/// `bind` show the message to the storyboard author.
+#[derive(Debug, Error)]
+pub enum LocaleError {
+    #[error("`{tag}` is not a locale; write a BCP 47 tag such as en-GB, de-DE or zh-CN")]
+    NotALocale {
+        tag: String,
+        #[source]
+        source: icu::locale::ParseError,
+    },
+    #[error("{0} is not a finite number")]
+    NotFinite(f64),
+    #[error("cannot format {value}: {source}")]
+    Decimal {
+        value: f64,
+        #[source]
+        source: fixed_decimal::ParseError,
+    },
+    #[error("`{0}` is not an ISO 4217 currency code like EUR, GBP or PLN")]
+    CurrencyCode(String),
+    #[error("`{0}` is not an ISO 4217 currency code")]
+    UnknownCurrency(String),
+    /// ICU4X has no data to build the formatter (`what`: "number format for locale de-DE").
+    #[error("no {what}: {source}")]
+    NoFormat {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("unknown date format `{0}`; use short, medium, long, full, month or month_long")]
+    DateStyle(String),
+    #[error("`{0}` is not a date; write it as YYYY-MM-DD (ISO 8601)")]
+    NotADate(String),
+    #[error("`{text}` is not a real date")]
+    NotARealDate {
+        text: String,
+        #[source]
+        source: icu::calendar::RangeError,
+    },
+    #[error("invalid date {y}-{m}-{d}: {source:?}")]
+    InvalidDate {
+        y: i32,
+        m: u8,
+        d: u8,
+        #[source]
+        source: icu::calendar::RangeError,
+    },
+}
+
+impl LocaleError {
+    fn no_format<E: std::error::Error + Send + Sync + 'static>(
+        what: String,
+    ) -> impl FnOnce(E) -> LocaleError {
+        move |e| LocaleError::NoFormat { what, source: Box::new(e) }
+    }
+}
+
 /// Parses a BCP 47 locale such as `en-GB`, `pl-PL` or `zh-CN`.
-pub fn parse_locale(tag: &str) -> Result<Locale, String> {
-    Locale::try_from_str(tag.trim())
-        .map_err(|_| format!("`{tag}` is not a locale; write a BCP 47 tag such as en-GB, de-DE or zh-CN"))
+pub fn parse_locale(tag: &str) -> Result<Locale, LocaleError> {
+    Locale::try_from_str(tag.trim()).map_err(|source| LocaleError::NotALocale { tag: tag.into(), source })
 }
 
 thread_local! {
@@ -35,9 +92,9 @@ thread_local! {
 fn with_cached<K: Eq + std::hash::Hash, F>(
     cache: &'static std::thread::LocalKey<RefCell<HashMap<K, F>>>,
     key: K,
-    build: impl FnOnce() -> Result<F, String>,
+    build: impl FnOnce() -> Result<F, LocaleError>,
     format: impl FnOnce(&F) -> String,
-) -> Result<String, String> {
+) -> Result<String, LocaleError> {
     use std::collections::hash_map::Entry;
     cache.with(|cache| {
         let mut cache = cache.borrow_mut();
@@ -50,23 +107,23 @@ fn with_cached<K: Eq + std::hash::Hash, F>(
 }
 
 /// A number as an exact decimal with a fixed count of fraction digits.
-fn decimal(value: f64, decimals: u8) -> Result<Decimal, String> {
+fn decimal(value: f64, decimals: u8) -> Result<Decimal, LocaleError> {
     if !value.is_finite() {
-        return Err(format!("{value} is not a finite number"));
+        return Err(LocaleError::NotFinite(value));
     }
     Decimal::from_str(&format!("{value:.*}", decimals as usize))
-        .map_err(|e| format!("cannot format {value}: {e}"))
+        .map_err(|source| LocaleError::Decimal { value, source })
 }
 
 /// `1234.5` with 2 decimals -> `1,234.50` (en-GB), `1.234,50` (de-DE), `1 234,50` (pl-PL).
-pub fn format_number(locale: &str, value: f64, decimals: u8) -> Result<String, String> {
+pub fn format_number(locale: &str, value: f64, decimals: u8) -> Result<String, LocaleError> {
     let d = decimal(value, decimals)?;
     with_cached(
         &DECIMALS,
         locale.to_string(),
         || {
             DecimalFormatter::try_new(parse_locale(locale)?.into(), Default::default())
-                .map_err(|e| format!("no number format for locale {locale}: {e}"))
+                .map_err(LocaleError::no_format(format!("number format for locale {locale}")))
         },
         |f| f.format(&d).write_to_string().into_owned(),
     )
@@ -74,10 +131,10 @@ pub fn format_number(locale: &str, value: f64, decimals: u8) -> Result<String, S
 
 /// `1234.5 EUR` -> `€1,234.50` (en-GB), `1.234,50 €` (de-DE), `1234,50 €` (it-IT).
 /// The fraction digits are the currency's own (2 for EUR, 0 for JPY).
-pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, String> {
+pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, LocaleError> {
     let code_upper = code.trim().to_ascii_uppercase();
     if code_upper.len() != 3 || !code_upper.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(format!("`{code}` is not an ISO 4217 currency code like EUR, GBP or PLN"));
+        return Err(LocaleError::CurrencyCode(code.into()));
     }
     // Round to cents first so that float noise (12.345000001) cannot show up.
     let d = decimal(value, 2)?;
@@ -86,9 +143,9 @@ pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, S
         (locale.to_string(), code_upper.clone()),
         || {
             let currency = CurrencyType::try_from_str(&code_upper.to_ascii_lowercase())
-                .map_err(|_| format!("`{code}` is not an ISO 4217 currency code"))?;
+                .map_err(|_| LocaleError::UnknownCurrency(code.into()))?;
             CurrencyFormatter::try_new_symbol(parse_locale(locale)?.into(), currency, Default::default())
-                .map_err(|e| format!("no currency format for {code_upper} in {locale}: {e}"))
+                .map_err(LocaleError::no_format(format!("currency format for {code_upper} in {locale}")))
         },
         |f| f.format_fixed_decimal(&d).write_to_string().into_owned(),
     )
@@ -96,7 +153,7 @@ pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, S
 
 /// A percentage (the value is already in percent): `-3.4` -> `-3.4%` (en), `-3,4 %` (fr-FR),
 /// `-3,4 %` (de-DE).
-pub fn format_percent(locale: &str, value: f64, decimals: u8) -> Result<String, String> {
+pub fn format_percent(locale: &str, value: f64, decimals: u8) -> Result<String, LocaleError> {
     use icu::experimental::dimension::percent::formatter::PercentFormatter;
     let d = decimal(value, decimals)?;
     with_cached(
@@ -104,7 +161,7 @@ pub fn format_percent(locale: &str, value: f64, decimals: u8) -> Result<String, 
         locale.to_string(),
         || {
             PercentFormatter::try_new(parse_locale(locale)?.into(), Default::default())
-                .map_err(|e| format!("no percent format for locale {locale}: {e}"))
+                .map_err(LocaleError::no_format(format!("percent format for locale {locale}")))
         },
         |f| f.format(&d).write_to_string().into_owned(),
     )
@@ -128,7 +185,7 @@ pub enum DateStyle {
 }
 
 impl DateStyle {
-    pub fn parse(s: &str) -> Result<DateStyle, String> {
+    pub fn parse(s: &str) -> Result<DateStyle, LocaleError> {
         Ok(match s {
             "short" => DateStyle::Short,
             "medium" => DateStyle::Medium,
@@ -136,21 +193,17 @@ impl DateStyle {
             "full" => DateStyle::Full,
             "month" => DateStyle::Month,
             "month_long" => DateStyle::MonthLong,
-            _ => {
-                return Err(format!(
-                    "unknown date format `{s}`; use short, medium, long, full, month or month_long"
-                ))
-            }
+            _ => return Err(LocaleError::DateStyle(s.into())),
         })
     }
 }
 
 /// Parses `2026-12-15` (a time or zone after the date is ignored) or `2026-12` (month).
-pub fn parse_iso_date(text: &str) -> Result<(i32, u8, u8), String> {
+pub fn parse_iso_date(text: &str) -> Result<(i32, u8, u8), LocaleError> {
     let t = text.trim();
     let date_part = t.split(['T', ' ']).next().unwrap_or(t);
     let parts: Vec<&str> = date_part.split('-').collect();
-    let bad = || format!("`{text}` is not a date; write it as YYYY-MM-DD (ISO 8601)");
+    let bad = || LocaleError::NotADate(text.into());
     let (y, m, d) = match parts[..] {
         [y, m, d] => (y, m, d),
         [y, m] => (y, m, "1"),
@@ -159,15 +212,15 @@ pub fn parse_iso_date(text: &str) -> Result<(i32, u8, u8), String> {
     let y: i32 = y.parse().map_err(|_| bad())?;
     let m: u8 = m.parse().map_err(|_| bad())?;
     let d: u8 = d.parse().map_err(|_| bad())?;
-    Date::try_new_iso(y, m, d).map_err(|_| format!("`{text}` is not a real date"))?;
+    Date::try_new_iso(y, m, d).map_err(|source| LocaleError::NotARealDate { text: text.into(), source })?;
     Ok((y, m, d))
 }
 
-pub fn format_date(locale: &str, (y, m, d): (i32, u8, u8), style: DateStyle) -> Result<String, String> {
+pub fn format_date(locale: &str, (y, m, d): (i32, u8, u8), style: DateStyle) -> Result<String, LocaleError> {
     use fieldsets::enums::{
         CalendarPeriodFieldSet as CP, CompositeDateTimeFieldSet as C, DateFieldSet as DF,
     };
-    let date = Date::try_new_iso(y, m, d).map_err(|e| format!("invalid date {y}-{m}-{d}: {e:?}"))?;
+    let date = Date::try_new_iso(y, m, d).map_err(|source| LocaleError::InvalidDate { y, m, d, source })?;
     with_cached(
         &DATES,
         (locale.to_string(), style),
@@ -181,7 +234,7 @@ pub fn format_date(locale: &str, (y, m, d): (i32, u8, u8), style: DateStyle) -> 
                 DateStyle::MonthLong => C::CalendarPeriod(CP::M(fieldsets::M::long())),
             };
             DateTimeFormatter::try_new(parse_locale(locale)?.into(), set)
-                .map_err(|e| format!("no date format for locale {locale}: {e}"))
+                .map_err(LocaleError::no_format(format!("date format for locale {locale}")))
         },
         // The composite field set accepts date-time inputs; the time is not shown.
         |f| f.format(&DateTime { date, time: Time::start_of_day() }).write_to_string().into_owned(),
@@ -221,7 +274,7 @@ mod tests {
             "€1,234.50",
             "currency and locale are independent"
         );
-        assert!(format_currency("en-GB", 1.0, "EURO").unwrap_err().contains("ISO 4217"));
+        assert!(format_currency("en-GB", 1.0, "EURO").unwrap_err().to_string().contains("ISO 4217"));
     }
 
     #[test]
@@ -248,7 +301,7 @@ mod tests {
         assert_eq!(format_date("en-GB", d, DateStyle::Short).unwrap(), "15/12/2026");
         assert_eq!(format_date("de-DE", (2026, 3, 1), DateStyle::Month).unwrap(), "Mär");
         assert_eq!(format_date("de-DE", (2026, 3, 1), DateStyle::MonthLong).unwrap(), "März");
-        assert!(parse_iso_date("15/12/2026").unwrap_err().contains("YYYY-MM-DD"));
-        assert!(parse_iso_date("2026-02-30").unwrap_err().contains("not a real date"));
+        assert!(parse_iso_date("15/12/2026").unwrap_err().to_string().contains("YYYY-MM-DD"));
+        assert!(parse_iso_date("2026-02-30").unwrap_err().to_string().contains("not a real date"));
     }
 }
