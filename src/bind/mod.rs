@@ -878,8 +878,6 @@ impl<'a> Bound<'a> {
                 transition_frames,
                 background,
                 nodes,
-                backdrop: Default::default(),
-                layer_backdrop: Default::default(),
             });
             cursor = start + frames;
         }
@@ -894,7 +892,6 @@ impl<'a> Bound<'a> {
             background,
             scenes,
             companions: Default::default(),
-            backdrop: Default::default(),
         };
         graph.companions = self.companions(&graph, captions, clips)?;
         if self.binder.burn_captions {

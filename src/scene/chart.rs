@@ -17,16 +17,48 @@ pub struct Chart {
     pub lines: Vec<Line>,
     pub slices: Vec<Slice>,
     /// Filled polygons (a comparison card's arrow).
-    pub shapes: Vec<(Vec<(f32, f32)>, Rgba)>,
+    pub shapes: Vec<Polygon>,
     /// Thin filled rectangles drawn first: grid lines and the zero line.
-    pub rules: Vec<(Rect, Rgba)>,
-    /// Static text (category, tick and legend labels) with the top-left of each block.
-    pub labels: Vec<(f32, f32, Arc<TextBlock>)>,
-    /// Text that changes over time (a card's counting number), with the top-left of its box and
-    /// the box's width, so that each variant can be aligned in it.
-    pub counters: Vec<(f32, f32, f32, Align, TextNode)>,
+    pub rules: Vec<Filled>,
+    /// Static text (category, tick and legend labels).
+    pub labels: Vec<Label>,
+    /// Text that changes over time (a card's counting number).
+    pub counters: Vec<Counter>,
     /// Legend colour squares.
-    pub swatches: Vec<(Rect, Rgba)>,
+    pub swatches: Vec<Filled>,
+}
+
+/// A filled polygon, its points relative to the chart box.
+#[derive(Debug, Clone)]
+pub struct Polygon {
+    pub points: Vec<(f32, f32)>,
+    pub color: Rgba,
+}
+
+/// A rectangle filled with one colour (a grid line, a legend swatch).
+#[derive(Debug, Clone, Copy)]
+pub struct Filled {
+    pub rect: Rect,
+    pub color: Rgba,
+}
+
+/// A static text block with its top-left corner.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub x: f32,
+    pub y: f32,
+    pub block: Arc<TextBlock>,
+}
+
+/// Text that changes over time, in a box given by its top-left corner and width, in which each
+/// variant is aligned.
+#[derive(Debug, Clone)]
+pub struct Counter {
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub align: Align,
+    pub text: TextNode,
 }
 
 #[derive(Debug, Clone)]
@@ -268,10 +300,12 @@ pub fn layout(
             let Some(name) = &s.name else { continue };
             let block = label(name, Align::Left, None);
             x -= block.width;
-            chart.labels.push((x, (row - block.height) / 2.0, block.clone()));
+            chart.labels.push(Label { x, y: (row - block.height) / 2.0, block: block.clone() });
             let sw = style.label_size * 0.8;
             x -= sw + style.label_size * 0.4;
-            chart.swatches.push((Rect { x, y: (row - sw) / 2.0, w: sw, h: sw }, s.color));
+            chart
+                .swatches
+                .push(Filled { rect: Rect { x, y: (row - sw) / 2.0, w: sw, h: sw }, color: s.color });
             x -= style.label_size * 1.2;
         }
         top = row;
@@ -315,12 +349,12 @@ pub fn layout(
     if let Some((_, _, grid)) = &style.axis {
         for (v, block) in &tick_blocks {
             let y = y_of(*v);
-            chart.rules.push((Rect { x: left, y: y - 0.5, w: plot_w, h: 1.0 }, *grid));
-            chart.labels.push((
-                left - style.label_size * 0.6 - block.width,
-                y - block.height / 2.0,
-                block.clone(),
-            ));
+            chart.rules.push(Filled { rect: Rect { x: left, y: y - 0.5, w: plot_w, h: 1.0 }, color: *grid });
+            chart.labels.push(Label {
+                x: left - style.label_size * 0.6 - block.width,
+                y: y - block.height / 2.0,
+                block: block.clone(),
+            });
         }
     }
     // Category labels; when they would overlap, only every k-th one is shown.
@@ -333,10 +367,14 @@ pub fn layout(
         }
         let block = label(cat, Align::Center, Some(slot));
         let x = left + i as f32 * slot;
-        chart.labels.push((x, bottom + (row - block.height) / 2.0 + style.label_size * 0.15, block));
+        chart.labels.push(Label {
+            x,
+            y: bottom + (row - block.height) / 2.0 + style.label_size * 0.15,
+            block,
+        });
     }
     let axis_color = Rgba { a: style.label_color.a / 2, ..style.label_color };
-    chart.rules.push((Rect { x: left, y: zero_y, w: plot_w, h: 2.0 }, axis_color));
+    chart.rules.push(Filled { rect: Rect { x: left, y: zero_y, w: plot_w, h: 2.0 }, color: axis_color });
 
     let timing = |k: usize| {
         style.grow.map(|(delay, stagger, duration, easing)| GrowTiming {
@@ -502,15 +540,18 @@ pub fn layout_donut(font: FontChain, bounds: Rect, data: &DonutData, style: &Don
     if let Some(text) = data.center.filter(|t| !t.is_empty()) {
         let block =
             small(font, style.center_size, style.center_color, text, Align::Center, Some(inner * 1.8));
-        chart.labels.push((center.0 - block.width / 2.0, center.1 - block.height / 2.0, block));
+        chart.labels.push(Label { x: center.0 - block.width / 2.0, y: center.1 - block.height / 2.0, block });
     }
     let mut y = legend_at.1;
     for (i, (block, row)) in blocks.into_iter().zip(rows).enumerate() {
         let color = data.colors.get(i % data.colors.len().max(1)).copied().unwrap_or(style.label_color);
         // The swatch sits on the first line of its label.
         let top = y + ls * 0.2;
-        chart.swatches.push((Rect { x: legend_at.0, y: top + (ls * 1.2 - sw) / 2.0, w: sw, h: sw }, color));
-        chart.labels.push((legend_at.0 + sw + pad, top, block));
+        chart.swatches.push(Filled {
+            rect: Rect { x: legend_at.0, y: top + (ls * 1.2 - sw) / 2.0, w: sw, h: sw },
+            color,
+        });
+        chart.labels.push(Label { x: legend_at.0 + sw + pad, y: top, block });
         y += row;
     }
     chart
@@ -543,10 +584,10 @@ pub fn layout_card(width: f32, align: Align, data: CardData) -> (Chart, f32, f32
     };
     let mut y = 0.0;
     if let Some(c) = data.caption {
-        chart.labels.push((x_for(c.width), y, c.clone()));
+        chart.labels.push(Label { x: x_for(c.width), y, block: c.clone() });
         y += c.height + c.size * 0.2;
     }
-    chart.counters.push((0.0, y, w, align, data.number));
+    chart.counters.push(Counter { x: 0.0, y, width: w, align, text: data.number });
     y += number_h + data.delta.size * 0.2;
     let x = x_for(row_w);
     let (ay, ah) = (y + (data.delta.height - arrow) / 2.0, arrow);
@@ -560,8 +601,8 @@ pub fn layout_card(width: f32, align: Align, data: CardData) -> (Chart, f32, f32
             (x, ay + ah * 0.6),
         ],
     };
-    chart.shapes.push((shape, data.delta_color));
-    chart.labels.push((x + arrow * 1.4, y, data.delta.clone()));
+    chart.shapes.push(Polygon { points: shape, color: data.delta_color });
+    chart.labels.push(Label { x: x + arrow * 1.4, y, block: data.delta.clone() });
     y += data.delta.height;
     (chart, w, y)
 }

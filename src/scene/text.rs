@@ -317,32 +317,6 @@ pub struct TextBlock {
     pub outline: Option<(Rgba, f32)>,
     /// Drawn under the text, offset by (dx, dy) pixels.
     pub shadow: Option<(Rgba, f32, f32)>,
-    /// The text drawn once at full opacity, for fading it (see the raster stage): made on
-    /// first use, as the glyphs never change.
-    pub sprite: SpriteCell,
-}
-
-/// A text's glyphs drawn once over nothing, at a sub-pixel `phase` (its resting place's
-/// fraction of a pixel): `pixmap`'s top-left corner is at `origin` whole pixels from the
-/// block's origin less the phase; None when the text has no glyph.
-#[derive(Debug, Clone)]
-pub struct Sprite {
-    pub phase: (f32, f32),
-    pub origin: (i32, i32),
-    pub pixmap: Option<tiny_skia::Pixmap>,
-}
-
-/// Where a [`Sprite`] is kept once made. Rendering stays a pure function of (graph, frame):
-/// this only remembers a result that never changes.
-#[derive(Clone, Default)]
-pub struct SpriteCell(pub std::sync::OnceLock<Sprite>);
-
-/// Says nothing of what it holds: the debug form of a resolved scene is its content's
-/// description (the segment cache hashes it), which must not change once a frame is drawn.
-impl std::fmt::Debug for SpriteCell {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SpriteCell")
-    }
 }
 
 /// How to lay text out.
@@ -746,7 +720,6 @@ fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
         size: style.size,
         outline: None,
         shadow: None,
-        sprite: SpriteCell::default(),
     };
     (block, !cut && !broke_word && !overflow)
 }
