@@ -7,6 +7,7 @@
 //! evaluates tracks at a time and draws a small closed set of node kinds.
 
 pub mod chart;
+pub mod hash;
 pub mod text;
 
 use std::sync::Arc;
@@ -155,6 +156,12 @@ pub struct Scene {
 impl Scene {
     pub fn contains(&self, frame: u32) -> bool {
         frame >= self.start && frame < self.start + self.frames
+    }
+
+    /// A SHA-256 of everything the scene's frames depend on (see [`hash`]): equal for two
+    /// scenes that draw the same frames, wherever they start.
+    pub fn content_hash(&self) -> hash::ContentHash {
+        hash::content_hash(self)
     }
 }
 
