@@ -13,83 +13,83 @@ use crate::style::Align;
 
 #[derive(Debug, Clone, Default)]
 pub struct Chart {
-    pub bars: Vec<Bar>,
-    pub lines: Vec<Line>,
-    pub slices: Vec<Slice>,
+    pub(crate) bars: Vec<Bar>,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) slices: Vec<Slice>,
     /// Filled polygons (a comparison card's arrow).
-    pub shapes: Vec<Polygon>,
+    pub(crate) shapes: Vec<Polygon>,
     /// Thin filled rectangles drawn first: grid lines and the zero line.
-    pub rules: Vec<Filled>,
+    pub(crate) rules: Vec<Filled>,
     /// Static text (category, tick and legend labels).
-    pub labels: Vec<Label>,
+    pub(crate) labels: Vec<Label>,
     /// Text that changes over time (a card's counting number).
-    pub counters: Vec<Counter>,
+    pub(crate) counters: Vec<Counter>,
     /// Legend colour squares.
-    pub swatches: Vec<Filled>,
+    pub(crate) swatches: Vec<Filled>,
 }
 
 /// A filled polygon, its points relative to the chart box.
 #[derive(Debug, Clone)]
 pub struct Polygon {
-    pub points: Vec<(f32, f32)>,
-    pub color: Rgba,
+    pub(crate) points: Vec<(f32, f32)>,
+    pub(crate) color: Rgba,
 }
 
 /// A rectangle filled with one colour (a grid line, a legend swatch).
 #[derive(Debug, Clone, Copy)]
 pub struct Filled {
-    pub rect: Rect,
-    pub color: Rgba,
+    pub(crate) rect: Rect,
+    pub(crate) color: Rgba,
 }
 
 /// A static text block with its top-left corner.
 #[derive(Debug, Clone)]
 pub struct Label {
-    pub x: f32,
-    pub y: f32,
-    pub block: Arc<TextBlock>,
+    pub(crate) x: f32,
+    pub(crate) y: f32,
+    pub(crate) block: Arc<TextBlock>,
 }
 
 /// Text that changes over time, in a box given by its top-left corner and width, in which each
 /// variant is aligned.
 #[derive(Debug, Clone)]
 pub struct Counter {
-    pub x: f32,
-    pub y: f32,
-    pub width: f32,
-    pub align: Align,
-    pub text: TextNode,
+    pub(crate) x: f32,
+    pub(crate) y: f32,
+    pub(crate) width: f32,
+    pub(crate) align: Align,
+    pub(crate) text: TextNode,
 }
 
 #[derive(Debug, Clone)]
 pub struct Bar {
     /// Left edge, relative to the chart box.
-    pub x: f32,
+    pub(crate) x: f32,
     /// The zero line the bar grows from.
-    pub base: f32,
-    pub w: f32,
+    pub(crate) base: f32,
+    pub(crate) w: f32,
     /// Full length, reached when the bar has grown.
-    pub h: f32,
+    pub(crate) h: f32,
     /// A negative value: the bar grows down from the zero line and its label sits below it.
-    pub down: bool,
-    pub color: Rgba,
-    pub radius: f32,
-    pub grow: Option<GrowTiming>,
+    pub(crate) down: bool,
+    pub(crate) color: Rgba,
+    pub(crate) radius: f32,
+    pub(crate) grow: Option<GrowTiming>,
     /// Drawn centred beyond the bar's end, fading in as the bar grows.
-    pub value_label: Option<Arc<TextBlock>>,
+    pub(crate) value_label: Option<Arc<TextBlock>>,
 }
 
 /// A polyline through the series' points, drawn on from left to right.
 #[derive(Debug, Clone)]
 pub struct Line {
-    pub points: Vec<(f32, f32)>,
-    pub color: Rgba,
-    pub width: f32,
+    pub(crate) points: Vec<(f32, f32)>,
+    pub(crate) color: Rgba,
+    pub(crate) width: f32,
     /// Fill down to this y (the bottom of the plot) with this colour.
-    pub area: Option<(f32, Rgba)>,
-    pub draw: Option<GrowTiming>,
+    pub(crate) area: Option<(f32, Rgba)>,
+    pub(crate) draw: Option<GrowTiming>,
     /// The emphasised point: (index, its value label), shown once the line reaches it.
-    pub highlight: Option<(usize, Option<Arc<TextBlock>>)>,
+    pub(crate) highlight: Option<(usize, Option<Arc<TextBlock>>)>,
 }
 
 impl Line {
@@ -135,13 +135,13 @@ impl Line {
 /// One slice of a donut: an annulus sector, clockwise from `start` (radians, 0 = 12 o'clock).
 #[derive(Debug, Clone)]
 pub struct Slice {
-    pub center: (f32, f32),
-    pub outer: f32,
-    pub inner: f32,
-    pub start: f32,
-    pub sweep: f32,
-    pub color: Rgba,
-    pub grow: Option<GrowTiming>,
+    pub(crate) center: (f32, f32),
+    pub(crate) outer: f32,
+    pub(crate) inner: f32,
+    pub(crate) start: f32,
+    pub(crate) sweep: f32,
+    pub(crate) color: Rgba,
+    pub(crate) grow: Option<GrowTiming>,
 }
 
 impl Slice {
@@ -170,9 +170,9 @@ impl Slice {
 
 #[derive(Debug, Clone, Copy)]
 pub struct GrowTiming {
-    pub start: f32,
-    pub duration: f32,
-    pub easing: Easing,
+    pub(crate) start: f32,
+    pub(crate) duration: f32,
+    pub(crate) easing: Easing,
 }
 
 impl GrowTiming {

@@ -39,10 +39,27 @@ pub struct Companions {
     pub page: Option<Page>,
     /// The sound track; None: a silent video (no audio stream).
     pub audio: Option<crate::audio::Plan>,
-    /// Seconds into the video of the poster frame, and whether it gets a play button.
-    pub poster: (f64, bool),
-    /// The animated preview: start and length in seconds, width in pixels, frame rate.
-    pub preview: Option<(f64, f64, u32, u32)>,
+    /// The still for emails.
+    pub poster: Poster,
+    /// The animated preview (a GIF), if the storyboard asks for one.
+    pub preview: Option<Preview>,
+}
+
+/// The poster: the frame shown `at` seconds into the video, with a play button or not.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Poster {
+    pub at: f64,
+    pub play_button: bool,
+}
+
+/// The animated preview: `secs` seconds of the video from `from` seconds, `width` pixels wide,
+/// at `fps` frames per second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preview {
+    pub from: f64,
+    pub secs: f64,
+    pub width: u32,
+    pub fps: u32,
 }
 
 /// One caption: text shown from `start` to `end` seconds.

@@ -287,14 +287,14 @@ fn joins_neighbours(c: char) -> bool {
 /// One glyph on the canvas: its outline (font units, y up) placed at a baseline point.
 #[derive(Debug, Clone)]
 pub struct PlacedGlyph {
-    pub path: Arc<tiny_skia::Path>,
+    pub(crate) path: Arc<tiny_skia::Path>,
     /// Baseline origin relative to the text box's top-left, in pixels.
-    pub x: f32,
-    pub y: f32,
+    pub(crate) x: f32,
+    pub(crate) y: f32,
     /// Pixels per font unit (glyphs from fallback fonts may have another units-per-em).
-    pub scale: f32,
+    pub(crate) scale: f32,
     /// A colour of its own (a rich-text span); None: the block's colour.
-    pub color: Option<Rgba>,
+    pub(crate) color: Option<Rgba>,
 }
 
 /// Laid-out text: glyphs relative to the box's top-left corner.
