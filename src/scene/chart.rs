@@ -277,6 +277,9 @@ fn small(
     ))
 }
 
+/// Lays out a text block in the chart's label style.
+type LabelFn<'f> = dyn Fn(&str, Align, Option<f32>) -> Arc<TextBlock> + 'f;
+
 /// Lays out a bar or line chart: legend on top, value axis on the left, category labels at the
 /// bottom, one slot per category.
 pub fn layout(
@@ -291,38 +294,7 @@ pub fn layout(
     };
     let row = style.label_size * 1.7;
     let mut chart = Chart::default();
-
-    // Legend along the top, right-aligned, when it can tell series apart.
-    let mut top = 0.0;
-    if style.legend && series.len() > 1 {
-        let mut x = bounds.w;
-        for s in series.iter().rev() {
-            let Some(name) = &s.name else { continue };
-            let block = label(name, Align::Left, None);
-            x -= block.width;
-            chart.labels.push(Label { x, y: (row - block.height) / 2.0, block: block.clone() });
-            let sw = style.label_size * 0.8;
-            x -= sw + style.label_size * 0.4;
-            chart
-                .swatches
-                .push(Filled { rect: Rect { x, y: (row - sw) / 2.0, w: sw, h: sw }, color: s.color });
-            x -= style.label_size * 1.2;
-        }
-        top = row;
-    }
-
-    // The value scale: the axis's ticks, or the data's range (bars always include zero).
-    let values = || series.iter().flat_map(|s| s.values.iter().copied()).filter(|v| v.is_finite());
-    let (data_lo, data_hi) =
-        values().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-    let (data_lo, data_hi) = if data_lo > data_hi { (0.0, 0.0) } else { (data_lo, data_hi) };
-    let (lo, hi) = match &style.axis {
-        Some((ticks, _, _)) => (ticks.lo(), ticks.hi()),
-        None if style.lines.is_some() => (data_lo, data_hi),
-        None => (data_lo.min(0.0), data_hi.max(0.0)),
-    };
-    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, hi + 0.5) };
-
+    let top = legend(&mut chart, &label, bounds, series, style, row);
     // Tick labels set the left margin.
     let tick_blocks: Vec<(f64, Arc<TextBlock>)> = match &style.axis {
         Some((ticks, labels, _)) => {
@@ -330,85 +302,203 @@ pub fn layout(
         }
         None => Vec::new(),
     };
-    let left = tick_blocks.iter().map(|(_, b)| b.width).fold(0.0f32, f32::max)
-        + if tick_blocks.is_empty() { 0.0 } else { style.label_size * 0.6 };
-    let has_labels = series.iter().any(|s| !s.labels.is_empty()) || style.highlight.is_some();
-    let value_room = if has_labels { style.label_size * 1.5 } else { 0.0 };
-    let below_room = if has_labels && data_lo < 0.0 && style.lines.is_none() { value_room } else { 0.0 };
-    let bottom = bounds.h - row;
-    let plot_top = top + value_room;
-    let plot_h = (bottom - below_room - plot_top).max(1.0);
-    let y_of = |v: f64| plot_top + ((hi - v) / (hi - lo)) as f32 * plot_h;
-    let zero_y = y_of(0.0f64.clamp(lo, hi));
-
-    let plot_w = (bounds.w - left).max(1.0);
-    let n = categories.len().max(series.iter().map(|s| s.values.len()).max().unwrap_or(0));
-    let slot = plot_w / n.max(1) as f32;
+    let plot = Plot::new(bounds, categories, series, style, &tick_blocks, top, row);
 
     // Grid lines and tick labels.
     if let Some((_, _, grid)) = &style.axis {
         for (v, block) in &tick_blocks {
-            let y = y_of(*v);
-            chart.rules.push(Filled { rect: Rect { x: left, y: y - 0.5, w: plot_w, h: 1.0 }, color: *grid });
+            let y = plot.y_of(*v);
+            chart
+                .rules
+                .push(Filled { rect: Rect { x: plot.left, y: y - 0.5, w: plot.w, h: 1.0 }, color: *grid });
             chart.labels.push(Label {
-                x: left - style.label_size * 0.6 - block.width,
+                x: plot.left - style.label_size * 0.6 - block.width,
                 y: y - block.height / 2.0,
                 block: block.clone(),
             });
         }
     }
-    // Category labels; when they would overlap, only every k-th one is shown.
+    category_labels(&mut chart, font, &label, &plot, categories, style);
+    let axis_color = Rgba { a: style.label_color.a / 2, ..style.label_color };
+    let zero_line = Rect { x: plot.left, y: plot.zero_y(), w: plot.w, h: 2.0 };
+    chart.rules.push(Filled { rect: zero_line, color: axis_color });
+    match style.lines {
+        Some((width, area)) => line_marks(&mut chart, &label, &plot, series, style, (width, area)),
+        None => bar_marks(&mut chart, font, &label, &plot, series, style),
+    }
+    chart
+}
+
+/// The legend along the top, right-aligned, when it can tell series apart; returns the
+/// height it takes.
+fn legend(
+    chart: &mut Chart,
+    label: &LabelFn,
+    bounds: Rect,
+    series: &[SeriesData],
+    style: &ChartStyle,
+    row: f32,
+) -> f32 {
+    if !(style.legend && series.len() > 1) {
+        return 0.0;
+    }
+    let mut x = bounds.w;
+    for s in series.iter().rev() {
+        let Some(name) = &s.name else { continue };
+        let block = label(name, Align::Left, None);
+        x -= block.width;
+        chart.labels.push(Label { x, y: (row - block.height) / 2.0, block: block.clone() });
+        let sw = style.label_size * 0.8;
+        x -= sw + style.label_size * 0.4;
+        chart.swatches.push(Filled { rect: Rect { x, y: (row - sw) / 2.0, w: sw, h: sw }, color: s.color });
+        x -= style.label_size * 1.2;
+    }
+    row
+}
+
+/// Where a bar or line chart plots: the plot area (relative to the chart box), its value
+/// scale and its category slots.
+struct Plot {
+    left: f32,
+    top: f32,
+    w: f32,
+    h: f32,
+    /// The top of the category labels' row, and the row's height.
+    bottom: f32,
+    row: f32,
+    /// The values at the plot's bottom and top.
+    lo: f64,
+    hi: f64,
+    /// Categories, and the width of each one's slot.
+    n: usize,
+    slot: f32,
+}
+
+impl Plot {
+    fn new(
+        bounds: Rect,
+        categories: &[String],
+        series: &[SeriesData],
+        style: &ChartStyle,
+        tick_blocks: &[(f64, Arc<TextBlock>)],
+        top: f32,
+        row: f32,
+    ) -> Plot {
+        // The value scale: the axis's ticks, or the data's range (bars always include zero).
+        let values = || series.iter().flat_map(|s| s.values.iter().copied()).filter(|v| v.is_finite());
+        let (data_lo, data_hi) =
+            values().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        let (data_lo, data_hi) = if data_lo > data_hi { (0.0, 0.0) } else { (data_lo, data_hi) };
+        let (lo, hi) = match &style.axis {
+            Some((ticks, _, _)) => (ticks.lo(), ticks.hi()),
+            None if style.lines.is_some() => (data_lo, data_hi),
+            None => (data_lo.min(0.0), data_hi.max(0.0)),
+        };
+        let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, hi + 0.5) };
+        let left = tick_blocks.iter().map(|(_, b)| b.width).fold(0.0f32, f32::max)
+            + if tick_blocks.is_empty() { 0.0 } else { style.label_size * 0.6 };
+        let has_labels = series.iter().any(|s| !s.labels.is_empty()) || style.highlight.is_some();
+        let value_room = if has_labels { style.label_size * 1.5 } else { 0.0 };
+        let below_room = if has_labels && data_lo < 0.0 && style.lines.is_none() { value_room } else { 0.0 };
+        let bottom = bounds.h - row;
+        let plot_top = top + value_room;
+        let plot_h = (bottom - below_room - plot_top).max(1.0);
+        let plot_w = (bounds.w - left).max(1.0);
+        let n = categories.len().max(series.iter().map(|s| s.values.len()).max().unwrap_or(0));
+        let slot = plot_w / n.max(1) as f32;
+        Plot { left, top: plot_top, w: plot_w, h: plot_h, bottom, row, lo, hi, n, slot }
+    }
+
+    /// The y of value `v`.
+    fn y_of(&self, v: f64) -> f32 {
+        self.top + ((self.hi - v) / (self.hi - self.lo)) as f32 * self.h
+    }
+
+    /// The y of the zero line (or of the scale's end nearest to zero).
+    fn zero_y(&self) -> f32 {
+        self.y_of(0.0f64.clamp(self.lo, self.hi))
+    }
+}
+
+/// Category labels under their slots; when they would overlap, only every k-th one is shown.
+fn category_labels(
+    chart: &mut Chart,
+    font: FontChain,
+    label: &LabelFn,
+    plot: &Plot,
+    categories: &[String],
+    style: &ChartStyle,
+) {
     let widest = categories.iter().map(|c| font.advance(c, style.label_size)).fold(0.0f32, f32::max);
-    let every = ((widest + style.label_size * 0.5) / slot).ceil().max(1.0) as usize;
+    let every = ((widest + style.label_size * 0.5) / plot.slot).ceil().max(1.0) as usize;
     for (i, cat) in categories.iter().enumerate() {
         // Keep the last label (the latest month) and step back from it.
-        if (n - 1 - i) % every != 0 {
+        if !(plot.n - 1 - i).is_multiple_of(every) {
             continue;
         }
-        let block = label(cat, Align::Center, Some(slot));
-        let x = left + i as f32 * slot;
+        let block = label(cat, Align::Center, Some(plot.slot));
+        let x = plot.left + i as f32 * plot.slot;
         chart.labels.push(Label {
             x,
-            y: bottom + (row - block.height) / 2.0 + style.label_size * 0.15,
+            y: plot.bottom + (plot.row - block.height) / 2.0 + style.label_size * 0.15,
             block,
         });
     }
-    let axis_color = Rgba { a: style.label_color.a / 2, ..style.label_color };
-    chart.rules.push(Filled { rect: Rect { x: left, y: zero_y, w: plot_w, h: 2.0 }, color: axis_color });
+}
 
-    let timing = |k: usize| {
-        style.grow.map(|(delay, stagger, duration, easing)| GrowTiming {
-            start: delay + k as f32 * stagger,
-            duration,
-            easing,
-        })
-    };
-    if let Some((width, area)) = style.lines {
-        for (si, s) in series.iter().enumerate() {
-            let points: Vec<(f32, f32)> = s
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(i, v)| (left + (i as f32 + 0.5) * slot, y_of(*v)))
-                .collect();
-            let highlight = style.highlight.as_ref().filter(|(i, _)| *i < points.len()).map(|(i, l)| {
-                let block = l.as_deref().filter(|l| !l.is_empty()).map(|l| label(l, Align::Center, None));
-                (*i, block)
-            });
-            let wash = Rgba { a: 46, ..s.color };
-            chart.lines.push(Line {
-                points,
-                color: s.color,
-                width,
-                area: area.then_some((plot_top + plot_h, wash)),
-                draw: timing(si),
-                highlight: if si == 0 { highlight } else { None },
-            });
-        }
-        return chart;
+/// When mark `k` (a category's bars, a series' line) starts growing, and how.
+fn timing(style: &ChartStyle, k: usize) -> Option<GrowTiming> {
+    style.grow.map(|(delay, stagger, duration, easing)| GrowTiming {
+        start: delay + k as f32 * stagger,
+        duration,
+        easing,
+    })
+}
+
+/// One line per series (`width` wide, with the area under it washed when `area`).
+fn line_marks(
+    chart: &mut Chart,
+    label: &LabelFn,
+    plot: &Plot,
+    series: &[SeriesData],
+    style: &ChartStyle,
+    (width, area): (f32, bool),
+) {
+    for (si, s) in series.iter().enumerate() {
+        let points: Vec<(f32, f32)> = s
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, v)| (plot.left + (i as f32 + 0.5) * plot.slot, plot.y_of(*v)))
+            .collect();
+        let highlight = style.highlight.as_ref().filter(|(i, _)| *i < points.len()).map(|(i, l)| {
+            let block = l.as_deref().filter(|l| !l.is_empty()).map(|l| label(l, Align::Center, None));
+            (*i, block)
+        });
+        let wash = Rgba { a: 46, ..s.color };
+        chart.lines.push(Line {
+            points,
+            color: s.color,
+            width,
+            area: area.then_some((plot.top + plot.h, wash)),
+            draw: timing(style, si),
+            highlight: if si == 0 { highlight } else { None },
+        });
     }
+}
 
+/// One bar per value, grouped by category, with its value label when they all fit.
+fn bar_marks(
+    chart: &mut Chart,
+    font: FontChain,
+    label: &LabelFn,
+    plot: &Plot,
+    series: &[SeriesData],
+    style: &ChartStyle,
+) {
+    let slot = plot.slot;
+    let zero_y = plot.zero_y();
     // Value labels wider than a category's slot would overlap their neighbours: then none is
     // shown (an axis tells the values instead).
     let value_labels_fit =
@@ -416,12 +506,12 @@ pub fn layout(
     let group = slot * (1.0 - style.gap);
     let bar_w = group / series.len().max(1) as f32;
     let inner = if series.len() > 1 { bar_w * 0.08 } else { 0.0 };
-    for i in 0..n {
-        let slot_x = left + i as f32 * slot;
+    for i in 0..plot.n {
+        let slot_x = plot.left + i as f32 * slot;
         for (si, s) in series.iter().enumerate() {
             let Some(&v) = s.values.get(i) else { continue };
             let v = if v.is_finite() { v } else { 0.0 };
-            let end = y_of(v.clamp(lo, hi));
+            let end = plot.y_of(v.clamp(plot.lo, plot.hi));
             chart.bars.push(Bar {
                 x: slot_x + (slot - group) / 2.0 + si as f32 * bar_w + inner / 2.0,
                 base: zero_y,
@@ -430,7 +520,7 @@ pub fn layout(
                 down: v < 0.0,
                 color: s.color,
                 radius: style.radius.min((bar_w - inner) / 2.0),
-                grow: timing(i),
+                grow: timing(style, i),
                 value_label: s
                     .labels
                     .get(i)
@@ -439,7 +529,6 @@ pub fn layout(
             });
         }
     }
-    chart
 }
 
 /// A donut's data as bind resolved it.
