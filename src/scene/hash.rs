@@ -329,6 +329,36 @@ mod tests {
         assert_eq!(content_hash(&-0.0f64), content_hash(&0.0f64));
     }
 
+    fn scene(start: u32, fill: Rgba, radius: f32) -> Scene {
+        Scene {
+            id: "intro".into(),
+            start,
+            frames: 30,
+            transition: TransitionKind::Fade,
+            transition_frames: 0,
+            background: None,
+            nodes: vec![Node {
+                name: "box".into(),
+                bounds: Rect { x: 10.0, y: 20.0, w: 100.0, h: 50.0 },
+                origin: (10.0, 20.0),
+                opacity: 1.0,
+                animation: Animation::default(),
+                kind: NodeKind::Rect { fill: Some(Paint::Solid(fill)), radius, stroke: None },
+            }],
+        }
+    }
+
+    #[test]
+    fn a_scene_hashes_its_content_not_where_it_starts() {
+        let red = Rgba::rgb(200, 0, 0);
+        let a = scene(0, red, 4.0);
+        assert_eq!(a.content_hash(), scene(90, red, 4.0).content_hash());
+        assert_eq!(a.content_hash(), a.clone().content_hash());
+        assert_ne!(a.content_hash(), scene(0, Rgba::rgb(200, 0, 1), 4.0).content_hash());
+        assert_ne!(a.content_hash(), scene(0, red, 4.5).content_hash());
+        assert_eq!(scene(0, red, 0.0).content_hash(), scene(0, red, -0.0).content_hash());
+    }
+
     #[test]
     fn lists_and_options_do_not_run_into_each_other() {
         let a: (Vec<u32>, Vec<u32>) = (vec![1, 2], vec![3]);
