@@ -143,8 +143,11 @@ fn raster_only(binder: &billreel::bind::Binder, ids: &[&str], data: &Path) {
     for id in ids {
         let graph = binder.bind(&record::find(data, id, "id").unwrap()).unwrap();
         let mut canvas = tiny_skia::Pixmap::new(graph.width, graph.height).unwrap();
-        let ((), scratch) =
-            measure(|| (0..graph.total_frames).for_each(|f| raster::render_into(&graph, f, &mut canvas)));
+        // The renderer's caches (backgrounds, sprites) kept, as in a video; no settled layers.
+        let mut cache = raster::Cache::default();
+        let ((), scratch) = measure(|| {
+            (0..graph.total_frames).for_each(|f| raster::render_into(&graph, f, &mut canvas, &mut cache))
+        });
         let mut layers = raster::Layers::default();
         let ((), kept) = measure(|| {
             (0..graph.total_frames).for_each(|f| {

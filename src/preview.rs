@@ -12,7 +12,7 @@ use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
 use crate::encode::EncodeError;
 use crate::output::write_atomically;
 use crate::raster;
-use crate::scene::SceneGraph;
+use crate::scene::{Poster, Preview, SceneGraph};
 
 fn fail(out: &Path, message: impl std::fmt::Display) -> EncodeError {
     EncodeError::Finish(format!("{}: {message}", out.display()))
@@ -20,7 +20,7 @@ fn fail(out: &Path, message: impl std::fmt::Display) -> EncodeError {
 
 /// Writes the poster frame as a JPEG, with a play button when the storyboard asks for one.
 pub fn write_poster(graph: &SceneGraph, out: &Path, tag: &str) -> Result<(), EncodeError> {
-    let (at, play_button) = graph.companions.poster;
+    let Poster { at, play_button } = graph.companions.poster;
     let mut pix = raster::render(graph, graph.frame_at(at));
     if play_button {
         draw_play_button(&mut pix);
@@ -74,7 +74,7 @@ pub fn draw_play_button(pix: &mut Pixmap) {
 /// that changed, drawn over what is shown (GIF's "keep" disposal). Each stored rectangle gets
 /// its own palette (NeuQuant), so a small one is quantised fast and well.
 pub fn write_preview(graph: &SceneGraph, out: &Path, tag: &str) -> Result<bool, EncodeError> {
-    let Some((from, secs, width, fps)) = graph.companions.preview else {
+    let Some(Preview { from, secs, width, fps }) = graph.companions.preview else {
         return Ok(false);
     };
     let width = width.min(graph.width).min(u16::MAX as u32);

@@ -292,7 +292,7 @@ fn the_preview_shows_every_frame_while_storing_only_what_changes() {
     let graph = binder.bind(&rec).unwrap();
     let gif = dir.join("C0001.gif");
     assert!(billreel::preview::write_preview(&graph, &gif, "test").unwrap());
-    let (from, secs, width, fps) = graph.companions.preview.unwrap();
+    let billreel::scene::Preview { from, secs, width, fps } = graph.companions.preview.unwrap();
     let height = graph.height * width / graph.width;
     let frames = gif_frames(&gif);
     let count = (secs * fps as f64).round() as usize;

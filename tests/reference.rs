@@ -251,7 +251,7 @@ fn held_frames_are_exactly_the_previous_picture() {
             billreel::load(&dir.join(format!("{name}.yaml")), None).unwrap_or_else(|d| panic!("{d}"));
         let rec = record::find(&dir.join("data.jsonl"), id, "id").unwrap();
         let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
-        let mut previous: Option<(Vec<u32>, tiny_skia::Pixmap)> = None;
+        let mut previous: Option<(billreel::raster::FrameState, tiny_skia::Pixmap)> = None;
         for f in 0..graph.total_frames {
             let state = billreel::raster::frame_state(&graph, f);
             let pixels = billreel::raster::render(&graph, f);

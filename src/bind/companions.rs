@@ -106,8 +106,16 @@ pub fn resolve(
         ctas,
         page,
         audio,
-        poster: (poster_at, sb.poster.as_ref().is_some_and(|p| p.play_button)),
-        preview: sb.preview.as_ref().map(|p| (p.from.secs(), p.duration.secs(), p.width, p.fps)),
+        poster: scene::Poster {
+            at: poster_at,
+            play_button: sb.poster.as_ref().is_some_and(|p| p.play_button),
+        },
+        preview: sb.preview.as_ref().map(|p| scene::Preview {
+            from: p.from.secs(),
+            secs: p.duration.secs(),
+            width: p.width,
+            fps: p.fps,
+        }),
     })
 }
 

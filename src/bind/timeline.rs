@@ -84,8 +84,6 @@ pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
             transition_frames,
             background,
             nodes,
-            backdrop: Default::default(),
-            layer_backdrop: Default::default(),
         });
         cursor = start + frames;
     }
@@ -104,7 +102,6 @@ pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
         background,
         scenes,
         companions: Default::default(),
-        backdrop: Default::default(),
     };
     graph.companions = companions::resolve(b, cx, &graph, captions, clips)?;
     if b.burn_captions {

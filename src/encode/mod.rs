@@ -13,11 +13,12 @@
 //!
 //! The parts: [`x264`] (the encoder, its picture, which frames it gets), [`mp4`] (the file and
 //! its sound track, timestamps from the schedule of pictures sent), [`segment`] (cutting a
-//! video into shareable pieces, and the cache).
+//! video into shareable pieces, and the cache), [`coded`] (the coded pieces both handle).
 //!
 //! The file is written under a temporary name and renamed when complete, so a killed render
 //! never leaves a half video under the final name.
 
+pub mod coded;
 pub mod mp4;
 pub mod segment;
 pub mod x264;
@@ -40,7 +41,7 @@ pub use segment::{CacheStats, SegmentCache};
 use x264::{Coded, Pacer, Picture, X264};
 
 /// x264 settings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EncodeSettings {
     pub preset: String,
     pub crf: u8,
@@ -425,13 +426,13 @@ impl Frames {
         settings: &EncodeSettings,
         times: &mut Timings,
         label: &str,
-    ) -> Result<segment::Segment, EncodeError> {
+    ) -> Result<coded::Segment, EncodeError> {
         let path = Path::new(label);
         let mut x264 = open_x264(graph.width, graph.height, graph.fps, settings, path)?;
         let mut pacer = Pacer::new(settings.cfr, graph.fps);
         let mut collector = segment::Collector::default();
         self.encode(graph, range.clone(), &mut x264, &mut pacer, &mut collector, times, label)?;
-        Ok(segment::Segment {
+        Ok(coded::Segment {
             frames: range.len() as u32,
             sent: collector.sent,
             packets: collector.packets,

@@ -14,7 +14,7 @@ use ffmpeg::{codec, format, frame, Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 use std::time::Instant;
 
-use super::segment::Segment;
+use super::coded::{Key, Segment};
 use super::x264::{Coded, Params};
 use super::EncodeError;
 use crate::timings::{Stage, Timings};
@@ -411,7 +411,7 @@ fn send_mixed(
 const AAC_PROFILE: &str = "aac 48000 stereo fltp 160000 coder=fast";
 
 /// The cache key of a `total`-frame sound track mixed from `plan` and encoded here.
-pub fn sound_key(plan: &crate::audio::Plan, total: usize) -> super::segment::Key {
+pub fn sound_key(plan: &crate::audio::Plan, total: usize) -> Key {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(AAC_PROFILE.as_bytes());

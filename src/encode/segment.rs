@@ -5,9 +5,9 @@
 //! A video is cut where the set of scenes on screen changes: at each scene's start and end, so
 //! a transition between two scenes is a segment of its own and belongs to both (it is shared
 //! only when both scenes are). A segment's key is a SHA-256 of everything its pixels depend
-//! on: the encoder profile, its length, and every scene on screen during it (placement
-//! relative to the segment, background, every resolved node with the pixel data of its
-//! images). A scene that binds a record field therefore gets another key when the value
+//! on: the encoder profile, its length, and every scene on screen during it (its placement
+//! relative to the segment and its [`crate::scene::Scene::content_hash`]: background and
+//! every resolved node, with its glyph outlines and the pixel data of its images). A scene that binds a record field therefore gets another key when the value
 //! differs, and the same key when the value happens to be equal.
 //!
 //! A piece is cut out of a video only once its key has been met before (in the batch): the
@@ -23,19 +23,18 @@
 //! mix's first sighting on; a copied track is the same bytes as one encoded again.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use super::mp4::CodedSound;
-use super::x264::{Coded, Params};
+use super::coded::{Key, Segment};
+use super::mp4::{CodedSound, Sink};
+use super::x264::Coded;
 use super::EncodeSettings;
-use crate::scene::{NodeKind, Scene, SceneGraph};
+use crate::scene::hash::{HashContent, Sha256Hasher};
+use crate::scene::SceneGraph;
 use crate::timings::Timings;
-
-/// What a segment's pixels depend on, hashed.
-pub type Key = [u8; 32];
 
 /// Where a video is cut: `frames` frames from `start`, and the key of their content.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,25 +44,6 @@ pub struct Piece {
     pub key: Key,
 }
 
-/// A segment encoded once: its pictures with pts relative to its first frame.
-pub struct Segment {
-    pub frames: u32,
-    /// pts of the pictures sent (the first is 0, the last `frames - 1`).
-    pub sent: Vec<u32>,
-    pub packets: Vec<Coded>,
-    pub params: Params,
-    pub delay: usize,
-}
-
-impl Segment {
-    /// Memory held, for the cache's bound.
-    pub fn bytes(&self) -> usize {
-        self.packets.iter().map(|c| c.data.len() + std::mem::size_of::<Coded>()).sum::<usize>()
-            + self.sent.len() * 4
-            + 1024
-    }
-}
-
 /// A segment being encoded: collects what the encoder gives.
 #[derive(Default)]
 pub struct Collector {
@@ -71,7 +51,7 @@ pub struct Collector {
     pub packets: Vec<Coded>,
 }
 
-impl super::mp4::Sink for Collector {
+impl Sink for Collector {
     fn sent(&mut self, pts: i64) {
         self.sent.push(pts as u32);
     }
@@ -98,21 +78,13 @@ pub fn plan(graph: &SceneGraph, settings: &EncodeSettings) -> Vec<Piece> {
             _ => ranges.push((w[0], w[1])),
         }
     }
-    let profile = format!(
-        "billreel {} {}x{} {}fps {:?} background {:?}",
-        env!("CARGO_PKG_VERSION"),
-        graph.width,
-        graph.height,
-        graph.fps,
-        settings,
-        graph.background
-    );
-    let digests: Vec<Key> = graph.scenes.iter().map(scene_digest).collect();
+    let profile = profile(graph, settings);
+    let digests: Vec<Key> = graph.scenes.iter().map(|s| s.content_hash()).collect();
     ranges
         .into_iter()
         .map(|(start, end)| {
             let mut h = Sha256::new();
-            h.update(profile.as_bytes());
+            h.update(profile);
             h.update((end - start).to_le_bytes());
             for (scene, digest) in graph.scenes.iter().zip(&digests) {
                 if scene.start < end && scene.start + scene.frames > start {
@@ -125,44 +97,15 @@ pub fn plan(graph: &SceneGraph, settings: &EncodeSettings) -> Vec<Piece> {
         .collect()
 }
 
-/// Feeds formatted text into a hash without building the string.
-struct HashWriter<'a>(&'a mut Sha256);
-
-impl std::fmt::Write for HashWriter<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.update(s.as_bytes());
-        Ok(())
-    }
-}
-
-/// Everything a scene's frames depend on. The scene graph is fully resolved (laid-out glyph
-/// outlines, keyframes, colours, chart geometry), so its debug form is a complete description,
-/// except for images, whose pixels are hashed as bytes.
-fn scene_digest(scene: &Scene) -> Key {
-    let mut h = Sha256::new();
-    let mut w = HashWriter(&mut h);
-    let _ = write!(
-        w,
-        "{} {} {:?} {} {:?}|",
-        scene.id, scene.frames, scene.transition, scene.transition_frames, scene.background
-    );
-    for node in &scene.nodes {
-        let _ = write!(
-            w,
-            "{:?} {:?} {:?} {} {:?}|",
-            node.name, node.bounds, node.origin, node.opacity, node.animation
-        );
-        match &node.kind {
-            NodeKind::Image { pixels, offset } => {
-                let _ = write!(w, "image {}x{} {:?}|", pixels.width(), pixels.height(), offset);
-                w.0.update(pixels.data());
-            }
-            kind => {
-                let _ = write!(w, "{kind:?}|");
-            }
-        }
-    }
-    h.finalize().into()
+/// What every piece of `graph` depends on besides its scenes: this program's version, the
+/// canvas, the frame rate, the encoder settings and the video's background.
+fn profile(graph: &SceneGraph, settings: &EncodeSettings) -> Key {
+    let mut h = Sha256Hasher(Sha256::new());
+    concat!("billreel ", env!("CARGO_PKG_VERSION")).hash(&mut h);
+    (graph.width, graph.height, graph.fps).hash(&mut h);
+    settings.hash(&mut h);
+    graph.background.hash_content(&mut h);
+    h.0.finalize().into()
 }
 
 /// Segments (and whole sound tracks) shared by the workers of a batch, bounded in memory; the

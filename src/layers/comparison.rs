@@ -243,8 +243,8 @@ mod tests {
             "{ type: comparison, value: now, previous: before, delta_format: \"{{ change | number(0) }}\" }";
         let NodeKind::Chart(c) = node(layer, json!({"now": 120, "before": 100})).unwrap() else { panic!() };
         let counter = &c.counters[0];
-        assert_eq!(counter.4.at(9.0).lines, ["120"]);
-        assert!(c.labels.iter().any(|(_, _, b)| b.lines == ["20"]), "the change is 20%");
+        assert_eq!(counter.text.at(9.0).lines, ["120"]);
+        assert!(c.labels.iter().any(|l| l.block.lines == ["20"]), "the change is 20%");
         assert!(problems("{ type: comparison, value: a, previous: b, good_color: nope }").contains("colour"));
     }
 }

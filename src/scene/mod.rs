@@ -7,6 +7,7 @@
 //! evaluates tracks at a time and draws a small closed set of node kinds.
 
 pub mod chart;
+pub mod hash;
 pub mod text;
 
 use std::sync::Arc;
@@ -26,15 +27,7 @@ pub struct SceneGraph {
     pub scenes: Vec<Scene>,
     /// What goes with the picture: sound, captions, the landing page, email stills.
     pub companions: Companions,
-    /// The video background, drawn once on first use (raster copies it into every frame
-    /// instead of filling a full-frame gradient again).
-    pub backdrop: Backdrop,
 }
-
-/// A full-canvas picture computed once, on first use, by the raster stage. Rendering stays a
-/// pure function of (graph, frame): this only remembers a result that never changes.
-#[derive(Debug, Clone, Default)]
-pub struct Backdrop(pub std::sync::OnceLock<tiny_skia::Pixmap>);
 
 /// Everything about one record's video besides its frames, resolved.
 #[derive(Debug, Clone, Default)]
@@ -46,10 +39,27 @@ pub struct Companions {
     pub page: Option<Page>,
     /// The sound track; None: a silent video (no audio stream).
     pub audio: Option<crate::audio::Plan>,
-    /// Seconds into the video of the poster frame, and whether it gets a play button.
-    pub poster: (f64, bool),
-    /// The animated preview: start and length in seconds, width in pixels, frame rate.
-    pub preview: Option<(f64, f64, u32, u32)>,
+    /// The still for emails.
+    pub poster: Poster,
+    /// The animated preview (a GIF), if the storyboard asks for one.
+    pub preview: Option<Preview>,
+}
+
+/// The poster: the frame shown `at` seconds into the video, with a play button or not.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Poster {
+    pub at: f64,
+    pub play_button: bool,
+}
+
+/// The animated preview: `secs` seconds of the video from `from` seconds, `width` pixels wide,
+/// at `fps` frames per second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preview {
+    pub from: f64,
+    pub secs: f64,
+    pub width: u32,
+    pub fps: u32,
 }
 
 /// One caption: text shown from `start` to `end` seconds.
@@ -108,10 +118,10 @@ impl SceneGraph {
                 match &node.kind {
                     NodeKind::Text(t) => t.variants.iter().for_each(|(_, b)| add(b)),
                     NodeKind::Chart(c) => {
-                        c.labels.iter().for_each(|(_, _, b)| add(b));
+                        c.labels.iter().for_each(|l| add(&l.block));
                         c.bars.iter().filter_map(|b| b.value_label.as_ref()).for_each(|b| add(b));
                         c.lines.iter().filter_map(|l| l.highlight.as_ref()?.1.as_ref()).for_each(|b| add(b));
-                        c.counters.iter().flat_map(|k| k.4.variants.iter()).for_each(|(_, b)| add(b));
+                        c.counters.iter().flat_map(|k| k.text.variants.iter()).for_each(|(_, b)| add(b));
                     }
                     _ => {}
                 }
@@ -158,15 +168,17 @@ pub struct Scene {
     pub transition_frames: u32,
     pub background: Option<Paint>,
     pub nodes: Vec<Node>,
-    /// The scene's background over the video's (what its frames start from).
-    pub backdrop: Backdrop,
-    /// The scene's background alone, over nothing (the layer a transition brings in).
-    pub layer_backdrop: Backdrop,
 }
 
 impl Scene {
     pub fn contains(&self, frame: u32) -> bool {
         frame >= self.start && frame < self.start + self.frames
+    }
+
+    /// A SHA-256 of everything the scene's frames depend on (see [`hash`]): equal for two
+    /// scenes that draw the same frames, wherever they start.
+    pub fn content_hash(&self) -> hash::ContentHash {
+        hash::content_hash(self)
     }
 }
 
@@ -256,8 +268,12 @@ pub struct TextNode {
 
 impl TextNode {
     pub fn at(&self, t: f32) -> &TextBlock {
-        let i = self.variants.partition_point(|(from, _)| *from <= t);
-        &self.variants[i.saturating_sub(1)].1
+        &self.variants[self.variant_at(t)].1
+    }
+
+    /// The index of the variant shown at `t` seconds into the scene.
+    pub fn variant_at(&self, t: f32) -> usize {
+        self.variants.partition_point(|(from, _)| *from <= t).saturating_sub(1)
     }
 }
 
@@ -299,10 +315,6 @@ impl Animation {
             dy: self.dy.iter().map(|k| k.at(t)).sum(),
             scale: self.scale.iter().map(|k| k.at(t)).product(),
         }
-    }
-
-    pub fn is_static(&self) -> bool {
-        [&self.opacity, &self.dx, &self.dy, &self.scale].iter().all(|ts| ts.iter().all(Track::is_constant))
     }
 }
 
@@ -346,10 +358,6 @@ impl Track {
         let (a, b) = (self.keys[i - 1], self.keys[i]);
         let span = (b.t - a.t).max(1e-6);
         a.v + (b.v - a.v) * b.easing.apply((t - a.t) / span)
-    }
-
-    pub fn is_constant(&self) -> bool {
-        self.keys.windows(2).all(|w| w[0].v == w[1].v)
     }
 }
 

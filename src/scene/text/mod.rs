@@ -7,351 +7,30 @@
 //! ab_glyph reads kerning only from the legacy `kern` table and modern fonts such as Inter kern
 //! through OpenType GPOS. Outlines come from ab_glyph and are turned into tiny-skia paths once
 //! per glyph (the glyph cache), so drawing a glyph again at any size or transform costs a path
-//! fill and nothing else.
+//! fill and nothing else. Fonts, shaping and the glyph cache are in `font`; this module breaks
+//! lines and places glyphs.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+mod font;
 
-use ab_glyph::{Font as _, FontArc, GlyphId, OutlineCurve, ScaleFont as _};
-use indexmap::IndexMap;
-use thiserror::Error;
+use std::sync::Arc;
+
+use ab_glyph::{Font as _, ScaleFont as _};
 
 use super::Rgba;
 use crate::style::{Align, VAlign};
-
-self_cell::self_cell!(
-    /// The font bytes and the shaping face that borrows them.
-    struct Shaper {
-        owner: Vec<u8>,
-        #[covariant]
-        dependent: RbFace,
-    }
-);
-
-type RbFace<'a> = rustybuzz::Face<'a>;
-
-/// A shaped run: (glyph, x offset, y offset, x advance) in font units, so valid at any size.
-type Run = Arc<[(GlyphId, f32, f32, f32)]>;
-
-/// Runs kept per font before the cache starts over (bounds memory on huge batches).
-const MAX_CACHED_RUNS: usize = 4_096;
-
-/// Why font bytes could not be loaded.
-#[derive(Debug, Error)]
-pub enum FontError {
-    #[error("font `{name}` cannot be read: {source}")]
-    Unreadable {
-        name: String,
-        #[source]
-        source: ab_glyph::InvalidFont,
-    },
-    #[error("font `{name}` cannot be used for shaping")]
-    NoShaping { name: String },
-}
-
-/// Locks one of a font's caches. A cache holds only finished entries (everything that can
-/// panic is computed before the lock is taken), so one left poisoned by a panic elsewhere is
-/// still consistent and is used as it is.
-fn lock<T>(cache: &Mutex<T>) -> MutexGuard<'_, T> {
-    cache.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A loaded font and its caches.
-pub struct Font {
-    pub name: String,
-    face: FontArc,
-    shaper: Shaper,
-    /// Shaping plans by direction and script: building one costs more than shaping a word.
-    plans: Mutex<HashMap<(rustybuzz::Direction, rustybuzz::Script), Arc<rustybuzz::ShapePlan>>>,
-    /// Shaped runs by text: month names, labels and wording repeat across every record.
-    runs: Mutex<HashMap<String, Run>>,
-    /// Glyph outlines in font units (y up), built on first use.
-    paths: Mutex<HashMap<GlyphId, Option<Arc<tiny_skia::Path>>>>,
-}
-
-impl std::fmt::Debug for Font {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.debug_struct("Font").field("name", &self.name).finish()
-    }
-}
-
-impl Font {
-    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Font, FontError> {
-        let face = FontArc::try_from_vec(bytes.clone())
-            .map_err(|source| FontError::Unreadable { name: name.into(), source })?;
-        let shaper = Shaper::try_new(bytes, |b| rustybuzz::Face::from_slice(b, 0).ok_or(()))
-            .map_err(|_| FontError::NoShaping { name: name.into() })?;
-        Ok(Font {
-            name: name.into(),
-            face,
-            shaper,
-            plans: Mutex::new(HashMap::new()),
-            runs: Mutex::new(HashMap::new()),
-            paths: Mutex::new(HashMap::new()),
-        })
-    }
-
-    fn units_per_em(&self) -> f32 {
-        self.face.units_per_em().unwrap_or(1000.0)
-    }
-
-    /// Whether the font has a glyph for `c`.
-    pub fn covers(&self, c: char) -> bool {
-        self.face.glyph_id(c).0 != 0
-    }
-
-    /// Shapes one run of text: (glyph, x offset, y offset, x advance), in font units.
-    fn shape(&self, text: &str) -> Run {
-        {
-            let runs = lock(&self.runs);
-            if let Some(hit) = runs.get(text) {
-                return hit.clone();
-            }
-            // The test hook panics here, lock held, as a bug inside the cache would.
-            if SHAPING_FAULT_ARMED.load(Ordering::Relaxed) {
-                shaping_fault(text);
-            }
-        }
-        let mut buf = rustybuzz::UnicodeBuffer::new();
-        buf.push_str(text);
-        buf.guess_segment_properties();
-        let key = (buf.direction(), buf.script());
-        let face = self.shaper.borrow_dependent();
-        let cached = lock(&self.plans).get(&key).cloned();
-        let plan = match cached {
-            Some(plan) => plan,
-            None => {
-                // Built with no lock held (rustybuzz may panic on a font it cannot handle); a
-                // thread that built the same plan meanwhile wins, and the two are equal.
-                let plan = Arc::new(rustybuzz::ShapePlan::new(face, key.0, Some(key.1), None, &[]));
-                lock(&self.plans).entry(key).or_insert(plan).clone()
-            }
-        };
-        let out = rustybuzz::shape_with_plan(face, &plan, buf);
-        let run: Run = out
-            .glyph_infos()
-            .iter()
-            .zip(out.glyph_positions())
-            .map(|(i, p)| {
-                (GlyphId(i.glyph_id as u16), p.x_offset as f32, p.y_offset as f32, p.x_advance as f32)
-            })
-            .collect();
-        let mut runs = lock(&self.runs);
-        if runs.len() >= MAX_CACHED_RUNS {
-            runs.clear();
-        }
-        runs.insert(text.to_string(), run.clone());
-        run
-    }
-
-    fn glyph_path(&self, id: GlyphId) -> Option<Arc<tiny_skia::Path>> {
-        if let Some(hit) = lock(&self.paths).get(&id) {
-            return hit.clone();
-        }
-        // Outlined with no lock held; another thread may have outlined the same glyph meanwhile.
-        let path = outline_path(&self.face, id).map(Arc::new);
-        lock(&self.paths).entry(id).or_insert(path).clone()
-    }
-}
-
-/// Whether [`inject_shaping_panic`] armed the hook: one relaxed load per shaped run when not.
-static SHAPING_FAULT_ARMED: AtomicBool = AtomicBool::new(false);
-static SHAPING_FAULT: Mutex<Option<String>> = Mutex::new(None);
-
-/// Fault injection, for tests only: from now on, shaping a run of text that contains `needle`
-/// panics inside the font's run cache, with the cache's lock held (so the lock is poisoned, as
-/// a bug there would leave it). `None` disarms it. Tests use it to show that one record's
-/// panic fails that record alone and the records after it still render.
-#[doc(hidden)]
-pub fn inject_shaping_panic(needle: Option<&str>) {
-    *lock(&SHAPING_FAULT) = needle.map(str::to_string);
-    SHAPING_FAULT_ARMED.store(needle.is_some(), Ordering::Relaxed);
-}
-
-fn shaping_fault(text: &str) {
-    let hit = lock(&SHAPING_FAULT).as_deref().is_some_and(|needle| text.contains(needle));
-    if hit {
-        panic!("injected fault: shaping {text:?} panicked inside the run cache");
-    }
-}
-
-/// Converts a glyph outline into a path in font units.
-fn outline_path(face: &FontArc, id: GlyphId) -> Option<tiny_skia::Path> {
-    let outline = face.outline(id)?;
-    let mut pb = tiny_skia::PathBuilder::new();
-    let mut last: Option<ab_glyph::Point> = None;
-    for curve in &outline.curves {
-        let start = match curve {
-            OutlineCurve::Line(a, _) | OutlineCurve::Quad(a, _, _) | OutlineCurve::Cubic(a, _, _, _) => *a,
-        };
-        if last != Some(start) {
-            if last.is_some() {
-                pb.close();
-            }
-            pb.move_to(start.x, start.y);
-        }
-        match curve {
-            OutlineCurve::Line(_, b) => {
-                pb.line_to(b.x, b.y);
-                last = Some(*b);
-            }
-            OutlineCurve::Quad(_, c, b) => {
-                pb.quad_to(c.x, c.y, b.x, b.y);
-                last = Some(*b);
-            }
-            OutlineCurve::Cubic(_, c1, c2, b) => {
-                pb.cubic_to(c1.x, c1.y, c2.x, c2.y, b.x, b.y);
-                last = Some(*b);
-            }
-        }
-    }
-    if last.is_some() {
-        pb.close();
-    }
-    pb.finish()
-}
-
-/// The fonts a storyboard names, in order (the first is the default), and the fallback chain
-/// tried for characters a layer's font lacks.
-#[derive(Debug, Default)]
-pub struct FontBook {
-    fonts: IndexMap<String, Arc<Font>>,
-    fallbacks: Vec<Arc<Font>>,
-}
-
-impl FontBook {
-    pub fn insert(&mut self, font: Font) {
-        self.fonts.insert(font.name.clone(), Arc::new(font));
-    }
-
-    /// Makes the named (already inserted) fonts the fallback chain, in order.
-    pub fn set_fallbacks(&mut self, names: &[String]) {
-        self.fallbacks = names.iter().filter_map(|n| self.fonts.get(n).cloned()).collect();
-    }
-
-    /// The named font, or the default one when `name` is None.
-    pub fn get(&self, name: Option<&str>) -> Option<&Arc<Font>> {
-        match name {
-            Some(n) => self.fonts.get(n),
-            None => self.fonts.values().next(),
-        }
-    }
-
-    /// The named font followed by the fallback chain.
-    pub fn chain(&self, name: Option<&str>) -> Option<FontChain<'_>> {
-        Some(FontChain { primary: self.get(name)?, fallbacks: &self.fallbacks })
-    }
-}
-
-/// A font and the fonts tried, in order, for characters it does not have.
-#[derive(Debug, Clone, Copy)]
-pub struct FontChain<'a> {
-    pub primary: &'a Font,
-    pub fallbacks: &'a [Arc<Font>],
-}
-
-/// One shaped glyph, in pixels.
-struct Shaped<'a> {
-    font: &'a Font,
-    id: GlyphId,
-    dx: f32,
-    dy: f32,
-    advance: f32,
-}
-
-impl<'a> FontChain<'a> {
-    fn font(&self, i: usize) -> &'a Font {
-        if i == 0 {
-            self.primary
-        } else {
-            &self.fallbacks[i - 1]
-        }
-    }
-
-    /// The first font of the chain that has `c`.
-    fn pick(&self, c: char) -> Option<usize> {
-        (0..=self.fallbacks.len()).find(|&i| self.font(i).covers(c))
-    }
-
-    /// Splits text into runs that one font can draw. Spaces, combining marks and joiners stay
-    /// with the run they are in; a character no font has goes to the primary font (it draws
-    /// as the font's missing-glyph box) and is listed in `missing`.
-    fn runs<'t>(&self, text: &'t str, missing: &mut Vec<char>) -> Vec<(usize, &'t str)> {
-        let mut runs: Vec<(usize, &'t str)> = Vec::new();
-        let mut start = 0;
-        let mut current: Option<usize> = None;
-        for (i, c) in text.char_indices() {
-            let chosen = if c.is_whitespace() || c.is_control() || joins_neighbours(c) {
-                current.unwrap_or(0)
-            } else {
-                self.pick(c).unwrap_or_else(|| {
-                    if !missing.contains(&c) {
-                        missing.push(c);
-                    }
-                    0
-                })
-            };
-            match current {
-                Some(f) if f != chosen => {
-                    runs.push((f, &text[start..i]));
-                    start = i;
-                    current = Some(chosen);
-                }
-                None => current = Some(chosen),
-                _ => {}
-            }
-        }
-        if let Some(f) = current {
-            runs.push((f, &text[start..]));
-        }
-        runs
-    }
-
-    fn shape(&self, text: &str, size: f32, missing: &mut Vec<char>) -> Vec<Shaped<'a>> {
-        let mut out = Vec::new();
-        for (fi, run) in self.runs(text, missing) {
-            let font = self.font(fi);
-            let scale = size / font.units_per_em();
-            out.extend(font.shape(run).iter().map(|&(id, dx, dy, adv)| Shaped {
-                font,
-                id,
-                dx: dx * scale,
-                dy: dy * scale,
-                advance: adv * scale,
-            }));
-        }
-        out
-    }
-
-    /// Width of a run of text in pixels, as shaped (kerning included).
-    pub fn advance(&self, text: &str, size: f32) -> f32 {
-        self.advance_spaced(text, size, 0.0)
-    }
-
-    /// Width with `spacing` pixels added after every glyph.
-    pub fn advance_spaced(&self, text: &str, size: f32, spacing: f32) -> f32 {
-        self.shape(text, size, &mut Vec::new()).iter().map(|g| g.advance + spacing).sum()
-    }
-}
-
-/// Combining marks, joiners and variation selectors: drawn by the font of the character they
-/// attach to.
-fn joins_neighbours(c: char) -> bool {
-    matches!(c as u32, 0x300..=0x36F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x200C | 0x200D | 0x20D0..=0x20FF | 0xFE00..=0xFE0F | 0xFE20..=0xFE2F)
-}
+pub use font::{inject_shaping_panic, Font, FontBook, FontChain, FontError};
 
 /// One glyph on the canvas: its outline (font units, y up) placed at a baseline point.
 #[derive(Debug, Clone)]
 pub struct PlacedGlyph {
-    pub path: Arc<tiny_skia::Path>,
+    pub(crate) path: Arc<tiny_skia::Path>,
     /// Baseline origin relative to the text box's top-left, in pixels.
-    pub x: f32,
-    pub y: f32,
+    pub(crate) x: f32,
+    pub(crate) y: f32,
     /// Pixels per font unit (glyphs from fallback fonts may have another units-per-em).
-    pub scale: f32,
+    pub(crate) scale: f32,
     /// A colour of its own (a rich-text span); None: the block's colour.
-    pub color: Option<Rgba>,
+    pub(crate) color: Option<Rgba>,
 }
 
 /// Laid-out text: glyphs relative to the box's top-left corner.
@@ -374,32 +53,6 @@ pub struct TextBlock {
     pub outline: Option<(Rgba, f32)>,
     /// Drawn under the text, offset by (dx, dy) pixels.
     pub shadow: Option<(Rgba, f32, f32)>,
-    /// The text drawn once at full opacity, for fading it (see the raster stage): made on
-    /// first use, as the glyphs never change.
-    pub sprite: SpriteCell,
-}
-
-/// A text's glyphs drawn once over nothing, at a sub-pixel `phase` (its resting place's
-/// fraction of a pixel): `pixmap`'s top-left corner is at `origin` whole pixels from the
-/// block's origin less the phase; None when the text has no glyph.
-#[derive(Debug, Clone)]
-pub struct Sprite {
-    pub phase: (f32, f32),
-    pub origin: (i32, i32),
-    pub pixmap: Option<tiny_skia::Pixmap>,
-}
-
-/// Where a [`Sprite`] is kept once made. Rendering stays a pure function of (graph, frame):
-/// this only remembers a result that never changes.
-#[derive(Clone, Default)]
-pub struct SpriteCell(pub std::sync::OnceLock<Sprite>);
-
-/// Says nothing of what it holds: the debug form of a resolved scene is its content's
-/// description (the segment cache hashes it), which must not change once a frame is drawn.
-impl std::fmt::Debug for SpriteCell {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SpriteCell")
-    }
 }
 
 /// How to lay text out.
@@ -803,7 +456,6 @@ fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
         size: style.size,
         outline: None,
         shadow: None,
-        sprite: SpriteCell::default(),
     };
     (block, !cut && !broke_word && !overflow)
 }
