@@ -37,7 +37,7 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Render one record's video to an MP4 file.
+    /// Render one record's video to an MP4 file, with its poster, captions, preview and page beside it.
     Render(RenderArgs),
     /// Render one frame of one record's video to a PNG file.
     Preview(PreviewArgs),
@@ -189,6 +189,9 @@ pub struct RenderArgs {
     /// Draw the captions into the picture instead of only writing them beside the video.
     #[arg(long)]
     pub burn_captions: bool,
+    /// Also write the captions as SubRip (.srt) beside the WebVTT file.
+    #[arg(long)]
+    pub srt: bool,
     /// Print where the time went: bind, raster, colour conversion, encode, audio, mux, files,
     /// and the slowest frames.
     #[arg(long)]
@@ -297,11 +300,25 @@ fn render(a: RenderArgs) -> Result<()> {
     let mut stats = encode::render_video(&graph, &a.output, &settings)
         .with_context(|| format!("record {}: rendering {}", a.record.id, a.output.display()))?;
     stats.timings.add(crate::timings::Stage::Bind, bound);
-    if !graph.companions.captions.is_empty() {
-        let vtt = a.output.with_extension("vtt");
-        std::fs::write(&vtt, crate::captions::to_vtt(&graph.companions.captions))
-            .with_context(|| format!("writing {}", vtt.display()))?;
-        println!("{}: captions", vtt.display());
+    // The poster, captions, preview and page beside the video, as a batch writes them.
+    let dir = a.output.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = a.output.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tag = std::process::id().to_string();
+    let req = crate::outputs::Request { dir, name: &name, tag: &tag, srt: a.srt };
+    let written = crate::outputs::write(&graph, &req).with_context(|| {
+        format!("record {}: writing the files beside {}", a.record.id, a.output.display())
+    })?;
+    for file in [
+        Some(&written.poster),
+        written.captions.as_ref(),
+        written.srt.as_ref(),
+        written.preview.as_ref(),
+        written.page.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        println!("{}", dir.join(file).display());
     }
     if a.timings {
         print!("{}", stats.timings);

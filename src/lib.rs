@@ -20,9 +20,7 @@
 //! - [`bind`]: storyboard + record -> scene graph: the timeline, captions, sound, page.
 //! - [`raster`]: scene graph + frame index -> RGBA pixels.
 //! - [`encode`]: frames -> H.264/AAC MP4 (libx264, BT.709, +faststart, shared segments).
-//! - [`captions`]: WebVTT and SubRip captions.
-//! - [`page`]: the landing page beside each video.
-//! - [`preview`]: the poster JPEG and the animated GIF preview for emails.
+//! - [`outputs`]: the files beside a video: poster, captions, GIF preview, landing page.
 //! - [`check`]: a storyboard checked against every record of a run, without rendering.
 //! - [`batch`]: a whole billing run on a pool of workers, with its manifest.
 //! - [`sample`]: a synthetic, deterministic billing run for demos and benchmarks.
@@ -32,7 +30,6 @@ pub mod assets;
 pub mod audio;
 pub mod batch;
 pub mod bind;
-pub mod captions;
 pub mod check;
 pub mod cli;
 pub mod convert;
@@ -40,8 +37,7 @@ pub mod encode;
 pub mod ffmpeg;
 pub mod layers;
 pub mod output;
-pub mod page;
-pub mod preview;
+pub mod outputs;
 pub mod raster;
 pub mod record;
 pub mod sample;

@@ -291,7 +291,7 @@ fn the_preview_shows_every_frame_while_storing_only_what_changes() {
     let rec = billreel::record::find(&repo().join("scenes/sample-billing-run.jsonl"), "C0001", "id").unwrap();
     let graph = binder.bind(&rec).unwrap();
     let gif = dir.join("C0001.gif");
-    assert!(billreel::preview::write_preview(&graph, &gif, "test").unwrap());
+    assert!(billreel::outputs::preview::write_preview(&graph, &gif, "test").unwrap());
     let billreel::scene::Preview { from, secs, width, fps } = graph.companions.preview.unwrap();
     let height = graph.height * width / graph.width;
     let frames = gif_frames(&gif);

@@ -31,10 +31,9 @@ use thiserror::Error;
 
 use crate::bind::{BindError, Binder, ProblemKind};
 use crate::encode::{self, EncodeSettings};
-use crate::output::write_text;
+use crate::outputs::{self, OutputsError, Written as Outputs};
 use crate::record::{Record, RecordError, Records};
 use crate::timings::{Stage, Timings};
-use crate::{captions, page, preview};
 pub use links::{LinkNamer, Shard};
 pub use manifest::{ManifestLine, Status};
 
@@ -133,6 +132,13 @@ enum RecordFailure {
         #[source]
         source: encode::EncodeError,
     },
+    /// The poster, captions, preview or page could not be written.
+    #[error("record {record}: {source}")]
+    Outputs {
+        record: String,
+        #[source]
+        source: OutputsError,
+    },
     /// The video was written but could not be read back for its SHA-256.
     #[error("record {record}: {source}")]
     Digest {
@@ -148,7 +154,9 @@ impl RecordFailure {
     fn kind(&self) -> ProblemKind {
         match self {
             RecordFailure::Bind(e) => e.kind,
-            RecordFailure::Encode { .. } | RecordFailure::Digest { .. } => ProblemKind::Encode,
+            RecordFailure::Encode { .. } | RecordFailure::Outputs { .. } | RecordFailure::Digest { .. } => {
+                ProblemKind::Encode
+            }
             RecordFailure::Panic { .. } => ProblemKind::Internal,
         }
     }
@@ -346,67 +354,40 @@ fn process(
 ) -> Outcome {
     let started = Instant::now();
     let name = opts.links.name(&rec.id);
-    let (video, poster) = (format!("{name}.mp4"), format!("{name}.jpg"));
-    let (video_path, poster_path) = (opts.out.join(&video), opts.out.join(&poster));
-    // The files that may go with the video, under the same unguessable name, in the order of
-    // the `wrote` flags below: captions, SubRip, preview, page.
-    let extra = ["vtt", "srt", "gif", "html"].map(|ext| format!("{name}.{ext}"));
+    // Every file of the record shares its unguessable name.
+    let req = outputs::Request { dir: &opts.out, name: &name, tag, srt: opts.srt };
+    let video = req.file("mp4");
+    let video_path = req.path("mp4");
     let input_hash = input_hash(base_hash, &rec);
     if !opts.force {
         if let Some(d) = done.get(&rec.id) {
             if d.input_hash == manifest::hash_bytes(&input_hash)
-                && d.names == manifest::names_digest(&video, Some(&poster))
+                && d.names == manifest::names_digest(&video, Some(&req.file("jpg")))
                 && video_path.is_file()
-                && poster_path.is_file()
+                && req.path("jpg").is_file()
             {
+                // Same input, same storyboard: the files written then are still right.
                 let mut line = base_line(&rec, Status::Ok, input_hash);
                 line.video = Some(video);
-                line.poster = Some(poster);
-                // Same input, same storyboard: the companions written then are still right.
-                let present = |i: usize| Some(extra[i].clone()).filter(|f| opts.out.join(f).is_file());
-                line.captions = present(0);
-                line.srt = present(1);
-                line.preview = present(2);
-                line.page = present(3);
+                line.set_outputs(Outputs::existing(&req), None);
                 return Outcome { line, skipped: true, timings: None };
             }
         }
     }
     let result =
-        catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, [bool; 4]), RecordFailure> {
-            let fail = |source: encode::EncodeError| RecordFailure::Encode { record: rec.id.clone(), source };
+        catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, Outputs), RecordFailure> {
+            let record = || rec.id.clone();
             let t = Instant::now();
             let graph = binder.bind(&rec)?;
             let bound = t.elapsed();
-            let mut stats =
-                encode::render_video_tagged(&graph, &video_path, &opts.settings, tag, cache).map_err(fail)?;
+            let mut stats = encode::render_video_tagged(&graph, &video_path, &opts.settings, tag, cache)
+                .map_err(|source| RecordFailure::Encode { record: record(), source })?;
             stats.timings.add(Stage::Bind, bound);
             let t = Instant::now();
-            preview::write_poster(&graph, &poster_path, tag).map_err(fail)?;
-            let mut wrote = [false; 4];
-            let cues = &graph.companions.captions;
-            if !cues.is_empty() {
-                write_text(&opts.out.join(&extra[0]), tag, &captions::to_vtt(cues))
-                    .map_err(|e| fail(e.into()))?;
-                wrote[0] = true;
-                if opts.srt {
-                    write_text(&opts.out.join(&extra[1]), tag, &captions::to_srt(cues))
-                        .map_err(|e| fail(e.into()))?;
-                    wrote[1] = true;
-                }
-            }
-            wrote[2] = preview::write_preview(&graph, &opts.out.join(&extra[2]), tag).map_err(fail)?;
-            let files = page::Files {
-                video: &video,
-                poster: &poster,
-                captions: wrote[0].then_some(extra[0].as_str()),
-            };
-            if let Some(html) = page::render(&graph, &files) {
-                write_text(&opts.out.join(&extra[3]), tag, &html).map_err(|e| fail(e.into()))?;
-                wrote[3] = true;
-            }
+            let written = outputs::write(&graph, &req)
+                .map_err(|source| RecordFailure::Outputs { record: record(), source })?;
             stats.timings.add(Stage::Files, t.elapsed());
-            Ok((stats, wrote))
+            Ok((stats, written))
         }));
     let result = match result {
         Ok(r) => r,
@@ -420,17 +401,10 @@ fn process(
             .map(|h| (stats, h))
             .map_err(|source| RecordFailure::Digest { record: rec.id.clone(), source })
     }) {
-        Ok(((stats, wrote), sha)) => {
-            let url = |file: &str| opts.base_url.as_ref().map(|b| format!("{b}{file}"));
-            line.video_url = url(&video);
-            line.poster_url = url(&poster);
-            let file = |i: usize| wrote[i].then(|| extra[i].clone());
-            (line.captions, line.srt, line.preview, line.page) = (file(0), file(1), file(2), file(3));
-            line.captions_url = line.captions.as_deref().and_then(url);
-            line.preview_url = line.preview.as_deref().and_then(url);
-            line.page_url = line.page.as_deref().and_then(url);
+        Ok(((stats, written), sha)) => {
+            line.video_url = opts.base_url.as_ref().map(|b| format!("{b}{video}"));
             line.video = Some(video);
-            line.poster = Some(poster);
+            line.set_outputs(written, opts.base_url.as_deref());
             line.duration_s = Some(stats.duration_secs);
             line.bytes = Some(stats.bytes);
             line.sha256 = Some(sha);

@@ -189,3 +189,66 @@ fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<LayerSour
     };
     Some(LayerSource { keys, path: path.to_string() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Option<Storyboard>, Vec<Diagnostic>) {
+        parse_partial(text, Path::new("sb.yaml"))
+    }
+
+    fn messages(d: &[Diagnostic]) -> String {
+        d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+    }
+
+    const HEAD: &str = "video: { width: 640, height: 360, fps: 10 }\n";
+
+    #[test]
+    fn a_syntax_error_names_its_line_and_column() {
+        let (sb, d) = parse("video:\n  width: 640\n height: 360\n");
+        assert!(sb.is_none());
+        let m = messages(&d);
+        assert!(m.starts_with("sb.yaml:3:") && m.contains("YAML syntax error"), "{m}");
+        assert!(m.contains("hint: check the indentation"), "{m}");
+    }
+
+    #[test]
+    fn every_broken_piece_is_reported_and_the_rest_is_kept() {
+        let text = format!(
+            "{HEAD}scenes:\n  - {{ id: a, duration: 1s, colour: red }}\n  - {{ id: b, duration: 2s, layers: [ {{ type: rect }} ] }}\n  - {{ id: c, duration: 3 }}\n"
+        );
+        let (sb, d) = parse(&text);
+        let m = messages(&d);
+        assert!(m.contains("unknown key `colour` in a scene"), "{m}");
+        assert!(m.contains("sb.yaml:5:"), "the duration without a unit is located: {m}");
+        let sb = sb.expect("the header parsed");
+        assert_eq!(sb.scenes.len(), 3, "broken scenes are kept as stand-ins so their layers are checked");
+        assert_eq!(sb.scenes[1].layers.len(), 1);
+        assert_eq!(sb.scenes[1].layers[0].path, "scenes[1].layers[0]");
+    }
+
+    #[test]
+    fn layers_and_variants_are_kept_as_written_for_their_kinds() {
+        let text = format!(
+            "{HEAD}scenes:\n  - id: a\n    duration: 1s\n    layers: [ {{ type: text, text: hi }} ]\n    variants:\n      - {{ when: \"x > 1\", layers: [ {{ type: rect }} ] }}\n"
+        );
+        let (sb, d) = parse(&text);
+        assert!(d.is_empty(), "{}", messages(&d));
+        let scene = &sb.unwrap().scenes[0];
+        assert_eq!(scene.variants[0].when.as_ref().map(|e| e.source()), Some("x > 1"));
+        assert_eq!(scene.all_layers().count(), 2);
+        let (_, d) = parse(&format!("{HEAD}scenes:\n  - {{ id: a, duration: 1s, layers: [ 7 ] }}\n"));
+        assert!(messages(&d).contains("a layer must be a mapping, but got the number 7"));
+    }
+
+    #[test]
+    fn a_storyboard_must_be_a_mapping_with_scenes() {
+        let (_, d) = parse("- 1\n");
+        assert!(messages(&d).contains("a storyboard must be a mapping"));
+        let (_, d) = parse(HEAD);
+        assert!(messages(&d).contains("the storyboard has no `scenes:`"));
+        let (_, d) = parse(&format!("{HEAD}scenes: 3\n"));
+        assert!(messages(&d).contains("`scenes` must be a list, but got the number 3"));
+    }
+}

@@ -275,3 +275,52 @@ pub fn check_paint(rep: &mut Reporter, path: &str, paint: &PaintSpec) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::storyboard::parse_partial;
+
+    fn problems(text: &str) -> String {
+        let (sb, d) = parse_partial(text, Path::new("sb.yaml"));
+        assert!(d.is_empty(), "{d:?}");
+        let assets = Assets::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets"));
+        validate(&sb.unwrap(), &assets).iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn the_video_must_be_encodable() {
+        let p = problems("video: { width: 641, height: 360, fps: 0 }\nscenes: [ { id: a, duration: 1s } ]\n");
+        assert!(p.contains("width and height must be even") && p.contains("use 640x360"), "{p}");
+        assert!(p.contains("fps must be between 1 and 120"), "{p}");
+        let p = problems(
+            "video: { width: 64, height: 64, fps: 10, encoder: { preset: fastest, crf: 60 } }\nscenes: [ { id: a, duration: 1s } ]\n",
+        );
+        assert!(p.contains("unknown x264 preset `fastest`") && p.contains("crf must be 0..=51"), "{p}");
+    }
+
+    #[test]
+    fn scenes_fonts_sounds_and_links_are_checked_together() {
+        let p = problems(
+            "video: { width: 64, height: 64, fps: 10 }\nfonts: { body: fonts/Nope.otf }\nfallback_fonts: [cjk]\n\
+             audio: { music: audio/none.ogg, volume: 2 }\ncurrency: euro\n\
+             cta: [ { label: Pay, href: x, scene: nowhere, x: 0, y: 0, width: 1, height: 1 } ]\n\
+             scenes: [ { id: a, duration: 1s }, { id: a, duration: 0s, transition: { type: fade, duration: 2s } } ]\n",
+        );
+        for expected in [
+            "font `body`",
+            "unknown font `cjk` in fallback_fonts",
+            "audio/none.ogg",
+            "must be between 0 and 1, but is 2",
+            "`euro` is not an ISO 4217 currency code",
+            "no scene has the id `nowhere`",
+            "scene id `a` is used twice",
+            "a scene must last more than 0s",
+            "the transition (2s) must be shorter than the scene",
+        ] {
+            assert!(p.contains(expected), "missing `{expected}` in:\n{p}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Outputs: the files that go with a record's video, written by one step that `render` and
+//! `batch` both use.
+//!
+//! In: a bound [`SceneGraph`], a folder and a file stem (a record id, or an unguessable link
+//! name). Out, each written atomically under that stem: the poster (`.jpg`, [`poster`]), the
+//! captions (`.vtt`, and `.srt` when asked, [`captions`]), the animated preview (`.gif`, when the
+//! storyboard has `preview:`, [`preview`]) and the landing page (`.html`, when it has `page:`,
+//! [`page`]). The video itself (`.mp4`) is the encoder's.
+
+pub mod captions;
+pub mod page;
+pub mod poster;
+pub mod preview;
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::output::{write_text, OutputError};
+use crate::scene::SceneGraph;
+
+/// A file beside the video that could not be written.
+#[derive(Debug, Error)]
+pub enum OutputsError {
+    #[error("cannot write {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// An encoder's or the file system's failure while writing `out`.
+pub(crate) fn fail(out: &Path, message: impl std::fmt::Display) -> OutputsError {
+    OutputsError::File { path: out.to_path_buf(), message: message.to_string() }
+}
+
+/// Where the files go and which optional ones are wanted.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub dir: &'a Path,
+    /// The stem every file shares (`C0001`, or a link name).
+    pub name: &'a str,
+    /// Says who writes the temporary files (see [`crate::output::temp_name`]).
+    pub tag: &'a str,
+    /// Also write the captions as SubRip.
+    pub srt: bool,
+}
+
+impl Request<'_> {
+    /// `<name>.<ext>`.
+    pub fn file(&self, ext: &str) -> String {
+        format!("{}.{ext}", self.name)
+    }
+
+    pub fn path(&self, ext: &str) -> PathBuf {
+        self.dir.join(self.file(ext))
+    }
+}
+
+/// The names (in the request's folder) of the files beside the video.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Written {
+    pub poster: String,
+    pub captions: Option<String>,
+    pub srt: Option<String>,
+    pub preview: Option<String>,
+    pub page: Option<String>,
+}
+
+impl Written {
+    /// The files a previous run wrote for this stem, as they are on disk now.
+    pub fn existing(req: &Request) -> Written {
+        let present = |ext: &str| Some(req.file(ext)).filter(|f| req.dir.join(f).is_file());
+        Written {
+            poster: req.file("jpg"),
+            captions: present("vtt"),
+            srt: present("srt"),
+            preview: present("gif"),
+            page: present("html"),
+        }
+    }
+}
+
+/// Writes the poster, the captions, the preview and the page of `graph` (those it has), each
+/// atomically; the page refers to `<name>.mp4`, the poster and the captions.
+pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError> {
+    let poster = req.file("jpg");
+    poster::write_poster(graph, &req.path("jpg"), req.tag)?;
+    let mut written = Written { poster, ..Written::default() };
+    let cues = &graph.companions.captions;
+    if !cues.is_empty() {
+        write_text(&req.path("vtt"), req.tag, &captions::to_vtt(cues))?;
+        written.captions = Some(req.file("vtt"));
+        if req.srt {
+            write_text(&req.path("srt"), req.tag, &captions::to_srt(cues))?;
+            written.srt = Some(req.file("srt"));
+        }
+    }
+    if preview::write_preview(graph, &req.path("gif"), req.tag)? {
+        written.preview = Some(req.file("gif"));
+    }
+    let video = req.file("mp4");
+    let files = page::Files { video: &video, poster: &written.poster, captions: written.captions.as_deref() };
+    if let Some(html) = page::render(graph, &files) {
+        write_text(&req.path("html"), req.tag, &html)?;
+        written.page = Some(req.file("html"));
+    }
+    Ok(written)
+}
