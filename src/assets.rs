@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use thiserror::Error;
 
+use crate::math;
+
 /// Largest image an asset may be, in each dimension, and in decoded bytes.
 pub const MAX_IMAGE_SIDE: u32 = 8192;
 pub const MAX_IMAGE_ALLOC: u64 = 256 << 20;
@@ -231,7 +233,7 @@ fn round_corners(pix: &mut tiny_skia::Pixmap, radius: f32) {
                 if !outward {
                     continue;
                 }
-                let d = ((px - cx).powi(2) + (py - cy).powi(2)).sqrt();
+                let d = (math::powi(px - cx, 2) + math::powi(py - cy, 2)).sqrt();
                 let coverage = (r - d + 0.5).clamp(0.0, 1.0);
                 if coverage < 1.0 {
                     let c = pixels[y * width + x];

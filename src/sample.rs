@@ -10,6 +10,8 @@ use std::io::Write;
 
 use serde_json::json;
 
+use crate::math;
+
 /// SplitMix64: tiny, fast, and the same everywhere.
 struct Rng(u64);
 
@@ -113,7 +115,7 @@ pub fn customer(n: u64, seed: u64) -> serde_json::Value {
         last = format!("{} {}", last, rng.pick(loc.last));
     }
     let base = *rng.pick(&[180.0, 240.0, 320.0, 410.0, 520.0]);
-    let season = |i: usize| 1.0 + 0.35 * (2.0 * std::f64::consts::PI * i as f64 / 12.0).cos();
+    let season = |i: usize| 1.0 + 0.35 * math::cos(2.0 * std::f64::consts::PI * i as f64 / 12.0);
     let kwh: Vec<i64> = (0..12).map(|i| (base * season(i) * rng.range(0.9, 1.1)).round() as i64).collect();
     let before: Vec<i64> =
         (0..12).map(|i| (base * season(i) * rng.range(0.85, 1.2)).round() as i64).collect();

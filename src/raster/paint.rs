@@ -6,6 +6,7 @@ use tiny_skia::{
     Transform,
 };
 
+use crate::math;
 use crate::scene::{Paint, Rect, Rgba};
 
 /// A plain move by whole pixels: what is drawn lands on the pixel grid exactly.
@@ -49,7 +50,7 @@ pub(super) fn sk_paint(p: &Paint, area: Rect, opacity: f32) -> SkPaint<'static> 
 /// corners get the first and last colours.
 pub(super) fn gradient_line(angle: f32, r: Rect) -> (Point, Point) {
     let rad = angle.to_radians();
-    let (dx, dy) = (rad.sin(), -rad.cos());
+    let (dx, dy) = (math::sin(rad), -math::cos(rad));
     let half = (r.w * dx.abs() + r.h * dy.abs()) / 2.0;
     let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
     (Point::from_xy(cx - dx * half, cy - dy * half), Point::from_xy(cx + dx * half, cy + dy * half))

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use super::text::{self, FontChain, TextBlock, TextStyle};
 use super::{Easing, Rect, Rgba, TextNode};
+use crate::math;
 use crate::style::Align;
 pub use card::{align_in, layout_card, CardData};
 pub use donut::{layout_donut, DonutData, DonutStyle};
@@ -106,7 +107,9 @@ impl Line {
 
     /// Length of each segment.
     fn segments(&self) -> impl Iterator<Item = f32> + '_ {
-        self.points.windows(2).map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt())
+        self.points
+            .windows(2)
+            .map(|w| (math::powi(w[1].0 - w[0].0, 2) + math::powi(w[1].1 - w[0].1, 2)).sqrt())
     }
 
     /// The points of the line drawn so far: the whole segments, then part of the next.
@@ -160,7 +163,7 @@ impl Slice {
     pub fn polygon(&self, sweep: f32) -> Vec<(f32, f32)> {
         // About a point per 1.5 degrees keeps the curve smooth at any size we draw.
         let steps = ((sweep.to_degrees() / 1.5).ceil() as usize).max(1);
-        let at = |r: f32, a: f32| (self.center.0 + r * a.sin(), self.center.1 - r * a.cos());
+        let at = |r: f32, a: f32| (self.center.0 + r * math::sin(a), self.center.1 - r * math::cos(a));
         let mut pts: Vec<(f32, f32)> =
             (0..=steps).map(|i| at(self.outer, self.start + sweep * i as f32 / steps as f32)).collect();
         if self.inner > 0.0 {
@@ -237,14 +240,14 @@ pub fn nice_ticks(lo: f64, hi: f64, count: usize) -> Ticks {
         }
     }
     let raw = (hi - lo) / count.max(2) as f64;
-    let mag = 10f64.powf(raw.log10().floor());
+    let mag = math::powf(10f64, math::log10(raw).floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
     let first = (lo / step).floor() as i64;
     let last = (hi / step).ceil() as i64;
     // Multiplying whole multiples keeps 0.1 * 3 from printing as 0.30000000000000004.
     let values = (first..=last).map(|k| k as f64 * step).collect();
     let decimals = (0..=9u8).find(|d| {
-        let scaled = step * 10f64.powi(*d as i32);
+        let scaled = step * math::powi(10f64, *d as i32);
         (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
     });
     let decimals = decimals.unwrap_or(9);
