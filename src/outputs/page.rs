@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use crate::scene::{Rgba, SceneGraph};
+use crate::scene::{Page, Rgba, SceneGraph};
 
 /// The record's files, as the page refers to them (relative to the page).
 pub struct Files<'a> {
@@ -42,28 +42,7 @@ fn css(c: Rgba) -> String {
 pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
     let page = graph.companions.page.as_ref()?;
     let (w, h) = (graph.width as f32, graph.height as f32);
-    let pct = |v: f32, of: f32| format!("{:.4}%", 100.0 * v / of);
-    let mut buttons = String::new();
-    for (i, c) in graph.companions.ctas.iter().enumerate() {
-        // Sizes in container-query units follow the player's width, like the picture does.
-        let _ = write!(
-            buttons,
-            "\n      <a class=\"cta\" id=\"cta-{i}\" href=\"{href}\" data-from=\"{from:.3}\" data-to=\"{to:.3}\" hidden \
-             style=\"left:{l};top:{t};width:{wd};height:{ht};background:{bg};color:{fg};border-radius:{r:.4}cqw;font-size:{fs:.4}cqw\">{label}</a>",
-            href = escape(&c.href),
-            from = c.from,
-            to = c.to,
-            l = pct(c.rect.x, w),
-            t = pct(c.rect.y, h),
-            wd = pct(c.rect.w, w),
-            ht = pct(c.rect.h, h),
-            bg = css(c.background),
-            fg = css(c.color),
-            r = 100.0 * c.radius / w,
-            fs = 100.0 * c.size / w,
-            label = escape(&c.label),
-        );
-    }
+    let buttons = buttons(graph);
     let track = files.captions.map_or(String::new(), |v| {
         format!(
             "\n        <track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"Captions\" default>",
@@ -71,26 +50,7 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
             escape(&page.lang)
         )
     });
-    let mut text = String::new();
-    // A summary line that came out empty (a condition in its template) is left out.
-    for line in page.summary.iter().filter(|l| !l.trim().is_empty()) {
-        let _ = write!(text, "\n      <p>{}</p>", escape(line));
-    }
-    if !graph.companions.ctas.is_empty() {
-        // The same links as plain text, always reachable with the keyboard or a screen reader.
-        text.push_str("\n      <ul class=\"links\">");
-        for c in &graph.companions.ctas {
-            let _ =
-                write!(text, "\n        <li><a href=\"{}\">{}</a></li>", escape(&c.href), escape(&c.label));
-        }
-        text.push_str("\n      </ul>");
-    }
-    if let Some(heading) = &page.transcript {
-        let _ = write!(text, "\n      <h2>{}</h2>", escape(heading));
-        for cue in &graph.companions.captions {
-            let _ = write!(text, "\n      <p class=\"cue\">{}</p>", escape(&cue.text).replace('\n', "<br>"));
-        }
-    }
+    let text = text(graph, page);
     Some(format!(
         r#"<!doctype html>
 <html lang="{lang}">
@@ -157,6 +117,59 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
         poster = escape(files.poster),
         video = escape(files.video),
     ))
+}
+
+/// The calls to action over the video, placed in percent of the picture.
+fn buttons(graph: &SceneGraph) -> String {
+    let (w, h) = (graph.width as f32, graph.height as f32);
+    let pct = |v: f32, of: f32| format!("{:.4}%", 100.0 * v / of);
+    let mut buttons = String::new();
+    for (i, c) in graph.companions.ctas.iter().enumerate() {
+        // Sizes in container-query units follow the player's width, like the picture does.
+        let _ = write!(
+            buttons,
+            "\n      <a class=\"cta\" id=\"cta-{i}\" href=\"{href}\" data-from=\"{from:.3}\" data-to=\"{to:.3}\" hidden \
+             style=\"left:{l};top:{t};width:{wd};height:{ht};background:{bg};color:{fg};border-radius:{r:.4}cqw;font-size:{fs:.4}cqw\">{label}</a>",
+            href = escape(&c.href),
+            from = c.from,
+            to = c.to,
+            l = pct(c.rect.x, w),
+            t = pct(c.rect.y, h),
+            wd = pct(c.rect.w, w),
+            ht = pct(c.rect.h, h),
+            bg = css(c.background),
+            fg = css(c.color),
+            r = 100.0 * c.radius / w,
+            fs = 100.0 * c.size / w,
+            label = escape(&c.label),
+        );
+    }
+    buttons
+}
+
+/// The summary, the links as plain text and the transcript, under the video.
+fn text(graph: &SceneGraph, page: &Page) -> String {
+    let mut text = String::new();
+    // A summary line that came out empty (a condition in its template) is left out.
+    for line in page.summary.iter().filter(|l| !l.trim().is_empty()) {
+        let _ = write!(text, "\n      <p>{}</p>", escape(line));
+    }
+    if !graph.companions.ctas.is_empty() {
+        // The same links as plain text, always reachable with the keyboard or a screen reader.
+        text.push_str("\n      <ul class=\"links\">");
+        for c in &graph.companions.ctas {
+            let _ =
+                write!(text, "\n        <li><a href=\"{}\">{}</a></li>", escape(&c.href), escape(&c.label));
+        }
+        text.push_str("\n      </ul>");
+    }
+    if let Some(heading) = &page.transcript {
+        let _ = write!(text, "\n      <h2>{}</h2>", escape(heading));
+        for cue in &graph.companions.captions {
+            let _ = write!(text, "\n      <p class=\"cue\">{}</p>", escape(&cue.text).replace('\n', "<br>"));
+        }
+    }
+    text
 }
 
 #[cfg(test)]
