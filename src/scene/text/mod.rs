@@ -124,7 +124,9 @@ const LINE_BREAK: CodePointMapDataBorrowed<'static, LineBreak> = CodePointMapDat
 /// is taken. Elsewhere, inside a run, UAX #14 would break after `/`, `-`, `—` or `)` in URLs
 /// and words ("pay.brightwave.example/0001/…", "Jean-Pierre"); lines there break only at
 /// spaces, as they always have, so that wrapped Latin text (and every demo video) stays
-/// as it was. Emoji are ideographic to UAX #14 but sit in Latin text: not counted.
+/// as it was. Emoji are ideographic to UAX #14 but sit in Latin text: not counted. Hangul
+/// is not counted either: Korean is written with spaces, and its words stay whole (as CSS
+/// `word-break: keep-all` keeps them), as they did before.
 fn breaks_inside_runs(before: char, after: char) -> bool {
     let spaceless = |c: char| {
         matches!(LINE_BREAK.get(c), LineBreak::ID | LineBreak::CJ | LineBreak::SA)
