@@ -12,9 +12,13 @@
 
 mod font;
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use ab_glyph::{Font as _, ScaleFont as _};
+use icu::properties::props::{ExtendedPictographic, LineBreak};
+use icu::properties::{CodePointMapData, CodePointMapDataBorrowed, CodePointSetData};
+use icu::segmenter::options::LineBreakOptions;
+use icu::segmenter::{LineSegmenter, LineSegmenterBorrowed};
 
 use super::Rgba;
 use crate::style::{Align, VAlign};
@@ -93,77 +97,82 @@ impl TextStyle {
 }
 
 /// A piece of text that wrapping keeps together.
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Token<'t> {
     text: &'t str,
     /// A (breakable) space precedes it in the source.
     space_before: bool,
+    /// A line may break before it. False when UAX #14 forbids it, e.g. before the colon of
+    /// French "Total :" or after the opening bracket of "（ 注".
+    break_before: bool,
 }
 
-/// Scripts written without spaces, where a line may break between any two characters.
-fn breaks_anywhere(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF66..=0xFF9F)
+/// Line break opportunities (UAX #14), built once: the rule-based segmenter with word lists
+/// for the scripts written without spaces between words (Thai, Lao, Khmer, Burmese). The
+/// dictionaries, not the LSTM model: the model cuts common words ("สวัส|ดี") that the
+/// dictionaries keep whole.
+/// Strict, the default strictness, keeps small kana and the prolonged sound mark off the
+/// start of a line (kinsoku).
+static SEGMENTER: LazyLock<LineSegmenterBorrowed<'static>> =
+    LazyLock::new(|| LineSegmenter::new_dictionary(LineBreakOptions::default()));
+
+/// The line breaking class of every character.
+const LINE_BREAK: CodePointMapDataBorrowed<'static, LineBreak> = CodePointMapData::<LineBreak>::new();
+
+/// Characters of the scripts written without spaces (ideographs, kana, Thai and its
+/// neighbours), and zero-width spaces, next to which an opportunity inside a space-free run
+/// is taken. Elsewhere, inside a run, UAX #14 would break after `/`, `-`, `—` or `)` in URLs
+/// and words ("pay.brightwave.example/0001/…", "Jean-Pierre"); lines there break only at
+/// spaces, as they always have, so that wrapped Latin text (and every demo video) stays
+/// as it was. Emoji are ideographic to UAX #14 but sit in Latin text: not counted. Hangul
+/// is not counted either: Korean is written with spaces, and its words stay whole (as CSS
+/// `word-break: keep-all` keeps them), as they did before.
+fn breaks_inside_runs(before: char, after: char) -> bool {
+    let spaceless = |c: char| {
+        matches!(LINE_BREAK.get(c), LineBreak::ID | LineBreak::CJ | LineBreak::SA)
+            && !CodePointSetData::new::<ExtendedPictographic>().contains(c)
+    };
+    spaceless(before) || spaceless(after) || LINE_BREAK.get(before) == LineBreak::ZW
 }
 
-/// Punctuation that must not start a line (it stays with the character before it).
-fn no_line_start(c: char) -> bool {
-    matches!(
-        c,
-        '，' | '。'
-            | '、'
-            | '！'
-            | '？'
-            | '：'
-            | '；'
-            | '）'
-            | '」'
-            | '』'
-            | '】'
-            | '》'
-            | '〉'
-            | '…'
-            | '・'
-            | 'ー'
-            | ','
-            | '.'
-            | '!'
-            | '?'
-            | ':'
-            | ';'
-            | ')'
-    )
-}
-
-/// Splits a paragraph into wrap tokens: words at breakable spaces, and each CJK character
-/// on its own (with closing punctuation kept on the same token).
+/// Splits a paragraph into wrap tokens: words at spaces, and inside them at the line break
+/// opportunities of UAX #14 next to ideographs, kana and South-East Asian scripts (between
+/// CJK characters, between Thai words). Each token says whether a line may break before it.
+/// No-break spaces (U+00A0, U+202F, U+2007) are no spaces here, and UAX #14 holds their
+/// neighbours together.
 fn tokens(para: &str) -> Vec<Token<'_>> {
+    let opportunities: Vec<usize> = SEGMENTER.segment_str(para).collect();
+    let may_break = |i: usize| opportunities.binary_search(&i).is_ok();
     let mut out = Vec::new();
     let mut space_before = false;
+    let mut break_before = true;
     let mut start: Option<usize> = None;
-    let mut prev_cjk = false;
+    let mut prev = ' ';
     for (i, c) in para.char_indices() {
         if is_break_space(c) {
             if let Some(s) = start.take() {
-                out.push(Token { text: &para[s..i], space_before });
+                out.push(Token { text: &para[s..i], space_before, break_before });
             }
             space_before = true;
-            prev_cjk = false;
             continue;
         }
-        let cjk = breaks_anywhere(c);
         match start {
-            None => start = Some(i),
-            // Break before a CJK character, and after one (unless this is closing punctuation).
-            Some(s) if (cjk || prev_cjk) && !no_line_start(c) => {
-                out.push(Token { text: &para[s..i], space_before });
+            None => {
+                start = Some(i);
+                break_before = i == 0 || may_break(i);
+            }
+            Some(s) if may_break(i) && breaks_inside_runs(prev, c) => {
+                out.push(Token { text: &para[s..i], space_before, break_before });
                 space_before = false;
+                break_before = true;
                 start = Some(i);
             }
             _ => {}
         }
-        prev_cjk = cjk;
+        prev = c;
     }
     if let Some(s) = start {
-        out.push(Token { text: &para[s..], space_before });
+        out.push(Token { text: &para[s..], space_before, break_before });
     }
     out
 }
@@ -284,39 +293,59 @@ fn break_lines(rich: &Rich, size: f32, spacing: f32, max_width: Option<f32>) -> 
     let fits = |width: f32| max_width.is_none_or(|mw| width <= mw + 0.01);
     for para in text.split('\n') {
         let mut line = Line::default();
-        for tok in tokens(para) {
-            let w = measure(tok.text);
-            let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
-            if !line.is_empty() && !fits(line.width + gap + w) {
-                lines.push(std::mem::take(&mut line));
-            }
-            let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
-            let o = offset(tok.text);
-            if line.is_empty() && !fits(w) {
-                // Wider than the box on its own: break it between characters.
-                broke_word = true;
-                let mut start = o;
-                let mut end = o;
-                for (i, c) in tok.text.char_indices() {
-                    let next = o + i + c.len_utf8();
-                    if end > start && !fits(measure(&text[start..next])) {
-                        let mut piece = Line::default();
-                        piece.push(&text[start..end], &rich.at[start..end]);
-                        piece.width = measure(&text[start..end]);
-                        lines.push(piece);
-                        start = end;
-                    }
-                    end = next;
+        let toks = tokens(para);
+        let mut rest = &toks[..];
+        while !rest.is_empty() {
+            // A chunk: tokens with no break opportunity between them, placed as one when it
+            // fits a line; one wider than a line breaks at its spaces, then its characters.
+            let n = 1 + rest[1..].iter().take_while(|t| !t.break_before).count();
+            let (chunk, tail) = rest.split_at(n);
+            rest = tail;
+            let widths: Vec<f32> = chunk.iter().map(|t| measure(t.text)).collect();
+            let chunk_width = widths[0]
+                + chunk[1..]
+                    .iter()
+                    .zip(&widths[1..])
+                    .map(|(t, w)| if t.space_before { space + w } else { *w })
+                    .sum::<f32>();
+            let mut glued = false;
+            for (k, (tok, &w)) in chunk.iter().zip(&widths).enumerate() {
+                let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
+                let needed = if k == 0 { chunk_width } else { w };
+                if !glued && !line.is_empty() && !fits(line.width + gap + needed) {
+                    lines.push(std::mem::take(&mut line));
                 }
-                line.push(&text[start..end], &rich.at[start..end]);
-                line.width = measure(&text[start..end]);
-                continue;
+                let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
+                if k == 0 {
+                    glued = fits(line.width + gap + chunk_width);
+                }
+                let o = offset(tok.text);
+                if line.is_empty() && !fits(w) {
+                    // Wider than the box on its own: break it between characters.
+                    broke_word = true;
+                    let mut start = o;
+                    let mut end = o;
+                    for (i, c) in tok.text.char_indices() {
+                        let next = o + i + c.len_utf8();
+                        if end > start && !fits(measure(&text[start..next])) {
+                            let mut piece = Line::default();
+                            piece.push(&text[start..end], &rich.at[start..end]);
+                            piece.width = measure(&text[start..end]);
+                            lines.push(piece);
+                            start = end;
+                        }
+                        end = next;
+                    }
+                    line.push(&text[start..end], &rich.at[start..end]);
+                    line.width = measure(&text[start..end]);
+                    continue;
+                }
+                if gap > 0.0 {
+                    line.push_space();
+                }
+                line.push(tok.text, &rich.at[o..o + tok.text.len()]);
+                line.width += gap + w;
             }
-            if gap > 0.0 {
-                line.push_space();
-            }
-            line.push(tok.text, &rich.at[o..o + tok.text.len()]);
-            line.width += gap + w;
         }
         lines.push(line);
     }
@@ -532,6 +561,48 @@ mod tests {
             assert!(!l.starts_with('，') && !l.starts_with('。'), "{:?}", t.lines);
         }
         assert_eq!(t.lines.concat(), "这是您的十一月账单，二十秒为您讲清楚。", "no spaces inserted");
+    }
+
+    fn texts<'t>(toks: &[Token<'t>]) -> Vec<&'t str> {
+        toks.iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn kinsoku_keeps_opening_brackets_and_small_kana_with_their_neighbours() {
+        // The old rules broke after 「 (not in their CJK ranges) and before small kana (ょ, っ),
+        // leaving 「 at a line's end or ょ at a line's start; UAX #14 (strict) does neither.
+        let t = tokens("お支払い「ちょっと」です");
+        let words = texts(&t);
+        assert_eq!(words.concat(), "お支払い「ちょっと」です");
+        assert!(words.iter().all(|w| !w.ends_with('「')), "{words:?}");
+        assert!(words.iter().all(|w| !w.starts_with(['ょ', 'っ', '」'])), "{words:?}");
+        assert!(words.contains(&"い") && words.contains(&"「ちょっ"), "{words:?}");
+        // Laid out in a box one character too narrow for 「ち, the bracket moves down with it.
+        let font = inter();
+        let fb = cjk();
+        let chain = FontChain { primary: &font, fallbacks: &fb };
+        let t = layout(chain, "お支払い「ちょっと」です", style(Some(200.0)));
+        assert!(t.lines.iter().all(|l| !l.ends_with('「') && !l.starts_with(['ょ', 'っ'])), "{:?}", t.lines);
+        assert_eq!(t.lines.concat(), "お支払い「ちょっと」です");
+    }
+
+    #[test]
+    fn thai_breaks_between_words_and_spaced_punctuation_stays_on_its_line() {
+        // Thai has no spaces between words: the old rules saw one token and, when it was too
+        // wide, cut it anywhere (even inside a syllable); UAX #14 finds the words.
+        let words = texts(&tokens("สวัสดีครับ"));
+        assert_eq!(words, vec!["สวัสดี", "ครับ"]);
+        // French puts a space before a colon: no line may start with the colon.
+        let t = tokens("Montant dû : 12,50\u{a0}€");
+        assert_eq!(texts(&t), vec!["Montant", "dû", ":", "12,50\u{a0}€"]);
+        assert!(t[1].break_before && !t[2].break_before && t[3].break_before);
+        let font = inter();
+        let w = alone(&font).advance("Montant dû", 40.0) + 2.0;
+        let laid = layout(alone(&font), "Montant dû : 12,50\u{a0}€", style(Some(w)));
+        assert!(laid.lines.iter().all(|l| !l.starts_with(':')), "{:?}", laid.lines);
+        // Latin words, URLs and amounts break only at spaces, as before.
+        let url = tokens("pay.brightwave.example/0001/very-long/path—x Jean-Pierre");
+        assert_eq!(texts(&url), vec!["pay.brightwave.example/0001/very-long/path—x", "Jean-Pierre"]);
     }
 
     #[test]
