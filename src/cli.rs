@@ -436,25 +436,9 @@ fn check(a: CheckArgs) -> Result<()> {
 fn batch(a: BatchArgs) -> Result<()> {
     use std::io::IsTerminal;
 
-    use crate::batch::{self, BatchOptions, Event, LinkNamer, Shard};
+    use crate::batch::{self, BatchOptions, Event, Shard};
 
-    let links = match (&a.link_secret_file, std::env::var_os("BILLREEL_LINK_SECRET")) {
-        (Some(file), _) => {
-            let bytes = std::fs::read(file).with_context(|| format!("cannot read --link-secret-file {}", file.display()))?;
-            LinkNamer::Secret(batch::links::secret_from(&bytes, &file.display().to_string()).map_err(|e| anyhow!(e))?)
-        }
-        (None, Some(v)) => LinkNamer::Secret(
-            batch::links::secret_from(v.to_string_lossy().as_bytes(), "BILLREEL_LINK_SECRET").map_err(|e| anyhow!(e))?,
-        ),
-        (None, None) if a.guessable_links => LinkNamer::Guessable,
-        (None, None) => bail!(
-            "no link secret: video and poster names must not be guessable from customer ids{}.\n\
-             Set BILLREEL_LINK_SECRET (at least 16 random bytes, e.g. `export BILLREEL_LINK_SECRET=$(openssl rand -hex 32)`)\n\
-             or pass --link-secret-file FILE; keep the same secret for reruns so links stay stable.\n\
-             For a local demo only, --guessable-links names files after the ids.",
-            if a.base_url.is_some() { ", and --base-url would publish them" } else { "" }
-        ),
-    };
+    let links = link_namer(&a)?;
     let shard = match &a.shard {
         Some(s) => Shard::parse(s).map_err(|e| anyhow!("--shard: {e}"))?,
         None => Shard::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e))?.unwrap_or(Shard::ALL),
@@ -535,6 +519,45 @@ fn batch(a: BatchArgs) -> Result<()> {
     };
     let summary = batch::run(binder, &opts, &mut on_event)?;
     bar.finish_and_clear();
+    print_summary(&summary, a.timings);
+    let c = summary.counts;
+    if c.failed > 0 {
+        return Err(SomeRecordsFailed(format!(
+            "{} record{} failed; see the `error` field of their lines in {}",
+            c.failed,
+            if c.failed == 1 { "" } else { "s" },
+            summary.manifest.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// How the batch names files: after an HMAC of the id with the link secret, or (demos only)
+/// after the id itself.
+fn link_namer(a: &BatchArgs) -> Result<crate::batch::LinkNamer> {
+    use crate::batch::{self, LinkNamer};
+    Ok(match (&a.link_secret_file, std::env::var_os("BILLREEL_LINK_SECRET")) {
+        (Some(file), _) => {
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read --link-secret-file {}", file.display()))?;
+            LinkNamer::Secret(batch::links::secret_from(&bytes, &file.display().to_string()).map_err(|e| anyhow!(e))?)
+        }
+        (None, Some(v)) => LinkNamer::Secret(
+            batch::links::secret_from(v.to_string_lossy().as_bytes(), "BILLREEL_LINK_SECRET").map_err(|e| anyhow!(e))?,
+        ),
+        (None, None) if a.guessable_links => LinkNamer::Guessable,
+        (None, None) => bail!(
+            "no link secret: video and poster names must not be guessable from customer ids{}.\n\
+             Set BILLREEL_LINK_SECRET (at least 16 random bytes, e.g. `export BILLREEL_LINK_SECRET=$(openssl rand -hex 32)`)\n\
+             or pass --link-secret-file FILE; keep the same secret for reruns so links stay stable.\n\
+             For a local demo only, --guessable-links names files after the ids.",
+            if a.base_url.is_some() { ", and --base-url would publish them" } else { "" }
+        ),
+    })
+}
+
+/// The closing lines of a batch: counts, rate, the manifest, and where the time went.
+fn print_summary(summary: &crate::batch::Summary, timings: bool) {
     let c = summary.counts;
     println!(
         "done: {} ok, {} skipped (already done), {} failed of {} in {:.1}s, {:.1} videos/min{}",
@@ -547,7 +570,7 @@ fn batch(a: BatchArgs) -> Result<()> {
         if summary.stopped_early { " (stopped early: --max-failures reached)" } else { "" }
     );
     println!("manifest: {}", summary.manifest.display());
-    if a.timings {
+    if timings {
         print!("{}", summary.timings);
         if let Some(c) = summary.cache {
             println!(
@@ -562,16 +585,6 @@ fn batch(a: BatchArgs) -> Result<()> {
             );
         }
     }
-    if c.failed > 0 {
-        return Err(SomeRecordsFailed(format!(
-            "{} record{} failed; see the `error` field of their lines in {}",
-            c.failed,
-            if c.failed == 1 { "" } else { "s" },
-            summary.manifest.display()
-        ))
-        .into());
-    }
-    Ok(())
 }
 
 fn sample(a: SampleArgs) -> Result<()> {

@@ -219,36 +219,7 @@ pub fn run(
         let shard = opts.shard;
         std::thread::Builder::new()
             .name("billreel-reader".into())
-            .spawn(move || {
-                let mut first_seen: HashMap<[u8; 16], usize> = HashMap::new();
-                for item in records {
-                    if abort.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let item = match item {
-                        Ok(rec) if !shard.contains_id(&rec.id) => continue,
-                        Ok(rec) => {
-                            let key: [u8; 16] = Sha256::digest(rec.id.as_bytes())[..16].try_into().expect("digest");
-                            match first_seen.get(&key) {
-                                Some(&first) => Err(RecordError::Malformed {
-                                    path: PathBuf::new(),
-                                    line: rec.line,
-                                    message: format!("duplicate id `{}` (first on line {first}); each record needs its own id, so this one was not rendered", rec.id),
-                                }),
-                                None => {
-                                    first_seen.insert(key, rec.line);
-                                    Ok(rec)
-                                }
-                            }
-                        }
-                        Err(e) if !shard.contains_line(e.line()) => continue,
-                        Err(e) => Err(e),
-                    };
-                    if work_tx.send(item).is_err() {
-                        break;
-                    }
-                }
-            })
+            .spawn(move || read_shard(records, shard, &abort, work_tx))
             .expect("spawn the reader thread")
     };
 
@@ -267,20 +238,7 @@ pub fn run(
             std::thread::Builder::new()
                 .name(format!("billreel-worker-{w}"))
                 .spawn(move || {
-                    for item in rx {
-                        if abort.load(Ordering::Relaxed) {
-                            continue; // drain quietly so the reader can finish
-                        }
-                        let outcome = match item {
-                            Ok(rec) => {
-                                process(&binder, &opts, &done, &base_hash, &tag, cache.as_deref(), rec)
-                            }
-                            Err(e) => Outcome { line: unreadable(&e), skipped: false, timings: None },
-                        };
-                        if tx.send(outcome).is_err() {
-                            break;
-                        }
-                    }
+                    work(&binder, &opts, &done, &base_hash, &tag, cache.as_deref(), &abort, rx, tx)
                 })
                 .expect("spawn a worker thread"),
         );
@@ -290,6 +248,52 @@ pub fn run(
     // Writer: this thread. One line per finished record, flushed, then progress.
     let mut writer = manifest::Writer::append(&manifest_path)
         .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
+    let Collected { counts, superseded, write_error, timings } =
+        collect(done_rx, &mut writer, &done, opts, &abort, on_event);
+    // Every thread's end is accounted for; the reader first, whose failure explains the rest.
+    let mut crashed = vec![joined("reader", reader)];
+    crashed.extend(workers.into_iter().enumerate().map(|(w, handle)| joined(&format!("worker {w}"), handle)));
+    drop(writer);
+    if let Some((thread, cause)) = crashed.into_iter().flatten().next() {
+        return Err(BatchError::Crashed { thread, cause, done: counts.done() });
+    }
+    if let Some(reason) = write_error {
+        return Err(BatchError::Manifest { path: manifest_path, reason });
+    }
+    if superseded {
+        manifest::compact(&manifest_path)
+            .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
+    }
+    Ok(Summary {
+        total,
+        counts,
+        stopped_early: abort.load(Ordering::Relaxed),
+        elapsed: started.elapsed(),
+        manifest: manifest_path,
+        timings,
+        cache: cache.map(|c| c.stats()),
+    })
+}
+
+/// What the writer gathered from the workers.
+struct Collected {
+    counts: Counts,
+    /// A line was written for an id the manifest already had: compact it at the end.
+    superseded: bool,
+    write_error: Option<String>,
+    timings: Timings,
+}
+
+/// The writer (the batch's own thread): one manifest line per finished record, flushed, then
+/// progress; stops the reader and workers after a write error or `--max-failures`.
+fn collect(
+    done_rx: crossbeam_channel::Receiver<Outcome>,
+    writer: &mut manifest::Writer,
+    done: &manifest::Done,
+    opts: &BatchOptions,
+    abort: &AtomicBool,
+    on_event: &mut dyn FnMut(Event),
+) -> Collected {
     let mut counts = Counts::default();
     let mut superseded = false;
     let mut write_error = None;
@@ -317,29 +321,72 @@ pub fn run(
             abort.store(true, Ordering::Relaxed);
         }
     }
-    // Every thread's end is accounted for; the reader first, whose failure explains the rest.
-    let mut crashed = vec![joined("reader", reader)];
-    crashed.extend(workers.into_iter().enumerate().map(|(w, handle)| joined(&format!("worker {w}"), handle)));
-    drop(writer);
-    if let Some((thread, cause)) = crashed.into_iter().flatten().next() {
-        return Err(BatchError::Crashed { thread, cause, done: counts.done() });
+    Collected { counts, superseded, write_error, timings }
+}
+
+/// The reader thread: streams the input, keeps this shard's records (and its unreadable lines),
+/// turns a repeated id into an error, and stops when told to or when no worker listens.
+fn read_shard(
+    records: Records,
+    shard: Shard,
+    abort: &AtomicBool,
+    work_tx: crossbeam_channel::Sender<Result<Record, RecordError>>,
+) {
+    let mut first_seen: HashMap<[u8; 16], usize> = HashMap::new();
+    for item in records {
+        if abort.load(Ordering::Relaxed) {
+            break;
+        }
+        let item = match item {
+            Ok(rec) if !shard.contains_id(&rec.id) => continue,
+            Ok(rec) => {
+                let key: [u8; 16] = Sha256::digest(rec.id.as_bytes())[..16].try_into().expect("digest");
+                match first_seen.get(&key) {
+                        Some(&first) => Err(RecordError::Malformed {
+                            path: PathBuf::new(),
+                            line: rec.line,
+                            message: format!("duplicate id `{}` (first on line {first}); each record needs its own id, so this one was not rendered", rec.id),
+                        }),
+                        None => {
+                            first_seen.insert(key, rec.line);
+                            Ok(rec)
+                        }
+                    }
+            }
+            Err(e) if !shard.contains_line(e.line()) => continue,
+            Err(e) => Err(e),
+        };
+        if work_tx.send(item).is_err() {
+            break;
+        }
     }
-    if let Some(reason) = write_error {
-        return Err(BatchError::Manifest { path: manifest_path, reason });
+}
+/// A worker thread: renders the records it receives, one whole video at a time, until the input
+/// ends; after an abort it drains the input quietly so the reader can finish.
+#[allow(clippy::too_many_arguments)]
+fn work(
+    binder: &Binder,
+    opts: &BatchOptions,
+    done: &manifest::Done,
+    base_hash: &[u8],
+    tag: &str,
+    cache: Option<&encode::SegmentCache>,
+    abort: &AtomicBool,
+    rx: crossbeam_channel::Receiver<Result<Record, RecordError>>,
+    tx: crossbeam_channel::Sender<Outcome>,
+) {
+    for item in rx {
+        if abort.load(Ordering::Relaxed) {
+            continue;
+        }
+        let outcome = match item {
+            Ok(rec) => process(binder, opts, done, base_hash, tag, cache, rec),
+            Err(e) => Outcome { line: unreadable(&e), skipped: false, timings: None },
+        };
+        if tx.send(outcome).is_err() {
+            break;
+        }
     }
-    if superseded {
-        manifest::compact(&manifest_path)
-            .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
-    }
-    Ok(Summary {
-        total,
-        counts,
-        stopped_early: abort.load(Ordering::Relaxed),
-        elapsed: started.elapsed(),
-        manifest: manifest_path,
-        timings,
-        cache: cache.map(|c| c.stats()),
-    })
 }
 
 /// Renders one record, or says why it cannot be, or that it is already done.

@@ -42,44 +42,7 @@ pub fn resolve(
         None => None,
     };
     let audio = (music.is_some() || !clips.is_empty()).then_some(audio::Plan { music, clips });
-    let (cw, ch) = (graph.width as f64, graph.height as f64);
-    let mut ctas = Vec::new();
-    for c in &sb.cta {
-        // Times from the start of a scene, if it plays; else from the video's start.
-        let (offset, end) = match &c.scene {
-            Some(id) => match graph.scenes.iter().find(|s| &s.id == id) {
-                Some(s) => (s.start as f64 / fps, (s.start + s.frames) as f64 / fps),
-                None => continue,
-            },
-            None => (0.0, total),
-        };
-        let hp = c.href.path();
-        let href = cx.text(&c.href)?;
-        let lower = href.trim_start().to_ascii_lowercase();
-        if !["https://", "http://", "mailto:", "tel:"].iter().any(|p| lower.starts_with(p)) {
-            return Err(cx.err(
-                ProblemKind::WrongValue,
-                hp,
-                format!("the link `{href}` is not an http(s), mailto or tel link"),
-            ));
-        }
-        ctas.push(scene::Cta {
-            label: cx.text(&c.label)?,
-            href,
-            from: offset + c.from.secs(),
-            to: c.to.map_or(end, |t| offset + t.secs()).min(total),
-            rect: Rect {
-                x: c.x.resolve(cw) as f32,
-                y: c.y.resolve(ch) as f32,
-                w: c.width.resolve(cw) as f32,
-                h: c.height.resolve(ch) as f32,
-            },
-            background: cx.value(&c.background)?,
-            color: cx.value(&c.color)?,
-            radius: c.radius,
-            size: c.size,
-        });
-    }
+    let ctas = ctas(b, cx, graph)?;
     let page = match &sb.page {
         Some(p) => Some(scene::Page {
             title: cx.text(&p.title)?,
@@ -117,6 +80,52 @@ pub fn resolve(
             fps: p.fps,
         }),
     })
+}
+
+/// The landing page's buttons of the scenes that play, with their times on the video's
+/// timeline; a link must be http(s), mailto or tel.
+fn ctas(b: &Binder, cx: &Context, graph: &SceneGraph) -> Result<Vec<scene::Cta>, BindError> {
+    let fps = graph.fps as f64;
+    let total = graph.duration_secs();
+    let (cw, ch) = (graph.width as f64, graph.height as f64);
+    let mut ctas = Vec::new();
+    for c in &b.sb.cta {
+        // Times from the start of a scene, if it plays; else from the video's start.
+        let (offset, end) = match &c.scene {
+            Some(id) => match graph.scenes.iter().find(|s| &s.id == id) {
+                Some(s) => (s.start as f64 / fps, (s.start + s.frames) as f64 / fps),
+                None => continue,
+            },
+            None => (0.0, total),
+        };
+        let hp = c.href.path();
+        let href = cx.text(&c.href)?;
+        let lower = href.trim_start().to_ascii_lowercase();
+        if !["https://", "http://", "mailto:", "tel:"].iter().any(|p| lower.starts_with(p)) {
+            return Err(cx.err(
+                ProblemKind::WrongValue,
+                hp,
+                format!("the link `{href}` is not an http(s), mailto or tel link"),
+            ));
+        }
+        ctas.push(scene::Cta {
+            label: cx.text(&c.label)?,
+            href,
+            from: offset + c.from.secs(),
+            to: c.to.map_or(end, |t| offset + t.secs()).min(total),
+            rect: Rect {
+                x: c.x.resolve(cw) as f32,
+                y: c.y.resolve(ch) as f32,
+                w: c.width.resolve(cw) as f32,
+                h: c.height.resolve(ch) as f32,
+            },
+            background: cx.value(&c.background)?,
+            color: cx.value(&c.color)?,
+            radius: c.radius,
+            size: c.size,
+        });
+    }
+    Ok(ctas)
 }
 
 /// Adds each cue to its scene as a line of text on a dark band near the bottom.

@@ -43,29 +43,8 @@ pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
             Some(p) => Some(bind_paint(p, cx)?),
             None => None,
         };
-        // The scene's own layers, then those of the first variant that applies.
-        let mut chosen: Vec<&Layer> = layers.layers.iter().collect();
-        for (v, variant_layers) in s.variants.iter().zip(&layers.variants) {
-            if cx.holds(&v.when)? {
-                chosen.extend(variant_layers.iter());
-                break;
-            }
-        }
-        let mut caption: Vec<String> = Vec::new();
-        if let Some(c) = &s.caption {
-            caption.push(cx.text(c)?);
-        }
-        let mut nodes = Vec::new();
-        for (li, layer) in chosen.into_iter().enumerate() {
-            if !cx.holds(&layer.common.when)? {
-                continue;
-            }
-            nodes.extend(layer_nodes(b, cx, li, layer, s.duration.secs() as f32)?);
-            if let Some(c) = &layer.common.caption {
-                caption.push(cx.text(c)?);
-            }
-        }
-        captions.push(caption.into_iter().filter(|c| !c.trim().is_empty()).collect::<Vec<_>>().join("\n"));
+        let (nodes, caption) = scene_nodes(b, cx, s, layers)?;
+        captions.push(caption);
         for clip in &s.audio {
             if cx.holds(&clip.when)? {
                 let pcm = companions::sound(b, cx, &clip.src)?;
@@ -108,6 +87,40 @@ pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
         companions::burn(b, cx, &mut graph)?;
     }
     Ok(graph)
+}
+
+/// The nodes of a scene that plays (its own layers, then those of the first variant that
+/// applies, each when its `when` holds) and its caption (the scene's and its layers' lines).
+fn scene_nodes(
+    b: &Binder,
+    cx: &Context,
+    s: &crate::storyboard::Scene,
+    layers: &super::SceneLayers,
+) -> Result<(Vec<Node>, String), BindError> {
+    // The scene's own layers, then those of the first variant that applies.
+    let mut chosen: Vec<&Layer> = layers.layers.iter().collect();
+    for (v, variant_layers) in s.variants.iter().zip(&layers.variants) {
+        if cx.holds(&v.when)? {
+            chosen.extend(variant_layers.iter());
+            break;
+        }
+    }
+    let mut caption: Vec<String> = Vec::new();
+    if let Some(c) = &s.caption {
+        caption.push(cx.text(c)?);
+    }
+    let mut nodes = Vec::new();
+    for (li, layer) in chosen.into_iter().enumerate() {
+        if !cx.holds(&layer.common.when)? {
+            continue;
+        }
+        nodes.extend(layer_nodes(b, cx, li, layer, s.duration.secs() as f32)?);
+        if let Some(c) = &layer.common.caption {
+            caption.push(cx.text(c)?);
+        }
+    }
+    let caption = caption.into_iter().filter(|c| !c.trim().is_empty()).collect::<Vec<_>>().join("\n");
+    Ok((nodes, caption))
 }
 
 /// The scene nodes of layer `index` of a scene lasting `scene_secs`: its box placed on the
