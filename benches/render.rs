@@ -167,6 +167,29 @@ fn raster_only(binder: &billreel::bind::Binder, ids: &[&str], data: &Path) {
     );
 }
 
+/// A segment cache warmed by rendering `warm` (unmeasured), as a batch's cache is by the
+/// records before the measured ones.
+fn warmed_cache(binder: &billreel::bind::Binder, warm: &[&str], data: &Path, out_dir: &Path) -> SegmentCache {
+    let default = EncodeSettings::default();
+    let cache = SegmentCache::new(256);
+    for id in warm {
+        let graph = binder.bind(&record::find(data, id, "id").unwrap()).unwrap();
+        let out = out_dir.join(format!("{id}-warm.mp4"));
+        encode::render_video_tagged(&graph, &out, &default, "bench", Some(&cache)).unwrap();
+    }
+    if !warm.is_empty() {
+        let s = cache.stats();
+        println!(
+            "(segment cache warmed by the {} other records of the sample run, unmeasured: {} pieces and {} sound tracks, {:.1} MB)",
+            warm.len(),
+            s.segments,
+            s.sounds,
+            s.bytes as f64 / 1e6
+        );
+    }
+    cache
+}
+
 /// billreel's CPU time per video against the pure CFR encode of the same frames and sound,
 /// over `ids` rendered in order (one segment cache for all, as in a batch), after `warm`
 /// (unmeasured) have been rendered by default into that cache.
@@ -188,22 +211,7 @@ fn ratios(
         "{:<8} {:>12} {:>12} {:>14} {:>16} {:>10} {:>10}",
         "record", "pure CFR", "(no sound)", "billreel CFR", "billreel default", "CFR ratio", "default"
     );
-    let cache = SegmentCache::new(256);
-    for id in warm {
-        let graph = binder.bind(&record::find(data, id, "id").unwrap()).unwrap();
-        let out = out_dir.join(format!("{id}-warm.mp4"));
-        encode::render_video_tagged(&graph, &out, &default, "bench", Some(&cache)).unwrap();
-    }
-    if !warm.is_empty() {
-        let s = cache.stats();
-        println!(
-            "(segment cache warmed by the {} other records of the sample run, unmeasured: {} pieces and {} sound tracks, {:.1} MB)",
-            warm.len(),
-            s.segments,
-            s.sounds,
-            s.bytes as f64 / 1e6
-        );
-    }
+    let cache = warmed_cache(binder, warm, data, out_dir);
     let mut sums = [Duration::ZERO; 4];
     for id in ids {
         let rec = record::find(data, id, "id").unwrap();
