@@ -111,6 +111,7 @@ fn convert_blocks(rgba: &[u8], width: usize, cy: usize, blocks: std::ops::Range<
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
+// SAFETY: callers must have checked that the CPU has AVX2 (`convert_blocks` does).
 unsafe fn convert_blocks_avx2(
     rgba: &[u8],
     width: usize,

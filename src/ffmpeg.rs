@@ -16,9 +16,10 @@ static INIT: Once = Once::new();
 pub fn init() {
     INIT.call_once(|| {
         let _ = ffmpeg::init();
-        // SAFETY: setting FFmpeg's global log level and callback, once, before any other FFmpeg
-        // call of ours (call_once); the callback is an `extern "C"` function with the signature
-        // av_log_set_callback expects, valid for the whole program.
+        // The callback is an `extern "C"` function with the signature av_log_set_callback
+        // expects, valid for the whole program.
+        // It is set once (call_once), before any other FFmpeg call of ours.
+        // SAFETY: a global log level and callback, set before FFmpeg is used.
         unsafe {
             #[cfg(target_arch = "x86_64")]
             {
@@ -34,6 +35,7 @@ pub fn init() {
 }
 
 #[cfg(target_arch = "x86_64")]
+// SAFETY: only FFmpeg calls it, with a valid format string and va_list (see `init`).
 unsafe extern "C" fn log_callback(
     avcl: *mut c_void,
     level: c_int,
@@ -45,8 +47,8 @@ unsafe extern "C" fn log_callback(
     }
     let mut buf = [0 as c_char; 1024];
     let mut print_prefix: c_int = 1;
-    // SAFETY: FFmpeg hands us a valid format string and va_list for this call; the buffer is
-    // ours and av_log_format_line2 always NUL-terminates within its size.
+    // The buffer is ours and av_log_format_line2 always NUL-terminates within its size.
+    // SAFETY: FFmpeg hands us a valid format string and va_list for this call.
     let line = unsafe {
         ffmpeg::ffi::av_log_format_line2(
             avcl,

@@ -33,10 +33,11 @@ pub struct Params(ReadOnly);
 /// reads it. That is what makes sharing them between threads sound (below).
 struct ReadOnly(codec::Parameters);
 
-// SAFETY: `ReadOnly` owns its AVCodecParameters (made by `Parameters::from`, no other owner, no
-// `Rc` owner either) and this module never mutates it after creation nor hands out `&mut`; the
-// only uses from several threads are reads (`extradata`, and the copy `parameters` makes with
-// avcodec_parameters_copy, which reads its source), so shared references are safe.
+// `ReadOnly` owns its AVCodecParameters (made by `Parameters::from`, no other owner, no `Rc`
+// owner either) and this module never mutates it after creation nor hands out `&mut`; the only
+// uses from several threads are reads (`extradata`, and the copy `parameters` makes with
+// avcodec_parameters_copy, which reads its source).
+// SAFETY: so shared references from several threads only ever read.
 unsafe impl Sync for ReadOnly {}
 
 impl Params {
@@ -47,8 +48,8 @@ impl Params {
 
     /// The SPS/PPS (and x264's SEI) that every spliced piece must share.
     pub fn extradata(&self) -> &[u8] {
-        // SAFETY: the pointer and size were set together by libavcodec, and the parameters
-        // (and so the buffer) live as long as `self` and are never changed.
+        // The pointer and size were set together by libavcodec.
+        // SAFETY: the parameters (and so the buffer) live as long as `self` and never change.
         unsafe {
             let p = self.0 .0.as_ptr();
             if (*p).extradata.is_null() {
@@ -80,8 +81,8 @@ impl X264 {
         enc.set_frame_rate(Some(Rational::new(fps as i32, 1)));
         enc.set_colorspace(color::Space::BT709);
         enc.set_color_range(color::Range::MPEG);
-        // SAFETY: plain field writes on the codec context we own, before it is opened
-        // (ffmpeg-next has no setter for these two tags on an encoder).
+        // ffmpeg-next has no setter for these two tags on an encoder.
+        // SAFETY: plain field writes on the codec context we own, before it is opened.
         unsafe {
             let ctx = enc.as_mut_ptr();
             (*ctx).color_primaries = ffmpeg::ffi::AVColorPrimaries::AVCOL_PRI_BT709;
@@ -189,8 +190,9 @@ impl Picture {
         let (w, h) = (self.width, self.height);
         assert_eq!(rgba.len(), w * h * 4, "frame size must match the video");
         let strides = [self.yuv.stride(0), self.yuv.stride(1), self.yuv.stride(2)];
-        // SAFETY: the frame owns three separate planes, allocated for this size and format
-        // when it was created; each slice covers exactly one plane's rows.
+        // The frame owns three separate planes, allocated for this size and format when it
+        // was created.
+        // SAFETY: each slice covers exactly one plane's rows, within its allocation.
         let planes = unsafe {
             let data = (*self.yuv.as_mut_ptr()).data;
             crate::convert::Planes {
