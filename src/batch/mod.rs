@@ -209,8 +209,6 @@ pub fn run(
     let (work_tx, work_rx) = crossbeam_channel::bounded::<Result<Record, RecordError>>(jobs * 2);
     let (done_tx, done_rx) = crossbeam_channel::bounded::<Outcome>(jobs * 2);
     let abort = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(done);
-    let base_hash = Arc::new(base_hash);
 
     // Reader: streams the input, keeps this shard's records, turns duplicate ids into errors.
     let records = Records::open(&opts.data, &opts.id_field)?;
@@ -224,22 +222,16 @@ pub fn run(
     };
 
     // Segments encoded once for the whole run, shared by the workers.
-    let cache = opts.segment_cache_mb.map(|mb| Arc::new(encode::SegmentCache::new(mb)));
+    let cache = opts.segment_cache_mb.map(encode::SegmentCache::new);
+    let job = Arc::new(Job { binder, opts: opts.clone(), done, base_hash, tag, cache });
     // Workers: one whole video at a time each.
     let mut workers = Vec::new();
     for w in 0..jobs {
-        let (rx, tx) = (work_rx.clone(), done_tx.clone());
-        let (binder, done, base_hash, abort) =
-            (binder.clone(), done.clone(), base_hash.clone(), abort.clone());
-        let opts = opts.clone();
-        let tag = tag.clone();
-        let cache = cache.clone();
+        let (rx, tx, job, abort) = (work_rx.clone(), done_tx.clone(), job.clone(), abort.clone());
         workers.push(
             std::thread::Builder::new()
                 .name(format!("billreel-worker-{w}"))
-                .spawn(move || {
-                    work(&binder, &opts, &done, &base_hash, &tag, cache.as_deref(), &abort, rx, tx)
-                })
+                .spawn(move || work(&job, &abort, rx, tx))
                 .expect("spawn a worker thread"),
         );
     }
@@ -249,7 +241,7 @@ pub fn run(
     let mut writer = manifest::Writer::append(&manifest_path)
         .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
     let Collected { counts, superseded, write_error, timings } =
-        collect(done_rx, &mut writer, &done, opts, &abort, on_event);
+        collect(done_rx, &mut writer, &job.done, opts, &abort, on_event);
     // Every thread's end is accounted for; the reader first, whose failure explains the rest.
     let mut crashed = vec![joined("reader", reader)];
     crashed.extend(workers.into_iter().enumerate().map(|(w, handle)| joined(&format!("worker {w}"), handle)));
@@ -271,7 +263,7 @@ pub fn run(
         elapsed: started.elapsed(),
         manifest: manifest_path,
         timings,
-        cache: cache.map(|c| c.stats()),
+        cache: job.cache.as_ref().map(|c| c.stats()),
     })
 }
 
@@ -361,16 +353,21 @@ fn read_shard(
         }
     }
 }
+/// What every worker shares: the prepared storyboard, the options, what the manifest says is
+/// done, the inputs' common hash, the temporary-file tag and the segment cache.
+struct Job {
+    binder: Arc<Binder>,
+    opts: BatchOptions,
+    done: manifest::Done,
+    base_hash: Vec<u8>,
+    tag: String,
+    cache: Option<encode::SegmentCache>,
+}
+
 /// A worker thread: renders the records it receives, one whole video at a time, until the input
 /// ends; after an abort it drains the input quietly so the reader can finish.
-#[allow(clippy::too_many_arguments)]
 fn work(
-    binder: &Binder,
-    opts: &BatchOptions,
-    done: &manifest::Done,
-    base_hash: &[u8],
-    tag: &str,
-    cache: Option<&encode::SegmentCache>,
+    job: &Job,
     abort: &AtomicBool,
     rx: crossbeam_channel::Receiver<Result<Record, RecordError>>,
     tx: crossbeam_channel::Sender<Outcome>,
@@ -380,7 +377,7 @@ fn work(
             continue;
         }
         let outcome = match item {
-            Ok(rec) => process(binder, opts, done, base_hash, tag, cache, rec),
+            Ok(rec) => process(job, rec),
             Err(e) => Outcome { line: unreadable(&e), skipped: false, timings: None },
         };
         if tx.send(outcome).is_err() {
@@ -390,15 +387,9 @@ fn work(
 }
 
 /// Renders one record, or says why it cannot be, or that it is already done.
-fn process(
-    binder: &Binder,
-    opts: &BatchOptions,
-    done: &manifest::Done,
-    base_hash: &[u8],
-    tag: &str,
-    cache: Option<&encode::SegmentCache>,
-    rec: Record,
-) -> Outcome {
+fn process(job: &Job, rec: Record) -> Outcome {
+    let Job { binder, opts, done, base_hash, tag, cache } = job;
+    let cache = cache.as_ref();
     let started = Instant::now();
     let name = opts.links.name(&rec.id);
     // Every file of the record shares its unguessable name.

@@ -343,6 +343,12 @@ impl Check<'_, '_> {
         self.color(&path, c);
     }
 
+    /// One of the layer's font keys (see [`Check::font`]).
+    pub fn font_key(&mut self, key: &str, font: Option<&str>) {
+        let path = self.key(key);
+        self.font(&path, font);
+    }
+
     /// A font name (none: the default font) that the storyboard defines.
     pub fn font(&mut self, path: &str, font: Option<&str>) {
         if let Some(f) = font {

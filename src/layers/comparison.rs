@@ -99,10 +99,8 @@ pub struct CardCount {
 impl Kind for ComparisonLayer {
     fn validate(&self, _: &LayerCommon, check: &mut Check<'_, '_>) {
         let k = self;
-        let font_path = check.key("font");
-        check.font(&font_path, k.font.as_deref());
-        let font_path = check.key("number_font");
-        check.font(&font_path, k.number_font.as_deref());
+        check.font_key("font", k.font.as_deref());
+        check.font_key("number_font", k.number_font.as_deref());
         check.positive("size", k.size, MAX_TEXT_SIZE);
         check.positive("label_size", k.label_size, MAX_TEXT_SIZE);
         for (key, v) in [

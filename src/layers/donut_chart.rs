@@ -59,8 +59,7 @@ impl Kind for DonutLayer {
     fn validate(&self, c: &LayerCommon, check: &mut Check<'_, '_>) {
         let d = self;
         check.needs_box(c, "a donut_chart layer needs `width` and `height`");
-        let font_path = check.key("font");
-        check.font(&font_path, d.font.as_deref());
+        check.font_key("font", d.font.as_deref());
         check.positive("label_size", d.label_size, MAX_TEXT_SIZE);
         check.positive("center_size", d.center_size, MAX_TEXT_SIZE);
         check.color_key("label_color", &d.label_color);

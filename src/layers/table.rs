@@ -108,10 +108,8 @@ impl Kind for TableLayer {
         if let Some(h) = self.row_height {
             check.positive("row_height", h, 4.0 * MAX_TEXT_SIZE);
         }
-        for (key, font) in [("font", &self.font), ("total_font", &self.total_font)] {
-            let path = check.key(key);
-            check.font(&path, font.as_deref());
-        }
+        check.font_key("font", self.font.as_deref());
+        check.font_key("total_font", self.total_font.as_deref());
         check.color_key("color", &self.color);
         check.color_key("credit_color", &self.credit_color);
         check.color_key("rule_color", &self.rule_color);

@@ -107,8 +107,7 @@ pub struct CountUp {
 impl Kind for TextLayer {
     fn validate(&self, c: &LayerCommon, check: &mut Check<'_, '_>) {
         let t = self;
-        let font_path = check.key("font");
-        check.font(&font_path, t.font.as_deref());
+        check.font_key("font", t.font.as_deref());
         check.color_key("color", &t.color);
         let tp = check.key("text");
         match markup::check_template(t.text.source()) {

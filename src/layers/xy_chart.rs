@@ -142,8 +142,7 @@ impl ChartLayer {
         if ch.series.is_empty() {
             check.error("series", "a chart needs at least one series");
         }
-        let font_path = check.key("font");
-        check.font(&font_path, ch.font.as_deref());
+        check.font_key("font", ch.font.as_deref());
         check.positive("label_size", ch.label_size, MAX_TEXT_SIZE);
         check.positive("line_width", ch.line_width, 100.0);
         check.color_key("label_color", &ch.label_color);
