@@ -12,6 +12,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::encode::{self, EncodeSettings};
+use crate::limits::Limits;
 use crate::record::{self, Records};
 use crate::style as units;
 use crate::{bind, raster};
@@ -27,6 +28,10 @@ pub struct Cli {
     /// More log output (-v: debug, -vv: trace, including FFmpeg's own lines).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Change one bound on what a record, asset or storyboard may cost (`billreel limits` lists
+    /// them), e.g. `--limit field-bytes=128KiB`. Repeatable.
+    #[arg(long = "limit", value_name = "NAME=VALUE", global = true)]
+    pub limits: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -47,6 +52,8 @@ pub enum Command {
     Batch(BatchArgs),
     /// Write a synthetic billing run (deterministic) for demos and benchmarks.
     Sample(SampleArgs),
+    /// List the bounds on what one record, asset or storyboard may cost, with their values.
+    Limits,
 }
 
 #[derive(Debug, Args)]
@@ -238,7 +245,12 @@ pub struct CheckArgs {
 
 /// Runs a parsed command line; the error is what the user reads.
 pub fn run(cli: Cli) -> Result<()> {
+    let limits = Limits::from_assignments(cli.limits.iter().map(String::as_str)).map_err(|e| anyhow!(e))?;
     match cli.command {
+        Command::Limits => {
+            print!("{limits}");
+            Ok(())
+        }
         Command::Render(a) => render(a),
         Command::Preview(a) => preview(a),
         Command::Check(a) => check(a),

@@ -6,6 +6,7 @@
 //! the code to):
 //!
 //! - [`style`]: lengths, durations, colours, easing, alignment, sides: the shared vocabulary.
+//! - [`limits`]: every bound on one record's, asset's or storyboard's cost, settable by `--limit`.
 //! - [`math`]: the float functions IEEE 754 leaves to the platform (sin, powf, ...), audited.
 //! - [`ffmpeg`]: FFmpeg's initialisation and its log lines routed into `tracing`.
 //! - [`output`]: publishing a file atomically (temporary name, then rename).
@@ -37,6 +38,7 @@ pub mod convert;
 pub mod encode;
 pub mod ffmpeg;
 pub mod layers;
+pub mod limits;
 pub mod math;
 pub mod output;
 pub mod outputs;
