@@ -251,16 +251,16 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{limits}");
             Ok(())
         }
-        Command::Render(a) => render(a),
-        Command::Preview(a) => preview(a),
-        Command::Check(a) => check(a),
-        Command::Batch(a) => batch(a),
+        Command::Render(a) => render(a, &limits),
+        Command::Preview(a) => preview(a, &limits),
+        Command::Check(a) => check(a, &limits),
+        Command::Batch(a) => batch(a, &limits),
         Command::Sample(a) => sample(a),
     }
 }
 
-fn load(source: &Source) -> Result<bind::Binder> {
-    crate::load(&source.storyboard, source.assets.as_deref()).map_err(|d| anyhow!("{d}"))
+fn load(source: &Source, limits: &Limits) -> Result<bind::Binder> {
+    crate::load_with(&source.storyboard, source.assets.as_deref(), limits).map_err(|d| anyhow!("{d}"))
 }
 
 fn bind_one(binder: &bind::Binder, choice: &RecordChoice) -> Result<crate::scene::SceneGraph> {
@@ -301,9 +301,9 @@ fn encode_settings(
     Ok(settings)
 }
 
-fn render(a: RenderArgs) -> Result<()> {
+fn render(a: RenderArgs, limits: &Limits) -> Result<()> {
     let started = Instant::now();
-    let binder = load(&a.source)?.burn_captions(a.burn_captions);
+    let binder = load(&a.source, limits)?.burn_captions(a.burn_captions);
     let bind_started = Instant::now();
     let graph = bind_one(&binder, &a.record)?;
     let bound = bind_started.elapsed();
@@ -346,8 +346,8 @@ fn render(a: RenderArgs) -> Result<()> {
     Ok(())
 }
 
-fn preview(a: PreviewArgs) -> Result<()> {
-    let binder = load(&a.source)?;
+fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
+    let binder = load(&a.source, limits)?;
     let graphs = a
         .ids
         .iter()
@@ -406,8 +406,8 @@ fn contact_sheet(graphs: &[crate::scene::SceneGraph]) -> image::RgbaImage {
     sheet
 }
 
-fn check(a: CheckArgs) -> Result<()> {
-    let binder = load(&a.source)?;
+fn check(a: CheckArgs, limits: &Limits) -> Result<()> {
+    let binder = load(&a.source, limits)?;
     let sb = binder.storyboard();
     println!("{}: storyboard OK ({} scenes)", a.source.storyboard.display(), sb.scenes.len());
     let Some(data) = &a.data else { return Ok(()) };
@@ -445,7 +445,7 @@ fn check(a: CheckArgs) -> Result<()> {
     Ok(())
 }
 
-fn batch(a: BatchArgs) -> Result<()> {
+fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
     use std::io::IsTerminal;
 
     use crate::batch::{self, BatchOptions, Event, Shard};
@@ -455,7 +455,7 @@ fn batch(a: BatchArgs) -> Result<()> {
         Some(s) => Shard::parse(s).map_err(|e| anyhow!("--shard: {e}"))?,
         None => Shard::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e))?.unwrap_or(Shard::ALL),
     };
-    let binder = std::sync::Arc::new(load(&a.source)?.burn_captions(a.burn_captions));
+    let binder = std::sync::Arc::new(load(&a.source, limits)?.burn_captions(a.burn_captions));
     let settings = encode_settings(&binder, a.preset, a.crf, &a.x264)?;
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     if jobs == 0 {

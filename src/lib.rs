@@ -54,10 +54,20 @@ pub mod timings;
 use std::path::Path;
 
 /// Loads a storyboard and prepares it for binding, with the assets folder it names (or
-/// `assets_override`). Every problem in the storyboard comes back at once.
+/// `assets_override`), under the default [`limits::Limits`]. Every problem in the storyboard
+/// comes back at once.
 pub fn load(
     storyboard_file: &Path,
     assets_override: Option<&Path>,
+) -> Result<bind::Binder, storyboard::Diagnostics> {
+    load_with(storyboard_file, assets_override, &limits::Limits::default())
+}
+
+/// [`load`] under the operator's `limits`, which the binder then keeps for every record.
+pub fn load_with(
+    storyboard_file: &Path,
+    assets_override: Option<&Path>,
+    limits: &limits::Limits,
 ) -> Result<bind::Binder, storyboard::Diagnostics> {
     let (sb, parse_problems) = storyboard::load_partial(storyboard_file)?;
     // Even when parts did not parse, check the rest, so one run reports every problem.
@@ -66,7 +76,7 @@ pub fn load(
         Some(dir) => assets::Assets::new(dir),
         None => assets::Assets::for_storyboard(storyboard_file, sb.assets.as_deref()),
     };
-    let binder = bind::Binder::with_earlier_problems(sb, assets, parse_problems)?;
+    let binder = bind::Binder::with_earlier_problems(sb, assets, parse_problems, limits)?;
     tracing::debug!(
         storyboard = %storyboard_file.display(),
         scenes = binder.storyboard().scenes.len(),

@@ -196,9 +196,9 @@ impl fmt::Display for Limits {
 
 /// `1.5MiB` style, exact when the size is a whole number of the unit.
 pub fn bytes(n: u64) -> String {
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n.is_multiple_of(MIB) {
         format!("{}MiB", n / MIB)
-    } else if n >= KIB && n % KIB == 0 {
+    } else if n >= KIB && n.is_multiple_of(KIB) {
         format!("{}KiB", n / KIB)
     } else {
         format!("{n}B")

@@ -22,7 +22,12 @@ fn exercise(text: &str, rec: &Record, draw: bool) -> bool {
     let file = repo().join("scenes/mutant.yaml");
     let (sb, problems) = storyboard::parse_partial(text, &file);
     let Some(sb) = sb else { return false };
-    let Ok(binder) = Binder::with_earlier_problems(sb, Assets::new(repo().join("assets")), problems) else {
+    let Ok(binder) = Binder::with_earlier_problems(
+        sb,
+        Assets::new(repo().join("assets")),
+        problems,
+        &billreel::limits::Limits::default(),
+    ) else {
         return false;
     };
     let Ok(graph) = binder.bind(rec) else { return false };

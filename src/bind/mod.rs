@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use crate::assets::Assets;
 use crate::audio;
 use crate::layers::{compile_paint, Check, Layer};
+use crate::limits::Limits;
 use crate::record::Record;
 use crate::scene::text::{Font, FontBook};
 use crate::scene::SceneGraph;
@@ -41,6 +42,8 @@ pub struct Binder {
     sounds: Mutex<HashMap<PathBuf, Arc<audio::Pcm>>>,
     /// Draw the captions into the picture (`--burn-captions`).
     burn_captions: bool,
+    /// The bounds every record is held to.
+    limits: Limits,
 }
 
 /// A scene's layers and its variants' layers, typed.
@@ -59,6 +62,7 @@ impl Binder {
         mut sb: Storyboard,
         assets: Assets,
         earlier: Vec<Diagnostic>,
+        limits: &Limits,
     ) -> Result<Binder, Diagnostics> {
         let mut found = earlier;
         found.extend(storyboard::validate(&sb, &assets));
@@ -89,6 +93,7 @@ impl Binder {
             assets,
             sounds: Mutex::new(HashMap::new()),
             burn_captions: false,
+            limits: *limits,
         })
     }
 
@@ -109,6 +114,11 @@ impl Binder {
 
     pub fn assets(&self) -> &Assets {
         &self.assets
+    }
+
+    /// The bounds every record is held to (`--limit`).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Resolves the storyboard for one record.

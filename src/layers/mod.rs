@@ -199,7 +199,12 @@ pub(crate) mod testing {
         );
         let (sb, problems) = parse_partial(&text, Path::new("test.yaml"));
         let assets = Assets::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets"));
-        Binder::with_earlier_problems(sb.expect("the test storyboard parses"), assets, problems)
+        Binder::with_earlier_problems(
+            sb.expect("the test storyboard parses"),
+            assets,
+            problems,
+            &crate::limits::Limits::default(),
+        )
     }
 
     /// The problems of a storyboard with `layer`, as text.
