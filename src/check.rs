@@ -87,25 +87,18 @@ fn check_one(binder: &Binder, item: Result<Record, RecordError>) -> Option<Probl
         Err(e) => return problem(e.kind, e.to_string()),
     };
     if let Some((scene, layer, shown)) = graph.overflowing_text().into_iter().next() {
+        // What is shown is the customer's text: say how much of it fits, not what it is.
+        let kept = shown.trim_end_matches('…').chars().count();
         return problem(
             ProblemKind::TextOverflow,
             format!(
-                "record {}: scene `{scene}`, layer `{layer}`: the text does not fit its box even at its smallest size and is cut to \"{shown}\"; give it more room, `fit: shrink` with a smaller `min_size`, or more `max_lines`",
+                "record {}: scene `{scene}`, layer `{layer}`: the text does not fit its box even at its smallest size and is cut after {kept} characters; give it more room, `fit: shrink` with a smaller `min_size`, or more `max_lines`",
                 rec.id
             ),
         );
     }
-    if let Some((scene, layer, chars)) = graph.missing_glyphs().into_iter().next() {
-        let list: Vec<String> = chars.iter().map(|c| format!("`{c}` (U+{:04X})", *c as u32)).collect();
-        return problem(
-            ProblemKind::MissingGlyph,
-            format!(
-                "record {}: scene `{scene}`, layer `{layer}`: no font has {}; add a font that covers them to `fallback_fonts`",
-                rec.id,
-                list.join(", ")
-            ),
-        );
-    }
+    // Text no font can draw fails the binding itself (unless the storyboard says
+    // `missing_glyphs: replace`), in `batch` exactly as here.
     None
 }
 

@@ -32,7 +32,14 @@ pub struct Cli {
     /// them), e.g. `--limit field-bytes=128KiB`. Repeatable.
     #[arg(long = "limit", value_name = "NAME=VALUE", global = true)]
     pub limits: Vec<String>,
+    /// Quote record values in error messages (cut to 80 characters, control characters
+    /// escaped). Off by default: errors give a value's kind and size, never customer data.
+    #[arg(long, global = true)]
+    pub show_values: bool,
 }
+
+/// `--show-values`, set once by [`run`] before any command: errors may quote record values.
+static SHOW_VALUES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum LogFormat {
@@ -246,6 +253,7 @@ pub struct CheckArgs {
 /// Runs a parsed command line; the error is what the user reads.
 pub fn run(cli: Cli) -> Result<()> {
     let limits = Limits::from_assignments(cli.limits.iter().map(String::as_str)).map_err(|e| anyhow!(e))?;
+    SHOW_VALUES.store(cli.show_values, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Limits => {
             print!("{limits}");
@@ -260,7 +268,9 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn load(source: &Source, limits: &Limits) -> Result<bind::Binder> {
-    crate::load_with(&source.storyboard, source.assets.as_deref(), limits).map_err(|d| anyhow!("{d}"))
+    let binder =
+        crate::load_with(&source.storyboard, source.assets.as_deref(), limits).map_err(|d| anyhow!("{d}"))?;
+    Ok(binder.show_values(SHOW_VALUES.load(std::sync::atomic::Ordering::Relaxed)))
 }
 
 fn bind_one(binder: &bind::Binder, choice: &RecordChoice) -> Result<crate::scene::SceneGraph> {

@@ -11,8 +11,14 @@ fn main() -> ExitCode {
         1 => "debug,ffmpeg=warn",
         _ => "trace",
     };
+    // ICU4X logs a missing-data warning with the request, which can hold a record's value (a
+    // currency code, a locale): billreel reports those problems itself, without the value.
+    let level = format!("{level},icu_provider=off");
     let filter = EnvFilter::try_from_env("BILLREEL_LOG").unwrap_or_else(|_| EnvFilter::new(level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only on a terminal: a log file or a collector gets plain lines.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match cli.log_format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

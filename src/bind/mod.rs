@@ -25,7 +25,7 @@ use crate::scene::text::{Font, FontBook};
 use crate::scene::SceneGraph;
 use crate::storyboard::spans::{join_index, join_key};
 use crate::storyboard::{self, Diagnostic, Diagnostics, Reporter, Storyboard};
-use crate::template::{locale, Compiled, Compiler, Context};
+use crate::template::{locale, Compiled, Compiler, Context, Mode};
 pub use crate::template::{BindError, ProblemKind, DEFAULT_LOCALE, FUEL};
 
 /// A storyboard made ready to bind records: layers read, templates compiled, fonts loaded,
@@ -44,6 +44,8 @@ pub struct Binder {
     burn_captions: bool,
     /// The bounds every record is held to.
     limits: Limits,
+    /// Quote record values in errors (`--show-values`); off, errors give kind and size only.
+    show_values: bool,
 }
 
 /// A scene's layers and its variants' layers, typed.
@@ -94,6 +96,7 @@ impl Binder {
             sounds: Mutex::new(HashMap::new()),
             burn_captions: false,
             limits: *limits,
+            show_values: false,
         })
     }
 
@@ -101,6 +104,14 @@ impl Binder {
     /// writing them to a captions file.
     pub fn burn_captions(mut self, on: bool) -> Binder {
         self.burn_captions = on;
+        self
+    }
+
+    /// Lets errors quote the record's values (cut to 80 characters, control characters
+    /// escaped): the operator's choice, `--show-values`. Off, an error gives a value's kind and
+    /// size only, so stdout, logs and the manifest carry no customer data.
+    pub fn show_values(mut self, on: bool) -> Binder {
+        self.show_values = on;
         self
     }
 
@@ -141,11 +152,24 @@ impl Binder {
             self.sb.locale.as_deref(),
             &self.sb.vars,
             &locate,
-            check_only,
+            Mode {
+                check_only,
+                show_values: self.show_values,
+                output_limit: self.limits.template_output_bytes,
+            },
         )?;
         let graph = timeline::graph(self, &cx)?;
-        for (scene, layer, chars) in graph.missing_glyphs() {
-            tracing::warn!(record = %record.id, scene, layer, missing = %chars.iter().collect::<String>(), "no font has these characters; they draw as boxes");
+        if let Some((scene, layer, chars)) = graph.missing_glyphs().into_iter().next() {
+            let err = missing_glyphs_error(&scene, &layer, &chars);
+            match self.sb.missing_glyphs {
+                storyboard::MissingGlyphs::Fail => {
+                    return Err(cx.err(ProblemKind::MissingGlyph, "", err));
+                }
+                // The characters are the customer's: the log names where, and how many.
+                storyboard::MissingGlyphs::Replace => {
+                    tracing::warn!(record = %record.id, scene, layer, characters = chars.len(), "text no font can draw is drawn as boxes (missing_glyphs: replace)")
+                }
+            }
         }
         tracing::debug!(
             record = %record.id,
@@ -165,6 +189,26 @@ impl Binder {
             .value(path)
             .map(|p| format!("{}:{}:{}", self.sb.source.file.display(), p.line, p.column))
     }
+}
+
+/// Why a record's text cannot be drawn, without quoting it (the characters are the
+/// customer's): how many characters, of what sort, where, and the two ways out.
+fn missing_glyphs_error(scene: &str, layer: &str, chars: &[char]) -> String {
+    let controls = chars.iter().filter(|c| c.is_control()).count();
+    let others = chars.len() - controls;
+    let what = match (others, controls) {
+        (0, n) => {
+            format!("{n} kind(s) of control character (NUL, a lone carriage return, ...) that no font draws")
+        }
+        (n, 0) => format!("{n} character(s) that no font of the storyboard has"),
+        (n, k) => format!(
+            "{n} character(s) that no font of the storyboard has and {k} kind(s) of control character"
+        ),
+    };
+    format!(
+        "scene `{scene}`, layer `{layer}`: the text has {what}; add a font that covers them to \
+         `fallback_fonts`, or set `missing_glyphs: replace` to draw them as boxes"
+    )
 }
 
 /// Reads every layer through its kind's module and checks it.

@@ -146,6 +146,8 @@ fn layer_nodes(
         path: &layer.path,
         width: c.width.map(|l| l.resolve(cw) as f32),
         height: c.height.map(|l| l.resolve(ch) as f32),
+        limits: &b.limits,
+        missing_glyphs: b.sb.missing_glyphs,
     };
     let drawn = layer.bind(&cx)?;
     let (w, h) = (drawn.width, drawn.height);

@@ -5,8 +5,10 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::assets::Assets;
+use crate::limits::Limits;
 use crate::scene::text::{FontBook, FontChain};
 use crate::scene::{Animation, Key, NodeKind, Paint, Rect, Track};
+use crate::storyboard::MissingGlyphs;
 use crate::storyboard::{closest, spans, Bindable, Expr, PaintSpec, Reporter};
 use crate::style::{parse_color, Anchor, Duration, Easing, Length, Rgba};
 use crate::template::{BindError, Compiler, Context, ProblemKind};
@@ -391,6 +393,10 @@ pub struct Cx<'a> {
     /// The layer's box, in canvas pixels, when given.
     pub width: Option<f32>,
     pub height: Option<f32>,
+    /// The bounds every record is held to (`--limit`).
+    pub limits: &'a Limits,
+    /// What text no font can draw does (`missing_glyphs:`).
+    pub missing_glyphs: MissingGlyphs,
 }
 
 impl<'a> Cx<'a> {

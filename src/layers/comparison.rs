@@ -14,7 +14,7 @@ use crate::scene::text::{self, FontChain, TextStyle};
 use crate::scene::{Chart, NodeKind, TextBlock, TextNode};
 use crate::storyboard::{spans, Bindable, Expr, MAX_TEXT_SIZE};
 use crate::style::{Align, Duration, Easing, Rgba};
-use crate::template::{BindError, Compiler, Value};
+use crate::template::{BindError, Compiler, ProblemKind, Value};
 
 /// A comparison card: a big number, and under it an arrow and the change against a previous
 /// value (up or down, coloured by whether that is good news).
@@ -144,6 +144,23 @@ fn card(cx: &Cx, spec: &ComparisonLayer, width: Option<f32>) -> Result<(Chart, f
     let delta = value - previous;
     // No change ratio against nothing: `change` is 0 when the previous value is 0.
     let change = if previous != 0.0 { 100.0 * delta / previous.abs() } else { 0.0 };
+    if !delta.is_finite() || !change.is_finite() {
+        let mut fields = cx.t.expr_fields(&spec.value);
+        fields.extend(cx.t.expr_fields(&spec.previous));
+        fields.dedup();
+        let e = cx.t.err(
+            ProblemKind::WrongValue,
+            spec.value.path(),
+            format!(
+                "the change between `value` and `previous` (from `{}`) is too large to be a number; are they in range?",
+                fields.join("`, `")
+            ),
+        );
+        return Err(match fields.first() {
+            Some(f) => e.in_field(f.clone()),
+            None => e,
+        });
+    }
     let color = cx.t.value(&spec.color)?;
     let label_color = cx.t.value(&spec.label_color)?;
     let rising_is_good = spec.good == GoodDirection::Up;

@@ -286,7 +286,15 @@ mod tests {
         let compiled = crate::template::Compiler::new(None).finish();
         let rec = crate::record::Record { id: "T".into(), data: json!({"name": "Ann"}), line: 1 };
         let vars = indexmap::IndexMap::new();
-        let cx = crate::template::Context::new(&compiled, &rec, None, &vars, &locate, false).unwrap();
+        let cx = crate::template::Context::new(
+            &compiled,
+            &rec,
+            None,
+            &vars,
+            &locate,
+            crate::template::Mode { check_only: false, show_values: false, output_limit: 1 << 16 },
+        )
+        .unwrap();
         let raw = crate::storyboard::Bindable::<String>::new("{{ name }}");
         let e = cx.text(&raw).unwrap_err();
         assert!(e.message.contains("internal error") && e.message.contains("never compiled"), "{e}");

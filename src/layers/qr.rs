@@ -92,7 +92,16 @@ fn qr(cx: &Cx, q: &QrLayer, side: f32) -> Result<Qr, BindError> {
         EcLevel::H => L::H,
     };
     if data.is_empty() {
-        return Err(cx.t.err(ProblemKind::WrongValue, path, "the QR code's data is empty for this record"));
+        let fields = cx.t.fields_of(&q.data);
+        let e = cx.t.err(
+            ProblemKind::WrongValue,
+            path,
+            format!("the QR code's data (from `{}`) is empty for this record", fields.join("`, `")),
+        );
+        return Err(match fields.first() {
+            Some(f) => e.in_field(f.clone()),
+            None => e,
+        });
     }
     if cx.t.check_only() {
         // Only the size can fail: find the version without choosing the best mask (the

@@ -9,7 +9,7 @@ use super::common::{ease_out, one_second, white, Check, Cx, Drawn, LayerCommon, 
 use super::Kind;
 use crate::scene::text::{self, FontChain, TextStyle};
 use crate::scene::{NodeKind, TextBlock, TextNode};
-use crate::storyboard::{markup, spans, Bindable, Expr, MAX_SCENE_SECS, MAX_TEXT_SIZE};
+use crate::storyboard::{markup, spans, Bindable, Expr, MissingGlyphs, MAX_SCENE_SECS, MAX_TEXT_SIZE};
 use crate::style::{parse_color, Align, Duration, Easing, Rgba, VAlign};
 use crate::template::{BindError, Compiler, Context, ProblemKind, Value};
 
@@ -219,7 +219,9 @@ impl Kind for TextLayer {
         let fit = (t.fit == TextFit::Shrink).then(|| t.min_size.unwrap_or(t.size * 0.6));
         let mut variants = match &t.count_up {
             None => {
-                let rich = rich(cx, t.text.path(), font, &cx.t.text(&t.text)?, color)?;
+                let rendered = cx.t.text(&t.text)?;
+                within_length(cx, &t.text, &rendered)?;
+                let rich = rich(cx, t.text.path(), font, &rendered, color)?;
                 vec![(0.0, Arc::new(lay_out(&rich, style, fit)))]
             }
             Some(cu) => {
@@ -228,6 +230,39 @@ impl Kind for TextLayer {
                 count_up(cx, &t.text, font, style, fit, cu, to)?
             }
         };
+        // Text no font can draw fails the record here, naming the fields it came from (unless
+        // the storyboard says `missing_glyphs: replace`; the binder then logs it).
+        if cx.missing_glyphs == MissingGlyphs::Fail {
+            if let Some((_, block)) = variants.iter().find(|(_, b)| !b.missing.is_empty()) {
+                let fields = cx.t.fields_of(&t.text);
+                let from = if fields.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (from `{}`)", fields.join("`, `"))
+                };
+                let controls = block.missing.iter().filter(|c| c.is_control()).count();
+                let what = if controls == block.missing.len() {
+                    "control characters (NUL, a lone carriage return, ...) that no font draws".to_string()
+                } else {
+                    format!(
+                        "{} character(s) that no font of the storyboard has",
+                        block.missing.len() - controls
+                    )
+                };
+                let mut e = cx.t.err(
+                    ProblemKind::MissingGlyph,
+                    t.text.path(),
+                    format!(
+                        "the text{from} has {what}; add a font that covers them to `fallback_fonts`, \
+                         or set `missing_glyphs: replace` to draw them as boxes"
+                    ),
+                );
+                if let Some(f) = fields.first() {
+                    e = e.in_field(f.clone());
+                }
+                return Err(e);
+            }
+        }
         // Outline and shadow decorate every variant (a count-up's frames included).
         if t.outline.is_some() || t.shadow.is_some() {
             let outline = match &t.outline {
@@ -248,6 +283,30 @@ impl Kind for TextLayer {
         let h = bh.unwrap_or_else(|| variants.iter().map(|v| v.1.height).fold(0.0, f32::max));
         Ok(Drawn::one(NodeKind::Text(TextNode { variants }), w, h))
     }
+}
+
+/// Bound text is at most `--limit text-chars` long: a field of 50,000 characters is a wrong
+/// record, and laying it out would cost seconds for a text nobody can read.
+fn within_length(cx: &Cx, text: &Bindable<String>, rendered: &str) -> Result<(), BindError> {
+    let chars = rendered.chars().count();
+    if chars <= cx.limits.text_chars {
+        return Ok(());
+    }
+    let fields = cx.t.fields_of(text);
+    let from = if fields.is_empty() { String::new() } else { format!(" (from `{}`)", fields.join("`, `")) };
+    let e = cx.t.err(
+        ProblemKind::WrongValue,
+        text.path(),
+        format!(
+            "the text{from} is {chars} characters long once bound; a text layer draws at most {} \
+             (`--limit text-chars`)",
+            cx.limits.text_chars
+        ),
+    );
+    Err(match fields.first() {
+        Some(f) => e.in_field(f.clone()),
+        None => e,
+    })
 }
 
 /// The frames of a count-up: the text re-rendered with `count` at each frame's value, one

@@ -203,12 +203,38 @@ impl ChartLayer {
     }
 }
 
+/// Most points one series may have when the chart has no labels: more cannot be told apart
+/// on a phone's screen, so a longer list is a wrong record, not a chart.
+pub const MAX_POINTS: usize = 120;
+
+/// A series has at most one value per label (or, without labels, at most [`MAX_POINTS`]):
+/// 1,000 values against 12 months would draw a meaningless chart and be marked ok.
+fn fits_its_labels(cx: &Cx, values: &Expr, n: usize, labels: usize, series: usize) -> Result<(), BindError> {
+    // Fewer values than labels is a chart whose last months have no data yet (a new
+    // customer, a year to date); more cannot be drawn against the labels.
+    let message = if labels > 0 && n > labels {
+        format!(
+            "series {series} (`{}`) has {n} values for {labels} labels; a chart takes at most one value per label",
+            values.source()
+        )
+    } else if labels == 0 && n > MAX_POINTS {
+        format!(
+            "series {series} (`{}`) has {n} values; a chart draws at most {MAX_POINTS} points",
+            values.source()
+        )
+    } else {
+        return Ok(());
+    };
+    Err(cx.t.err(ProblemKind::WrongValue, values.path(), message).in_field(values.source()))
+}
+
 fn xy_chart(cx: &Cx, spec: &ChartLayer, lines: bool, bounds: Rect) -> Result<Chart, BindError> {
     let font = cx.font(spec.font.as_deref())?;
     let labels = spec.labels.bind(cx)?;
     let mut series = Vec::new();
     for (i, s) in spec.series.iter().enumerate() {
         let values = cx.t.numbers(&s.values)?;
+        fits_its_labels(cx, &s.values, values.len(), labels.len(), i)?;
         let mut value_labels = Vec::new();
         // Line charts label only the highlighted point.
         if s.show_values && !spec.value_format.source().is_empty() && !lines {
@@ -259,7 +285,10 @@ fn xy_chart(cx: &Cx, spec: &ChartLayer, lines: bool, bounds: Rect) -> Result<Cha
                 cx.t.err(
                     ProblemKind::WrongValue,
                     path,
-                    format!("`highlight` must be a whole number (an index), but `{src}` gave {v}"),
+                    format!(
+                        "`highlight` must be a whole number (an index), but `{src}` gave {}",
+                        cx.t.shape(&v)
+                    ),
                 )
             })?;
             let idx = if i < 0 { n + i } else { i };
@@ -318,7 +347,15 @@ mod tests {
         assert!(c.bars[2].down, "a negative value grows down");
         let e = node(layer, json!({"months": ["a"], "kwh": "many"})).unwrap_err();
         assert_eq!(e.kind, ProblemKind::WrongValue);
-        assert!(e.message.contains("values must be a list"), "{e}");
+        assert!(e.message.contains("the values of `kwh` must be a list"), "{e}");
+        assert_eq!(e.field.as_deref(), Some("kwh"));
+        let e = node(layer, json!({"months": ["a", "b"], "kwh": [1, 2, 3]})).unwrap_err();
+        assert!(e.message.contains("has 3 values for 2 labels"), "{e}");
+        let e = node(
+            "{ type: bar_chart, labels: [], series: [{ values: kwh }], width: 300, height: 200 }",
+            json!({ "kwh": vec![1; 1000] }),
+        );
+        assert!(e.unwrap_err().message.contains("at most 120 points"));
     }
 
     #[test]

@@ -22,6 +22,15 @@ pub const MAX_TEXT_SIZE: f32 = 2000.0;
 /// Storyboards are small; anything bigger than this is a mistake or an attack.
 pub const MAX_STORYBOARD_BYTES: u64 = 1 << 20;
 
+/// What happens to text that no font can draw (see [`Storyboard::missing_glyphs`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingGlyphs {
+    #[default]
+    Fail,
+    Replace,
+}
+
 /// The whole storyboard.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,6 +49,12 @@ pub struct Storyboard {
     /// e.g. a CJK font behind a Latin one.
     #[serde(default)]
     pub fallback_fonts: Vec<String>,
+    /// What a record whose text no font can draw (or that holds control characters) does:
+    /// `fail` (the default: the record fails with `missing_glyph`, in `batch` as in `check`), or
+    /// `replace` (each such character draws as the font's missing-glyph box, and the record
+    /// renders).
+    #[serde(default)]
+    pub missing_glyphs: MissingGlyphs,
     /// BCP 47 locale for number, currency and date formatting, unless the record has `locale`.
     #[serde(default)]
     pub locale: Option<String>,

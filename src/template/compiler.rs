@@ -7,6 +7,7 @@
 
 use minijinja::{Environment, Expression, Template};
 
+use super::types::{self, Need};
 use crate::storyboard::{Bindable, Expr, FromText, Slot};
 
 /// A problem found while compiling: the value's path, the message and a hint.
@@ -24,6 +25,9 @@ pub struct Compiler {
     templates: Vec<String>,
     /// Expression sources, by slot.
     exprs: Vec<String>,
+    /// What each template's and expression's operators need of the values they read, by slot.
+    template_needs: Vec<Vec<Need>>,
+    expr_needs: Vec<Vec<Need>>,
     problems: Vec<CompileProblem>,
 }
 
@@ -33,6 +37,8 @@ impl Compiler {
             env: super::env::environment(default_currency),
             templates: Vec::new(),
             exprs: Vec::new(),
+            template_needs: Vec::new(),
+            expr_needs: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -47,10 +53,15 @@ impl Compiler {
             value.set_compiled(path, slot);
             return;
         }
+        let needs = match types::of_template(value.source()) {
+            Ok(needs) => needs,
+            Err(why) => return self.refuse(path, why),
+        };
         match self.env.add_template_owned(path.clone(), value.source().to_string()) {
             Ok(()) => {
                 let slot = Slot::Template(self.templates.len());
                 self.templates.push(path.clone());
+                self.template_needs.push(needs);
                 value.set_compiled(path, slot);
             }
             Err(e) => self.problems.push(CompileProblem {
@@ -72,10 +83,15 @@ impl Compiler {
 
     /// Compiles an expression found at `path`.
     pub fn expr(&mut self, expr: &mut Expr, path: String) {
+        let needs = match types::of_expression(expr.source()) {
+            Ok(needs) => needs,
+            Err(why) => return self.refuse(path, why),
+        };
         match self.env.compile_expression(expr.source()) {
             Ok(_) => {
                 let slot = self.exprs.len();
                 self.exprs.push(expr.source().to_string());
+                self.expr_needs.push(needs);
                 expr.set_compiled(path, slot);
             }
             Err(e) => self.problems.push(CompileProblem {
@@ -97,6 +113,15 @@ impl Compiler {
         }
     }
 
+    /// A value whose operators make no sense (arithmetic on text).
+    fn refuse(&mut self, path: String, why: String) {
+        self.problems.push(CompileProblem {
+            message: why,
+            hint: "numbers come from the record or from number literals; text is joined with `~`".into(),
+            path,
+        });
+    }
+
     /// What did not compile.
     pub fn problems(&self) -> &[CompileProblem] {
         &self.problems
@@ -105,9 +130,12 @@ impl Compiler {
     /// Compiles every value for good.
     pub fn finish(self) -> Compiled {
         let (templates, exprs) = (self.templates, self.exprs);
+        let (template_needs, expr_needs) = (self.template_needs, self.expr_needs);
         Compiled::new(self.env, |env| Parts {
             templates: templates.iter().map(|name| env.get_template(name).ok()).collect(),
             exprs: exprs.into_iter().map(|source| env.compile_expression_owned(source).ok()).collect(),
+            template_needs,
+            expr_needs,
         })
     }
 }
@@ -116,6 +144,8 @@ impl Compiler {
 pub struct Parts<'env> {
     pub(super) templates: Vec<Option<Template<'env, 'env>>>,
     pub(super) exprs: Vec<Option<Expression<'env, 'static>>>,
+    pub(super) template_needs: Vec<Vec<Need>>,
+    pub(super) expr_needs: Vec<Vec<Need>>,
 }
 
 self_cell::self_cell!(
@@ -135,5 +165,20 @@ impl Compiled {
 
     pub(super) fn expression(&self, slot: usize) -> Option<&Expression<'_, 'static>> {
         self.borrow_dependent().exprs.get(slot)?.as_ref()
+    }
+
+    /// Whether `name` is one of the environment's functions (`range`, `dict`).
+    pub(super) fn is_global(&self, name: &str) -> bool {
+        self.borrow_owner().globals().any(|(n, _)| n == name)
+    }
+
+    /// What the template in `slot` needs of its values.
+    pub(super) fn template_needs(&self, slot: usize) -> &[Need] {
+        self.borrow_dependent().template_needs.get(slot).map_or(&[], Vec::as_slice)
+    }
+
+    /// What the expression in `slot` needs of its values.
+    pub(super) fn expression_needs(&self, slot: usize) -> &[Need] {
+        self.borrow_dependent().expr_needs.get(slot).map_or(&[], Vec::as_slice)
     }
 }

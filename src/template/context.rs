@@ -11,9 +11,10 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::ErrorKind;
 
 use super::compiler::Compiled;
-use super::env::{kind_name, DEFAULT_LOCALE};
+use super::env::DEFAULT_LOCALE;
 use super::error::{BindError, ProblemKind};
 use super::locale;
+use super::types::Need;
 use crate::record::Record;
 use crate::storyboard::{Bindable, Expr, FromText, Slot};
 
@@ -35,6 +36,22 @@ pub struct Context<'a> {
     undefined_vars: HashMap<String, Vec<String>>,
     /// Skip work only rendering needs (`check` binds every record without drawing).
     check_only: bool,
+    /// Quote the record's values in errors (`--show-values`, the operator's choice): off, an
+    /// error gives a value's kind and length only.
+    show_values: bool,
+    output_limit: usize,
+    /// The storyboard's vars: a problem with a value made from one names the fields it read.
+    vars: &'a IndexMap<String, Expr>,
+}
+
+/// How the context is made: for `check` only (nothing drawn), whether errors may quote
+/// values, and how much text one template may make.
+#[derive(Debug, Clone, Copy)]
+pub struct Mode {
+    pub check_only: bool,
+    pub show_values: bool,
+    /// Most bytes one template may produce (`--limit template-output-bytes`).
+    pub output_limit: usize,
 }
 
 impl<'a> Context<'a> {
@@ -43,9 +60,9 @@ impl<'a> Context<'a> {
         compiled: &'a Compiled,
         record: &'a Record,
         default_locale: Option<&str>,
-        vars: &IndexMap<String, Expr>,
+        vars: &'a IndexMap<String, Expr>,
         locate: Locate<'a>,
-        check_only: bool,
+        mode: Mode,
     ) -> Result<Context<'a>, BindError> {
         let mut cx = Context {
             compiled,
@@ -54,7 +71,10 @@ impl<'a> Context<'a> {
             ctx: BTreeMap::new(),
             scope: Value::UNDEFINED,
             undefined_vars: HashMap::new(),
-            check_only,
+            check_only: mode.check_only,
+            show_values: mode.show_values,
+            output_limit: mode.output_limit,
+            vars,
         };
         let data = Value::from_serialize(&record.data);
         if let Some(obj) = record.data.as_object() {
@@ -65,16 +85,20 @@ impl<'a> Context<'a> {
         let loc = match record.data.get("locale") {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(other) => {
-                return Err(cx.err(
-                    ProblemKind::WrongValue,
-                    "",
-                    format!("the record's `locale` must be a string like \"de-DE\", but is {other}"),
-                ))
+                let shape = cx.shape(&Value::from_serialize(other));
+                return Err(cx
+                    .err(
+                        ProblemKind::WrongValue,
+                        "",
+                        format!("the record's `locale` must be a string like \"de-DE\", but is {shape}"),
+                    )
+                    .in_field("locale"));
             }
             None => default_locale.unwrap_or(DEFAULT_LOCALE).to_string(),
         };
-        locale::parse_locale(&loc)
-            .map_err(|e| cx.err(ProblemKind::WrongValue, "", format!("field `locale`: {e}")))?;
+        locale::parse_locale(&loc).map_err(|e| {
+            cx.err(ProblemKind::WrongValue, "", format!("field `locale`: {e}")).in_field("locale")
+        })?;
         cx.ctx.insert("locale".into(), Value::from(loc));
         cx.refresh_scope();
         for (name, expr) in vars {
@@ -107,15 +131,104 @@ impl<'a> Context<'a> {
         self.scope = Value::from_iter(self.ctx.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
 
-    /// A problem of this record with the value at `path`.
+    /// A problem of this record with the value at `path`. Any of the record's values that the
+    /// message quotes (a library's message, text that did not parse as a colour) is replaced
+    /// by its kind and length, unless the operator asked for values (`--show-values`).
     pub fn err(&self, kind: ProblemKind, path: &str, message: impl Into<String>) -> BindError {
         BindError {
             kind,
             record: self.record.id.clone(),
             path: path.to_string(),
             location: (self.locate)(path),
-            message: message.into(),
+            message: super::redact::scrub(&message.into(), &self.record.data, self.show_values),
+            field: None,
         }
+    }
+
+    /// How a value is described in an error: its kind and size, and with `--show-values` the
+    /// value itself, cut to 80 characters with control characters escaped.
+    pub fn shape(&self, v: &Value) -> String {
+        let shape = super::redact::shape_of(v);
+        match v.kind() {
+            ValueKind::String | ValueKind::Number if self.show_values => {
+                format!("{shape} ({})", super::redact::quote(&v.to_string()))
+            }
+            _ => shape,
+        }
+    }
+
+    /// Checks what a template's operators need of the values it reads (see [`super::types`]):
+    /// a field compared with a number is a number, two compared fields are of one kind.
+    fn check_needs(&self, needs: &[Need], path: &str, extra: &[(&str, Value)]) -> Result<(), BindError> {
+        for need in needs {
+            match need {
+                Need::Number { field, because } => {
+                    if let Some(v) = self.lookup(field, extra) {
+                        if !finite_number(&v) {
+                            return Err(self.not_a_number(path, field, &v, because));
+                        }
+                    }
+                }
+                Need::SameKind { left, right, because } => {
+                    let (Some(l), Some(r)) = (self.lookup(left, extra), self.lookup(right, extra)) else {
+                        continue;
+                    };
+                    let numbers = (l.kind() == ValueKind::Number, r.kind() == ValueKind::Number);
+                    let wrong = match numbers {
+                        (true, _) if !finite_number(&l) => Some((left, &l)),
+                        (_, true) if !finite_number(&r) => Some((right, &r)),
+                        (true, false) => Some((right, &r)),
+                        (false, true) => Some((left, &l)),
+                        _ => None,
+                    };
+                    if let Some((field, v)) = wrong {
+                        return Err(self.not_a_number(path, field, v, because));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn not_a_number(&self, path: &str, field: &str, v: &Value, because: &str) -> BindError {
+        let shape = self.shape(v);
+        if !self.is_var(field) {
+            return self
+                .err(
+                    ProblemKind::WrongValue,
+                    path,
+                    format!("field `{field}` must be a number for `{because}`, but is {shape}"),
+                )
+                .in_field(field);
+        }
+        // A var that is not a number came from fields that are: the arithmetic overflowed.
+        let fields = self.record_fields(vec![field.to_string()]);
+        let e = self.err(
+            ProblemKind::WrongValue,
+            path,
+            format!(
+                "value `{field}` (made from `{}`) must be a number for `{because}`, but is {shape}",
+                fields.join("`, `")
+            ),
+        );
+        match fields.first() {
+            Some(f) => e.in_field(f.clone()),
+            None => e,
+        }
+    }
+
+    /// The value at a dotted path, if the context (or `extra`) has it and it is defined.
+    fn lookup(&self, dotted: &str, extra: &[(&str, Value)]) -> Option<Value> {
+        let mut parts = dotted.split('.');
+        let first = parts.next()?;
+        let mut v = match extra.iter().find(|(k, _)| *k == first) {
+            Some((_, v)) => v.clone(),
+            None => self.ctx.get(first)?.clone(),
+        };
+        for p in parts {
+            v = v.get_attr(p).ok()?;
+        }
+        (!v.is_undefined()).then_some(v)
     }
 
     /// A value that was never compiled: a defect of billreel, not of the storyboard or record.
@@ -140,7 +253,21 @@ impl<'a> Context<'a> {
     /// the field's path.
     fn template_err(&self, path: &str, e: minijinja::Error, referenced: HashSet<String>) -> BindError {
         if e.kind() == ErrorKind::UndefinedError {
-            if let Some(first) = self.missing_fields(referenced).first() {
+            let missing = self.missing_fields(referenced.clone());
+            // `range.__globals__`: an attribute of one of minijinja's functions, not a field.
+            let is_global = |p: &&String| {
+                let root = p.split('.').next().unwrap_or_default();
+                !self.ctx.contains_key(root) && self.compiled.is_global(root)
+            };
+            if let Some(global) = missing.iter().find(is_global) {
+                let (root, attr) = global.split_once('.').unwrap_or((global, ""));
+                return self.err(
+                    ProblemKind::Other,
+                    path,
+                    format!("`{root}` is a function, not a record field: it has no attribute `{attr}`"),
+                );
+            }
+            if let Some(first) = missing.first() {
                 return self.err(
                     ProblemKind::MissingField,
                     path,
@@ -148,7 +275,13 @@ impl<'a> Context<'a> {
                 );
             }
         }
-        let detail = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
+        let mut detail = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
+        // A library's message ("tried to use - operator on unsupported types string and
+        // number") names no field: say which ones the template reads.
+        let fields = self.record_fields(referenced.into_iter().collect());
+        if !fields.is_empty() && e.kind() != ErrorKind::OutOfFuel {
+            detail = format!("{detail} (it reads `{}`)", fields.join("`, `"));
+        }
         let (kind, msg) = match e.kind() {
             ErrorKind::OutOfFuel => (
                 ProblemKind::Other,
@@ -162,7 +295,61 @@ impl<'a> Context<'a> {
             ErrorKind::InvalidOperation => (ProblemKind::WrongValue, detail),
             _ => (ProblemKind::Other, detail),
         };
-        self.err(kind, path, msg)
+        let e = self.err(kind, path, msg);
+        match &fields[..] {
+            [only] => e.in_field(only.clone()),
+            _ => e,
+        }
+    }
+
+    /// The fields (and vars) a bindable value's template reads, sorted: what a problem with
+    /// its output names.
+    pub fn fields_of<T>(&self, value: &Bindable<T>) -> Vec<String> {
+        let fields: Vec<String> = match value.slot() {
+            Slot::Template(i) => self
+                .compiled
+                .template(*i)
+                .map(|t| t.undeclared_variables(true).into_iter().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        self.record_fields(fields)
+    }
+
+    /// The record fields an expression reads (its vars replaced by theirs), sorted.
+    pub fn expr_fields(&self, expr: &Expr) -> Vec<String> {
+        let read = match expr.slot().and_then(|s| self.compiled.expression(s)) {
+            Some(e) => e.undeclared_variables(true).into_iter().collect(),
+            None => Vec::new(),
+        };
+        self.record_fields(read)
+    }
+
+    /// `fields` with each var (`name`) replaced by the record fields its expression reads,
+    /// sorted: what an error names.
+    fn record_fields(&self, mut fields: Vec<String>) -> Vec<String> {
+        let mut seen = HashSet::new();
+        while let Some(i) = fields.iter().position(|f| self.is_var(f)) {
+            let var = fields.swap_remove(i);
+            let root = var.split('.').next().unwrap_or_default().to_string();
+            if seen.insert(root.clone()) {
+                if let Some(e) =
+                    self.vars.get(&root).and_then(|e| e.slot()).and_then(|s| self.compiled.expression(s))
+                {
+                    fields.extend(e.undeclared_variables(true));
+                }
+            }
+        }
+        fields.retain(|f| f != "locale");
+        fields.sort();
+        fields.dedup();
+        fields
+    }
+
+    /// Whether a dotted path starts at one of the storyboard's vars (not a record field).
+    fn is_var(&self, dotted: &str) -> bool {
+        let root = dotted.split('.').next().unwrap_or_default();
+        self.vars.contains_key(root) && self.record.data.get(root).is_none()
     }
 
     /// The record fields `expr` refers to and the record lacks (through undefined vars too).
@@ -219,6 +406,9 @@ impl<'a> Context<'a> {
         let Some(e) = compiled else {
             return Err(self.uncompiled(path, expr.source()));
         };
+        if let Some(slot) = expr.slot() {
+            self.check_needs(self.compiled.expression_needs(slot), path, extra)?;
+        }
         let scope = self.scope_with(extra);
         e.eval(&scope).map_err(|err| self.template_err(path, err, e.undeclared_variables(true)))
     }
@@ -257,9 +447,11 @@ impl<'a> Context<'a> {
         match value.slot() {
             Slot::Literal(_) => Ok(value.source().to_string()),
             Slot::Template(i) => match self.compiled.template(*i) {
-                Some(t) => t
-                    .render(self.scope_with(extra))
-                    .map_err(|e| self.template_err(path, e, t.undeclared_variables(true))),
+                Some(t) => {
+                    self.check_needs(self.compiled.template_needs(*i), path, extra)?;
+                    render_bounded(t, self.scope_with(extra), self.output_limit)
+                        .map_err(|e| self.template_err(path, e, t.undeclared_variables(true)))
+                }
                 None => Err(self.uncompiled(path, value.source())),
             },
             Slot::None => Err(self.uncompiled(path, value.source())),
@@ -269,17 +461,12 @@ impl<'a> Context<'a> {
     /// A number, or a [`ProblemKind::WrongValue`] that says what it is instead.
     pub fn number(&self, path: &str, v: &Value, what: &str) -> Result<f64, BindError> {
         match v.kind() {
-            ValueKind::Number => f64::try_from(v.clone())
-                .map_err(|_| self.err(ProblemKind::WrongValue, path, format!("{what} is not a number: {v}"))),
-            ValueKind::None | ValueKind::Undefined => Err(self.err(
-                ProblemKind::WrongValue,
-                path,
-                format!("{what} must be a number, but is {}", kind_name(v)),
-            )),
+            ValueKind::Number if finite_number(v) => f64::try_from(v.clone())
+                .map_err(|_| self.err(ProblemKind::WrongValue, path, format!("{what} is not a number"))),
             _ => Err(self.err(
                 ProblemKind::WrongValue,
                 path,
-                format!("{what} must be a number, but is {} `{v}`", kind_name(v)),
+                format!("{what} must be a number, but is {}", self.shape(v)),
             )),
         }
     }
@@ -296,7 +483,7 @@ impl<'a> Context<'a> {
             return Err(self.err(
                 ProblemKind::WrongValue,
                 path,
-                format!("{what} must be a list, but is {} `{v}`", kind_name(&v)),
+                format!("{what} must be a list, but is {}", self.shape(&v)),
             ));
         }
         Ok(v.try_iter().map(|it| it.collect()).unwrap_or_default())
@@ -305,11 +492,49 @@ impl<'a> Context<'a> {
     /// A list of numbers from an expression (`usage.kwh`).
     pub fn numbers(&self, expr: &Expr) -> Result<Vec<f64>, BindError> {
         let path = expr.path();
-        let items = self.list(path, self.eval(expr)?, "values")?;
+        let what = format!("the values of `{}`", expr.source());
+        let items = self.list(path, self.eval(expr)?, &what).map_err(|e| e.in_field(expr.source()))?;
         items
             .iter()
             .enumerate()
             .map(|(j, v)| self.number(path, v, &format!("value {j} of `{}`", expr.source())))
             .collect()
+    }
+}
+
+fn finite_number(v: &Value) -> bool {
+    v.kind() == ValueKind::Number && f64::try_from(v.clone()).is_ok_and(f64::is_finite)
+}
+
+/// Renders a template, failing once its output passes `limit` bytes: a loop over a long list
+/// cannot build a text of gigabytes before anything looks at it.
+fn render_bounded(t: &minijinja::Template, scope: Value, limit: usize) -> Result<String, minijinja::Error> {
+    struct Bounded {
+        out: Vec<u8>,
+        limit: usize,
+    }
+    impl std::io::Write for Bounded {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.out.len() + buf.len() > self.limit {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            self.out.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = Bounded { out: Vec::new(), limit };
+    match t.render_captured_to(scope, &mut w) {
+        Ok(_) => Ok(String::from_utf8_lossy(&w.out).into_owned()),
+        Err(e) if e.kind() == ErrorKind::WriteFailure => Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "the text it makes is over {} (`--limit template-output-bytes`)",
+                crate::limits::bytes(limit as u64)
+            ),
+        )),
+        Err(e) => Err(e),
     }
 }

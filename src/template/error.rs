@@ -11,7 +11,19 @@ pub struct BindError {
     /// Storyboard path of the value being resolved (`scenes[1].layers[2].text`).
     pub path: String,
     pub location: Option<String>,
+    /// The message: it names fields, never quotes their values (see `template::redact`).
     pub message: String,
+    /// The record field (or var) at fault, as a dotted path, when one is (`bill.overdue_days`).
+    /// (Boxed: every `Result` of binding carries this error, so it stays small.)
+    pub field: Option<Box<str>>,
+}
+
+impl BindError {
+    /// The same error, naming the record field at fault.
+    pub fn in_field(mut self, field: impl Into<String>) -> BindError {
+        self.field = Some(field.into().into_boxed_str());
+        self
+    }
 }
 
 /// What kind of problem a record has, for `check`'s summary and the `error_kind` of a failed

@@ -265,13 +265,21 @@ impl<'a> FontChain<'a> {
 
     /// Splits text into runs that one font can draw. Spaces, combining marks and joiners stay
     /// with the run they are in; a character no font has goes to the primary font (it draws
-    /// as the font's missing-glyph box) and is listed in `missing`.
+    /// as the font's missing-glyph box) and is listed in `missing`, as is a control character
+    /// other than a line break or tab.
     pub(super) fn runs<'t>(&self, text: &'t str, missing: &mut Vec<char>) -> Vec<(usize, &'t str)> {
         let mut runs: Vec<(usize, &'t str)> = Vec::new();
         let mut start = 0;
         let mut current: Option<usize> = None;
         for (i, c) in text.char_indices() {
-            let chosen = if c.is_whitespace() || c.is_control() || joins_neighbours(c) {
+            let chosen = if c.is_control() && c != '\n' && c != '\t' {
+                // NUL, escape, a lone carriage return...: no font draws them, and text that
+                // holds them is not what the storyboard meant to show.
+                if !missing.contains(&c) {
+                    missing.push(c);
+                }
+                current.unwrap_or(0)
+            } else if c.is_whitespace() || c.is_control() || joins_neighbours(c) {
                 current.unwrap_or(0)
             } else {
                 self.pick(c).unwrap_or_else(|| {
