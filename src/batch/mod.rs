@@ -245,8 +245,10 @@ pub fn run(
     // A killed run (or a killed --force run) can leave superseded and torn lines: one line per
     // record again before this run appends.
     if done.needs_compaction() {
+        let t = Instant::now();
         let c = manifest::compact(&manifest_path).map_err(manifest_err)?;
-        tracing::info!(before = c.before, after = c.after, "manifest compacted to one line per record");
+        let ms = t.elapsed().as_millis() as u64;
+        tracing::info!(before = c.before, after = c.after, ms, "manifest compacted to one line per record");
     }
     let base_hash = base_hash(&binder, &opts.settings, opts.srt)
         .map_err(|e| out_err(format!("cannot hash the inputs: {e}")))?;
