@@ -344,7 +344,7 @@ fn render(a: RenderArgs, limits: &Limits) -> Result<()> {
     let dir = a.output.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = a.output.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tag = std::process::id().to_string();
-    let req = crate::outputs::Request { dir, name: &name, tag: &tag, srt: a.srt };
+    let req = crate::outputs::Request { dir, name: &name, tag: &tag, srt: a.srt, deadline: None };
     let written = crate::outputs::write(&graph, &req).with_context(|| {
         format!("record {}: writing the files beside {}", a.record.id, a.output.display())
     })?;

@@ -574,4 +574,13 @@ fn the_frame_loop_stops_at_the_deadline_and_publishes_nothing() {
     let out = dir.join("in-time.mp4");
     encode::render_video_until(&graph, &out, &EncodeSettings::default(), "t", None, Some(later)).unwrap();
     assert_eq!(frames_in(&out), 10);
+    // The animated preview (the demo storyboard has one) checks it before each of its frames.
+    let binder =
+        billreel::load(&repo().join("scenes/bill-explainer.yaml"), None).unwrap_or_else(|d| panic!("{d}"));
+    let rec = billreel::record::find(&repo().join("scenes/sample-billing-run.jsonl"), "C0001", "id").unwrap();
+    let graph = binder.bind(&rec).unwrap();
+    let gif = dir.join("late.gif");
+    let e = billreel::outputs::preview::write_preview_until(&graph, &gif, "t", Some(passed)).unwrap_err();
+    assert!(matches!(e, billreel::outputs::OutputsError::Timeout { .. }), "{e}");
+    assert!(!gif.exists() && leftovers(&dir).is_empty(), "nothing published, nothing left");
 }

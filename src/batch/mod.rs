@@ -446,7 +446,7 @@ fn process(job: &Job, rec: Record) -> Outcome {
     let deadline = encode::Deadline { at: started + budget, budget };
     let name = opts.links.name(&rec.id);
     // Every file of the record shares its unguessable name.
-    let req = outputs::Request { dir: &opts.out, name: &name, tag, srt: opts.srt };
+    let req = outputs::Request { dir: &opts.out, name: &name, tag, srt: opts.srt, deadline: Some(deadline) };
     let video = req.file("mp4");
     let video_path = req.path("mp4");
     let input_hash = input_hash(base_hash, &rec);
@@ -490,8 +490,12 @@ fn process(job: &Job, rec: Record) -> Outcome {
             stats.timings.add(Stage::Bind, bound);
             in_time("after encoding the video")?;
             let t = Instant::now();
-            let written = outputs::write(&graph, &req)
-                .map_err(|source| RecordFailure::Outputs { record: record(), source })?;
+            let written = outputs::write(&graph, &req).map_err(|source| match source {
+                OutputsError::Timeout { .. } => {
+                    RecordFailure::timeout(&rec.id, "while making the animated preview".into(), budget)
+                }
+                source => RecordFailure::Outputs { record: record(), source },
+            })?;
             stats.timings.add(Stage::Files, t.elapsed());
             in_time("after writing the poster and the other files")?;
             Ok((stats, written))
