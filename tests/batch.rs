@@ -449,7 +449,7 @@ fn kills_force_runs_and_resumes_end_with_one_line_per_record() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("0 ok, 12 skipped (already done), 1 failed of 13"), "{}", text(&o));
     // It noticed the killed run through the lock file it left behind.
-    assert!(text(&o).contains("killed before it ended"), "{}", text(&o));
+    assert!(text(&o).contains("was killed (or crashed) before it ended"), "{}", text(&o));
     let per_key = lines_per_key(&path);
     assert_eq!(per_key.len(), 13, "{per_key:?}");
     assert!(per_key.values().all(|&n| n == 1), "one line per record: {per_key:?}");
@@ -494,7 +494,7 @@ fn a_second_batch_on_the_same_folder_is_refused_and_a_killed_ones_lock_is_taken_
     assert!(!std::fs::read_to_string(&lock).unwrap().is_empty(), "a killed run leaves its details");
     let o = batch(&data, &out, &[], Some(SECRET));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("killed before it ended"), "{}", text(&o));
+    assert!(text(&o).contains("was killed (or crashed) before it ended"), "{}", text(&o));
     let per_key = lines_per_key(&path);
     assert!(per_key.len() == 40 && per_key.values().all(|&n| n == 1), "{per_key:?}");
     assert_eq!(std::fs::read_to_string(&lock).unwrap(), "", "a run that ended empties the lock file");

@@ -117,7 +117,7 @@ pub enum BatchError {
     Locked(#[from] lock::LockError),
     #[error(transparent)]
     Input(#[from] RecordError),
-    #[error("cannot read the manifest {path}: {reason}")]
+    #[error("cannot read or write the manifest {path}: {reason}")]
     Manifest { path: PathBuf, reason: String },
     /// A thread of the run panicked outside a record (a record's own panic fails only that
     /// record): the root cause of a run that ended early, not the closed channels it left.
@@ -228,7 +228,7 @@ pub fn run(
     // This run's, until it returns: nobody else removes its temporary files or writes its manifest.
     let lock = lock::RunLock::acquire(&opts.out, &opts.shard.manifest_name())?;
     if let Some(previous) = &lock.previous {
-        tracing::warn!(previous = %previous, "the last run on this output folder was killed before it ended; resuming its work");
+        tracing::warn!(previous = %previous, "the last run on this output folder was killed (or crashed) before it ended; resuming its work");
     }
     let tag = opts.shard.temp_tag();
     remove_leftovers(&opts.out, &tag).map_err(|e| out_err(e.to_string()))?;
