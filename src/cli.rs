@@ -119,6 +119,11 @@ pub struct BatchArgs {
     /// Encode every video whole (no shared segments).
     #[arg(long)]
     pub no_segment_cache: bool,
+    /// Wall time one record may take (bind, draw, encode, write), e.g. 30s or 500ms; a record
+    /// that takes longer fails alone (`error_kind` `timeout`) and the run goes on. Default 120s;
+    /// the same as `--limit record-timeout=...`.
+    #[arg(long, value_name = "DURATION")]
+    pub record_timeout: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -311,8 +316,31 @@ fn encode_settings(
     Ok(settings)
 }
 
+/// Refuses to write `outputs` when one of them is an input (the data, the storyboard): a typo
+/// like `-o run.jsonl` must not replace the billing run with a video. Checked before anything is
+/// written.
+fn refuse_overwriting_inputs(outputs: &[PathBuf], inputs: &[(&str, &Path)]) -> Result<()> {
+    for out in outputs {
+        if let Some((what, input)) = inputs.iter().find(|(_, input)| crate::output::same_file(out, input)) {
+            bail!(
+                "{} would overwrite {what} {}: choose another output name (nothing was written)",
+                out.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn render(a: RenderArgs, limits: &Limits) -> Result<()> {
     let started = Instant::now();
+    // The video and every file written beside it (same stem): none may be an input.
+    let beside: Vec<PathBuf> =
+        ["jpg", "vtt", "srt", "gif", "html"].iter().map(|e| a.output.with_extension(e)).collect();
+    refuse_overwriting_inputs(
+        &[vec![a.output.clone()], beside].concat(),
+        &[("the billing data", &a.record.data), ("the storyboard", &a.source.storyboard)],
+    )?;
     let binder = load(&a.source, limits)?.burn_captions(a.burn_captions);
     let bind_started = Instant::now();
     let graph = bind_one(&binder, &a.record)?;
@@ -326,7 +354,7 @@ fn render(a: RenderArgs, limits: &Limits) -> Result<()> {
     let dir = a.output.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = a.output.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tag = std::process::id().to_string();
-    let req = crate::outputs::Request { dir, name: &name, tag: &tag, srt: a.srt };
+    let req = crate::outputs::Request { dir, name: &name, tag: &tag, srt: a.srt, deadline: None };
     let written = crate::outputs::write(&graph, &req).with_context(|| {
         format!("record {}: writing the files beside {}", a.record.id, a.output.display())
     })?;
@@ -357,6 +385,10 @@ fn render(a: RenderArgs, limits: &Limits) -> Result<()> {
 }
 
 fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
+    refuse_overwriting_inputs(
+        std::slice::from_ref(&a.output),
+        &[("the billing data", &a.data), ("the storyboard", &a.source.storyboard)],
+    )?;
     let binder = load(&a.source, limits)?;
     let graphs = a
         .ids
@@ -364,8 +396,8 @@ fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
         .map(|id| Ok(binder.bind(&record::find(&a.data, id, &a.id_field)?)?))
         .collect::<Result<Vec<_>>>()?;
     ensure_parent(&a.output)?;
-    let image = if a.sheet {
-        contact_sheet(&graphs)
+    let (image, done) = if a.sheet {
+        (contact_sheet(&graphs), format!("{}: contact sheet of {} records", a.output.display(), graphs.len()))
     } else {
         if graphs.len() > 1 {
             bail!("several --id are for --sheet; a single frame is of one record");
@@ -376,20 +408,23 @@ fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
             bail!("--at {} is past the end of this record's video ({:.2}s)", a.at, graph.duration_secs());
         }
         let frame = graph.frame_at(at.secs());
-        println!(
+        let done = format!(
             "{}: frame {frame} of {} ({:.2}s)",
             a.output.display(),
             graph.total_frames,
             frame as f64 / graph.fps as f64
         );
-        raster::to_rgba_image(&raster::render(graph, frame))
+        (raster::to_rgba_image(&raster::render(graph, frame)), done)
     };
+    // Encoded in memory, then written under a temporary name, fsynced and renamed: a full disk
+    // is an error (exit 1) and leaves no truncated PNG; success is printed only after.
+    let mut png = Vec::new();
     image
-        .save_with_format(&a.output, image::ImageFormat::Png)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .with_context(|| format!("cannot encode {} as PNG", a.output.display()))?;
+    crate::output::write_bytes(&a.output, &std::process::id().to_string(), &png)
         .with_context(|| format!("cannot write {}", a.output.display()))?;
-    if a.sheet {
-        println!("{}: contact sheet of {} records", a.output.display(), graphs.len());
-    }
+    println!("{done}");
     Ok(())
 }
 
@@ -465,7 +500,11 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
         Some(s) => Shard::parse(s).map_err(|e| anyhow!("--shard: {e}"))?,
         None => Shard::from_env(|k| std::env::var(k).ok()).map_err(|e| anyhow!(e))?.unwrap_or(Shard::ALL),
     };
-    let binder = std::sync::Arc::new(load(&a.source, limits)?.burn_captions(a.burn_captions));
+    let mut limits = *limits;
+    if let Some(t) = &a.record_timeout {
+        limits.set(&format!("record-timeout={t}")).map_err(|e| anyhow!("--record-timeout {t}: {e}"))?;
+    }
+    let binder = std::sync::Arc::new(load(&a.source, &limits)?.burn_captions(a.burn_captions));
     let settings = encode_settings(&binder, a.preset, a.crf, &a.x264)?;
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     if jobs == 0 {

@@ -378,3 +378,209 @@ fn a_panic_inside_a_shared_cache_fails_one_record_alone() {
         assert_eq!(frames_in(&dir.join("out").join(l.video.as_ref().unwrap())), 10);
     }
 }
+
+/// `billreel batch` on `data` into `out`, started and left running (output discarded).
+fn spawn_batch(data: &Path, out: &Path, extra: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_billreel"))
+        .args(["batch", &tiny(), "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .env("BILLREEL_LINK_SECRET", SECRET)
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("JOB_COMPLETIONS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Lines in the manifest now (torn or not), 0 when there is none yet.
+fn line_count(path: &Path) -> usize {
+    std::fs::read(path).map(|b| b.split(|&c| c == b'\n').filter(|l| !l.is_empty()).count()).unwrap_or(0)
+}
+
+/// Waits until the manifest has at least `n` lines (or two minutes passed), then SIGKILLs the run.
+fn kill_when(child: &mut std::process::Child, manifest: &Path, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while line_count(manifest) < n && Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Each record's key once per line of the manifest, and the count of each.
+fn lines_per_key(path: &Path) -> BTreeMap<String, usize> {
+    let mut n = BTreeMap::new();
+    for l in manifest(path) {
+        *n.entry(l.key()).or_insert(0) += 1;
+    }
+    n
+}
+
+/// Issue 14: a `--force` run killed mid-way and a resume used to leave 60 lines for 40 ids. Now
+/// every run compacts at its start and end, so whatever the sequence of kill -9, `--force` runs
+/// and resumes, the manifest of a run that exited holds exactly one line per record.
+#[test]
+fn kills_force_runs_and_resumes_end_with_one_line_per_record() {
+    let dir = fresh_dir("test-batch", "kill-force");
+    let data = run_file(&dir, 12, &["not json"]);
+    let out = dir.join("out");
+    let path = out.join("manifest.jsonl");
+    let o = batch(&data, &out, &[], Some(SECRET));
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert_eq!(line_count(&path), 13);
+    // A --force run killed after 4 new lines: 17 lines for 13 records on disk.
+    let mut child = spawn_batch(&data, &out, &["--force", "--jobs", "2"]);
+    kill_when(&mut child, &path, 17);
+    assert!(line_count(&path) > 13, "the killed run appended lines: {}", line_count(&path));
+    // Killed again, a few lines in, by a run that is itself a resume.
+    let mut child = spawn_batch(&data, &out, &["--force", "--jobs", "2"]);
+    // Once it has compacted what the last one left (17 lines), and written two lines of its own.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while line_count(&path) >= 17 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    kill_when(&mut child, &path, 15);
+    // The resume: nothing left to render, and one line per record.
+    let o = batch(&data, &out, &[], Some(SECRET));
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("0 ok, 12 skipped (already done), 1 failed of 13"), "{}", text(&o));
+    // It noticed the killed run through the lock file it left behind.
+    assert!(text(&o).contains("was killed (or crashed) before it ended"), "{}", text(&o));
+    let per_key = lines_per_key(&path);
+    assert_eq!(per_key.len(), 13, "{per_key:?}");
+    assert!(per_key.values().all(|&n| n == 1), "one line per record: {per_key:?}");
+    assert_eq!(line_count(&path), 13, "and nothing else (no torn line)");
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+    for l in manifest(&path).iter().filter(|l| l.status == Status::Ok) {
+        assert_eq!(frames_in(&out.join(l.video.as_ref().unwrap())), 10);
+    }
+}
+
+/// Issue 14: two batches on one output folder interleaved their lines and removed each other's
+/// temporary files. The second is refused at once, told who holds the folder.
+#[test]
+fn a_second_batch_on_the_same_folder_is_refused_and_a_killed_ones_lock_is_taken_over() {
+    let dir = fresh_dir("test-batch", "lock");
+    // Enough records (one worker) that the first run is still going when it is killed below.
+    let data = run_file(&dir, 40, &[]);
+    let out = dir.join("out");
+    let path = out.join("manifest.jsonl");
+    let lock = out.join(".manifest.jsonl.lock");
+    let mut first = spawn_batch(&data, &out, &["--jobs", "1"]);
+    // Wait until the first run holds the lock and has started rendering.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while line_count(&path) < 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let holder = std::fs::read_to_string(&lock).unwrap();
+    assert!(holder.starts_with(&format!("process {} on host ", first.id())), "{holder}");
+    let started = Instant::now();
+    let o = batch(&data, &out, &[], Some(SECRET));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("another batch is already writing to this output folder"), "{t}");
+    assert!(t.contains(&format!("process {} on host", first.id())) && t.contains("started at 20"), "{t}");
+    assert!(started.elapsed() < Duration::from_secs(10), "refused at once, not after waiting");
+    // Another shard of the run may share the folder.
+    let o = batch(&data, &out, &["--shard", "0/4"], Some(SECRET));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // kill -9 the first: the kernel drops its lock, and the next run takes the folder over.
+    assert!(first.try_wait().unwrap().is_none(), "the first run is still going");
+    kill_when(&mut first, &path, 2);
+    assert!(!std::fs::read_to_string(&lock).unwrap().is_empty(), "a killed run leaves its details");
+    let o = batch(&data, &out, &[], Some(SECRET));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("was killed (or crashed) before it ended"), "{}", text(&o));
+    let per_key = lines_per_key(&path);
+    assert!(per_key.len() == 40 && per_key.values().all(|&n| n == 1), "{per_key:?}");
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), "", "a run that ended empties the lock file");
+}
+
+/// A poster that cannot be put in place (a folder where it goes) fails that record alone, with a
+/// message that names the poster, not the video.
+#[test]
+fn a_file_that_cannot_be_renamed_into_place_is_named_in_the_error() {
+    let dir = fresh_dir("test-batch", "rename");
+    let data = run_file(&dir, 3, &[]);
+    let out = dir.join("out");
+    let name = billreel::batch::LinkNamer::Guessable.name("C0002");
+    std::fs::create_dir_all(out.join(format!("{name}.jpg/in-the-way"))).unwrap();
+    let o = batch(&data, &out, &["--guessable-links"], None);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let lines = manifest(&out.join("manifest.jsonl"));
+    let bad = lines.iter().find(|l| l.id.as_deref() == Some("C0002")).unwrap();
+    let error = bad.error.as_deref().unwrap();
+    assert!(error.contains("record C0002: cannot put the poster (.jpg) in place: renaming "), "{error}");
+    assert!(error.contains(&format!(".{name}.jpg.partial-0of1")) && !error.contains("MP4"), "{error}");
+    assert_eq!(lines.iter().filter(|l| l.status == Status::Ok).count(), 2);
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+}
+
+/// `--record-timeout`: a record over its time budget fails alone (`error_kind` `timeout`, a
+/// message saying how to raise it) and the run goes on to the next records.
+#[test]
+fn a_record_over_its_time_budget_fails_alone() {
+    let dir = fresh_dir("test-batch", "timeout");
+    let data = run_file(&dir, 3, &[]);
+    let out = dir.join("out");
+    let o = batch(&data, &out, &["--record-timeout", "1ms"], Some(SECRET));
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let lines = manifest(&out.join("manifest.jsonl"));
+    assert_eq!(lines.len(), 3, "every record has its line: the run went on");
+    for l in &lines {
+        assert_eq!(l.error_kind, Some(ProblemKind::Timeout), "{l:?}");
+        let e = l.error.as_deref().unwrap();
+        assert!(e.contains("given up") && e.contains("one record may take 0.001s"), "{e}");
+        assert!(e.contains("--record-timeout") && e.contains("--limit record-timeout="), "{e}");
+    }
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+    // The same through --limit, with a budget that is enough.
+    let o = batch(&data, &out, &["--limit", "record-timeout=60s"], Some(SECRET));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(lines_per_key(&out.join("manifest.jsonl")).len(), 3);
+    let o = batch(&data, &out, &["--record-timeout", "soon"], Some(SECRET));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("--record-timeout soon") && text(&o).contains("30s"), "{}", text(&o));
+}
+
+/// The deadline is checked before every frame, whole videos and segmented ones alike: a video
+/// whose time is up stops there with `Timeout` and publishes nothing.
+#[test]
+fn the_frame_loop_stops_at_the_deadline_and_publishes_nothing() {
+    use billreel::encode::{self, Deadline, EncodeError, EncodeSettings, SegmentCache};
+
+    let dir = fresh_dir("test-batch", "deadline");
+    let data = run_file(&dir, 1, &[]);
+    let binder = billreel::load(Path::new(&tiny()), None).unwrap_or_else(|d| panic!("{d}"));
+    let graph = binder.bind(&billreel::record::find(&data, "C0001", "id").unwrap()).unwrap();
+    let budget = Duration::from_millis(1);
+    let passed = Deadline { at: Instant::now(), budget };
+    let cache = SegmentCache::new(16);
+    for cache in [None, Some(&cache)] {
+        let out = dir.join("late.mp4");
+        let e =
+            encode::render_video_until(&graph, &out, &EncodeSettings::default(), "t", cache, Some(passed))
+                .unwrap_err();
+        assert!(matches!(e, EncodeError::Timeout { frame: 0, frames: 10, .. }), "{e}");
+        assert!(e.to_string().contains("gave up at frame 0 of 10"), "{e}");
+        assert!(!out.exists() && leftovers(&dir).is_empty(), "nothing published, nothing left");
+    }
+    // A deadline far enough away changes nothing.
+    let later = Deadline { at: Instant::now() + Duration::from_secs(600), budget };
+    let out = dir.join("in-time.mp4");
+    encode::render_video_until(&graph, &out, &EncodeSettings::default(), "t", None, Some(later)).unwrap();
+    assert_eq!(frames_in(&out), 10);
+    // The animated preview (the demo storyboard has one) checks it before each of its frames.
+    let binder =
+        billreel::load(&repo().join("scenes/bill-explainer.yaml"), None).unwrap_or_else(|d| panic!("{d}"));
+    let rec = billreel::record::find(&repo().join("scenes/sample-billing-run.jsonl"), "C0001", "id").unwrap();
+    let graph = binder.bind(&rec).unwrap();
+    let gif = dir.join("late.gif");
+    let e = billreel::outputs::preview::write_preview_until(&graph, &gif, "t", Some(passed)).unwrap_err();
+    assert!(matches!(e, billreel::outputs::OutputsError::Timeout { .. }), "{e}");
+    assert!(!gif.exists() && leftovers(&dir).is_empty(), "nothing published, nothing left");
+}

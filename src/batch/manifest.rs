@@ -1,9 +1,20 @@
 //! The manifest: one JSON line per record, for the mailers who embed the results.
 //!
-//! Lines are appended (and flushed) as records finish, only after the record's files are in
-//! place, so a killed run never lists a file that is not there. A rerun reads the manifest back
-//! to know what it may skip; when a rerun replaced lines (a record that failed before, or whose
-//! input changed), the manifest is compacted at the end to one line per record.
+//! The promise to mailers: **when `batch` has exited, its manifest holds exactly one line per
+//! record** (per id; an unreadable input line is keyed by its line number), whatever came before:
+//! runs killed at any moment, `--force` runs, resumes. How it is kept:
+//!
+//! - Lines are appended (written, flushed and fsynced) as records finish, only after the record's
+//!   files are in place and flushed, so a line never points at a file that is not whole.
+//! - A line for a record supersedes every earlier line for it. So while a run is going, or after
+//!   it was killed, a record may have several lines; the last one counts.
+//! - Every run compacts the manifest to one line per record before it starts (dropping the
+//!   superseded lines and a torn last line a kill left) and again when it ends, also when it
+//!   ends with an error. Compaction writes a temporary file, fsyncs it, renames it over the
+//!   manifest and fsyncs the folder: a kill during compaction leaves the old manifest or the new
+//!   one, never a mix.
+//! - Only one run at a time writes a manifest: the run holds a lock on it (see
+//!   [`super::lock`]), and a second run for the same folder and shard is refused.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -141,8 +152,10 @@ pub struct Done {
     ok: HashMap<[u8; 16], DoneEntry>,
     /// Records whose last line failed (usually few).
     failed: HashSet<[u8; 16]>,
-    /// Lines in the file (any status).
+    /// Lines in the file that are manifest lines (any status).
     pub lines: usize,
+    /// Lines that are not (a torn last line from a kill mid-write, an empty line).
+    pub torn: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,9 +187,16 @@ pub fn hash_bytes(hex_hash: &str) -> [u8; 32] {
     out
 }
 
+/// Each line of a manifest file, as bytes without its newline. Bytes, not text: a kill
+/// mid-write can cut a character of an id in half, and that torn line must not make the whole
+/// manifest unreadable.
+fn raw_lines(file: File) -> impl Iterator<Item = std::io::Result<Vec<u8>>> {
+    BufReader::with_capacity(1 << 16, file).split(b'\n')
+}
+
 impl Done {
     /// Reads a manifest; the last line of a record wins. A missing file means nothing is done;
-    /// a torn last line (from a kill mid-write) is ignored.
+    /// a torn last line (from a kill mid-write) is counted in `torn` and otherwise ignored.
     pub fn read(path: &Path) -> std::io::Result<Done> {
         let mut done = Done::default();
         let file = match File::open(path) {
@@ -184,9 +204,11 @@ impl Done {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(done),
             Err(e) => return Err(e),
         };
-        for line in BufReader::new(file).lines() {
-            let line = line?;
-            let Ok(m) = serde_json::from_str::<ManifestLine>(&line) else { continue };
+        for line in raw_lines(file) {
+            let Ok(m) = serde_json::from_slice::<ManifestLine>(&line?) else {
+                done.torn += 1;
+                continue;
+            };
             done.lines += 1;
             let key = key_digest(&m.key());
             match (m.status, &m.video) {
@@ -215,6 +237,16 @@ impl Done {
     pub fn has_line(&self, key: &str) -> bool {
         let k = key_digest(key);
         self.ok.contains_key(&k) || self.failed.contains(&k)
+    }
+
+    /// Records with a line.
+    pub fn records(&self) -> usize {
+        self.ok.len() + self.failed.len()
+    }
+
+    /// Whether the file holds anything but one line per record (superseded or torn lines).
+    pub fn needs_compaction(&self) -> bool {
+        self.torn > 0 || self.lines != self.records()
     }
 }
 
@@ -249,35 +281,86 @@ impl Writer {
     }
 }
 
+/// What compaction reads of a line: just enough for its key (see [`ManifestLine::key`]), and
+/// its status so that a torn line that happens to be valid JSON is not kept.
+#[derive(Deserialize)]
+struct KeyOnly {
+    id: Option<String>,
+    line: usize,
+    #[allow(dead_code)]
+    status: Status,
+}
+
+impl KeyOnly {
+    fn digest(&self) -> [u8; 16] {
+        match &self.id {
+            Some(id) => key_digest(id),
+            None => key_digest(&format!("line:{}", self.line)),
+        }
+    }
+}
+
+/// What a compaction did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compacted {
+    /// Lines read (manifest lines and torn ones).
+    pub before: usize,
+    /// Lines kept: one per record.
+    pub after: usize,
+}
+
+/// The temporary name a compaction writes to: hidden, beside the manifest (so the rename is
+/// atomic). Only the run holding the manifest's lock compacts, so one name is enough; a file
+/// left by a kill is overwritten by the next compaction.
+pub fn compaction_name(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.compacting"))
+}
+
 /// Rewrites a manifest keeping only the last line of each record (see [`ManifestLine::key`]),
-/// in the order those lines appear. Atomic: written beside it and renamed over it.
-pub fn compact(path: &Path) -> std::io::Result<()> {
-    let mut last: HashMap<String, usize> = HashMap::new();
+/// in the order those lines appear, and dropping torn lines. Atomic and durable: written beside
+/// it, fsynced, renamed over it, and the folder fsynced. A missing manifest is left missing.
+pub fn compact(path: &Path) -> std::io::Result<Compacted> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Compacted { before: 0, after: 0 }),
+        Err(e) => return Err(e),
+    };
+    // First pass: where each record's last line is.
+    let mut last: HashMap<[u8; 16], usize> = HashMap::new();
     let mut count = 0;
-    for (i, line) in BufReader::new(File::open(path)?).lines().enumerate() {
-        if let Ok(m) = serde_json::from_str::<ManifestLine>(&line?) {
-            last.insert(m.key(), i);
+    for (i, line) in raw_lines(file).enumerate() {
+        if let Ok(k) = serde_json::from_slice::<KeyOnly>(&line?) {
+            last.insert(k.digest(), i);
         }
         count = i + 1;
     }
-    let tmp = path.with_extension("jsonl.compacting");
+    // Second pass: keep those lines. Lines appended since the first pass (none: the caller
+    // holds the lock) would be beyond `count` and are not read.
+    let tmp = compaction_name(path);
+    let mut kept = 0;
     {
-        let mut out = BufWriter::new(File::create(&tmp)?);
-        for (i, line) in BufReader::new(File::open(path)?).lines().enumerate().take(count) {
+        let mut out = BufWriter::with_capacity(1 << 16, File::create(&tmp)?);
+        for (i, line) in raw_lines(File::open(path)?).enumerate().take(count) {
             let line = line?;
-            let keep = match serde_json::from_str::<ManifestLine>(&line) {
-                Ok(m) => last.get(&m.key()) == Some(&i),
+            let keep = match serde_json::from_slice::<KeyOnly>(&line) {
+                Ok(k) => last.get(&k.digest()) == Some(&i),
                 Err(_) => false, // a torn line from a killed run
             };
             if keep {
-                out.write_all(line.as_bytes())?;
+                out.write_all(&line)?;
                 out.write_all(b"\n")?;
+                kept += 1;
             }
         }
         out.flush()?;
-        out.get_ref().sync_data()?;
+        out.get_ref().sync_all()?;
     }
-    std::fs::rename(&tmp, path)
+    std::fs::rename(&tmp, path)?;
+    crate::output::sync_folder(
+        path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")),
+    )?;
+    Ok(Compacted { before: count, after: kept })
 }
 
 #[cfg(test)]
@@ -322,11 +405,38 @@ mod tests {
         assert_eq!(done.get("B").unwrap().names, names_digest("B.mp4", None));
         assert!(done.get("C").is_none(), "its last line failed");
         assert!(done.has_line("C") && !done.has_line("Z"));
-        compact(&path).unwrap();
+        assert!(done.needs_compaction(), "B and C have two lines each, and D is torn");
+        assert_eq!((done.lines, done.torn, done.records()), (5, 1, 3));
+        assert_eq!(compact(&path).unwrap(), Compacted { before: 6, after: 3 });
+        assert!(!Done::read(&path).unwrap().needs_compaction());
         let text = std::fs::read_to_string(&path).unwrap();
         let ids: Vec<String> =
             text.lines().map(|l| serde_json::from_str::<ManifestLine>(l).unwrap().id.unwrap()).collect();
         assert_eq!(ids, ["A", "B", "C"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_line_torn_inside_a_character_does_not_stop_the_next_run() {
+        let dir = std::env::temp_dir().join(format!("billreel-manifest-torn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("manifest.jsonl");
+        let _ = std::fs::remove_file(&path);
+        let mut w = Writer::append(&path).unwrap();
+        w.write(&line("Zoë", Status::Ok, &"a1".repeat(32))).unwrap();
+        drop(w);
+        // Killed while writing an id: the last byte is half of "ë".
+        let mut torn = serde_json::to_vec(&line("Zoë2", Status::Ok, &"a1".repeat(32))).unwrap();
+        torn.truncate(10);
+        assert!(std::str::from_utf8(&torn).is_err(), "the cut falls inside a character");
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(&torn).unwrap();
+        let done = Done::read(&path).unwrap();
+        assert_eq!((done.lines, done.torn), (1, 1));
+        assert!(done.get("Zoë").is_some());
+        assert_eq!(compact(&path).unwrap(), Compacted { before: 2, after: 1 });
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 1);
+        assert!(!compaction_name(&path).exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

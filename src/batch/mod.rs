@@ -10,12 +10,17 @@
 //! ```
 //!
 //! Channels are bounded, so memory does not depend on the number of records: at most a few
-//! records are in flight per worker. Files are written under temporary names and renamed when
-//! complete, and a manifest line is written only after its files are in place, so a run killed
-//! at any moment loses nothing: a rerun skips what is done (manifest line ok, files present,
-//! same input hash) and renders the rest.
+//! records are in flight per worker. Files are written under temporary names, fsynced and renamed
+//! when complete, and a manifest line is written only after its files are in place, so a run
+//! killed at any moment loses nothing: a rerun skips what is done (manifest line ok, files
+//! present, same input hash) and renders the rest. One run at a time holds the output folder
+//! (per shard, see [`lock`]); the manifest is compacted to one line per record when a run starts
+//! and when it ends (see [`manifest`]). A record that takes longer than
+//! [`Limits::record_timeout`](crate::limits::Limits) fails alone (checked per frame and between
+//! stages; no thread is killed).
 
 pub mod links;
+pub mod lock;
 pub mod manifest;
 
 use std::collections::HashMap;
@@ -109,8 +114,10 @@ pub enum BatchError {
     #[error("cannot use the output folder {path}: {reason}")]
     Output { path: PathBuf, reason: String },
     #[error(transparent)]
+    Locked(#[from] lock::LockError),
+    #[error(transparent)]
     Input(#[from] RecordError),
-    #[error("cannot read the manifest {path}: {reason}")]
+    #[error("cannot read or write the manifest {path}: {reason}")]
     Manifest { path: PathBuf, reason: String },
     /// A thread of the run panicked outside a record (a record's own panic fails only that
     /// record): the root cause of a run that ended early, not the closed channels it left.
@@ -148,6 +155,29 @@ enum RecordFailure {
     },
     #[error("record {record}: internal error while rendering ({cause}); please report it")]
     Panic { record: String, cause: String },
+    /// The record took longer than its time budget ([`crate::limits::Limits::record_timeout`]).
+    #[error(
+        "record {record}: given up {stage}: one record may take {budget} (bind, draw, encode, write) and this one took longer; \
+         the run goes on without it. If records this long are expected, raise the budget with --record-timeout (e.g. --record-timeout {twice}) \
+         or --limit record-timeout=..."
+    )]
+    Timeout { record: String, stage: String, budget: String, twice: String },
+}
+
+/// A time budget as the timeout message shows it: `120s`, `0.5s`.
+fn seconds(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64())
+}
+
+impl RecordFailure {
+    fn timeout(record: &str, stage: String, budget: Duration) -> RecordFailure {
+        RecordFailure::Timeout {
+            record: record.to_string(),
+            stage,
+            budget: seconds(budget),
+            twice: seconds(budget * 2),
+        }
+    }
 }
 
 impl RecordFailure {
@@ -158,6 +188,7 @@ impl RecordFailure {
                 ProblemKind::Encode
             }
             RecordFailure::Panic { .. } => ProblemKind::Internal,
+            RecordFailure::Timeout { .. } => ProblemKind::Timeout,
         }
     }
 }
@@ -194,11 +225,31 @@ pub fn run(
     let started = Instant::now();
     let out_err = |reason: String| BatchError::Output { path: opts.out.clone(), reason };
     std::fs::create_dir_all(&opts.out).map_err(|e| out_err(e.to_string()))?;
+    // This run's, until it returns: nobody else removes its temporary files or writes its manifest.
+    let lock = lock::RunLock::acquire(&opts.out, &opts.shard.manifest_name())?;
+    if let Some(previous) = &lock.previous {
+        tracing::warn!(previous = %previous, "the last run on this output folder was killed (or crashed) before it ended; resuming its work");
+    }
     let tag = opts.shard.temp_tag();
     remove_leftovers(&opts.out, &tag).map_err(|e| out_err(e.to_string()))?;
     let manifest_path = opts.out.join(opts.shard.manifest_name());
-    let done = manifest::Done::read(&manifest_path)
-        .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
+    if crate::output::same_file(&opts.data, &manifest_path) {
+        return Err(out_err(format!(
+            "the billing data {} is this folder's manifest, which the run rewrites; read the records from another file",
+            opts.data.display()
+        )));
+    }
+    let manifest_err =
+        |e: std::io::Error| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() };
+    let done = manifest::Done::read(&manifest_path).map_err(manifest_err)?;
+    // A killed run (or a killed --force run) can leave superseded and torn lines: one line per
+    // record again before this run appends.
+    if done.needs_compaction() {
+        let t = Instant::now();
+        let c = manifest::compact(&manifest_path).map_err(manifest_err)?;
+        let ms = t.elapsed().as_millis() as u64;
+        tracing::info!(before = c.before, after = c.after, ms, "manifest compacted to one line per record");
+    }
     let base_hash = base_hash(&binder, &opts.settings, opts.srt)
         .map_err(|e| out_err(format!("cannot hash the inputs: {e}")))?;
 
@@ -246,16 +297,16 @@ pub fn run(
     let mut crashed = vec![joined("reader", reader)];
     crashed.extend(workers.into_iter().enumerate().map(|(w, handle)| joined(&format!("worker {w}"), handle)));
     drop(writer);
+    // One line per record again, also when the run ends with an error (the lock is still held).
+    let compacted = if superseded { manifest::compact(&manifest_path).map(|_| ()) } else { Ok(()) };
     if let Some((thread, cause)) = crashed.into_iter().flatten().next() {
         return Err(BatchError::Crashed { thread, cause, done: counts.done() });
     }
     if let Some(reason) = write_error {
         return Err(BatchError::Manifest { path: manifest_path, reason });
     }
-    if superseded {
-        manifest::compact(&manifest_path)
-            .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
-    }
+    compacted.map_err(manifest_err)?;
+    drop(lock);
     Ok(Summary {
         total,
         counts,
@@ -391,9 +442,11 @@ fn process(job: &Job, rec: Record) -> Outcome {
     let Job { binder, opts, done, base_hash, tag, cache } = job;
     let cache = cache.as_ref();
     let started = Instant::now();
+    let budget = binder.limits().record_timeout;
+    let deadline = encode::Deadline { at: started + budget, budget };
     let name = opts.links.name(&rec.id);
     // Every file of the record shares its unguessable name.
-    let req = outputs::Request { dir: &opts.out, name: &name, tag, srt: opts.srt };
+    let req = outputs::Request { dir: &opts.out, name: &name, tag, srt: opts.srt, deadline: Some(deadline) };
     let video = req.file("mp4");
     let video_path = req.path("mp4");
     let input_hash = input_hash(base_hash, &rec);
@@ -415,16 +468,36 @@ fn process(job: &Job, rec: Record) -> Outcome {
     let result =
         catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, Outputs), RecordFailure> {
             let record = || rec.id.clone();
+            // Between stages: a stage that cannot look at the clock itself ends before the next.
+            let in_time = |stage: &str| match deadline.passed() {
+                true => Err(RecordFailure::timeout(&rec.id, stage.to_string(), budget)),
+                false => Ok(()),
+            };
             let t = Instant::now();
             let graph = binder.bind(&rec)?;
             let bound = t.elapsed();
-            let mut stats = encode::render_video_tagged(&graph, &video_path, &opts.settings, tag, cache)
-                .map_err(|source| RecordFailure::Encode { record: record(), source })?;
+            in_time("after binding")?;
+            let mut stats =
+                encode::render_video_until(&graph, &video_path, &opts.settings, tag, cache, Some(deadline))
+                    .map_err(|source| match source {
+                    encode::EncodeError::Timeout { frame, frames, .. } => RecordFailure::timeout(
+                        &rec.id,
+                        format!("while encoding, at frame {frame} of {frames}"),
+                        budget,
+                    ),
+                    source => RecordFailure::Encode { record: record(), source },
+                })?;
             stats.timings.add(Stage::Bind, bound);
+            in_time("after encoding the video")?;
             let t = Instant::now();
-            let written = outputs::write(&graph, &req)
-                .map_err(|source| RecordFailure::Outputs { record: record(), source })?;
+            let written = outputs::write(&graph, &req).map_err(|source| match source {
+                OutputsError::Timeout { .. } => {
+                    RecordFailure::timeout(&rec.id, "while making the animated preview".into(), budget)
+                }
+                source => RecordFailure::Outputs { record: record(), source },
+            })?;
             stats.timings.add(Stage::Files, t.elapsed());
+            in_time("after writing the poster and the other files")?;
             Ok((stats, written))
         }));
     let result = match result {

@@ -81,8 +81,27 @@ pub enum EncodeError {
     Frame { frame: u32, message: String },
     #[error("finishing the MP4 failed: {0}")]
     Finish(String),
+    /// The record's time budget ran out before frame `frame` (see [`Deadline`]).
+    #[error("gave up at frame {frame} of {frames}: the video's time budget of {budget:?} ran out")]
+    Timeout { frame: u32, frames: u32, budget: std::time::Duration },
     #[error(transparent)]
     Output(#[from] crate::output::OutputError),
+}
+
+/// When a video must be done by: checked before each frame is drawn, so a video that takes too
+/// long stops within one frame's time, with an error, and nothing is published. Cooperative: no
+/// thread is stopped from outside.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub at: Instant,
+    /// The whole budget, for the message.
+    pub budget: std::time::Duration,
+}
+
+impl Deadline {
+    pub fn passed(&self) -> bool {
+        Instant::now() >= self.at
+    }
 }
 
 /// What was written, and where the time went.
@@ -250,12 +269,25 @@ pub fn render_video_tagged(
     tag: &str,
     cache: Option<&SegmentCache>,
 ) -> Result<VideoStats, EncodeError> {
+    render_video_until(graph, out, settings, tag, cache, None)
+}
+
+/// Like [`render_video_tagged`], giving up with [`EncodeError::Timeout`] (and publishing nothing)
+/// when `deadline` passes before the last frame.
+pub fn render_video_until(
+    graph: &SceneGraph,
+    out: &Path,
+    settings: &EncodeSettings,
+    tag: &str,
+    cache: Option<&SegmentCache>,
+    deadline: Option<Deadline>,
+) -> Result<VideoStats, EncodeError> {
     let label = out.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let started = Instant::now();
     let mut timings = Timings::default();
     let frames = write_atomically(out, tag, |tmp| {
         let audio = sound_track(graph);
-        let mut frames = Frames::new(graph);
+        let mut frames = Frames::new(graph, deadline);
         let end = graph.total_frames;
         match cache {
             None => {
@@ -363,11 +395,16 @@ fn render_segmented(
 struct Frames {
     drawer: raster::Drawer,
     picture: Picture,
+    deadline: Option<Deadline>,
 }
 
 impl Frames {
-    fn new(graph: &SceneGraph) -> Frames {
-        Frames { drawer: raster::Drawer::new(graph), picture: Picture::new(graph.width, graph.height) }
+    fn new(graph: &SceneGraph, deadline: Option<Deadline>) -> Frames {
+        Frames {
+            drawer: raster::Drawer::new(graph),
+            picture: Picture::new(graph.width, graph.height),
+            deadline,
+        }
     }
 
     /// Encodes frames `range` of `graph` into `sink`, with pts counted from the range's start
@@ -387,6 +424,9 @@ impl Frames {
         self.drawer.restart();
         let mut coded = Vec::new();
         for f in range.clone() {
+            if let Some(d) = self.deadline.filter(Deadline::passed) {
+                return Err(EncodeError::Timeout { frame: f, frames: graph.total_frames, budget: d.budget });
+            }
             let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: f, message: e.to_string() };
             let t = Instant::now();
             let drawn = self.drawer.draw(graph, f);

@@ -26,6 +26,9 @@ pub enum OutputsError {
     File { path: PathBuf, message: String },
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The record's time budget ran out while this file was being made (nothing published).
+    #[error("the time budget ran out while making {path}")]
+    Timeout { path: PathBuf },
 }
 
 /// An encoder's or the file system's failure while writing `out`.
@@ -43,6 +46,8 @@ pub struct Request<'a> {
     pub tag: &'a str,
     /// Also write the captions as SubRip.
     pub srt: bool,
+    /// When the record's time is up (batch's `--record-timeout`): the preview stops there.
+    pub deadline: Option<crate::encode::Deadline>,
 }
 
 impl Request<'_> {
@@ -95,7 +100,7 @@ pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError>
             written.srt = Some(req.file("srt"));
         }
     }
-    if preview::write_preview(graph, &req.path("gif"), req.tag)? {
+    if preview::write_preview_until(graph, &req.path("gif"), req.tag, req.deadline)? {
         written.preview = Some(req.file("gif"));
     }
     let video = req.file("mp4");

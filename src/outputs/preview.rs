@@ -8,6 +8,7 @@ use std::path::Path;
 use image::RgbaImage;
 
 use super::{fail, OutputsError};
+use crate::encode::Deadline;
 use crate::output::write_atomically;
 use crate::raster;
 use crate::scene::{Preview, SceneGraph};
@@ -21,6 +22,17 @@ use crate::scene::{Preview, SceneGraph};
 /// that changed, drawn over what is shown (GIF's "keep" disposal). Each stored rectangle gets
 /// its own palette (NeuQuant), so a small one is quantised fast and well.
 pub fn write_preview(graph: &SceneGraph, out: &Path, tag: &str) -> Result<bool, OutputsError> {
+    write_preview_until(graph, out, tag, None)
+}
+
+/// Like [`write_preview`], giving up with [`OutputsError::Timeout`] (nothing published) when
+/// `deadline` passes before a preview frame is drawn.
+pub fn write_preview_until(
+    graph: &SceneGraph,
+    out: &Path,
+    tag: &str,
+    deadline: Option<Deadline>,
+) -> Result<bool, OutputsError> {
     let Some(Preview { from, secs, width, fps }) = graph.companions.preview else {
         return Ok(false);
     };
@@ -38,6 +50,9 @@ pub fn write_preview(graph: &SceneGraph, out: &Path, tag: &str) -> Result<bool, 
         let mut shown: Option<RgbaImage> = None;
         let mut pending: Option<(Changed, u32)> = None;
         for i in 0..count {
+            if deadline.is_some_and(|d| d.passed()) {
+                return Err(OutputsError::Timeout { path: out.to_path_buf() });
+            }
             let f = graph.frame_at(from + i as f64 / fps as f64);
             if drawer.draw(graph, f).is_none() {
                 continue;

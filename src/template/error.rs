@@ -49,6 +49,8 @@ pub enum ProblemKind {
     Encode,
     /// billreel itself failed (a panic while rendering): a bug to report.
     Internal,
+    /// The record took longer than its time budget (`--record-timeout`; batch only).
+    Timeout,
 }
 
 impl ProblemKind {
@@ -63,6 +65,7 @@ impl ProblemKind {
             ProblemKind::Other => "other",
             ProblemKind::Encode => "encode",
             ProblemKind::Internal => "internal",
+            ProblemKind::Timeout => "timeout",
         }
     }
 }
