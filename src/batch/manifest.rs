@@ -86,6 +86,9 @@ pub struct ManifestLine {
     /// mailer or an operator sort failures without parsing messages. Only on failed lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<ProblemKind>,
+    /// The record field at fault (`bill.overdue_days`), when one is: what to fix in the CRM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_field: Option<String>,
 }
 
 impl ManifestLine {
@@ -113,6 +116,7 @@ impl ManifestLine {
             render_ms: 0,
             error: None,
             error_kind: None,
+            error_field: None,
         }
     }
 

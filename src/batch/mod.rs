@@ -181,6 +181,14 @@ impl RecordFailure {
 }
 
 impl RecordFailure {
+    /// The record field at fault, when the failure is the record's.
+    fn field(&self) -> Option<&str> {
+        match self {
+            RecordFailure::Bind(e) => e.field.as_deref(),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ProblemKind {
         match self {
             RecordFailure::Bind(e) => e.kind,
@@ -521,7 +529,10 @@ fn process(job: &Job, rec: Record) -> Outcome {
             line.sha256 = Some(sha);
             timings = Some(stats.timings);
         }
-        Err(failure) => line.fail(failure.to_string(), failure.kind()),
+        Err(failure) => {
+            line.fail(failure.to_string(), failure.kind());
+            line.error_field = failure.field().map(str::to_string);
+        }
     }
     Outcome { line, skipped: false, timings }
 }

@@ -268,11 +268,9 @@ impl<'a> Context<'a> {
                 );
             }
             if let Some(first) = missing.first() {
-                return self.err(
-                    ProblemKind::MissingField,
-                    path,
-                    format!("the record has no field `{first}`"),
-                );
+                return self
+                    .err(ProblemKind::MissingField, path, format!("the record has no field `{first}`"))
+                    .in_field(first.clone());
             }
         }
         let mut detail = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
