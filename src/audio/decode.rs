@@ -22,6 +22,60 @@ pub enum DecodeError {
     NoAudioStream { path: PathBuf },
     #[error("{}: longer than 5 minutes; use a shorter file", path.display())]
     TooLong { path: PathBuf },
+    /// A playlist, a concat script or any container that is not plain audio: those make FFmpeg
+    /// read other files or URLs than the one named.
+    #[error(
+        "{}: {what}; a sound file must be OGG, MP3, WAV, FLAC, AAC, MP4/M4A or Matroska/WebM \
+         (playlists and other formats are refused)",
+        path.display()
+    )]
+    NotAudio { path: PathBuf, what: String },
+    #[error("{}: not a regular file (a device, a pipe or a folder)", path.display())]
+    NotAFile { path: PathBuf },
+}
+
+/// The demuxers a sound file may be read with (FFmpeg's names): plain audio containers, none
+/// of which opens other files (the MP4 demuxer's external references are off by default).
+const AUDIO_DEMUXERS: &[&str] =
+    &["ogg", "mp3", "wav", "flac", "aac", "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"];
+
+/// Opens `path` for decoding: a regular file, through FFmpeg's `file` protocol only, probed
+/// among [`AUDIO_DEMUXERS`] only (FFmpeg refuses any other before reading its header, which is
+/// where an HLS or concat demuxer would open what the file points to).
+fn open(path: &Path) -> Result<ffmpeg::format::context::Input, DecodeError> {
+    let not_audio = |what: String| DecodeError::NotAudio { path: path.to_path_buf(), what };
+    let meta = std::fs::metadata(path).map_err(|e| DecodeError::Ffmpeg {
+        path: path.to_path_buf(),
+        what: "cannot open it as audio",
+        source: ffmpeg::Error::from(e.raw_os_error().map_or(ffmpeg::ffi::AVERROR_UNKNOWN, |n| -n)),
+    })?;
+    if !meta.is_file() {
+        return Err(DecodeError::NotAFile { path: path.to_path_buf() });
+    }
+    // Say what a playlist is, rather than FFmpeg's "Invalid argument".
+    let head = crate::assets::read_head(path, 64).unwrap_or_default();
+    let head = String::from_utf8_lossy(&head);
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with("#EXTM3U") || head.starts_with("#EXT-X-") {
+        return Err(not_audio("it is an HLS/M3U playlist, not a sound file".into()));
+    }
+    if head.starts_with("ffconcat") {
+        return Err(not_audio("it is an FFmpeg concat script, not a sound file".into()));
+    }
+    let mut options = ffmpeg::Dictionary::new();
+    options.set("protocol_whitelist", "file");
+    options.set("format_whitelist", &AUDIO_DEMUXERS.join(","));
+    let input = ffmpeg::format::input_with_dictionary(&path, options).map_err(|e| match e {
+        ffmpeg::Error::InvalidData | ffmpeg::Error::Other { .. } => {
+            not_audio(format!("FFmpeg does not read it as an allowed audio format ({e})"))
+        }
+        e => DecodeError::Ffmpeg { path: path.to_path_buf(), what: "cannot open it as audio", source: e },
+    })?;
+    let name = input.format().name().to_string();
+    if !name.split(',').all(|n| AUDIO_DEMUXERS.contains(&n)) {
+        return Err(not_audio(format!("FFmpeg reads it as `{name}`")));
+    }
+    Ok(input)
 }
 
 /// Decodes a whole sound file to [`Pcm`], resampled to 48 kHz stereo (mono is copied to both
@@ -36,7 +90,7 @@ pub fn decode(path: &Path) -> Result<Pcm, DecodeError> {
         what,
         source,
     };
-    let mut input = ffmpeg::format::input(&path).map_err(|e| fail("cannot open it as audio", e))?;
+    let mut input = open(path)?;
     let stream = input
         .streams()
         .best(ffmpeg::media::Type::Audio)
