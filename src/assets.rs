@@ -77,7 +77,7 @@ fn size_text(n: u64) -> String {
 }
 
 /// `16,777,216` style, for messages.
-pub(crate) fn count_text(n: u64) -> String {
+pub fn count_text(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

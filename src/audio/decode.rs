@@ -65,12 +65,10 @@ fn open(path: &Path) -> Result<ffmpeg::format::context::Input, DecodeError> {
     let mut options = ffmpeg::Dictionary::new();
     options.set("protocol_whitelist", "file");
     options.set("format_whitelist", &AUDIO_DEMUXERS.join(","));
-    let input = ffmpeg::format::input_with_dictionary(&path, options).map_err(|e| match e {
-        ffmpeg::Error::InvalidData | ffmpeg::Error::Other { .. } => {
-            not_audio(format!("FFmpeg does not read it as an allowed audio format ({e})"))
-        }
-        e => DecodeError::Ffmpeg { path: path.to_path_buf(), what: "cannot open it as audio", source: e },
-    })?;
+    // FFmpeg says "Invalid argument" for a format off the list, "End of file" or "Invalid
+    // data" for one it cannot place: to the operator, all are a file that is not audio.
+    let input = ffmpeg::format::input_with_dictionary(&path, options)
+        .map_err(|e| not_audio(format!("FFmpeg does not read it as an allowed audio format ({e})")))?;
     let name = input.format().name().to_string();
     if !name.split(',').all(|n| AUDIO_DEMUXERS.contains(&n)) {
         return Err(not_audio(format!("FFmpeg reads it as `{name}`")));

@@ -5,10 +5,11 @@ use serde::Deserialize;
 
 use super::common::{Check, Cx, Drawn, LayerCommon};
 use super::Kind;
+use crate::assets::count_text;
 pub use crate::assets::Fit;
-use crate::scene::NodeKind;
+use crate::scene::{Node, NodeKind};
 use crate::storyboard::{spans, Bindable};
-use crate::template::{BindError, Compiler, ProblemKind};
+use crate::template::{BindError, Compiler, Context, ProblemKind};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +60,32 @@ impl Kind for ImageLayer {
         let offset = ((bw as f32 - pixels.width() as f32) / 2.0, (bh as f32 - pixels.height() as f32) / 2.0);
         Ok(Drawn::one(NodeKind::Image { pixels, offset }, w, h))
     }
+}
+
+/// The pixels of the pictures a scene's image nodes hold, together, within `limit`
+/// (`--limit frame-image-pixels`): checked as each layer is bound, so the message names the
+/// layer that tips the sum over.
+pub fn within_frame_budget(nodes: &[Node], limit: u64, t: &Context, path: &str) -> Result<(), BindError> {
+    let total: u64 = nodes
+        .iter()
+        .map(|n| match &n.kind {
+            NodeKind::Image { pixels, .. } => pixels.width() as u64 * pixels.height() as u64,
+            _ => 0,
+        })
+        .sum();
+    if total <= limit {
+        return Ok(());
+    }
+    Err(t.err(
+        ProblemKind::Other,
+        path,
+        format!(
+            "the images of this scene hold {} pixels together with this one, more than the {} one \
+             frame may draw (`--limit frame-image-pixels`); make their boxes smaller",
+            count_text(total),
+            count_text(limit)
+        ),
+    ))
 }
 
 /// Which record fields chose a path (`logos/{{ brand.logo }}` → ` (chosen by the record's
