@@ -113,6 +113,13 @@ fn deep_and_huge_svgs_fail_alone_with_the_limit_named() {
         e.contains("logos/deep.svg") && e.contains("nest more than 256 deep") && e.contains("svg-depth"),
         "{e}"
     );
+    // Examined once: the next record that picks it fails at once with the same error, even
+    // though the file (here) has been fixed since.
+    std::fs::write(logos.join("deep-then-fixed.svg"), deep_svg()).unwrap();
+    let first = assets.fitted("logos/deep-then-fixed.svg", 20.0, 20.0, Fit::Contain, 0.0).unwrap_err();
+    std::fs::write(logos.join("deep-then-fixed.svg"), square("#ff0000")).unwrap();
+    let again = assets.fitted("logos/deep-then-fixed.svg", 30.0, 30.0, Fit::Cover, 0.0).unwrap_err();
+    assert_eq!(first, again);
     let e = assets.fitted("logos/many.svg", 20.0, 20.0, Fit::Contain, 0.0).unwrap_err().to_string();
     assert!(e.contains("more than 50,000 elements") && e.contains("svg-nodes"), "{e}");
     // The second line of defence: with the check lifted, the 20,000 levels reach roxmltree's
@@ -325,4 +332,19 @@ fn the_images_of_a_frame_are_bounded_together() {
         e.contains("3,200 pixels together") && e.contains("frame-image-pixels") && e.contains("layers[1]"),
         "{e}"
     );
+}
+
+/// A font over `asset-bytes` is a storyboard error at load, with its place.
+#[test]
+fn a_font_over_the_size_limit_fails_at_load() {
+    let dir = fixture("font");
+    std::fs::create_dir_all(dir.join("assets/fonts")).unwrap();
+    std::fs::copy(common::repo().join("assets/fonts/Inter-Regular.otf"), dir.join("assets/fonts/body.otf"))
+        .unwrap();
+    let sb = STORYBOARD.replace("assets: assets\n", "assets: assets\nfonts: { body: fonts/body.otf }\n");
+    std::fs::write(dir.join("sb.yaml"), sb).unwrap();
+    assert!(billreel::load(&dir.join("sb.yaml"), None).is_ok());
+    let small = Limits { asset_bytes: 64 * 1024, ..Limits::default() };
+    let e = billreel::load_with(&dir.join("sb.yaml"), None, &small).err().expect("too big").to_string();
+    assert!(e.contains("sb.yaml:3:") && e.contains("fonts/body.otf") && e.contains("asset-bytes"), "{e}");
 }

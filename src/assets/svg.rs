@@ -38,9 +38,7 @@ pub enum SvgError {
     #[error("it declares XML entities (`<!ENTITY`), which are not expanded; save it without them")]
     Entities,
     #[error(
-        "its elements nest more than {} deep (at most {} are allowed: `--limit svg-depth`); \
-         flatten its groups",
-        count_text(*limit as u64),
+        "its elements nest more than {} deep (`--limit svg-depth`); flatten its groups",
         count_text(*limit as u64)
     )]
     TooDeep { limit: usize },
