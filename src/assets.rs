@@ -319,12 +319,15 @@ fn is_svg(file: &Path) -> bool {
     file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"))
 }
 
-/// Why a file could not be read whole.
-#[derive(Debug)]
-pub(crate) enum ReadError {
+/// Why a file could not be read.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    #[error("not a regular file (a device, a pipe or a folder)")]
     NotAFile,
+    #[error("larger than {} (`--limit asset-bytes`)", size_text(*.0))]
     TooBig(u64),
-    Io(std::io::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
 }
 
 impl ReadError {
@@ -337,35 +340,10 @@ impl ReadError {
     }
 }
 
-/// Reads a regular file whole, at most `limit` bytes. It is opened without blocking (a pipe
-/// put in the file's place after it was checked cannot hang the run) and checked again once
-/// open, so what is read is the regular file that was checked.
-pub(crate) fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path).map_err(ReadError::Io)?;
-    let meta = file.metadata().map_err(ReadError::Io)?;
-    if !meta.is_file() {
-        return Err(ReadError::NotAFile);
-    }
-    if meta.len() > limit {
-        return Err(ReadError::TooBig(limit));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::TooBig(limit));
-    }
-    Ok(bytes)
-}
-
-/// The first `n` bytes of a regular file (fewer if it is shorter), opened without blocking.
-pub fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
+/// Opens a regular file for reading, without blocking (a pipe put in the file's place after
+/// it was checked cannot hang the run), and checks it again once open, so that what is read is
+/// a regular file. Returns it with its length.
+pub fn open_regular(path: &Path) -> Result<(std::fs::File, u64), ReadError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -374,9 +352,31 @@ pub fn read_head(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
         options.custom_flags(libc::O_NONBLOCK);
     }
     let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile);
     }
+    Ok((file, meta.len()))
+}
+
+/// Reads a regular file whole, at most `limit` bytes (a file that grows while it is read is
+/// cut there and refused).
+pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, len) = open_regular(path)?;
+    if len > limit {
+        return Err(ReadError::TooBig(limit));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooBig(limit));
+    }
+    Ok(bytes)
+}
+
+/// The first `n` bytes of a regular file (fewer if it is shorter).
+pub fn read_head(path: &Path, n: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, _) = open_regular(path)?;
     let mut head = Vec::new();
     file.take(n).read_to_end(&mut head)?;
     Ok(head)

@@ -174,13 +174,8 @@ impl<'c> Loader<'c> {
         }
         let data = match read_file(&file, self.cx.limits.asset_bytes) {
             Ok(data) => data,
-            Err(ReadError::NotAFile) => {
-                return refuse("is not a regular file (a device, a pipe or a folder)")
-            }
-            Err(ReadError::TooBig(_)) => {
-                return refuse("is larger than an asset may be (`--limit asset-bytes`)")
-            }
-            Err(ReadError::Io(e)) => return refuse(&format!("cannot be read: {e}")),
+            Err(e @ (ReadError::NotAFile | ReadError::TooBig(_))) => return refuse(&format!("is {e}")),
+            Err(e) => return refuse(&format!("cannot be read: {e}")),
         };
         let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         if ext == "svg" || ext == "svgz" {

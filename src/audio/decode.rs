@@ -6,6 +6,7 @@ use ffmpeg_next as ffmpeg;
 use thiserror::Error;
 
 use super::plan::{Pcm, RATE};
+use crate::assets::ReadError;
 
 /// Why a sound file could not be decoded. Each message starts with the file's path.
 #[derive(Debug, Error)]
@@ -32,6 +33,8 @@ pub enum DecodeError {
     NotAudio { path: PathBuf, what: String },
     #[error("{}: not a regular file (a device, a pipe or a folder)", path.display())]
     NotAFile { path: PathBuf },
+    #[error("{}: cannot be read: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
 }
 
 /// The demuxers a sound file may be read with (FFmpeg's names): plain audio containers, none
@@ -44,16 +47,12 @@ const AUDIO_DEMUXERS: &[&str] =
 /// where an HLS or concat demuxer would open what the file points to).
 fn open(path: &Path) -> Result<ffmpeg::format::context::Input, DecodeError> {
     let not_audio = |what: String| DecodeError::NotAudio { path: path.to_path_buf(), what };
-    let meta = std::fs::metadata(path).map_err(|e| DecodeError::Ffmpeg {
-        path: path.to_path_buf(),
-        what: "cannot open it as audio",
-        source: ffmpeg::Error::from(e.raw_os_error().map_or(ffmpeg::ffi::AVERROR_UNKNOWN, |n| -n)),
-    })?;
-    if !meta.is_file() {
-        return Err(DecodeError::NotAFile { path: path.to_path_buf() });
-    }
+    let head = match crate::assets::read_head(path, 64) {
+        Ok(head) => head,
+        Err(ReadError::NotAFile) => return Err(DecodeError::NotAFile { path: path.to_path_buf() }),
+        Err(e) => return Err(DecodeError::Unreadable { path: path.to_path_buf(), reason: e.to_string() }),
+    };
     // Say what a playlist is, rather than FFmpeg's "Invalid argument".
-    let head = crate::assets::read_head(path, 64).unwrap_or_default();
     let head = String::from_utf8_lossy(&head);
     let head = head.trim_start_matches('\u{feff}').trim_start();
     if head.starts_with("#EXTM3U") || head.starts_with("#EXT-X-") {
