@@ -139,6 +139,17 @@ fn deep_and_huge_svgs_fail_alone_with_the_limit_named() {
     assert!(e.unwrap_err().to_string().contains("svg-depth"));
     let p = assets.fitted("logos/deeper.svg", 20.0, 20.0, Fit::Contain, 0.0).unwrap();
     assert_eq!(pixel(&p, 10, 10), (0, 0, 0, 255));
+    // A 300-byte pattern that asks resvg for a 400,000 x 400,000 tile (640 GB: the allocation
+    // aborted the process).
+    std::fs::write(
+        logos.join("pattern.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><defs><pattern id=\"p\" \
+         width=\"100000\" height=\"100000\" patternUnits=\"userSpaceOnUse\"><rect width=\"5\" height=\"5\" \
+         fill=\"red\"/></pattern></defs><rect width=\"10\" height=\"10\" fill=\"url(#p)\"/></svg>",
+    )
+    .unwrap();
+    let e = assets.fitted("logos/pattern.svg", 40.0, 40.0, Fit::Contain, 0.0).unwrap_err().to_string();
+    assert!(e.contains("400000x400000 tile") && e.contains("image-pixels"), "{e}");
     // Over asset-bytes, refused before it is read.
     let small = Limits { asset_bytes: 1024, ..Limits::default() };
     let e = Assets::new(dir.join("assets")).with_limits(&small).fitted(

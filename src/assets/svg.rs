@@ -52,6 +52,12 @@ pub enum SvgError {
     Href { href: String, why: String },
     #[error("an SVG image inside it {0}")]
     Nested(Box<SvgError>),
+    #[error(
+        "a pattern in it would be drawn as a {w}x{h} tile, more than the {} pixels an image may \
+         have (`--limit image-pixels`)",
+        count_text(*limit)
+    )]
+    PatternTooBig { w: f64, h: f64, limit: u64 },
     #[error("empty size")]
     EmptySize,
     #[error("the SVG library failed on it (it panicked); the file is probably malformed")]
@@ -79,7 +85,7 @@ impl Context {
     pub fn render(&self, bytes: &[u8], bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pixmap, SvgError> {
         on_big_stack(|| {
             let tree = Loader::new(self).tree(bytes)?;
-            draw(&tree, bw, bh, fit)
+            draw(&tree, bw, bh, fit, self.limits.image_pixels)
         })
     }
 }
@@ -327,8 +333,49 @@ fn expanded_elements(doc: &roxmltree::Document, len: usize) -> u64 {
     }
 }
 
+/// Checks the tile resvg would allocate for each pattern, drawn under `root` (the transform
+/// that puts the SVG in its box): resvg sizes it from the pattern's rectangle alone, so a
+/// 300-byte file asks for hundreds of gigabytes and the allocation aborts the process.
+/// Groups' layers, masks and filters are not checked: resvg clips those to the canvas.
+fn check_patterns(group: &usvg::Group, root: tiny_skia::Transform, limit: u64) -> Result<(), SvgError> {
+    for node in group.children() {
+        if let usvg::Node::Path(path) = node {
+            let paints = [path.fill().map(|f| f.paint()), path.stroke().map(|s| s.paint())];
+            for paint in paints.into_iter().flatten() {
+                if let usvg::Paint::Pattern(pattern) = paint {
+                    let ts = root.pre_concat(path.abs_transform()).pre_concat(pattern.transform());
+                    let (sx, sy) = ts.get_scale();
+                    let w = (pattern.rect().width() * sx).round() as f64;
+                    let h = (pattern.rect().height() * sy).round() as f64;
+                    if w * h > limit as f64 {
+                        return Err(SvgError::PatternTooBig { w, h, limit });
+                    }
+                }
+            }
+        }
+        if let usvg::Node::Group(g) = node {
+            check_patterns(g, root, limit)?;
+        }
+        // Patterns' own contents, masks, clip paths, SVG images.
+        let mut found = Ok(());
+        node.subroots(|g| {
+            if found.is_ok() {
+                found = check_patterns(g, root, limit);
+            }
+        });
+        found?;
+    }
+    Ok(())
+}
+
 /// Draws a parsed SVG at its box's size.
-fn draw(tree: &usvg::Tree, bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pixmap, SvgError> {
+fn draw(
+    tree: &usvg::Tree,
+    bw: u32,
+    bh: u32,
+    fit: Fit,
+    max_pixels: u64,
+) -> Result<tiny_skia::Pixmap, SvgError> {
     let (sw, sh) = (tree.size().width().max(1e-3), tree.size().height().max(1e-3));
     let (w, h, sx, sy) = match fit {
         Fit::Fill => (bw, bh, bw as f32 / sw, bh as f32 / sh),
@@ -341,10 +388,12 @@ fn draw(tree: &usvg::Tree, bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pixm
             (bw, bh, s, s)
         }
     };
-    let mut pix = tiny_skia::Pixmap::new(w, h).ok_or(SvgError::EmptySize)?;
     // Cover: centre the scaled drawing on the box, cropping what overflows.
     let (dx, dy) = ((w as f32 - sw * sx) / 2.0, (h as f32 - sh * sy) / 2.0);
-    resvg::render(tree, tiny_skia::Transform::from_row(sx, 0.0, 0.0, sy, dx, dy), &mut pix.as_mut());
+    let root = tiny_skia::Transform::from_row(sx, 0.0, 0.0, sy, dx, dy);
+    check_patterns(tree.root(), root, max_pixels)?;
+    let mut pix = tiny_skia::Pixmap::new(w, h).ok_or(SvgError::EmptySize)?;
+    resvg::render(tree, root, &mut pix.as_mut());
     Ok(pix)
 }
 
