@@ -252,7 +252,7 @@ impl Assets {
             return Err(e);
         }
         let result = if is_svg(&file) {
-            self.read(rel).and_then(|bytes| {
+            self.read_svg(rel, &file).and_then(|bytes| {
                 self.svg_context(&file)
                     .check(&bytes)
                     .map_err(|e| AssetError::BadSvg { path: shown(rel), reason: e.to_string() })
@@ -264,6 +264,24 @@ impl Assets {
             self.remember_failure(&file, e);
         }
         result
+    }
+
+    /// An SVG file's bytes, within `svg_bytes` (checked before reading).
+    fn read_svg(&self, rel: &str, file: &Path) -> Result<Vec<u8>, AssetError> {
+        let limit = self.limits.svg_bytes.min(self.limits.asset_bytes);
+        let too_big = |size: u64| AssetError::BadSvg {
+            path: shown(rel),
+            reason: format!(
+                "it is {}, more than the {} an SVG may be; simplify it or raise `--limit svg-bytes`",
+                size_text(size),
+                size_text(limit)
+            ),
+        };
+        match read_file(file, limit) {
+            Ok(bytes) => Ok(bytes),
+            Err(ReadError::TooBig(_)) => Err(too_big(std::fs::metadata(file).map_or(limit + 1, |m| m.len()))),
+            Err(e) => Err(e.for_asset(rel)),
+        }
     }
 
     /// An image's size from its header, refused past `image_pixels` before anything is decoded.
@@ -408,7 +426,7 @@ impl Assets {
             return Err(e);
         }
         let drawn = if is_svg(&file) {
-            self.read(rel).and_then(|bytes| {
+            self.read_svg(rel, &file).and_then(|bytes| {
                 self.svg_context(&file)
                     .render(&bytes, bw, bh, fit)
                     .map_err(|e| AssetError::BadSvg { path: shown(rel), reason: e.to_string() })

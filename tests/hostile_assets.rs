@@ -161,6 +161,20 @@ fn deep_and_huge_svgs_fail_alone_with_the_limit_named() {
     );
     let e = e.unwrap_err().to_string();
     assert!(e.contains("more than the 1.0 KiB an asset may be") && e.contains("asset-bytes"), "{e}");
+    // An SVG has its own, smaller bound: parsing costs about 20 bytes of memory a byte.
+    let small = Limits { svg_bytes: 1024, ..Limits::default() };
+    let e = Assets::new(dir.join("assets")).with_limits(&small).fitted(
+        "logos/deep.svg",
+        20.0,
+        20.0,
+        Fit::Contain,
+        0.0,
+    );
+    let e = e.unwrap_err().to_string();
+    assert!(
+        e.contains("is 136.8 KiB, more than the 1.0 KiB an SVG may be") && e.contains("svg-bytes"),
+        "{e}"
+    );
 }
 
 /// A PNG that says it is `w`x`h` (no pixel data: nothing may get as far as decoding it).

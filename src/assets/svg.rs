@@ -178,13 +178,23 @@ impl<'c> Loader<'c> {
         if !file.starts_with(&self.cx.root) {
             return refuse("points outside the assets folder");
         }
-        let data = match read_file(&file, self.cx.limits.asset_bytes) {
+        let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let is_svg = ext == "svg" || ext == "svgz";
+        let limits = &self.cx.limits;
+        let limit = if is_svg { limits.svg_bytes.min(limits.asset_bytes) } else { limits.asset_bytes };
+        let data = match read_file(&file, limit) {
             Ok(data) => data,
-            Err(e @ (ReadError::NotAFile | ReadError::TooBig(_))) => return refuse(&format!("is {e}")),
+            Err(ReadError::NotAFile) => {
+                return refuse("is not a regular file (a device, a pipe or a folder)")
+            }
+            Err(ReadError::TooBig(_)) => {
+                return refuse(
+                    "is larger than an asset (`--limit asset-bytes`) or an SVG (`svg-bytes`) may be",
+                )
+            }
             Err(e) => return refuse(&format!("cannot be read: {e}")),
         };
-        let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        if ext == "svg" || ext == "svgz" {
+        if is_svg {
             return self.nested(&data);
         }
         bitmap(Arc::new(data))
