@@ -552,6 +552,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_path_from_a_record_is_shown_escaped_and_short() {
+        assert_eq!(shown("logos/a.png"), "logos/a.png");
+        assert_eq!(shown("a\nb\u{0}c"), "a\\nb\\u{0}c");
+        let long = "x".repeat(5_000);
+        assert_eq!(shown(&long), format!("{}… (5000 characters)", "x".repeat(120)));
+        let e = Assets::new("/nonexistent").resolve(&format!("{long}\n")).unwrap_err().to_string();
+        assert!(e.len() < 300 && !e.contains('\n'), "{e}");
+    }
+
+    #[test]
     fn refuses_paths_that_leave_the_root() {
         let dir = std::env::temp_dir().join(format!("billreel-assets-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("img")).unwrap();

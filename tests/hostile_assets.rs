@@ -47,6 +47,22 @@ fn fixture(name: &str) -> PathBuf {
     dir
 }
 
+fn base64_of(bytes: &[u8]) -> String {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn pixel(p: &tiny_skia::Pixmap, x: u32, y: u32) -> (u8, u8, u8, u8) {
     let c = p.pixel(x, y).unwrap();
     (c.red(), c.green(), c.blue(), c.alpha())
@@ -88,6 +104,12 @@ fn svg_references_stay_inside_the_assets_folder() {
         assert!(e.contains(file) && e.contains("not a usable SVG") && e.contains(why), "{file}: {e}");
         assert!(started.elapsed().as_secs() < 2, "{file} took {:?}", started.elapsed());
     }
+
+    // An SVG inside a data: URL gets the same checks as a file.
+    let deep = base64_of(deep_svg().as_bytes());
+    std::fs::write(logos.join("data.svg"), image_of(&format!("data:image/svg+xml;base64,{deep}"))).unwrap();
+    let e = assets.fitted("logos/data.svg", 20.0, 20.0, Fit::Contain, 0.0).unwrap_err().to_string();
+    assert!(e.contains("an SVG image inside it is refused") && e.contains("svg-depth"), "{e}");
 
     // The asset paths themselves: a device, a pipe or a link out are refused before opening.
     std::os::unix::fs::symlink("/dev/zero", dir.join("assets/zero.png")).unwrap();

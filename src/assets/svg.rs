@@ -50,7 +50,7 @@ pub enum SvgError {
     TooManyElements { limit: usize, through_use: bool },
     #[error("its `<image href=\"{href}\">` {why}")]
     Href { href: String, why: String },
-    #[error("an SVG image inside it {0}")]
+    #[error("an SVG image inside it is refused: {0}")]
     Nested(Box<SvgError>),
     #[error(
         "a pattern in it would be drawn as a {w}x{h} tile, more than the {} pixels an image may \
