@@ -5,17 +5,25 @@
 //! Decoded images are cached, so a batch decodes each file once.
 
 use std::collections::HashMap;
+use std::io::{Cursor, Read};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use thiserror::Error;
 
+use crate::limits::Limits;
 use crate::math;
 
-/// Largest image an asset may be, in each dimension, and in decoded bytes.
-pub const MAX_IMAGE_SIDE: u32 = 8192;
-pub const MAX_IMAGE_ALLOC: u64 = 256 << 20;
+mod svg;
 
+pub use svg::SvgError;
+
+/// Fitted pictures kept for later records, in bytes: past it the cache starts again, so a run
+/// whose records pick thousands of different logos does not grow without end.
+const FITTED_CACHE_BYTES: usize = 256 << 20;
+
+/// Why an asset was refused. A path in a message may come from a record: it is shown escaped
+/// and cut short (see [`shown`]).
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum AssetError {
     #[error("asset path `{0}` is absolute; write it relative to the assets folder")]
@@ -26,12 +34,78 @@ pub enum AssetError {
     Missing { path: String, root: String },
     #[error("asset `{0}` resolves (through a link) to a file outside the assets folder")]
     LinkEscapes(String),
+    #[error("asset `{0}` is not a regular file (a device, a pipe or a folder); an asset must be a file")]
+    NotAFile(String),
+    #[error(
+        "asset `{path}` is {}, more than the {} an asset may be; make it smaller or raise \
+         `--limit asset-bytes`",
+        size_text(*size),
+        size_text(*limit)
+    )]
+    TooBig { path: String, size: u64, limit: u64 },
     #[error("asset `{path}` could not be read: {reason}")]
     Unreadable { path: String, reason: String },
     #[error("asset `{path}` is not a usable image: {reason}")]
     BadImage { path: String, reason: String },
     #[error("asset `{path}` is not a usable SVG: {reason}")]
     BadSvg { path: String, reason: String },
+    #[error("asset `{path}` is not a usable sound file: {reason}")]
+    BadSound { path: String, reason: String },
+    #[error(
+        "an image box of {w}x{h} pixels is more than the {} pixels an image may have; make the \
+         layer smaller or raise `--limit image-pixels`",
+        count_text(*limit)
+    )]
+    BoxTooBig { w: u32, h: u32, limit: u64 },
+}
+
+impl AssetError {
+    /// Whether the error belongs to the file whatever box it is drawn in (so that the next
+    /// record using the file fails at once, without redoing the work).
+    fn is_the_files(&self) -> bool {
+        !matches!(self, AssetError::BoxTooBig { .. })
+    }
+}
+
+/// `12.5 MiB` style, for messages.
+fn size_text(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// `16,777,216` style, for messages.
+pub fn count_text(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An asset path as messages show it: a record may have chosen it, so control characters are
+/// escaped and a long one is cut to 120 characters.
+pub fn shown(rel: &str) -> String {
+    const MAX: usize = 120;
+    let mut out = String::new();
+    for (i, c) in rel.chars().enumerate() {
+        if i == MAX {
+            out.push_str(&format!("… ({} characters)", rel.chars().count()));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// How an image fills its box.
@@ -50,13 +124,11 @@ pub enum Fit {
 /// A fitted picture: (asset file, box width, box height, fit, corner radius in 1/100 px).
 type FittedKey = (PathBuf, u32, u32, Fit, u32);
 
-/// Why an SVG file could not be drawn (the message follows "is not a usable SVG: ").
-#[derive(Debug, Error)]
-pub enum SvgError {
-    #[error("{0}")]
-    Parse(#[from] resvg::usvg::Error),
-    #[error("empty size")]
-    EmptySize,
+/// Pictures fitted to a box, and how many bytes they hold.
+#[derive(Debug, Default)]
+struct FittedCache {
+    pictures: HashMap<FittedKey, Arc<tiny_skia::Pixmap>>,
+    bytes: usize,
 }
 
 /// The assets root and the caches of what was loaded from it.
@@ -64,16 +136,31 @@ pub enum SvgError {
 pub struct Assets {
     root: PathBuf,
     canonical_root: Option<PathBuf>,
-    images: Arc<Mutex<HashMap<PathBuf, Arc<image::RgbaImage>>>>,
+    /// The bounds every asset is held to (`--limit`).
+    limits: Limits,
     /// Pictures fitted to a box: most records of a batch share them.
-    fitted: Arc<Mutex<HashMap<FittedKey, Arc<tiny_skia::Pixmap>>>>,
+    fitted: Arc<Mutex<FittedCache>>,
+    /// Files that failed their checks (by canonical path): a bad asset is examined once per
+    /// run, and every later record that picks it fails at once with the same error.
+    failed: Arc<Mutex<HashMap<PathBuf, AssetError>>>,
 }
 
 impl Assets {
     pub fn new(root: impl Into<PathBuf>) -> Assets {
         let root = root.into();
         let canonical_root = root.canonicalize().ok();
-        Assets { root, canonical_root, images: Default::default(), fitted: Default::default() }
+        Assets {
+            root,
+            canonical_root,
+            limits: Limits::default(),
+            fitted: Default::default(),
+            failed: Default::default(),
+        }
+    }
+
+    /// The same folder held to `limits` (the caches start empty).
+    pub fn with_limits(self, limits: &Limits) -> Assets {
+        Assets { limits: *limits, fitted: Default::default(), failed: Default::default(), ..self }
     }
 
     /// Picks the assets folder for a storyboard: its `assets:` key (relative to the file), else
@@ -94,67 +181,230 @@ impl Assets {
         &self.root
     }
 
-    /// Resolves a storyboard path to a file inside the root. Lexical checks refuse absolute
-    /// paths and `..`; the canonical path is then compared with the canonical root so that a
-    /// symbolic link cannot lead outside either.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Resolves a storyboard path to a regular file inside the root, no larger than
+    /// `asset_bytes`. Lexical checks refuse absolute paths and `..`; the canonical path is
+    /// then compared with the canonical root so that a symbolic link cannot lead outside
+    /// either; devices, pipes and folders are refused before anything opens them.
     pub fn resolve(&self, rel: &str) -> Result<PathBuf, AssetError> {
         let p = Path::new(rel);
         if p.is_absolute() || rel.starts_with('/') || rel.starts_with('\\') {
-            return Err(AssetError::Absolute(rel.into()));
+            return Err(AssetError::Absolute(shown(rel)));
         }
         for c in p.components() {
             match c {
                 Component::Normal(_) | Component::CurDir => {}
-                _ => return Err(AssetError::Escapes(rel.into())),
+                _ => return Err(AssetError::Escapes(shown(rel))),
             }
         }
+        let missing = || AssetError::Missing { path: shown(rel), root: self.root.display().to_string() };
         let full = self.root.join(p);
-        let canonical = full
-            .canonicalize()
-            .map_err(|_| AssetError::Missing { path: rel.into(), root: self.root.display().to_string() })?;
+        let canonical = full.canonicalize().map_err(|_| missing())?;
         match &self.canonical_root {
             Some(root) if canonical.starts_with(root) => {}
-            _ => return Err(AssetError::LinkEscapes(rel.into())),
+            _ => return Err(AssetError::LinkEscapes(shown(rel))),
         }
-        if !canonical.is_file() {
-            return Err(AssetError::Missing { path: rel.into(), root: self.root.display().to_string() });
+        let meta = std::fs::metadata(&canonical).map_err(|_| missing())?;
+        if !meta.is_file() {
+            return Err(AssetError::NotAFile(shown(rel)));
+        }
+        if meta.len() > self.limits.asset_bytes {
+            return Err(AssetError::TooBig {
+                path: shown(rel),
+                size: meta.len(),
+                limit: self.limits.asset_bytes,
+            });
         }
         Ok(canonical)
     }
 
+    /// The whole file, read without following it past `asset_bytes` (a file that grows while
+    /// it is read is cut there and refused).
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, AssetError> {
         let path = self.resolve(rel)?;
-        std::fs::read(&path).map_err(|e| AssetError::Unreadable { path: rel.into(), reason: e.to_string() })
+        read_file(&path, self.limits.asset_bytes).map_err(|e| e.for_asset(rel))
     }
 
-    /// Decodes an image once (PNG or JPEG), with size limits so a huge file fails alone. The
-    /// cache's lock is never held while decoding (a decoder that panics cannot poison it), and
-    /// a lock poisoned anyway still guards whole entries only, so it is used as it is.
-    pub fn image(&self, rel: &str) -> Result<Arc<image::RgbaImage>, AssetError> {
-        let path = self.resolve(rel)?;
-        if let Some(img) = self.images.lock().unwrap_or_else(PoisonError::into_inner).get(&path) {
-            return Ok(img.clone());
+    /// The error a file failed with earlier in this run, if it did.
+    pub fn failed(&self, file: &Path) -> Option<AssetError> {
+        self.failed.lock().unwrap_or_else(PoisonError::into_inner).get(file).cloned()
+    }
+
+    /// Remembers that `file` failed, so that it is not examined again in this run.
+    pub fn remember_failure(&self, file: &Path, error: &AssetError) {
+        if error.is_the_files() {
+            self.failed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(file.to_path_buf(), error.clone());
         }
-        let bad = |reason: String| AssetError::BadImage { path: rel.into(), reason };
-        let mut reader = image::ImageReader::open(&path)
+    }
+
+    /// Checks an asset as far as can be without a box to draw it in: an SVG is parsed with
+    /// every limit (on its own thread), an image's header is read for its size. Once per file
+    /// per run; a failure is remembered.
+    pub fn check(&self, rel: &str) -> Result<(), AssetError> {
+        let file = self.resolve(rel)?;
+        if let Some(e) = self.failed(&file) {
+            return Err(e);
+        }
+        let result = if is_svg(&file) {
+            self.read_svg(rel, &file).and_then(|bytes| {
+                self.svg_context(&file)
+                    .check(&bytes)
+                    .map_err(|e| AssetError::BadSvg { path: shown(rel), reason: e.to_string() })
+            })
+        } else {
+            self.read(rel).and_then(|bytes| self.image_size(rel, &bytes).map(|_| ()))
+        };
+        if let Err(e) = &result {
+            self.remember_failure(&file, e);
+        }
+        result
+    }
+
+    /// An SVG file's bytes, within `svg_bytes` (checked before reading).
+    fn read_svg(&self, rel: &str, file: &Path) -> Result<Vec<u8>, AssetError> {
+        let limit = self.limits.svg_bytes.min(self.limits.asset_bytes);
+        let too_big = |size: u64| AssetError::BadSvg {
+            path: shown(rel),
+            reason: format!(
+                "it is {}, more than the {} an SVG may be; simplify it or raise `--limit svg-bytes`",
+                size_text(size),
+                size_text(limit)
+            ),
+        };
+        match read_file(file, limit) {
+            Ok(bytes) => Ok(bytes),
+            Err(ReadError::TooBig(_)) => Err(too_big(std::fs::metadata(file).map_or(limit + 1, |m| m.len()))),
+            Err(e) => Err(e.for_asset(rel)),
+        }
+    }
+
+    /// An image's size from its header, refused past `image_pixels` before anything is decoded.
+    fn image_size(&self, rel: &str, bytes: &[u8]) -> Result<(u32, u32), AssetError> {
+        let bad = |reason: String| AssetError::BadImage { path: shown(rel), reason };
+        let (w, h) = image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
             .map_err(|e| bad(e.to_string()))?
+            .into_dimensions()
+            .map_err(|e| bad(e.to_string()))?;
+        let pixels = w as u64 * h as u64;
+        if pixels > self.limits.image_pixels {
+            return Err(bad(format!(
+                "it is {w}x{h} pixels ({}), more than the {} an image may have; scale it down or \
+                 raise `--limit image-pixels`",
+                count_text(pixels),
+                count_text(self.limits.image_pixels)
+            )));
+        }
+        Ok((w, h))
+    }
+
+    /// Decodes an image (PNG, JPEG or GIF): its header's size is checked first, and the decoder
+    /// runs under `image`'s own limits, so a huge or lying file fails alone. Not cached: the
+    /// fitted picture is, and holding every decoded original would grow without end.
+    fn decode_image(&self, rel: &str) -> Result<image::RgbaImage, AssetError> {
+        let bytes = self.read(rel)?;
+        let (w, h) = self.image_size(rel, &bytes)?;
+        let bad = |reason: String| AssetError::BadImage { path: shown(rel), reason };
+        let mut reader = image::ImageReader::new(Cursor::new(&bytes[..]))
             .with_guessed_format()
             .map_err(|e| bad(e.to_string()))?;
         let mut limits = image::Limits::default();
-        limits.max_image_width = Some(MAX_IMAGE_SIDE);
-        limits.max_image_height = Some(MAX_IMAGE_SIDE);
-        limits.max_alloc = Some(MAX_IMAGE_ALLOC);
+        limits.max_image_width = Some(w);
+        limits.max_image_height = Some(h);
+        // 16 bits a channel is the most a decoder holds a pixel in.
+        limits.max_alloc = Some(self.limits.image_pixels.saturating_mul(8));
         reader.limits(limits);
-        let img = Arc::new(reader.decode().map_err(|e| bad(e.to_string()))?.to_rgba8());
-        self.images.lock().unwrap_or_else(PoisonError::into_inner).insert(path, img.clone());
-        Ok(img)
+        Ok(reader.decode().map_err(|e| bad(e.to_string()))?.to_rgba8())
     }
+
+    /// What an SVG of the folder `file` is in may reach: files under the root, within limits.
+    fn svg_context(&self, file: &Path) -> svg::Context {
+        svg::Context {
+            root: self.canonical_root.clone().unwrap_or_else(|| self.root.clone()),
+            dir: file.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone()),
+            limits: self.limits,
+        }
+    }
+}
+
+fn is_svg(file: &Path) -> bool {
+    file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+}
+
+/// Why a file could not be read.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    #[error("not a regular file (a device, a pipe or a folder)")]
+    NotAFile,
+    #[error("larger than {} (`--limit asset-bytes`)", size_text(*.0))]
+    TooBig(u64),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ReadError {
+    fn for_asset(self, rel: &str) -> AssetError {
+        match self {
+            ReadError::NotAFile => AssetError::NotAFile(shown(rel)),
+            ReadError::TooBig(limit) => AssetError::TooBig { path: shown(rel), size: limit + 1, limit },
+            ReadError::Io(e) => AssetError::Unreadable { path: shown(rel), reason: e.to_string() },
+        }
+    }
+}
+
+/// Opens a regular file for reading, without blocking (a pipe put in the file's place after
+/// it was checked cannot hang the run), and checks it again once open, so that what is read is
+/// a regular file. Returns it with its length.
+pub fn open_regular(path: &Path) -> Result<(std::fs::File, u64), ReadError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile);
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads a regular file whole, at most `limit` bytes (a file that grows while it is read is
+/// cut there and refused).
+pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, len) = open_regular(path)?;
+    if len > limit {
+        return Err(ReadError::TooBig(limit));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooBig(limit));
+    }
+    Ok(bytes)
+}
+
+/// The first `n` bytes of a regular file (fewer if it is shorter).
+pub fn read_head(path: &Path, n: u64) -> Result<Vec<u8>, ReadError> {
+    let (file, _) = open_regular(path)?;
+    let mut head = Vec::new();
+    file.take(n).read_to_end(&mut head)?;
+    Ok(head)
 }
 
 impl Assets {
     /// An image (PNG, JPEG or SVG) fitted into a `w`x`h` box with rounded corners, once per
     /// distinct (file, size, fit, radius). SVG files are drawn by resvg straight at the size
-    /// they are shown, so they stay sharp; bitmaps are resized with a Lanczos filter.
+    /// they are shown, so they stay sharp; bitmaps are resized with a Lanczos filter. A file
+    /// that failed once fails again at once.
     pub fn fitted(
         &self,
         rel: &str,
@@ -165,47 +415,45 @@ impl Assets {
     ) -> Result<Arc<tiny_skia::Pixmap>, AssetError> {
         let file = self.resolve(rel)?;
         let (bw, bh) = (w.round().max(1.0) as u32, h.round().max(1.0) as u32);
+        if bw as u64 * bh as u64 > self.limits.image_pixels {
+            return Err(AssetError::BoxTooBig { w: bw, h: bh, limit: self.limits.image_pixels });
+        }
         let key = (file.clone(), bw, bh, fit, (radius * 100.0).round() as u32);
-        if let Some(p) = self.fitted.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        if let Some(p) = self.fitted.lock().unwrap_or_else(PoisonError::into_inner).pictures.get(&key) {
             return Ok(p.clone());
         }
-        let is_svg = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-        let mut p = if is_svg {
-            let bytes = self.read(rel)?;
-            render_svg(&bytes, bw, bh, fit)
-                .map_err(|e| AssetError::BadSvg { path: rel.into(), reason: e.to_string() })?
+        if let Some(e) = self.failed(&file) {
+            return Err(e);
+        }
+        let drawn = if is_svg(&file) {
+            self.read_svg(rel, &file).and_then(|bytes| {
+                self.svg_context(&file)
+                    .render(&bytes, bw, bh, fit)
+                    .map_err(|e| AssetError::BadSvg { path: shown(rel), reason: e.to_string() })
+            })
         } else {
-            let img = self.image(rel)?;
-            fit_image(&img, bw, bh, fit)
+            self.decode_image(rel).and_then(|img| fit_image(&img, bw, bh, fit, self.limits.image_pixels, rel))
+        };
+        let mut p = match drawn {
+            Ok(p) => p,
+            Err(e) => {
+                self.remember_failure(&file, &e);
+                return Err(e);
+            }
         };
         round_corners(&mut p, radius);
         let p = Arc::new(p);
-        self.fitted.lock().unwrap_or_else(PoisonError::into_inner).insert(key, p.clone());
+        let mut cache = self.fitted.lock().unwrap_or_else(PoisonError::into_inner);
+        let size = p.data().len();
+        if cache.bytes + size > FITTED_CACHE_BYTES {
+            cache.pictures.clear();
+            cache.bytes = 0;
+        }
+        if cache.pictures.insert(key, p.clone()).is_none() {
+            cache.bytes += size;
+        }
         Ok(p)
     }
-}
-
-/// Draws an SVG at the size it will be shown (contain: the whole drawing, letterboxed; cover:
-/// the box filled, cropped around the centre; fill: stretched).
-fn render_svg(bytes: &[u8], bw: u32, bh: u32, fit: Fit) -> Result<tiny_skia::Pixmap, SvgError> {
-    let tree = resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default())?;
-    let (sw, sh) = (tree.size().width().max(1e-3), tree.size().height().max(1e-3));
-    let (w, h, sx, sy) = match fit {
-        Fit::Fill => (bw, bh, bw as f32 / sw, bh as f32 / sh),
-        Fit::Contain => {
-            let s = (bw as f32 / sw).min(bh as f32 / sh);
-            ((sw * s).round().max(1.0) as u32, (sh * s).round().max(1.0) as u32, s, s)
-        }
-        Fit::Cover => {
-            let s = (bw as f32 / sw).max(bh as f32 / sh);
-            (bw, bh, s, s)
-        }
-    };
-    let mut pix = tiny_skia::Pixmap::new(w, h).ok_or(SvgError::EmptySize)?;
-    // Cover: centre the scaled drawing on the box, cropping what overflows.
-    let (dx, dy) = ((w as f32 - sw * sx) / 2.0, (h as f32 - sh * sy) / 2.0);
-    resvg::render(&tree, tiny_skia::Transform::from_row(sx, 0.0, 0.0, sy, dx, dy), &mut pix.as_mut());
-    Ok(pix)
 }
 
 /// Makes the corners of an image transparent outside circles of `radius`, anti-aliased.
@@ -252,7 +500,16 @@ fn round_corners(pix: &mut tiny_skia::Pixmap, radius: f32) {
 }
 
 /// Scales an image for its box with a good filter, once, so that drawing it is a plain blit.
-fn fit_image(img: &image::RgbaImage, bw: u32, bh: u32, fit: Fit) -> tiny_skia::Pixmap {
+/// Cover scales the whole image up before cropping; when that would pass `max_pixels` (a long
+/// thin image), the part that shows is cropped first instead.
+fn fit_image(
+    img: &image::RgbaImage,
+    bw: u32,
+    bh: u32,
+    fit: Fit,
+    max_pixels: u64,
+    rel: &str,
+) -> Result<tiny_skia::Pixmap, AssetError> {
     use image::imageops::{self, FilterType};
     let (iw, ih) = (img.width().max(1) as f32, img.height().max(1) as f32);
     let resized = match fit {
@@ -265,22 +522,44 @@ fn fit_image(img: &image::RgbaImage, bw: u32, bh: u32, fit: Fit) -> tiny_skia::P
         Fit::Cover => {
             let s = (bw as f32 / iw).max(bh as f32 / ih);
             let (w, h) = ((iw * s).round().max(1.0) as u32, (ih * s).round().max(1.0) as u32);
-            let big = imageops::resize(img, w.max(bw), h.max(bh), FilterType::Lanczos3);
-            let (x, y) = ((big.width() - bw) / 2, (big.height() - bh) / 2);
-            imageops::crop_imm(&big, x, y, bw, bh).to_image()
+            let (w, h) = (w.max(bw), h.max(bh));
+            if w as u64 * h as u64 > max_pixels {
+                let (cw, ch) = (
+                    (bw as f32 / s).round().clamp(1.0, iw) as u32,
+                    (bh as f32 / s).round().clamp(1.0, ih) as u32,
+                );
+                let (x, y) = ((img.width() - cw) / 2, (img.height() - ch) / 2);
+                let part = imageops::crop_imm(img, x, y, cw, ch).to_image();
+                imageops::resize(&part, bw, bh, FilterType::Lanczos3)
+            } else {
+                let big = imageops::resize(img, w, h, FilterType::Lanczos3);
+                let (x, y) = ((big.width() - bw) / 2, (big.height() - bh) / 2);
+                imageops::crop_imm(&big, x, y, bw, bh).to_image()
+            }
         }
     };
-    let mut pix = tiny_skia::Pixmap::new(resized.width(), resized.height()).expect("non-empty image");
+    let mut pix = tiny_skia::Pixmap::new(resized.width(), resized.height())
+        .ok_or_else(|| AssetError::BadImage { path: shown(rel), reason: "it has no pixels".into() })?;
     for (dst, src) in pix.pixels_mut().iter_mut().zip(resized.pixels()) {
         let [r, g, b, a] = src.0;
         *dst = tiny_skia::ColorU8::from_rgba(r, g, b, a).premultiply();
     }
-    pix
+    Ok(pix)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_from_a_record_is_shown_escaped_and_short() {
+        assert_eq!(shown("logos/a.png"), "logos/a.png");
+        assert_eq!(shown("a\nb\u{0}c"), "a\\nb\\u{0}c");
+        let long = "x".repeat(5_000);
+        assert_eq!(shown(&long), format!("{}… (5000 characters)", "x".repeat(120)));
+        let e = Assets::new("/nonexistent").resolve(&format!("{long}\n")).unwrap_err().to_string();
+        assert!(e.len() < 300 && !e.contains('\n'), "{e}");
+    }
 
     #[test]
     fn refuses_paths_that_leave_the_root() {

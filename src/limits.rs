@@ -40,6 +40,8 @@ pub struct Limits {
     pub frame_image_pixels: u64,
     /// Largest image, SVG, font or sound file in the assets folder, in bytes.
     pub asset_bytes: u64,
+    /// Largest SVG file, in bytes (parsing one costs about 20 bytes of memory per byte).
+    pub svg_bytes: u64,
     /// Deepest element nesting of an SVG file.
     pub svg_depth: usize,
     /// Most elements in an SVG file.
@@ -64,6 +66,7 @@ impl Default for Limits {
             image_pixels: 4096 * 4096,
             frame_image_pixels: 3 * 4096 * 4096,
             asset_bytes: 64 * MIB,
+            svg_bytes: 4 * MIB,
             svg_depth: 256,
             svg_nodes: 50_000,
             record_timeout: Duration::from_secs(120),
@@ -97,6 +100,7 @@ const NAMES: &[(&str, Unit, &str)] = &[
     ("image-pixels", Unit::Count, "most pixels in one decoded image"),
     ("frame-image-pixels", Unit::Count, "most image pixels drawn into one frame"),
     ("asset-bytes", Unit::Bytes, "largest asset file"),
+    ("svg-bytes", Unit::Bytes, "largest SVG file"),
     ("svg-depth", Unit::Count, "deepest element nesting of an SVG"),
     ("svg-nodes", Unit::Count, "most elements in an SVG"),
     ("record-timeout", Unit::Seconds, "wall time one record may take"),
@@ -144,6 +148,7 @@ impl Limits {
             "image-pixels" => self.image_pixels = whole,
             "frame-image-pixels" => self.frame_image_pixels = whole,
             "asset-bytes" => self.asset_bytes = whole,
+            "svg-bytes" => self.svg_bytes = whole,
             "svg-depth" => self.svg_depth = whole as usize,
             "svg-nodes" => self.svg_nodes = whole as usize,
             "record-timeout" => self.record_timeout = Duration::from_secs_f64(n),
@@ -176,6 +181,7 @@ impl Limits {
             "image-pixels" => self.image_pixels.to_string(),
             "frame-image-pixels" => self.frame_image_pixels.to_string(),
             "asset-bytes" => bytes(self.asset_bytes),
+            "svg-bytes" => bytes(self.svg_bytes),
             "svg-depth" => self.svg_depth.to_string(),
             "svg-nodes" => self.svg_nodes.to_string(),
             "record-timeout" => format!("{}s", self.record_timeout.as_secs_f64()),

@@ -6,6 +6,7 @@ use ffmpeg_next as ffmpeg;
 use thiserror::Error;
 
 use super::plan::{Pcm, RATE};
+use crate::assets::ReadError;
 
 /// Why a sound file could not be decoded. Each message starts with the file's path.
 #[derive(Debug, Error)]
@@ -22,6 +23,56 @@ pub enum DecodeError {
     NoAudioStream { path: PathBuf },
     #[error("{}: longer than 5 minutes; use a shorter file", path.display())]
     TooLong { path: PathBuf },
+    /// A playlist, a concat script or any container that is not plain audio: those make FFmpeg
+    /// read other files or URLs than the one named.
+    #[error(
+        "{}: {what}; a sound file must be OGG, MP3, WAV, FLAC, AAC, MP4/M4A or Matroska/WebM \
+         (playlists and other formats are refused)",
+        path.display()
+    )]
+    NotAudio { path: PathBuf, what: String },
+    #[error("{}: not a regular file (a device, a pipe or a folder)", path.display())]
+    NotAFile { path: PathBuf },
+    #[error("{}: cannot be read: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+}
+
+/// The demuxers a sound file may be read with (FFmpeg's names): plain audio containers, none
+/// of which opens other files (the MP4 demuxer's external references are off by default).
+const AUDIO_DEMUXERS: &[&str] =
+    &["ogg", "mp3", "wav", "flac", "aac", "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm"];
+
+/// Opens `path` for decoding: a regular file, through FFmpeg's `file` protocol only, probed
+/// among [`AUDIO_DEMUXERS`] only (FFmpeg refuses any other before reading its header, which is
+/// where an HLS or concat demuxer would open what the file points to).
+fn open(path: &Path) -> Result<ffmpeg::format::context::Input, DecodeError> {
+    let not_audio = |what: String| DecodeError::NotAudio { path: path.to_path_buf(), what };
+    let head = match crate::assets::read_head(path, 64) {
+        Ok(head) => head,
+        Err(ReadError::NotAFile) => return Err(DecodeError::NotAFile { path: path.to_path_buf() }),
+        Err(e) => return Err(DecodeError::Unreadable { path: path.to_path_buf(), reason: e.to_string() }),
+    };
+    // Say what a playlist is, rather than FFmpeg's "Invalid argument".
+    let head = String::from_utf8_lossy(&head);
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with("#EXTM3U") || head.starts_with("#EXT-X-") {
+        return Err(not_audio("it is an HLS/M3U playlist, not a sound file".into()));
+    }
+    if head.starts_with("ffconcat") {
+        return Err(not_audio("it is an FFmpeg concat script, not a sound file".into()));
+    }
+    let mut options = ffmpeg::Dictionary::new();
+    options.set("protocol_whitelist", "file");
+    options.set("format_whitelist", &AUDIO_DEMUXERS.join(","));
+    // FFmpeg says "Invalid argument" for a format off the list, "End of file" or "Invalid
+    // data" for one it cannot place: to the operator, all are a file that is not audio.
+    let input = ffmpeg::format::input_with_dictionary(&path, options)
+        .map_err(|e| not_audio(format!("FFmpeg does not read it as an allowed audio format ({e})")))?;
+    let name = input.format().name().to_string();
+    if !name.split(',').all(|n| AUDIO_DEMUXERS.contains(&n)) {
+        return Err(not_audio(format!("FFmpeg reads it as `{name}`")));
+    }
+    Ok(input)
 }
 
 /// Decodes a whole sound file to [`Pcm`], resampled to 48 kHz stereo (mono is copied to both
@@ -36,7 +87,7 @@ pub fn decode(path: &Path) -> Result<Pcm, DecodeError> {
         what,
         source,
     };
-    let mut input = ffmpeg::format::input(&path).map_err(|e| fail("cannot open it as audio", e))?;
+    let mut input = open(path)?;
     let stream = input
         .streams()
         .best(ffmpeg::media::Type::Audio)

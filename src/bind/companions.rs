@@ -4,6 +4,7 @@
 use std::sync::{Arc, PoisonError};
 
 use super::Binder;
+use crate::assets::{self, AssetError};
 use crate::audio;
 use crate::scene::text::{self, TextStyle};
 use crate::scene::{self, Node, NodeKind, Paint, Rect, SceneGraph};
@@ -194,8 +195,16 @@ pub fn sound(b: &Binder, cx: &Context, src: &Bindable<String>) -> Result<Arc<aud
     if let Some(hit) = b.sounds.lock().unwrap_or_else(PoisonError::into_inner).get(&file) {
         return Ok(hit.clone());
     }
-    let pcm =
-        Arc::new(audio::decode(&file).map_err(|e| cx.err(ProblemKind::WrongValue, path, e.to_string()))?);
+    // A bad file is examined once per run: later records fail at once with the same error.
+    let pcm = match b.assets.failed(&file) {
+        Some(e) => Err(e),
+        None => audio::decode(&file).map_err(|e| {
+            let e = AssetError::BadSound { path: assets::shown(&rel), reason: e.to_string() };
+            b.assets.remember_failure(&file, &e);
+            e
+        }),
+    };
+    let pcm = Arc::new(pcm.map_err(|e| cx.err(ProblemKind::WrongValue, path, e.to_string()))?);
     b.sounds.lock().unwrap_or_else(PoisonError::into_inner).insert(file, pcm.clone());
     Ok(pcm)
 }

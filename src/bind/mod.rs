@@ -66,6 +66,7 @@ impl Binder {
         earlier: Vec<Diagnostic>,
         limits: &Limits,
     ) -> Result<Binder, Diagnostics> {
+        let assets = assets.with_limits(limits);
         let mut found = earlier;
         found.extend(storyboard::validate(&sb, &assets));
         let source = sb.source.clone();

@@ -115,6 +115,7 @@ fn scene_nodes(
             continue;
         }
         nodes.extend(layer_nodes(b, cx, li, layer, s.duration.secs() as f32)?);
+        crate::layers::within_frame_budget(&nodes, b.limits.frame_image_pixels, cx, &layer.path)?;
         if let Some(c) = &layer.common.caption {
             caption.push(cx.text(c)?);
         }

@@ -5,10 +5,11 @@ use serde::Deserialize;
 
 use super::common::{Check, Cx, Drawn, LayerCommon};
 use super::Kind;
+use crate::assets::count_text;
 pub use crate::assets::Fit;
-use crate::scene::NodeKind;
+use crate::scene::{Node, NodeKind};
 use crate::storyboard::{spans, Bindable};
-use crate::template::{BindError, Compiler, ProblemKind};
+use crate::template::{BindError, Compiler, Context, ProblemKind};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +32,9 @@ impl Kind for ImageLayer {
             check.layer_error("an image layer needs `width` and `height`", None);
         }
         if !self.src.source().contains("{{") {
-            if let Err(e) = check.assets.resolve(self.src.source()) {
+            // A file named in the storyboard is checked whole now (an SVG parsed, an image's
+            // size read), so a bad one is a storyboard error, not one failure per record.
+            if let Err(e) = check.assets.check(self.src.source()) {
                 let path = check.key("src");
                 let hint = format!("images live under {}", check.assets.root().display());
                 check.rep.error(&path, e.to_string(), Some(hint));
@@ -46,14 +49,62 @@ impl Kind for ImageLayer {
     fn bind(&self, cx: &Cx) -> Result<Drawn, BindError> {
         let (w, h) = cx.size();
         let src = cx.t.text(&self.src)?;
-        let pixels = cx
-            .assets
-            .fitted(&src, w, h, self.fit, self.radius)
-            .map_err(|e| cx.t.err(ProblemKind::MissingAsset, self.src.path(), e.to_string()))?;
+        let pixels = cx.assets.fitted(&src, w, h, self.fit, self.radius).map_err(|e| {
+            cx.t.err(
+                ProblemKind::MissingAsset,
+                self.src.path(),
+                format!("{e}{}", chosen_by(self.src.source())),
+            )
+        })?;
         let (bw, bh) = (w.round().max(1.0) as u32, h.round().max(1.0) as u32);
         let offset = ((bw as f32 - pixels.width() as f32) / 2.0, (bh as f32 - pixels.height() as f32) / 2.0);
         Ok(Drawn::one(NodeKind::Image { pixels, offset }, w, h))
     }
+}
+
+/// The pixels of the pictures a scene's image nodes hold, together, within `limit`
+/// (`--limit frame-image-pixels`): checked as each layer is bound, so the message names the
+/// layer that tips the sum over.
+pub fn within_frame_budget(nodes: &[Node], limit: u64, t: &Context, path: &str) -> Result<(), BindError> {
+    let total: u64 = nodes
+        .iter()
+        .map(|n| match &n.kind {
+            NodeKind::Image { pixels, .. } => pixels.width() as u64 * pixels.height() as u64,
+            _ => 0,
+        })
+        .sum();
+    if total <= limit {
+        return Ok(());
+    }
+    Err(t.err(
+        ProblemKind::Other,
+        path,
+        format!(
+            "the images of this scene hold {} pixels together with this one, more than the {} one \
+             frame may draw (`--limit frame-image-pixels`); make their boxes smaller",
+            count_text(total),
+            count_text(limit)
+        ),
+    ))
+}
+
+/// Which record fields chose a path (`logos/{{ brand.logo }}` → ` (chosen by the record's
+/// `brand.logo`)`), so that the operator knows what to fix; nothing for a fixed path.
+fn chosen_by(source: &str) -> String {
+    let mut fields = Vec::new();
+    for part in source.split("{{").skip(1) {
+        let expr = part.split("}}").next().unwrap_or("").trim();
+        let field: String =
+            expr.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.').collect();
+        if !field.is_empty() && !fields.contains(&field) {
+            fields.push(field);
+        }
+    }
+    if fields.is_empty() {
+        return String::new();
+    }
+    let fields: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    format!(" (chosen by the record's {} through `src: {source}`)", fields.join(", "))
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ pub use common::{
     bind_paint, compile_paint, Check, Cx, Drawn, Grow, Keyframe, LabelsSpec, LayerCommon, Motion, Part,
     Preset, Stroke,
 };
+pub use image::within_frame_budget;
 
 /// What each layer kind's module provides.
 trait Kind: Sized + serde::de::DeserializeOwned {
