@@ -65,7 +65,7 @@ impl Binder {
         limits: &Limits,
     ) -> Result<Binder, Diagnostics> {
         let mut found = earlier;
-        found.extend(storyboard::validate(&sb, &assets));
+        found.extend(storyboard::validate(&sb, &assets, limits));
         let source = sb.source.clone();
         let mut rep = Reporter::new(&source.file, &source.spans);
         let mut scenes = read_layers(&sb, &assets, &mut rep);
