@@ -69,7 +69,7 @@ impl Binder {
         let source = sb.source.clone();
         let mut rep = Reporter::new(&source.file, &source.spans);
         let mut scenes = read_layers(&sb, &assets, &mut rep);
-        let mut compiler = Compiler::new(sb.currency.clone());
+        let mut compiler = Compiler::with_limits(sb.currency.clone(), limits);
         compile(&mut sb, &mut scenes, &mut compiler);
         for p in compiler.problems() {
             rep.error(&p.path, p.message.clone(), Some(p.hint.clone()));
