@@ -100,7 +100,7 @@ struct Ctx {
 
 enum Inner {
     Json { input: BufReader<File>, buf: Vec<u8>, line: usize },
-    Csv { rows: CsvRows, headers: Vec<Vec<String>>, row: usize },
+    Csv { rows: Box<CsvRows>, headers: Vec<Vec<String>>, row: usize },
 }
 
 impl Records {
@@ -118,10 +118,9 @@ impl Records {
             Format::Csv => {
                 let mut rows = CsvRows::new(input, limits.record_bytes);
                 let headers = match rows.next_row().map_err(|e| open_err(&e))? {
-                    Row::Cells(cells) => cells
-                        .iter()
-                        .map(|h| h.trim().split('.').map(str::to_string).collect())
-                        .collect(),
+                    Row::Cells(cells) => {
+                        cells.iter().map(|h| h.trim().split('.').map(str::to_string).collect()).collect()
+                    }
                     Row::End => Vec::new(),
                     Row::TooLong { bytes, .. } => {
                         return Err(open_err(&format!(
@@ -131,7 +130,7 @@ impl Records {
                     }
                     Row::NotUtf8 { .. } => return Err(open_err(&"the header row is not UTF-8 text")),
                 };
-                Inner::Csv { rows, headers, row: 1 }
+                Inner::Csv { rows: Box::new(rows), headers, row: 1 }
             }
         };
         Ok(Records { ctx: Ctx { path: path.into(), id_field: id_field.into(), limits: *limits }, inner })
@@ -139,7 +138,6 @@ impl Records {
 }
 
 impl Ctx {
-
     fn malformed(&self, line: usize, message: String) -> RecordError {
         RecordError::Malformed { path: self.path.clone(), line, message }
     }
@@ -194,7 +192,6 @@ impl Ctx {
     fn probe_id(&self, line: usize, found: Option<Value>) -> Option<String> {
         self.id_of(line, Some(&found?)).ok()
     }
-
 }
 
 impl Records {
@@ -249,9 +246,7 @@ impl Records {
             Ok(Row::Cells(cells)) => (cells, None),
             Ok(Row::TooLong { bytes, kept }) => {
                 let field = name(kept.len());
-                let id = id_column
-                    .and_then(|i| kept.get(i))
-                    .and_then(|c| ctx.probe_id(n, Some(csv_cell(c))));
+                let id = id_column.and_then(|i| kept.get(i)).and_then(|c| ctx.probe_id(n, Some(csv_cell(c))));
                 let message = format!(
                     "the row is {} bytes (column `{field}` is where it passed the limit); a record may have at most {} (raise it with --limit record-bytes=SIZE); the row was skipped unread",
                     grouped(bytes),
@@ -259,7 +254,9 @@ impl Records {
                 );
                 return Some(Err(ctx.refused(n, id, message)));
             }
-            Ok(Row::NotUtf8 { column }) => (Vec::new(), Some(format!("column `{}` is not UTF-8 text", name(column)))),
+            Ok(Row::NotUtf8 { column }) => {
+                (Vec::new(), Some(format!("column `{}` is not UTF-8 text", name(column))))
+            }
         };
         if let Some(m) = problem {
             return Some(Err(ctx.malformed(n, m)));
@@ -425,8 +422,13 @@ enum Row {
     Cells(Vec<String>),
     /// The row passed `record_bytes` and was read to its end without being kept: its size, and
     /// the cells that were complete before the limit.
-    TooLong { bytes: u64, kept: Vec<String> },
-    NotUtf8 { column: usize },
+    TooLong {
+        bytes: u64,
+        kept: Vec<String>,
+    },
+    NotUtf8 {
+        column: usize,
+    },
     End,
 }
 
@@ -523,7 +525,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -616,7 +618,8 @@ mod tests {
     #[test]
     fn csv_headers_nest_and_cells_are_typed() {
         let p = temp("a.csv", "id,customer.first_name,customer.zip,bill.total,usage.kwh,bill.overdue\nC1,Zoë,0123,12.5,\"[1, 2, 3]\",true\nC2,Ann,,7,[],false\n");
-        let recs: Vec<Record> = Records::open(&p, "id", &Limits::default()).unwrap().map(Result::unwrap).collect();
+        let recs: Vec<Record> =
+            Records::open(&p, "id", &Limits::default()).unwrap().map(Result::unwrap).collect();
         assert_eq!(recs[0].id, "C1");
         assert_eq!(
             recs[0].data,
@@ -645,9 +648,8 @@ mod tests {
     #[test]
     fn a_jsonl_line_over_the_record_limit_fails_alone_with_its_id() {
         let big = "x".repeat(5000);
-        let text = format!(
-            "{{\"id\":\"A\",\"n\":\"{big}\"}}\n{{\"n\":\"{big}\",\"id\":\"B\"}}\n{{\"id\":\"C\"}}\n"
-        );
+        let text =
+            format!("{{\"id\":\"A\",\"n\":\"{big}\"}}\n{{\"n\":\"{big}\",\"id\":\"B\"}}\n{{\"id\":\"C\"}}\n");
         let p = temp("long.jsonl", &text);
         let items: Vec<_> = Records::open(&p, "id", &small()).unwrap().collect();
         assert_eq!(items.len(), 3);
@@ -683,10 +685,18 @@ mod tests {
         let p = temp("f.jsonl", "{\"id\":\"A\",\"bill\":{\"number\":\"0123456789abcdefXYZ\"}}\n{\"id\":\"B\",\"usage\":{\"kwh\":[1,2,3,4]}}\n{\"id\":\"C\",\"usage\":{\"kwh\":[1,2,3]}}\n");
         let items: Vec<_> = Records::open(&p, "id", &small()).unwrap().collect();
         let m = items[0].as_ref().unwrap_err().to_string();
-        assert!(m.contains("record `A`: field `bill.number` is a string of 19 bytes; a value may have at most 16B"), "{m}");
+        assert!(
+            m.contains(
+                "record `A`: field `bill.number` is a string of 19 bytes; a value may have at most 16B"
+            ),
+            "{m}"
+        );
         assert!(!m.contains("0123"), "{m}");
         let m = items[1].as_ref().unwrap_err().to_string();
-        assert!(m.contains("record `B`: field `usage.kwh` is a list of 4 items; a list may have at most 3"), "{m}");
+        assert!(
+            m.contains("record `B`: field `usage.kwh` is a list of 4 items; a list may have at most 3"),
+            "{m}"
+        );
         assert!(items[2].is_ok());
         let p = temp("f.csv", "id,bill.number\nA,0123456789abcdefXYZ\nB,ok\n");
         let items: Vec<_> = Records::open(&p, "id", &small()).unwrap().collect();
@@ -698,7 +708,8 @@ mod tests {
     #[test]
     fn ids_must_be_short_and_printable() {
         let long = "i".repeat(MAX_ID_CHARS + 1);
-        let p = temp("ids.jsonl", &format!("{{\"id\":\"{long}\"}}\n{{\"id\":\"a\\nb\"}}\n{{\"id\":\"ok\"}}\n"));
+        let p =
+            temp("ids.jsonl", &format!("{{\"id\":\"{long}\"}}\n{{\"id\":\"a\\nb\"}}\n{{\"id\":\"ok\"}}\n"));
         let items: Vec<_> = Records::open(&p, "id", &Limits::default()).unwrap().collect();
         let m = items[0].as_ref().unwrap_err().to_string();
         assert!(m.contains("the id `id` is a string of 201 characters; an id has at most 200"), "{m}");
@@ -710,8 +721,12 @@ mod tests {
 
     #[test]
     fn csv_cells_are_numbers_only_when_exactly_numbers() {
-        let p = temp("strict.csv", "id,a,b,c,d,e,f,g\nK, 42 ,1e999,NaN,inf,-3.5,1e2,\" [1]\"\n\nL,1,2,3,4,5,6,7\n");
-        let recs: Vec<Record> = Records::open(&p, "id", &Limits::default()).unwrap().map(Result::unwrap).collect();
+        let p = temp(
+            "strict.csv",
+            "id,a,b,c,d,e,f,g\nK, 42 ,1e999,NaN,inf,-3.5,1e2,\" [1]\"\n\nL,1,2,3,4,5,6,7\n",
+        );
+        let recs: Vec<Record> =
+            Records::open(&p, "id", &Limits::default()).unwrap().map(Result::unwrap).collect();
         assert_eq!(
             recs[0].data,
             json!({"id": "K", "a": " 42 ", "b": "1e999", "c": "NaN", "d": "inf", "e": -3.5, "f": 100.0, "g": " [1]"})

@@ -44,7 +44,6 @@ fn template_bombs_fail_at_check_naming_the_limit() {
     let cases: &[(&str, &str)] = &[
         ("{{ '%999999999s'|format('x') }}", "`| format`'s result would be 1000000011 bytes"),
         ("{{ '%.999999999f'|format(1.5) }}", "`| format`'s result would be"),
-        ("{{ '%*s'|format(999999999, 'x') }}", "`| format`'s result would be"),
         ("{{ 'a\\nb'|indent(1000000000) }}", "`| indent`'s result would be 2000000003 bytes"),
         ("{{ ('ab' * 1000)|replace('', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') }}", "`| replace`'s result would be"),
         ("{{ range(100000)|join('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') }}", "`| join`'s result would be"),
@@ -59,9 +58,18 @@ fn template_bombs_fail_at_check_naming_the_limit() {
         assert!(t.contains(expected) && t.contains(over), "{template}: expected `{expected}` in:\n{t}");
     }
     let groups: &[(&str, &str)] = &[
-        ("{{ [1]|batch(1000000000, 'x')|length }}", "`| batch(1000000000)` would make groups of 1000000000; at most 1000"),
-        ("{{ [1]|slice(1000000000)|length }}", "`| slice(1000000000)` would make groups of 1000000000; at most 1000"),
-        ("{{ ([0] * 1000000000)|list|length }}", "`| list` got a list of 1000000000 items; a template's lists have at most 100000"),
+        (
+            "{{ [1]|batch(1000000000, 'x')|length }}",
+            "`| batch(1000000000)` would make groups of 1000000000; at most 1000",
+        ),
+        (
+            "{{ [1]|slice(1000000000)|length }}",
+            "`| slice(1000000000)` would make groups of 1000000000; at most 1000",
+        ),
+        (
+            "{{ ([0] * 1000000000)|list|length }}",
+            "`| list` got a list of 1000000000 items; a template's lists have at most 100000",
+        ),
         ("{{ ([0] * 1000000000)|sum }}", "`| sum` got a list of 1000000000 items"),
     ];
     for (template, expected) in groups {
@@ -114,7 +122,9 @@ fn an_oversized_record_fails_alone_with_its_id_and_size() {
         t.contains("run.jsonl:2: record `BIG`: the line is 3,145,773 bytes; a record may have at most 1MiB (raise it with --limit record-bytes=SIZE)"),
         "{t}"
     );
-    let counts = |t: &str, kind: &str| t.lines().find(|l| l.starts_with(kind)).map(|l| l.split_whitespace().last().unwrap().to_string());
+    let counts = |t: &str, kind: &str| {
+        t.lines().find(|l| l.starts_with(kind)).map(|l| l.split_whitespace().last().unwrap().to_string())
+    };
     assert_eq!(counts(&t, "unreadable line").as_deref(), Some("1"), "only BIG fails: {t}");
     assert_eq!(counts(&t, "ok").as_deref(), Some("2"), "A and C are read: {t}");
     assert!(!t.contains("QQQQ"), "the value is never shown: {}", &t[..t.len().min(2000)]);
@@ -153,7 +163,10 @@ fn deep_yaml_and_endless_videos_are_refused_with_their_place() {
     let dir = scratch("deep");
     let deep = format!("{HEADER}scenes: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
     let t = text(&billreel(["check", &write(&dir, "deep.yaml", &deep)]));
-    assert!(t.contains("deep.yaml:4:264: the YAML nests more than 255 levels deep here; the limit is 64"), "{t}");
+    assert!(
+        t.contains("deep.yaml:4:264: the YAML nests more than 255 levels deep here; the limit is 64"),
+        "{t}"
+    );
     let scenes: Vec<String> = (0..14).map(|i| format!("{{ id: s{i}, duration: 600s }}")).collect();
     let long = format!(
         "video: {{ width: 320, height: 180, fps: 120 }}\nassets: ../../../assets\nscenes: [ {} ]\n",

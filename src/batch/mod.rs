@@ -31,8 +31,8 @@ use thiserror::Error;
 
 use crate::bind::{BindError, Binder, ProblemKind};
 use crate::encode::{self, EncodeSettings};
-use crate::outputs::{self, OutputsError, Written as Outputs};
 use crate::limits::Limits;
+use crate::outputs::{self, OutputsError, Written as Outputs};
 use crate::record::{Record, RecordError, Records};
 use crate::timings::{Stage, Timings};
 pub use links::{LinkNamer, Shard};

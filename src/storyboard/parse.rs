@@ -23,7 +23,10 @@ use crate::style::Duration;
 /// Reads and parses a storyboard file: what could be parsed, with the problems (see
 /// [`parse_partial`]). Fails outright only when the file cannot be read or is over
 /// `limits.storyboard_bytes` (checked before it is read whole).
-pub fn load_partial(file: &Path, limits: &Limits) -> Result<(Option<Storyboard>, Vec<Diagnostic>), Diagnostics> {
+pub fn load_partial(
+    file: &Path,
+    limits: &Limits,
+) -> Result<(Option<Storyboard>, Vec<Diagnostic>), Diagnostics> {
     let fail = |message: String, hint: Option<String>| {
         Diagnostics(vec![Diagnostic {
             file: file.to_path_buf(),
@@ -325,7 +328,10 @@ mod tests {
         let m = messages(&d);
         // yaml-rust2's scanner reads ahead and stops at 255 levels of `[`, before its events
         // pass 64; its position is the one given.
-        assert!(m.starts_with("sb.yaml:2:264: the YAML nests more than 255 levels deep here; the limit is 64"), "{m}");
+        assert!(
+            m.starts_with("sb.yaml:2:264: the YAML nests more than 255 levels deep here; the limit is 64"),
+            "{m}"
+        );
         assert!(m.contains("--limit yaml-depth"), "{m}");
         assert!(started.elapsed().as_secs() < 5, "stops at the limit: {:?}", started.elapsed());
         let started = std::time::Instant::now();

@@ -326,7 +326,11 @@ mod tests {
         let (sb, d) = parse_partial(text, Path::new("sb.yaml"));
         assert!(d.is_empty(), "{d:?}");
         let assets = Assets::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets"));
-        validate(&sb.unwrap(), &assets, &Limits::default()).iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+        validate(&sb.unwrap(), &assets, &Limits::default())
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     #[test]
