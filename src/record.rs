@@ -264,7 +264,7 @@ impl Records {
         if cells.len() != columns {
             return Some(Err(ctx.malformed(
                 n,
-                format!("the row has {} cells but the header has {columns} columns", cells.len()),
+                format!("invalid CSV row: it has {} cells but the header has {columns} columns", cells.len()),
             )));
         }
         let id = id_column.and_then(|i| ctx.probe_id(n, Some(csv_cell(&cells[i]))));
