@@ -227,7 +227,12 @@ impl Records {
             }
             return Some(match serde_json::from_slice::<Value>(text) {
                 Ok(v) => ctx.finish(n, v),
-                Err(e) => Err(ctx.malformed(n, format!("invalid JSON: {e}"))),
+                // When the id comes before the fault (a number out of range, a missing quote
+                // further on), the record is named by it.
+                Err(e) => match ctx.probe_id(n, probe_json_id(text, &ctx.id_field)) {
+                    Some(id) => Err(ctx.refused(n, Some(id), format!("invalid JSON: {e}"))),
+                    None => Err(ctx.malformed(n, format!("invalid JSON: {e}"))),
+                },
             });
         }
     }
@@ -739,7 +744,9 @@ mod tests {
     fn json_numbers_are_finite() {
         let p = temp("inf.jsonl", "{\"id\":\"A\",\"n\":1e400}\n{\"id\":\"B\",\"n\":NaN}\n");
         let items: Vec<_> = Records::open(&p, "id", &Limits::default()).unwrap().collect();
-        assert!(items[0].as_ref().unwrap_err().to_string().contains("invalid JSON: number out of range"));
+        let e = items[0].as_ref().unwrap_err();
+        assert!(e.to_string().contains(":1: record `A`: invalid JSON: number out of range"), "{e}");
+        assert_eq!(e.id(), Some("A"));
         assert!(items[1].as_ref().unwrap_err().to_string().contains("invalid JSON"));
     }
 }
