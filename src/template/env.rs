@@ -21,6 +21,8 @@
 //! 100,000,000 bytes, and `~`/`+` concatenation not at all (each doubling costs one
 //! instruction); the compiler refuses arithmetic on strings.
 
+use std::fmt::Write as _;
+
 use minijinja::value::{Kwargs, Rest, StringInput, Value, ValueKind};
 use minijinja::{filters, Environment, ErrorKind, State, UndefinedBehavior};
 
@@ -53,14 +55,18 @@ pub fn environment(default_currency: Option<String>, limits: &Limits) -> Environ
     env.set_formatter(move |out, state, value| {
         if state.auto_escape() == MARKUP && !value.is_safe() {
             if !value.is_undefined() && !value.is_none() {
+                check_items(std::slice::from_ref(value), "print")?;
+                let shown = shown_len(value, max_out, false);
+                count_output(state, shown, max_out)?;
                 let text = markup::escape(&value.to_string());
-                count_output(state, text.len(), max_out)?;
+                // Escaping adds to the text: what is printed is counted, once.
+                count_output(state, text.len().saturating_sub(shown), max_out)?;
                 out.write_str(&text)?;
             }
             Ok(())
         } else {
-            let len = value.as_str().map_or_else(|| value.to_string().len(), str::len);
-            count_output(state, len, max_out)?;
+            check_items(std::slice::from_ref(value), "print")?;
+            count_output(state, shown_len(value, max_out, false), max_out)?;
             minijinja::escape_formatter(out, state, value)
         }
     });
@@ -110,15 +116,64 @@ fn too_large(what: &str, bytes: usize, max: usize) -> minijinja::Error {
     ))
 }
 
-/// A list of more than [`MAX_ITEMS`] items given to a filter (a lazy `[x] * n` has its length
-/// without holding it).
-fn check_items(args: &[Value], filter: &str) -> Result<(), minijinja::Error> {
-    if let Some(n) = args.first().and_then(Value::len) {
-        if n > MAX_ITEMS && !matches!(args[0].kind(), ValueKind::String) {
-            return Err(op_error(format!(
-                "`| {filter}` got a list of {n} items; a template's lists have at most {MAX_ITEMS}"
-            )));
+/// How many bytes `value` shows as text (`pretty`: as `pprint` shows it), counted as it is
+/// written, without holding it (its items are within [`MAX_ITEMS`], see [`check_items`]).
+fn shown_len(value: &Value, max: usize, pretty: bool) -> usize {
+    if let Some(s) = value.as_str() {
+        return s.len();
+    }
+    struct Count {
+        bytes: usize,
+        max: usize,
+    }
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.bytes = self.bytes.saturating_add(s.len());
+            if self.bytes > self.max {
+                Err(std::fmt::Error)
+            } else {
+                Ok(())
+            }
         }
+    }
+    let mut count = Count { bytes: 0, max };
+    let _ = if pretty { write!(count, "{value:#?}") } else { write!(count, "{value}") };
+    count.bytes
+}
+
+/// A value of more than [`MAX_ITEMS`] items, nested lists and maps counted, given to a filter
+/// or printed: refused before anything walks it whole (a lazy `[x] * n` has its length without
+/// holding it, and Rust's list formatting would go through all of it).
+fn check_items(args: &[Value], filter: &str) -> Result<(), minijinja::Error> {
+    let Some(value) = args.first() else { return Ok(()) };
+    let mut budget = MAX_ITEMS;
+    if let Err(n) = count_items(value, &mut budget) {
+        let what = if filter == "print" { "`{{ }}`".to_string() } else { format!("`| {filter}`") };
+        let n = n.map_or_else(|| format!("more than {MAX_ITEMS}"), |n| n.to_string());
+        return Err(op_error(format!(
+            "{what} got a list of {n} items; a template's lists have at most {MAX_ITEMS}"
+        )));
+    }
+    Ok(())
+}
+
+/// Takes the items of `value` and of the lists and maps in it from `budget`; `Err` with the
+/// length of the list that did not fit (when it has one) once the budget is spent.
+fn count_items(value: &Value, budget: &mut usize) -> Result<(), Option<usize>> {
+    if !matches!(value.kind(), ValueKind::Seq | ValueKind::Iterable | ValueKind::Map) {
+        return Ok(());
+    }
+    if let Some(n) = value.len() {
+        if n > *budget {
+            return Err(Some(n));
+        }
+    }
+    let Ok(items) = value.try_iter() else { return Ok(()) };
+    let is_map = value.kind() == ValueKind::Map;
+    for item in items {
+        *budget = budget.checked_sub(1).ok_or(None)?;
+        let item = if is_map { value.get_item(&item).unwrap_or_default() } else { item };
+        count_items(&item, budget)?;
     }
     Ok(())
 }
@@ -149,7 +204,10 @@ fn bound_builtins(env: &mut Environment<'static>, limits: &Limits) {
     let max = limits.template_output_bytes;
     let groups = limits.list_items;
     env.add_filter("format", move |state: &State, format: &Value, args: Rest<Value>| {
-        let bytes = format_size(format.as_str().unwrap_or_default(), &args);
+        for a in args.iter() {
+            check_items(std::slice::from_ref(a), "format")?;
+        }
+        let bytes = format_size(format.as_str().unwrap_or_default(), &args, max);
         if bytes > max {
             return Err(too_large("`| format`'s result", bytes, max));
         }
@@ -197,8 +255,7 @@ fn bound_builtins(env: &mut Environment<'static>, limits: &Limits) {
         let mut bytes = 0usize;
         if let Ok(items) = value.try_iter() {
             for item in items {
-                let len = item.as_str().map_or_else(|| item.to_string().len(), str::len);
-                bytes = bytes.saturating_add(len).saturating_add(sep);
+                bytes = bytes.saturating_add(shown_len(&item, max, false)).saturating_add(sep);
                 if bytes > max {
                     return Err(too_large("`| join`'s result", bytes, max));
                 }
@@ -208,11 +265,11 @@ fn bound_builtins(env: &mut Environment<'static>, limits: &Limits) {
     });
     env.add_filter("pprint", move |value: &Value| {
         check_items(std::slice::from_ref(value), "pprint")?;
-        let text = filters::pprint(value);
-        if text.len() > max {
-            return Err(too_large("`| pprint`'s result", text.len(), max));
+        let len = shown_len(value, max, true);
+        if len > max {
+            return Err(too_large("`| pprint`'s result", len, max));
         }
-        Ok(text)
+        Ok(filters::pprint(value))
     });
     for name in ["batch", "slice"] {
         let builtin = Value::from_function(if name == "batch" { filters::batch } else { filters::slice });
@@ -234,7 +291,7 @@ fn bound_builtins(env: &mut Environment<'static>, limits: &Limits) {
 /// width and precision written in it, every argument as text, and, should a width or precision
 /// be taken from the arguments (`*`; minijinja 2.24 refuses it in printf style, a later version
 /// may not), every number among them.
-fn format_size(format: &str, args: &[Value]) -> usize {
+fn format_size(format: &str, args: &[Value], max: usize) -> usize {
     let mut bytes = format.len();
     let mut number = 0usize;
     let mut in_spec = false;
@@ -257,8 +314,7 @@ fn format_size(format: &str, args: &[Value]) -> usize {
     }
     bytes = bytes.saturating_add(number);
     for a in args {
-        let len = a.as_str().map_or_else(|| a.to_string().len(), str::len);
-        bytes = bytes.saturating_add(len);
+        bytes = bytes.saturating_add(shown_len(a, max, false));
         if star {
             if let Some(n) = a.as_usize() {
                 bytes = bytes.saturating_add(n);
@@ -349,6 +405,16 @@ mod tests {
         let env = environment(None, &small);
         let e = env.render_str("{% for i in range(1000) %}{% endfor %}", ()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::OutOfFuel);
+        let e = env.render_str("{{ [0] * 1000000000 }}", ()).unwrap_err();
+        assert!(e.to_string().contains("`{{ }}` got a list of 1000000000 items"), "{e}");
+        let e = env.render_str("{{ '%s'|format([0] * 1000000000) }}", ()).unwrap_err();
+        assert!(e.to_string().contains("`| format` got a list of 1000000000 items"), "{e}");
+        let e = env.render_str("{{ [[0] * 1000000000] }}", ()).unwrap_err();
+        assert!(e.to_string().contains("`{{ }}` got a list of 1000000000 items"), "{e}");
+        let e = env.render_str("{{ [[0] * 1000000000]|join }}", ()).unwrap_err();
+        assert!(e.to_string().contains("`| join` got a list of 1000000000 items"), "{e}");
+        let e = env.render_str("{{ {'a': [0] * 1000000000} }}", ()).unwrap_err();
+        assert!(e.to_string().contains("`{{ }}` got a list of 1000000000 items"), "{e}");
         let e = env.render_str("{{ 'abcdef' }}{{ 'ghijkl' }}", ()).unwrap_err();
         assert!(
             e.to_string()
