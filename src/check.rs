@@ -74,7 +74,7 @@ fn check_one(binder: &Binder, item: Result<Record, RecordError>) -> Option<Probl
         Ok(rec) => rec,
         Err(e) => {
             return Some(Problem {
-                id: None,
+                id: e.id().map(str::to_string),
                 line: e.line(),
                 kind: ProblemKind::UnreadableLine,
                 message: e.to_string(),

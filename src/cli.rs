@@ -279,7 +279,7 @@ fn load(source: &Source, limits: &Limits) -> Result<bind::Binder> {
 }
 
 fn bind_one(binder: &bind::Binder, choice: &RecordChoice) -> Result<crate::scene::SceneGraph> {
-    let rec = record::find(&choice.data, &choice.id, &choice.id_field)?;
+    let rec = record::find_with(&choice.data, &choice.id, &choice.id_field, binder.limits())?;
     Ok(binder.bind(&rec)?)
 }
 
@@ -393,7 +393,7 @@ fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
     let graphs = a
         .ids
         .iter()
-        .map(|id| Ok(binder.bind(&record::find(&a.data, id, &a.id_field)?)?))
+        .map(|id| Ok(binder.bind(&record::find_with(&a.data, id, &a.id_field, limits)?)?))
         .collect::<Result<Vec<_>>>()?;
     ensure_parent(&a.output)?;
     let (image, done) = if a.sheet {
@@ -457,7 +457,7 @@ fn check(a: CheckArgs, limits: &Limits) -> Result<()> {
     println!("{}: storyboard OK ({} scenes)", a.source.storyboard.display(), sb.scenes.len());
     let Some(data) = &a.data else { return Ok(()) };
     let started = Instant::now();
-    let report = crate::check::check_records(&binder, Records::open(data, &a.id_field)?);
+    let report = crate::check::check_records(&binder, Records::open(data, &a.id_field, limits)?);
     const SHOWN: usize = 50;
     for p in report.problems.iter().take(SHOWN) {
         println!("error: {}", p.message);

@@ -69,7 +69,7 @@ pub fn load_with(
     assets_override: Option<&Path>,
     limits: &limits::Limits,
 ) -> Result<bind::Binder, storyboard::Diagnostics> {
-    let (sb, parse_problems) = storyboard::load_partial(storyboard_file)?;
+    let (sb, parse_problems) = storyboard::load_partial(storyboard_file, limits)?;
     // Even when parts did not parse, check the rest, so one run reports every problem.
     let Some(sb) = sb else { return Err(storyboard::Diagnostics(parse_problems)) };
     let assets = match assets_override {

@@ -36,6 +36,7 @@ use thiserror::Error;
 
 use crate::bind::{BindError, Binder, ProblemKind};
 use crate::encode::{self, EncodeSettings};
+use crate::limits::Limits;
 use crate::outputs::{self, OutputsError, Written as Outputs};
 use crate::record::{Record, RecordError, Records};
 use crate::timings::{Stage, Timings};
@@ -261,7 +262,7 @@ pub fn run(
     let base_hash = base_hash(&binder, &opts.settings, opts.srt)
         .map_err(|e| out_err(format!("cannot hash the inputs: {e}")))?;
 
-    let total = count_records(&opts.data, &opts.id_field, opts.shard)?;
+    let total = count_records(&opts.data, &opts.id_field, opts.shard, binder.limits())?;
     on_event(Event::Started { total, manifest: &manifest_path });
 
     let jobs = opts.jobs.max(1);
@@ -270,7 +271,7 @@ pub fn run(
     let abort = Arc::new(AtomicBool::new(false));
 
     // Reader: streams the input, keeps this shard's records, turns duplicate ids into errors.
-    let records = Records::open(&opts.data, &opts.id_field)?;
+    let records = Records::open(&opts.data, &opts.id_field, binder.limits())?;
     let reader = {
         let abort = abort.clone();
         let shard = opts.shard;
@@ -543,15 +544,15 @@ fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {
 
 /// A manifest line for input that could not be read as a record.
 fn unreadable(e: &RecordError) -> ManifestLine {
-    let mut line = ManifestLine::new(None, e.line(), Status::Failed, String::new());
+    let mut line = ManifestLine::new(e.id().map(str::to_string), e.line(), Status::Failed, String::new());
     line.fail(e.to_string(), ProblemKind::UnreadableLine);
     line
 }
 
 /// Counts the records of a shard with a quick pass over the input (for the progress bar).
-fn count_records(data: &Path, id_field: &str, shard: Shard) -> Result<u64, RecordError> {
+fn count_records(data: &Path, id_field: &str, shard: Shard, limits: &Limits) -> Result<u64, RecordError> {
     let mut n = 0;
-    for item in Records::open(data, id_field)? {
+    for item in Records::open(data, id_field, limits)? {
         let mine = match &item {
             Ok(rec) => shard.contains_id(&rec.id),
             Err(e) => shard.contains_line(e.line()),

@@ -68,11 +68,11 @@ impl Binder {
     ) -> Result<Binder, Diagnostics> {
         let assets = assets.with_limits(limits);
         let mut found = earlier;
-        found.extend(storyboard::validate(&sb, &assets));
+        found.extend(storyboard::validate(&sb, &assets, limits));
         let source = sb.source.clone();
         let mut rep = Reporter::new(&source.file, &source.spans);
         let mut scenes = read_layers(&sb, &assets, &mut rep);
-        let mut compiler = Compiler::new(sb.currency.clone());
+        let mut compiler = Compiler::with_limits(sb.currency.clone(), limits);
         compile(&mut sb, &mut scenes, &mut compiler);
         for p in compiler.problems() {
             rep.error(&p.path, p.message.clone(), Some(p.hint.clone()));

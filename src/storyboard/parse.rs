@@ -5,6 +5,7 @@
 //! by piece (the header, each scene; each layer is kept as written for its kind's module), so one
 //! pass reports a problem in every piece.
 
+use std::io::Read;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -12,13 +13,20 @@ use serde_yaml::Value;
 
 use super::bindable::Expr;
 use super::diagnostics::{describe, Diagnostic, Diagnostics, Reporter};
-use super::schema::{LayerSource, Scene, Source, Storyboard, Transition, Variant, MAX_STORYBOARD_BYTES};
+use super::schema::{LayerSource, Scene, Source, Storyboard, Transition, Variant};
 use super::spans::{self, Pos, SpanMap};
+use yaml_rust2::parser::{Event, Parser};
+
+use crate::limits::Limits;
 use crate::style::Duration;
 
 /// Reads and parses a storyboard file: what could be parsed, with the problems (see
-/// [`parse_partial`]). Fails outright only when the file cannot be read.
-pub fn load_partial(file: &Path) -> Result<(Option<Storyboard>, Vec<Diagnostic>), Diagnostics> {
+/// [`parse_partial`]). Fails outright only when the file cannot be read or is over
+/// `limits.storyboard_bytes` (checked before it is read whole).
+pub fn load_partial(
+    file: &Path,
+    limits: &Limits,
+) -> Result<(Option<Storyboard>, Vec<Diagnostic>), Diagnostics> {
     let fail = |message: String, hint: Option<String>| {
         Diagnostics(vec![Diagnostic {
             file: file.to_path_buf(),
@@ -28,22 +36,51 @@ pub fn load_partial(file: &Path) -> Result<(Option<Storyboard>, Vec<Diagnostic>)
             hint,
         }])
     };
-    let meta = std::fs::metadata(file).map_err(|e| fail(format!("cannot read the storyboard: {e}"), None))?;
-    if meta.len() > MAX_STORYBOARD_BYTES {
+    let cannot = |e: std::io::Error| fail(format!("cannot read the storyboard: {e}"), None);
+    let f = std::fs::File::open(file).map_err(cannot)?;
+    if !f.metadata().map_err(cannot)?.is_file() {
+        return Err(fail("the storyboard is not a regular file".into(), None));
+    }
+    // Read one byte past the limit through `take`: the size is known without trusting the
+    // metadata (a file can grow while it is read) and without reading more than the limit.
+    let mut bytes = Vec::new();
+    f.take(limits.storyboard_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > limits.storyboard_bytes {
         return Err(fail(
-            format!("the storyboard is {} bytes; the limit is {MAX_STORYBOARD_BYTES}", meta.len()),
-            Some("split it, or move long texts into the billing records".into()),
+            format!("the storyboard is over {}, the limit", crate::limits::bytes(limits.storyboard_bytes)),
+            Some("split it or move long texts into the billing records; or raise the limit with --limit storyboard-bytes=SIZE".into()),
         ));
     }
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        fail(format!("cannot read the storyboard: {e}"), Some("it must be UTF-8 text".into()))
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(
+            format!("cannot read the storyboard: byte {} is not UTF-8", e.utf8_error().valid_up_to()),
+            Some("it must be UTF-8 text".into()),
+        )
     })?;
-    Ok(parse_partial(&text, file))
+    Ok(parse_partial_with(&text, file, limits))
+}
+
+/// [`parse_partial_with`] under the default [`Limits`].
+pub fn parse_partial(text: &str, file: &Path) -> (Option<Storyboard>, Vec<Diagnostic>) {
+    parse_partial_with(text, file, &Limits::default())
 }
 
 /// Parses as much as can be parsed: the storyboard holds every scene and layer that was valid,
 /// and the diagnostics say what was not. Lets `check` go on to validate the rest in one pass.
-pub fn parse_partial(text: &str, file: &Path) -> (Option<Storyboard>, Vec<Diagnostic>) {
+/// YAML nested deeper than `limits.yaml_depth` is refused before serde_yaml sees it.
+pub fn parse_partial_with(text: &str, file: &Path, limits: &Limits) -> (Option<Storyboard>, Vec<Diagnostic>) {
+    if let Some((pos, depth)) = too_deep(text, limits.yaml_depth) {
+        return (
+            None,
+            vec![Diagnostic {
+                file: file.to_path_buf(),
+                pos: Some(pos),
+                path: String::new(),
+                message: format!("the YAML nests {depth} levels deep here; the limit is {}", limits.yaml_depth),
+                hint: Some("a storyboard needs a handful of levels: flatten the lists and mappings that open here; or raise the limit with --limit yaml-depth=N".into()),
+            }],
+        );
+    }
     let root: Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -101,6 +138,36 @@ pub fn parse_partial(text: &str, file: &Path) -> (Option<Storyboard>, Vec<Diagno
         sb
     });
     (sb, rep.found)
+}
+
+/// Where the YAML first nests deeper than `max` mappings and sequences, by one linear pass over
+/// the parser's events that stops there (serde_yaml and the span map each take time that grows
+/// faster than the depth). A syntax error ends the pass quietly: serde_yaml reports it.
+/// The answer is the position and the depth reached there (`more than 255` when the scanner
+/// stopped first).
+fn too_deep(text: &str, max: usize) -> Option<(Pos, String)> {
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        match parser.next_token() {
+            Ok((Event::MappingStart(..) | Event::SequenceStart(..), mark)) => {
+                depth += 1;
+                if depth > max {
+                    return Some((Pos { line: mark.line(), column: mark.col() + 1 }, depth.to_string()));
+                }
+            }
+            Ok((Event::MappingEnd | Event::SequenceEnd, _)) => depth = depth.saturating_sub(1),
+            // yaml-rust2's scanner counts flow levels (`[`, `{`) in a byte: past 255 it stops
+            // with this error, before the events reach the limit.
+            Err(e) if e.info().contains("recursion limit") => {
+                let mark = e.marker();
+                let pos = Pos { line: mark.line(), column: mark.col() + 1 };
+                return Some((pos, "more than 255".into()));
+            }
+            Ok((Event::StreamEnd, _)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
 }
 
 fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
@@ -250,5 +317,29 @@ mod tests {
         assert!(messages(&d).contains("the storyboard has no `scenes:`"));
         let (_, d) = parse(&format!("{HEAD}scenes: 3\n"));
         assert!(messages(&d).contains("`scenes` must be a list, but got the number 3"));
+    }
+
+    #[test]
+    fn deep_yaml_is_refused_at_the_level_that_passes_the_limit() {
+        let deep = format!("{HEAD}scenes: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let started = std::time::Instant::now();
+        let (sb, d) = parse(&deep);
+        assert!(sb.is_none());
+        let m = messages(&d);
+        // yaml-rust2's scanner reads ahead and stops at 255 levels of `[`, before its events
+        // pass 64; its position is the one given.
+        assert!(
+            m.starts_with("sb.yaml:2:264: the YAML nests more than 255 levels deep here; the limit is 64"),
+            "{m}"
+        );
+        assert!(m.contains("--limit yaml-depth"), "{m}");
+        assert!(started.elapsed().as_secs() < 5, "stops at the limit: {:?}", started.elapsed());
+        let started = std::time::Instant::now();
+        let block: String = (0..100_000).map(|_| "- ").collect();
+        let m = messages(&parse(&format!("{HEAD}scenes:\n  {block}x\n")).1);
+        assert!(m.starts_with("sb.yaml:3:129: the YAML nests 65 levels deep here; the limit is 64"), "{m}");
+        assert!(started.elapsed().as_secs() < 5, "stops at the limit: {:?}", started.elapsed());
+        let ok = format!("{HEAD}scenes: {}{}\n", "[".repeat(60), "]".repeat(60));
+        assert!(!messages(&parse(&ok).1).contains("levels deep"));
     }
 }

@@ -8,10 +8,11 @@ use super::diagnostics::{Diagnostic, Reporter};
 use super::schema::{PaintSpec, Storyboard, MAX_SCENE_SECS};
 use super::spans;
 use crate::assets::Assets;
+use crate::limits::Limits;
 use crate::style as units;
 
-/// Checks the storyboard but for its layers; every problem found is returned.
-pub fn validate(sb: &Storyboard, assets: &Assets) -> Vec<Diagnostic> {
+/// Checks the storyboard but for its layers, under `limits`; every problem found is returned.
+pub fn validate(sb: &Storyboard, assets: &Assets, limits: &Limits) -> Vec<Diagnostic> {
     let mut rep = Reporter::new(&sb.source.file, &sb.source.spans);
     video(&mut rep, sb);
     fonts(&mut rep, sb, assets);
@@ -19,7 +20,45 @@ pub fn validate(sb: &Storyboard, assets: &Assets) -> Vec<Diagnostic> {
     companions(&mut rep, sb);
     look(&mut rep, sb);
     scenes(&mut rep, sb);
+    length(&mut rep, sb, limits);
     rep.found
+}
+
+/// The longest video the storyboard can make (every scene playing, transitions not subtracted)
+/// within `video_seconds` and `video_frames`; the scene where the running total passes a limit
+/// is named.
+fn length(rep: &mut Reporter, sb: &Storyboard, limits: &Limits) {
+    let fps = f64::from(sb.video.fps.max(1));
+    let (mut secs, mut frames) = (0.0f64, 0u64);
+    for scene in &sb.scenes {
+        let d = scene.duration.secs();
+        if !d.is_finite() || d <= 0.0 {
+            continue; // reported by `scenes`
+        }
+        secs += d;
+        frames += (d * fps).round() as u64;
+        let over = if secs > limits.video_seconds {
+            Some(format!(
+                "the scenes up to here last {secs}s together; a video may last at most {}s",
+                limits.video_seconds
+            ))
+        } else if frames > limits.video_frames {
+            Some(format!(
+                "the scenes up to here make {frames} frames at {} fps; a video may have at most {} frames",
+                sb.video.fps, limits.video_frames
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = over {
+            rep.error(
+                &spans::join_key(&scene.path, "duration"),
+                message,
+                Some("shorten the scenes or lower the frame rate; or raise the limits with --limit video-seconds=SECS and --limit video-frames=N".into()),
+            );
+            return;
+        }
+    }
 }
 
 /// Size, frame rate, encoder settings, background.
@@ -287,7 +326,11 @@ mod tests {
         let (sb, d) = parse_partial(text, Path::new("sb.yaml"));
         assert!(d.is_empty(), "{d:?}");
         let assets = Assets::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets"));
-        validate(&sb.unwrap(), &assets).iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+        validate(&sb.unwrap(), &assets, &Limits::default())
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     #[test]
@@ -322,5 +365,26 @@ mod tests {
         ] {
             assert!(p.contains(expected), "missing `{expected}` in:\n{p}");
         }
+    }
+
+    #[test]
+    fn the_whole_video_is_within_its_length_and_frame_limits() {
+        let scene = |i: usize| format!("{{ id: s{i}, duration: 600s }}");
+        let scenes: Vec<String> = (0..14).map(scene).collect();
+        let p = problems(&format!(
+            "video: {{ width: 64, height: 64, fps: 120 }}\nscenes: [ {} ]\n",
+            scenes.join(", ")
+        ));
+        assert!(
+            p.contains("sb.yaml:2:") && p.contains("the scenes up to here make 72000 frames at 120 fps; a video may have at most 36000 frames"),
+            "{p}"
+        );
+        assert!(p.contains("--limit video-frames"), "{p}");
+        assert_eq!(p.matches("a video may").count(), 1, "reported once, where it passes: {p}");
+        let p = problems("video: { width: 64, height: 64, fps: 10 }\nscenes: [ { id: a, duration: 400s }, { id: b, duration: 300s } ]\n");
+        assert!(p.contains("the scenes up to here last 700s together; a video may last at most 600s"), "{p}");
+        assert!(p.contains("at scenes[1].duration"), "{p}");
+        let p = problems("video: { width: 64, height: 64, fps: 60 }\nscenes: [ { id: a, duration: 300s }, { id: b, duration: 300s } ]\n");
+        assert!(p.is_empty(), "600 s at 60 fps is within both: {p}");
     }
 }

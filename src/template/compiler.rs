@@ -33,8 +33,13 @@ pub struct Compiler {
 
 impl Compiler {
     pub fn new(default_currency: Option<String>) -> Compiler {
+        Compiler::with_limits(default_currency, &crate::limits::Limits::default())
+    }
+
+    /// A compiler whose environment runs under `limits` (fuel, output size, list sizes).
+    pub fn with_limits(default_currency: Option<String>, limits: &crate::limits::Limits) -> Compiler {
         Compiler {
-            env: super::env::environment(default_currency),
+            env: super::env::environment(default_currency, limits),
             templates: Vec::new(),
             exprs: Vec::new(),
             template_needs: Vec::new(),
