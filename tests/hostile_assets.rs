@@ -324,7 +324,10 @@ fn a_deep_svg_fails_its_record_and_never_the_run() {
             let (s, e) = status(id);
             assert_eq!(s, "failed", "{run}: {id}");
             assert!(
-                e.contains("logos/deep.svg") && e.contains("`logo`") && e.contains("svg-depth"),
+                // The file name is the record's value: described, not quoted (`--show-values`).
+                e.contains("logos/‹a string of 8 characters›")
+                    && e.contains("`logo`")
+                    && e.contains("svg-depth"),
                 "{run}: {id}: the error names the asset, the field and the limit: {e}"
             );
         }
@@ -342,7 +345,7 @@ fn a_deep_svg_fails_its_record_and_never_the_run() {
         .unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert_eq!(o.status.code(), Some(1), "{text}");
-    assert!(text.contains("logos/deep.svg") && text.contains("svg-depth"), "{text}");
+    assert!(text.contains("logos/‹a string of 8 characters›") && text.contains("svg-depth"), "{text}");
     assert!(!dir.join("c1.png").exists());
 }
 

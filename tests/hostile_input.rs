@@ -45,11 +45,24 @@ fn template_bombs_fail_at_check_naming_the_limit() {
         ("{{ '%999999999s'|format('x') }}", "`| format`'s result would be 1000000011 bytes"),
         ("{{ '%.999999999f'|format(1.5) }}", "`| format`'s result would be"),
         ("{{ 'a\\nb'|indent(1000000000) }}", "`| indent`'s result would be 2000000003 bytes"),
-        ("{{ ('ab' * 1000)|replace('', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') }}", "`| replace`'s result would be"),
+        (&format!("{{{{ '{}'|replace('', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') }}}}", "ab".repeat(1000)), "`| replace`'s result would be"),
         ("{{ range(100000)|join('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx') }}", "`| join`'s result would be"),
-        ("{{ 'x' * 10000000 }}", "the template's output would be 10000000 bytes"),
-        ("{% for i in range(30000) %}{{ customer.first_name * 1000 }}{% endfor %}", "the template's output would be"),
     ];
+    // Repeating text with `*` is refused before any record: when the storyboard loads, or
+    // because the operand must then be a number.
+    for (template, expected) in [
+        ("{{ 'x' * 10000000 }}", "`'x' * 10000000` uses `*` on a piece of text"),
+        (
+            "{% for i in range(30000) %}{{ customer.first_name * 1000 }}{% endfor %}",
+            "field `customer.first_name` must be a number for `customer.first_name * 1000`",
+        ),
+    ] {
+        let sb = text_storyboard(&dir, template);
+        let o = billreel(["check", &sb, "--data", &data]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{template} must fail:\n{t}");
+        assert!(t.contains(expected), "{template}: expected `{expected}` in:\n{t}");
+    }
     for (template, expected) in cases {
         let sb = text_storyboard(&dir, template);
         let o = billreel(["check", &sb, "--data", &data]);

@@ -19,9 +19,6 @@ pub const MAX_SCENE_SECS: f64 = 600.0;
 /// Largest text size in pixels.
 pub const MAX_TEXT_SIZE: f32 = 2000.0;
 
-/// Storyboards are small; anything bigger than this is a mistake or an attack.
-pub const MAX_STORYBOARD_BYTES: u64 = 1 << 20;
-
 /// What happens to text that no font can draw (see [`Storyboard::missing_glyphs`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
