@@ -8,7 +8,7 @@ PACKAGES=(
   clang libclang-dev            # bindgen for ffmpeg-sys-next
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
   libavfilter-dev libavdevice-dev
-  time                          # /usr/bin/time for `make bench`
+  time                          # /usr/bin/time: `make bench`, and the hostile-records test measures a batch's memory
   ffmpeg                        # ffprobe, used by the end-to-end tests to check outputs independently
 )
 # Wanted by the tests but not needed to build or render: the browser tests (landing page,
