@@ -1,5 +1,9 @@
-//! Captions carry customer data, and neither SubRip nor WebVTT may let it create or end a cue or
-//! carry a tag. Each case writes captions with a hostile value and reads them back the way
+//! Captions and rich text carry customer data, which must never become structure.
+//!
+//! Rich text: a value inserted into a tag's argument (`[color={{ c }}]`) can neither close the
+//! tag nor be anything but a colour there.
+//!
+//! Captions: neither SubRip nor WebVTT may let data create or end a cue or carry a tag. Each case writes captions with a hostile value and reads them back the way
 //! players do: with FFmpeg's own SRT and WebVTT demuxers (which players built on FFmpeg use),
 //! and with the WebVTT parsing rules browsers follow (CR, LF and CRLF all end a line; a blank
 //! line ends a cue), asserting the number of cues, their timings and their text.
@@ -7,7 +11,8 @@
 use std::path::PathBuf;
 
 use billreel::outputs::captions::{to_srt, to_vtt};
-use billreel::scene::Cue;
+use billreel::record::Record;
+use billreel::scene::{Cue, NodeKind};
 use ffmpeg_next as ffmpeg;
 
 /// The cues of a two-scene video whose first caption greets `name`.
@@ -151,4 +156,39 @@ fn hostile_text_still_reads_as_the_customer_wrote_it() {
     // A caption that is only line breaks is left out, and the rest numbered from 1.
     let only = vec![Cue { start: 0.0, end: 1.0, text: "\r\n\u{0}".into() }, greeting("Ann").remove(1)];
     assert_eq!(to_srt(&only), "1\n00:00:02,500 --> 00:00:06,000\nYour bill is ready\n\n");
+}
+
+/// A text layer whose colour and text both come from the record.
+const RICH: &str = r##"
+video: { width: 160, height: 90, fps: 10, background: "#000000" }
+fonts: { body: fonts/Inter-Regular.otf }
+scenes:
+  - id: s
+    duration: 1s
+    layers:
+      - { type: text, x: 0, y: 0, width: 160, size: 12, text: "Hi [color={{ c }}]{{ name }}[/color]!" }
+"##;
+
+/// The lines drawn by the text layer of [`RICH`] for a record with colour `c` and `name`.
+fn rich_lines(c: &str, name: &str) -> Result<Vec<String>, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join("tests/rich-injection.yaml");
+    let limits = billreel::limits::Limits::default();
+    let binder =
+        billreel::load_text(RICH, &file, Some(&root.join("assets")), &limits).map_err(|d| d.to_string())?;
+    let record = Record { id: "R".into(), data: serde_json::json!({ "c": c, "name": name }), line: 1 };
+    let graph = binder.bind(&record).map_err(|e| e.to_string())?;
+    let NodeKind::Text(t) = &graph.scenes[0].nodes[0].kind else { panic!("a text node") };
+    Ok(t.at(0.0).lines.clone())
+}
+
+#[test]
+fn a_value_inside_a_tag_argument_neither_closes_the_tag_nor_shows() {
+    assert_eq!(rich_lines("#ffb74d", "Ann").unwrap(), ["Hi Ann!"]);
+    // The reported case: the colour closed its tag at the data's `]` and drew the rest.
+    let e = rich_lines("#fff]INJECTED[b]", "Ann").unwrap_err();
+    assert!(e.contains("needs a colour") && e.contains("a string of 16 characters"), "{e}");
+    assert!(!e.contains("INJECTED"), "the value is not quoted: {e}");
+    // Brackets and tags in the text itself are shown as typed.
+    assert_eq!(rich_lines("#fff", "]x[/color][b]y").unwrap(), ["Hi ]x[/color][b]y!"]);
 }
