@@ -4,7 +4,7 @@ BIN := target/release/billreel
 STORYBOARD := scenes/bill-explainer.yaml
 DATA := scenes/sample-billing-run.jsonl
 
-.PHONY: deps build demo test fmt lint bench identity clean
+.PHONY: deps build demo test fmt lint bench identity fuzz clean
 
 deps:                   ## install missing system packages (FFmpeg dev libraries, clang, ffprobe)
 	bash scripts/install-deps.sh
@@ -33,6 +33,21 @@ bench: build            ## where one video's time goes; single renders; batch vi
 	bash scripts/bench.sh $(BIN) $(STORYBOARD) $(DATA)
 	bash scripts/bench-batch.sh $(BIN)
 	bash scripts/bench-x264.sh $(BIN) $(STORYBOARD) $(DATA)
+
+# Fuzzing (needs a nightly toolchain and `cargo install cargo-fuzz`): each target in turn for
+# FUZZ_SECONDS, from the kept corpus; new inputs go to fuzz/work/, crashes to fuzz/artifacts/
+# (turn each into a file under fuzz/regressions/, replayed by tests/fuzz_regressions.rs).
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := storyboard records demo_record
+FUZZ_OPTS := -rss_limit_mb=2048 -timeout=10
+FUZZ_storyboard := -max_len=32768 -dict=$(CURDIR)/fuzz/storyboard.dict
+FUZZ_records := -max_len=8192
+FUZZ_demo_record := -max_len=4096 -dict=$(CURDIR)/fuzz/demo_record.dict
+
+fuzz:                   ## fuzz storyboards, record reading and the demo's records, FUZZ_SECONDS each (nightly)
+	cargo +nightly fuzz build -a --fuzz-dir fuzz
+	$(foreach t,$(FUZZ_TARGETS),mkdir -p fuzz/work/$(t) && cargo +nightly fuzz run -a --fuzz-dir fuzz $(t) \
+	    fuzz/work/$(t) fuzz/corpus/$(t) -- $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_$(t)) && ) true
 
 IDENTITY := docs/identity/before.sha256
 

@@ -70,6 +70,31 @@ pub fn load_with(
     limits: &limits::Limits,
 ) -> Result<bind::Binder, storyboard::Diagnostics> {
     let (sb, parse_problems) = storyboard::load_partial(storyboard_file, limits)?;
+    prepare(sb, parse_problems, storyboard_file, assets_override, limits)
+}
+
+/// [`load_with`] for a storyboard already in memory: `text` is parsed as if read from
+/// `storyboard_file` (which names it in messages and anchors a relative `assets:`; it is not
+/// read). For tools and fuzzing, which hold the YAML rather than a file.
+pub fn load_text(
+    text: &str,
+    storyboard_file: &Path,
+    assets_override: Option<&Path>,
+    limits: &limits::Limits,
+) -> Result<bind::Binder, storyboard::Diagnostics> {
+    let (sb, parse_problems) = storyboard::parse::parse_partial_with(text, storyboard_file, limits);
+    prepare(sb, parse_problems, storyboard_file, assets_override, limits)
+}
+
+/// What [`load_with`] and [`load_text`] share once the YAML is parsed: the assets folder, the
+/// checks, the binder.
+fn prepare(
+    sb: Option<storyboard::Storyboard>,
+    parse_problems: Vec<storyboard::Diagnostic>,
+    storyboard_file: &Path,
+    assets_override: Option<&Path>,
+    limits: &limits::Limits,
+) -> Result<bind::Binder, storyboard::Diagnostics> {
     // Even when parts did not parse, check the rest, so one run reports every problem.
     let Some(sb) = sb else { return Err(storyboard::Diagnostics(parse_problems)) };
     let assets = match assets_override {

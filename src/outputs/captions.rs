@@ -2,41 +2,61 @@
 //! or SubRip (for tools that want SRT).
 //!
 //! In: the cues bind resolved ([`Cue`], seconds). Out: the text of a `.vtt` or `.srt` file.
+//!
+//! Caption text carries customer data, and both formats give meaning to characters a name can
+//! hold: a blank line ends a cue, a line with `-->` starts one (SRT readers such as FFmpeg's take
+//! a timing line even without the blank line before it), a lone CR is a line break to WebVTT
+//! (so two of them end a cue in Chromium), and `<…>` (both) or `{\…}` (SRT, in FFmpeg, VLC and
+//! most players) are tags. So the text is first made plain ([`plain`]): every line break (CR, LF,
+//! CRLF, NEL, LS, PS, VT, FF) becomes one LF, runs of them and blank lines fold into one, and
+//! other control characters go. Then each format makes the rest literal: WebVTT escapes `&`, `<`
+//! and `>` (its own character references); SubRip has no escape at all, so `<`, `>`, `{` and `}`
+//! become their fullwidth forms (＜ ＞ ｛ ｝), which read the same. A cue whose text is empty once
+//! plain is left out. Text without any of these characters is written unchanged.
 
 use std::fmt::Write;
 
 use crate::scene::Cue;
 
-/// WebVTT: cue text is escaped (`&`, `<`, `>`), so customer data can never form markup or a
-/// premature `-->`.
+/// WebVTT: plain text with `&`, `<` and `>` escaped, so customer data can never form markup, a
+/// `-->` or a blank line.
 pub fn to_vtt(cues: &[Cue]) -> String {
     let mut out = String::from("WEBVTT\n");
-    for (i, c) in cues.iter().enumerate() {
-        let text = c.text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-        let _ = write!(
-            out,
-            "\n{}\n{} --> {}\n{}\n",
-            i + 1,
-            stamp(c.start, '.'),
-            stamp(c.end, '.'),
-            no_blank_lines(&text)
-        );
+    let mut n = 0;
+    for c in cues {
+        let text = plain(&c.text);
+        if text.is_empty() {
+            continue;
+        }
+        n += 1;
+        let text = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let _ = write!(out, "\n{n}\n{} --> {}\n{text}\n", stamp(c.start, '.'), stamp(c.end, '.'));
     }
     out
 }
 
-/// SubRip, numbered from 1, with comma decimal separators.
+/// SubRip, numbered from 1, with comma decimal separators; plain text in which `<`, `>`, `{` and
+/// `}` are fullwidth, so data can form neither a tag nor a timing line.
 pub fn to_srt(cues: &[Cue]) -> String {
     let mut out = String::new();
-    for (i, c) in cues.iter().enumerate() {
-        let _ = write!(
-            out,
-            "{}\n{} --> {}\n{}\n\n",
-            i + 1,
-            stamp(c.start, ','),
-            stamp(c.end, ','),
-            no_blank_lines(&c.text)
-        );
+    let mut n = 0;
+    for c in cues {
+        let text = plain(&c.text);
+        if text.is_empty() {
+            continue;
+        }
+        n += 1;
+        let text: String = text
+            .chars()
+            .map(|ch| match ch {
+                '<' => '\u{FF1C}',
+                '>' => '\u{FF1E}',
+                '{' => '\u{FF5B}',
+                '}' => '\u{FF5D}',
+                other => other,
+            })
+            .collect();
+        let _ = write!(out, "{n}\n{} --> {}\n{text}\n\n", stamp(c.start, ','), stamp(c.end, ','));
     }
     out
 }
@@ -47,9 +67,31 @@ fn stamp(secs: f64, sep: char) -> String {
     format!("{:02}:{:02}:{:02}{sep}{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
 }
 
-/// A blank line ends a cue in both formats: keep the lines, drop the empty ones.
-fn no_blank_lines(text: &str) -> String {
-    text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
+/// Caption text as plain lines: every kind of line break becomes LF, a tab a space, other
+/// control characters go (C0, DEL, C1); lines lose their trailing spaces and blank lines go, so
+/// the result is one or more non-blank lines joined by single LFs (or empty).
+pub fn plain(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut end_line = |line: &mut String| {
+        let kept = line.trim_end();
+        if !kept.trim_start().is_empty() {
+            lines.push(kept.to_string());
+        }
+        line.clear();
+    };
+    for ch in text.chars() {
+        match ch {
+            // LF, VT, FF, CR, NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR (CRLF gives an empty
+            // line between, which goes with the blank lines).
+            '\n' | '\u{0B}' | '\u{0C}' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => end_line(&mut line),
+            '\t' => line.push(' '),
+            c if c.is_control() => {}
+            c => line.push(c),
+        }
+    }
+    end_line(&mut line);
+    lines.join("\n")
 }
 
 #[cfg(test)]
@@ -72,10 +114,31 @@ mod tests {
     }
 
     #[test]
-    fn srt_uses_commas_and_blank_lines_between_cues() {
+    fn srt_uses_commas_and_blank_lines_between_cues_and_no_tags() {
         assert_eq!(
             to_srt(&cues()),
-            "1\n00:00:00,000 --> 00:00:03,600\nHello <b>Zoë</b> & co -->\n\n2\n00:00:03,600 --> 01:02:03,046\nTwo\nlines\n\n"
+            "1\n00:00:00,000 --> 00:00:03,600\nHello ＜b＞Zoë＜/b＞ & co --＞\n\n2\n00:00:03,600 --> 01:02:03,046\nTwo\nlines\n\n"
         );
+    }
+
+    #[test]
+    fn every_line_break_folds_into_one_and_controls_go() {
+        assert_eq!(plain("a\r\rb"), "a\nb");
+        assert_eq!(plain("a\r\n\r\nb\u{2028}\u{2029}c\u{85}d\u{0B}\u{0C}e"), "a\nb\nc\nd\ne");
+        assert_eq!(plain("\n \t\n  lead\tand trail \t\n\n"), "  lead and trail");
+        assert_eq!(plain("N\u{0}U\u{1b}[31mL\u{7f}\u{9b}L"), "NU[31mLL");
+        assert_eq!(plain("\r\n\u{0}\t"), "");
+        // Right-to-left marks and joiners are text, not controls.
+        assert_eq!(plain("\u{200f}שלום\u{200d}"), "\u{200f}שלום\u{200d}");
+    }
+
+    #[test]
+    fn a_cue_whose_text_is_only_breaks_or_controls_is_left_out_and_the_rest_renumbered() {
+        let cues = vec![
+            Cue { start: 0.0, end: 1.0, text: "\r\n\u{0}".into() },
+            Cue { start: 1.0, end: 2.0, text: "Bye".into() },
+        ];
+        assert_eq!(to_vtt(&cues), "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nBye\n");
+        assert_eq!(to_srt(&cues), "1\n00:00:01,000 --> 00:00:02,000\nBye\n\n");
     }
 }

@@ -1,9 +1,13 @@
 //! Rich-text markup inside a text layer: `[b]bold[/b]`, `[color=#ffb74d]amber[/color]`,
-//! `[font=semibold]another font[/font]`, nested as needed; `[[` writes a literal `[`.
+//! `[font=semibold]another font[/font]`, nested as needed; `[[` writes a literal `[` and `[]` a
+//! literal `]` (anywhere, a tag's argument included).
 //!
-//! In: the text as rendered by bind (where every value a `{{ }}` inserted had its `[` doubled,
-//! so record data can never open a tag). Out: the plain text and the runs of style covering it.
-//! Names (fonts) and colours stay strings here; bind resolves them.
+//! In: the text as rendered by bind, where every value a `{{ }}` inserted went through
+//! [`escape`] (`[` -> `[[`, `]` -> `[]`): record data can never open a tag, and inside a tag's
+//! argument (`[color={{ c }}]`) it can never close it, since a lone `]` only ever comes from
+//! the storyboard. Out: the plain text and the runs of style covering it. A colour is checked
+//! here, without quoting it (it may be a customer's data); font names stay strings, which bind
+//! resolves.
 
 use thiserror::Error;
 
@@ -23,6 +27,13 @@ pub enum MarkupError {
     UnknownTag(String),
     #[error("`[{0}]` is never closed; add `[/{0}]`")]
     NeverClosed(&'static str),
+    /// The argument of `[color=…]` is not a colour. Its text is not quoted: it may come from a
+    /// record.
+    #[error(
+        "`[color=…]` needs a colour like #rrggbb, #rgb, #rrggbbaa, white, black or transparent, \
+         but got {0}"
+    )]
+    NotAColour(String),
 }
 
 /// A style in effect over part of the text; `None` fields inherit the layer's.
@@ -68,13 +79,55 @@ impl Tag {
     }
 }
 
-/// Doubles `[` so that text shows literally, whatever it holds.
+/// Writes `[` as `[[` and `]` as `[]`, so that text shows literally wherever it is inserted,
+/// inside a tag's argument too, whatever it holds.
 pub fn escape(s: &str) -> String {
-    s.replace('[', "[[")
+    if !s.contains(['[', ']']) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '[' => out.push_str("[["),
+            ']' => out.push_str("[]"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Parses markup; the error says which tag is wrong and how to write it.
 pub fn parse(src: &str) -> Result<Marked, MarkupError> {
+    parse_with(src, true)
+}
+
+/// A tag's body (between its `[` and its `]`, both left out) and the rest after its `]`: `[[`
+/// and `[]` inside are a literal `[` and `]`; the first lone `]` ends the tag.
+fn tag_body(after_open: &str) -> Option<(String, &str)> {
+    let mut body = String::new();
+    let mut chars = after_open.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            ']' => return Some((body, &after_open[i + 1..])),
+            '[' if after_open[i + 1..].starts_with(['[', ']']) => {
+                let (_, escaped) = chars.next()?;
+                body.push(escaped);
+            }
+            c => body.push(c),
+        }
+    }
+    None
+}
+
+/// A short description of an argument for messages: its kind and length, never its text.
+fn describe_arg(arg: &str) -> String {
+    let n = arg.chars().count();
+    format!("a string of {n} character{}", if n == 1 { "" } else { "s" })
+}
+
+/// [`parse`]; `check_colours` is off for [`check_template`], whose colours the storyboard's
+/// own check reports, quoting them (they are the author's, not a record's).
+fn parse_with(src: &str, check_colours: bool) -> Result<Marked, MarkupError> {
     let mut out = Marked::default();
     let mut open: Vec<Tag> = Vec::new();
     let style_of = |open: &[Tag]| SpanStyle {
@@ -92,11 +145,16 @@ pub fn parse(src: &str) -> Result<Marked, MarkupError> {
             rest = after;
             continue;
         }
-        let Some(end) = rest.find(']') else {
+        if let Some(after) = rest.strip_prefix("[]") {
+            out.text.push(']');
+            rest = after;
+            continue;
+        }
+        let Some((body, after)) = tag_body(&rest[1..]) else {
             return Err(MarkupError::UnclosedBracket);
         };
-        let body = &rest[1..end];
-        rest = &rest[end + 1..];
+        rest = after;
+        let body = body.as_str();
         if let Some(name) = body.strip_prefix('/') {
             match open.last() {
                 Some(t) if t.name() == name => {
@@ -109,7 +167,12 @@ pub fn parse(src: &str) -> Result<Marked, MarkupError> {
             let (name, arg) = body.split_once('=').map_or((body, None), |(n, a)| (n, Some(a.trim())));
             let tag = match (name.trim(), arg) {
                 ("b", None) => Tag::Bold,
-                ("color", Some(c)) if !c.is_empty() => Tag::Color(c.to_string()),
+                ("color", Some(c)) if !c.is_empty() => {
+                    if check_colours && crate::style::parse_color(c).is_err() {
+                        return Err(MarkupError::NotAColour(describe_arg(c)));
+                    }
+                    Tag::Color(c.to_string())
+                }
                 ("font", Some(f)) if !f.is_empty() => Tag::Font(f.to_string()),
                 _ => return Err(MarkupError::UnknownTag(body.into())),
             };
@@ -171,7 +234,7 @@ pub fn check_template(src: &str) -> Result<Marked, MarkupError> {
         }
     }
     literal.push_str(rest);
-    parse(&literal)
+    parse_with(&literal, false)
 }
 
 #[cfg(test)]
@@ -233,5 +296,42 @@ mod tests {
         // A colour chosen by data.
         let m = check_template("[color={{ c }}]x[/color]").unwrap();
         assert_eq!(m.runs[0].1.color.as_deref(), Some("\u{FFFC}"));
+    }
+
+    #[test]
+    fn data_inside_a_tag_argument_cannot_close_the_tag() {
+        // The reported case: a colour chosen by data, holding `]` and text after it.
+        let injected = format!("[color={}]x[/color]", escape("#fff]INJECTED[b]"));
+        let e = parse(&injected).unwrap_err();
+        assert_eq!(e, MarkupError::NotAColour("a string of 16 characters".into()));
+        assert!(!e.to_string().contains("INJECTED"), "the value is not quoted: {e}");
+        // A good colour from data still works, and `]` / `[` in data show literally anywhere.
+        let m = parse(&format!("[color={}]{}[/color]", escape("#ffb74d"), escape("a]b[c"))).unwrap();
+        assert_eq!(m.text, "a]b[c");
+        assert_eq!(m.runs, vec![(5, SpanStyle { color: Some("#ffb74d".into()), ..Default::default() })]);
+        // Data right after a tag, starting with `]`, is text, not part of the tag.
+        let m = parse(&format!("[b]{}[/b]", escape("]]x"))).unwrap();
+        assert_eq!((m.text.as_str(), m.runs.len()), ("]]x", 1));
+        // A font name from data keeps its brackets inside the argument (bind then looks it up).
+        let m = parse(&format!("[font={}]x[/font]", escape("bold]y"))).unwrap();
+        assert_eq!(m.runs[0].1.font.as_deref(), Some("bold]y"));
+    }
+
+    #[test]
+    fn escape_round_trips_whatever_the_text() {
+        for data in ["", "[", "]", "[]", "[[", "]]", "[b]", "[/b]", "x]y[z", "[color=#f00]", "🙂]["] {
+            let m = parse(&escape(data)).unwrap();
+            assert_eq!(m.text, data);
+            assert!(m.is_plain());
+        }
+        assert_eq!(escape("no brackets"), "no brackets");
+    }
+
+    #[test]
+    fn a_literal_bad_colour_is_left_to_the_storyboard_check() {
+        // check_template does not judge colours (validate reports them with their text).
+        assert!(check_template("[color=teal]x[/color]").is_ok());
+        assert!(matches!(parse("[color=teal]x[/color]"), Err(MarkupError::NotAColour(_))));
+        assert_eq!(parse("[color=#F0F]x[/color]").unwrap().runs[0].1.color.as_deref(), Some("#F0F"));
     }
 }
