@@ -88,6 +88,19 @@ impl Compiler {
 
     /// Compiles an expression found at `path`.
     pub fn expr(&mut self, expr: &mut Expr, path: String) {
+        // Template delimiters have no place in an expression, and minijinja 2.24's lexer
+        // panics on a closing one there (`a }} b`: "empty lexer stack", found by fuzzing).
+        if let Some(d) = ["{{", "}}", "{%", "%}", "{#", "#}"].into_iter().find(|d| expr.source().contains(d))
+        {
+            return self.problems.push(CompileProblem {
+                message: format!(
+                    "expression error in `{}`: `{d}` does not belong in an expression",
+                    expr.source()
+                ),
+                hint: "expressions are written without braces, e.g. `bill.overdue_days > 0`".into(),
+                path,
+            });
+        }
         let needs = match types::of_expression(expr.source()) {
             Ok(needs) => needs,
             Err(why) => return self.refuse(path, why),
