@@ -70,6 +70,12 @@ def main():
     wall = float(stats[1].split("=")[1])
     manifest = [json.loads(l) for l in (out / "out/manifest.jsonl").read_text().splitlines()]
     times = [m["render_ms"] for m in manifest]
+    for label, group in (("ok", [m for m in manifest if m["status"] == "ok"]),
+                         ("failed", [m for m in manifest if m["status"] != "ok"])):
+        if group:
+            ms = sorted(m["render_ms"] for m in group)
+            print(f"{label}: {len(group)} records, median {statistics.median(ms)} ms, max {ms[-1]} ms, "
+                  f"over 2 s: {[m['id'] for m in group if m['render_ms'] > 2000]}")
     kinds = {}
     for m in manifest:
         key = m["status"] if m["status"] == "ok" else m.get("error_kind", "?")
