@@ -103,18 +103,12 @@ fn ctas(b: &Binder, cx: &Context, graph: &SceneGraph) -> Result<Vec<scene::Cta>,
         let href = cx.text(&c.href)?;
         let lower = href.trim_start().to_ascii_lowercase();
         if !["https://", "http://", "mailto:", "tel:"].iter().any(|p| lower.starts_with(p)) {
-            let fields = cx.fields_of(&c.href);
-            let from =
-                if fields.is_empty() { String::new() } else { format!(" (from `{}`)", fields.join("`, `")) };
-            let e = cx.err(
+            return Err(cx.err_from(
                 ProblemKind::WrongValue,
                 hp,
-                format!("the link `{href}`{from} is not an http(s), mailto or tel link"),
-            );
-            return Err(match fields.first() {
-                Some(f) => e.in_field(f.clone()),
-                None => e,
-            });
+                &cx.fields_of(&c.href),
+                &format!("the link `{href}`{{from}} is not an http(s), mailto or tel link"),
+            ));
         }
         ctas.push(scene::Cta {
             label: cx.text(&c.label)?,

@@ -148,18 +148,12 @@ fn card(cx: &Cx, spec: &ComparisonLayer, width: Option<f32>) -> Result<(Chart, f
         let mut fields = cx.t.expr_fields(&spec.value);
         fields.extend(cx.t.expr_fields(&spec.previous));
         fields.dedup();
-        let e = cx.t.err(
+        return Err(cx.t.err_from(
             ProblemKind::WrongValue,
             spec.value.path(),
-            format!(
-                "the change between `value` and `previous` (from `{}`) is too large to be a number; are they in range?",
-                fields.join("`, `")
-            ),
-        );
-        return Err(match fields.first() {
-            Some(f) => e.in_field(f.clone()),
-            None => e,
-        });
+            &fields,
+            "the change between `value` and `previous`{from} is too large to be a number; are they in range?",
+        ));
     }
     let color = cx.t.value(&spec.color)?;
     let label_color = cx.t.value(&spec.label_color)?;

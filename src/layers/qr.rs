@@ -92,16 +92,12 @@ fn qr(cx: &Cx, q: &QrLayer, side: f32) -> Result<Qr, BindError> {
         EcLevel::H => L::H,
     };
     if data.is_empty() {
-        let fields = cx.t.fields_of(&q.data);
-        let e = cx.t.err(
+        return Err(cx.t.err_from(
             ProblemKind::WrongValue,
             path,
-            format!("the QR code's data (from `{}`) is empty for this record", fields.join("`, `")),
-        );
-        return Err(match fields.first() {
-            Some(f) => e.in_field(f.clone()),
-            None => e,
-        });
+            &cx.t.fields_of(&q.data),
+            "the QR code's data{from} is empty for this record",
+        ));
     }
     if cx.t.check_only() {
         // Only the size can fail: find the version without choosing the best mask (the

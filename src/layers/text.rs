@@ -234,12 +234,6 @@ impl Kind for TextLayer {
         // the storyboard says `missing_glyphs: replace`; the binder then logs it).
         if cx.missing_glyphs == MissingGlyphs::Fail {
             if let Some((_, block)) = variants.iter().find(|(_, b)| !b.missing.is_empty()) {
-                let fields = cx.t.fields_of(&t.text);
-                let from = if fields.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (from `{}`)", fields.join("`, `"))
-                };
                 let controls = block.missing.iter().filter(|c| c.is_control()).count();
                 let what = if controls == block.missing.len() {
                     "control characters (NUL, a lone carriage return, ...) that no font draws".to_string()
@@ -249,18 +243,15 @@ impl Kind for TextLayer {
                         block.missing.len() - controls
                     )
                 };
-                let mut e = cx.t.err(
+                return Err(cx.t.err_from(
                     ProblemKind::MissingGlyph,
                     t.text.path(),
-                    format!(
-                        "the text{from} has {what}; add a font that covers them to `fallback_fonts`, \
+                    &cx.t.fields_of(&t.text),
+                    &format!(
+                        "the text{{from}} has {what}; add a font that covers them to `fallback_fonts`, \
                          or set `missing_glyphs: replace` to draw them as boxes"
                     ),
-                );
-                if let Some(f) = fields.first() {
-                    e = e.in_field(f.clone());
-                }
-                return Err(e);
+                ));
             }
         }
         // Outline and shadow decorate every variant (a count-up's frames included).
@@ -292,21 +283,16 @@ fn within_length(cx: &Cx, text: &Bindable<String>, rendered: &str) -> Result<(),
     if chars <= cx.limits.text_chars {
         return Ok(());
     }
-    let fields = cx.t.fields_of(text);
-    let from = if fields.is_empty() { String::new() } else { format!(" (from `{}`)", fields.join("`, `")) };
-    let e = cx.t.err(
+    Err(cx.t.err_from(
         ProblemKind::WrongValue,
         text.path(),
-        format!(
-            "the text{from} is {chars} characters long once bound; a text layer draws at most {} \
+        &cx.t.fields_of(text),
+        &format!(
+            "the text{{from}} is {chars} characters long once bound; a text layer draws at most {} \
              (`--limit text-chars`)",
             cx.limits.text_chars
         ),
-    );
-    Err(match fields.first() {
-        Some(f) => e.in_field(f.clone()),
-        None => e,
-    })
+    ))
 }
 
 /// The frames of a count-up: the text re-rendered with `count` at each frame's value, one

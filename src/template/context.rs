@@ -145,6 +145,19 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// A problem with a value made from record `fields` (a text, a link, a QR code): the
+    /// message gets ` (from `a`, `b`)` where `{from}` stands, and the error names the first
+    /// field as the one at fault.
+    pub fn err_from(&self, kind: ProblemKind, path: &str, fields: &[String], message: &str) -> BindError {
+        let from =
+            if fields.is_empty() { String::new() } else { format!(" (from `{}`)", fields.join("`, `")) };
+        let e = self.err(kind, path, message.replace("{from}", &from));
+        match fields.first() {
+            Some(f) => e.in_field(f.clone()),
+            None => e,
+        }
+    }
+
     /// How a value is described in an error: its kind and size, and with `--show-values` the
     /// value itself, cut to 80 characters with control characters escaped.
     pub fn shape(&self, v: &Value) -> String {
