@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use thiserror::Error;
 
-use crate::limits::Limits;
+use crate::limits::{grouped, Limits};
 use crate::math;
 
 mod svg;
@@ -54,7 +54,7 @@ pub enum AssetError {
     #[error(
         "an image box of {w}x{h} pixels is more than the {} pixels an image may have; make the \
          layer smaller or raise `--limit image-pixels`",
-        count_text(*limit)
+        grouped(*limit)
     )]
     BoxTooBig { w: u32, h: u32, limit: u64 },
 }
@@ -74,19 +74,6 @@ fn size_text(n: u64) -> String {
         n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
         n => format!("{n} bytes"),
     }
-}
-
-/// `16,777,216` style, for messages.
-pub fn count_text(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// An asset path as messages show it: a record may have chosen it, so control characters are
@@ -297,8 +284,8 @@ impl Assets {
             return Err(bad(format!(
                 "it is {w}x{h} pixels ({}), more than the {} an image may have; scale it down or \
                  raise `--limit image-pixels`",
-                count_text(pixels),
-                count_text(self.limits.image_pixels)
+                grouped(pixels),
+                grouped(self.limits.image_pixels)
             )));
         }
         Ok((w, h))

@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use resvg::usvg;
 use thiserror::Error;
 
-use super::{count_text, read_file, shown, Fit, ReadError};
+use super::{read_file, shown, Fit, ReadError};
+use crate::limits::grouped;
 use crate::limits::Limits;
 
 /// The stack of the thread an SVG is parsed and drawn on. Only what is touched is mapped, so a
@@ -39,12 +40,12 @@ pub enum SvgError {
     Entities,
     #[error(
         "its elements nest more than {} deep (`--limit svg-depth`); flatten its groups",
-        count_text(*limit as u64)
+        grouped(*limit as u64)
     )]
     TooDeep { limit: usize },
     #[error(
         "it has more than {} elements{} (`--limit svg-nodes`); simplify it",
-        count_text(*limit as u64),
+        grouped(*limit as u64),
         if *through_use { " once its `<use>` copies are made" } else { "" }
     )]
     TooManyElements { limit: usize, through_use: bool },
@@ -55,7 +56,7 @@ pub enum SvgError {
     #[error(
         "a pattern in it would be drawn as a {w}x{h} tile, more than the {} pixels an image may \
          have (`--limit image-pixels`)",
-        count_text(*limit)
+        grouped(*limit)
     )]
     PatternTooBig { w: f64, h: f64, limit: u64 },
     #[error("empty size")]

@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::common::{Check, Cx, Drawn, LayerCommon};
 use super::Kind;
-use crate::assets::count_text;
 pub use crate::assets::Fit;
+use crate::limits::grouped;
 use crate::scene::{Node, NodeKind};
 use crate::storyboard::{spans, Bindable};
 use crate::template::{BindError, Compiler, Context, ProblemKind};
@@ -82,8 +82,8 @@ pub fn within_frame_budget(nodes: &[Node], limit: u64, t: &Context, path: &str) 
         format!(
             "the images of this scene hold {} pixels together with this one, more than the {} one \
              frame may draw (`--limit frame-image-pixels`); make their boxes smaller",
-            count_text(total),
-            count_text(limit)
+            grouped(total),
+            grouped(limit)
         ),
     ))
 }

@@ -22,13 +22,7 @@ use crate::scene::Cue;
 /// `-->` or a blank line.
 pub fn to_vtt(cues: &[Cue]) -> String {
     let mut out = String::from("WEBVTT\n");
-    let mut n = 0;
-    for c in cues {
-        let text = plain(&c.text);
-        if text.is_empty() {
-            continue;
-        }
-        n += 1;
+    for (n, c, text) in numbered(cues) {
         let text = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
         let _ = write!(out, "\n{n}\n{} --> {}\n{text}\n", stamp(c.start, '.'), stamp(c.end, '.'));
     }
@@ -39,13 +33,7 @@ pub fn to_vtt(cues: &[Cue]) -> String {
 /// `}` are fullwidth, so data can form neither a tag nor a timing line.
 pub fn to_srt(cues: &[Cue]) -> String {
     let mut out = String::new();
-    let mut n = 0;
-    for c in cues {
-        let text = plain(&c.text);
-        if text.is_empty() {
-            continue;
-        }
-        n += 1;
+    for (n, c, text) in numbered(cues) {
         let text: String = text
             .chars()
             .map(|ch| match ch {
@@ -59,6 +47,15 @@ pub fn to_srt(cues: &[Cue]) -> String {
         let _ = write!(out, "{n}\n{} --> {}\n{text}\n\n", stamp(c.start, ','), stamp(c.end, ','));
     }
     out
+}
+
+/// The cues with text once made [`plain`], numbered from 1: a cue left empty is left out.
+fn numbered(cues: &[Cue]) -> impl Iterator<Item = (usize, &Cue, String)> {
+    cues.iter()
+        .map(|c| (c, plain(&c.text)))
+        .filter(|(_, text)| !text.is_empty())
+        .enumerate()
+        .map(|(i, (c, text))| (i + 1, c, text))
 }
 
 /// `HH:MM:SS.mmm`, rounded to the millisecond.

@@ -13,6 +13,10 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+mod csv;
+
+use csv::{CsvRows, Row};
+
 use crate::limits::{self, Limits};
 
 /// Longest record id, in characters: an id names output files and manifest lines.
@@ -159,7 +163,7 @@ impl Ctx {
                         None,
                         format!(
                             "the id `{field}` is a string of {} characters; an id has at most {MAX_ID_CHARS}",
-                            grouped(chars as u64)
+                            limits::grouped(chars as u64)
                         ),
                     ));
                 }
@@ -217,7 +221,7 @@ impl Records {
                     id,
                     format!(
                         "the line is {} bytes; a record may have at most {} (raise it with --limit record-bytes=SIZE); the line was skipped unread",
-                        grouped(read),
+                        limits::grouped(read),
                         limits::bytes(max)
                     ),
                 )));
@@ -254,7 +258,7 @@ impl Records {
                 let id = id_column.and_then(|i| kept.get(i)).and_then(|c| ctx.probe_id(n, Some(csv_cell(c))));
                 let message = format!(
                     "the row is {} bytes (column `{field}` is where it passed the limit); a record may have at most {} (raise it with --limit record-bytes=SIZE); the row was skipped unread",
-                    grouped(bytes),
+                    limits::grouped(bytes),
                     limits::bytes(ctx.limits.record_bytes)
                 );
                 return Some(Err(ctx.refused(n, id, message)));
@@ -282,7 +286,7 @@ impl Records {
                 let message = format!(
                     "column `{}` holds a value of {} bytes; a value may have at most {} (raise it with --limit field-bytes=SIZE)",
                     name(i),
-                    grouped(cell.len() as u64),
+                    limits::grouped(cell.len() as u64),
                     limits::bytes(ctx.limits.field_bytes)
                 );
                 return Some(Err(ctx.refused(n, id, message)));
@@ -342,7 +346,7 @@ fn within_limits(v: &Value, path: &mut String, limits: &Limits) -> Result<(), St
         Value::String(s) if s.len() as u64 > limits.field_bytes => Err(format!(
             "{} is a string of {} bytes; a value may have at most {} (raise it with --limit field-bytes=SIZE)",
             shown(path),
-            grouped(s.len() as u64),
+            limits::grouped(s.len() as u64),
             limits::bytes(limits.field_bytes)
         )),
         Value::Array(items) => {
@@ -350,8 +354,8 @@ fn within_limits(v: &Value, path: &mut String, limits: &Limits) -> Result<(), St
                 return Err(format!(
                     "{} is a list of {} items; a list may have at most {} (raise it with --limit list-items=N)",
                     shown(path),
-                    grouped(items.len() as u64),
-                    grouped(limits.list_items as u64)
+                    limits::grouped(items.len() as u64),
+                    limits::grouped(limits.list_items as u64)
                 ));
             }
             for (i, item) in items.iter().enumerate() {
@@ -420,122 +424,6 @@ fn probe_json_id(text: &[u8], id_field: &str) -> Option<Value> {
         None => Some(value),
         Some(r) => lookup(&value, r).cloned(),
     }
-}
-
-/// A CSV row as `csv_core` parses it, with the row's size bounded while reading.
-enum Row {
-    Cells(Vec<String>),
-    /// The row passed `record_bytes` and was read to its end without being kept: its size, and
-    /// the cells that were complete before the limit.
-    TooLong {
-        bytes: u64,
-        kept: Vec<String>,
-    },
-    NotUtf8 {
-        column: usize,
-    },
-    End,
-}
-
-/// CSV rows read with `csv_core` into a buffer of `record_bytes`: the csv crate's reader grows
-/// its buffer to hold a whole row, however long; this one stops keeping a row at the limit and
-/// reads the rest of it into a scratch buffer that is thrown away.
-struct CsvRows {
-    parser: csv_core::Reader,
-    input: BufReader<File>,
-    out: Vec<u8>,
-    ends: Vec<usize>,
-    scratch: Vec<u8>,
-    scratch_ends: Vec<usize>,
-}
-
-impl CsvRows {
-    fn new(input: BufReader<File>, record_bytes: u64) -> CsvRows {
-        CsvRows {
-            parser: csv_core::Reader::new(),
-            input,
-            out: vec![0; usize::try_from(record_bytes).unwrap_or(usize::MAX).min(1 << 31)],
-            ends: vec![0; 64],
-            scratch: vec![0; 64 * 1024],
-            scratch_ends: vec![0; 64],
-        }
-    }
-
-    fn next_row(&mut self) -> std::io::Result<Row> {
-        let (mut nout, mut nends, mut bytes) = (0usize, 0usize, 0u64);
-        loop {
-            let chunk = self.input.fill_buf()?;
-            let (res, nin, o, e) =
-                self.parser.read_record(chunk, &mut self.out[nout..], &mut self.ends[nends..]);
-            self.input.consume(nin);
-            bytes += nin as u64;
-            nout += o;
-            nends += e;
-            match res {
-                csv_core::ReadRecordResult::InputEmpty => {}
-                csv_core::ReadRecordResult::OutputEndsFull => {
-                    // A row of many cells: make room for more ends (their count is bounded by
-                    // the bytes kept, as every cell takes at least its separator).
-                    let len = self.ends.len();
-                    self.ends.resize(len * 2, 0);
-                }
-                csv_core::ReadRecordResult::OutputFull => {
-                    let kept = cells(&self.out[..nout], &self.ends[..nends]).unwrap_or_default();
-                    let bytes = bytes + self.skip_rest()?;
-                    return Ok(Row::TooLong { bytes, kept });
-                }
-                csv_core::ReadRecordResult::Record => {
-                    return Ok(match cells(&self.out[..nout], &self.ends[..nends]) {
-                        Ok(c) => Row::Cells(c),
-                        Err(column) => Row::NotUtf8 { column },
-                    })
-                }
-                csv_core::ReadRecordResult::End => return Ok(Row::End),
-            }
-        }
-    }
-
-    /// Reads the rest of a row that is too long, keeping nothing; returns the bytes read.
-    fn skip_rest(&mut self) -> std::io::Result<u64> {
-        let mut bytes = 0u64;
-        loop {
-            let chunk = self.input.fill_buf()?;
-            let (res, nin, _, _) = self.parser.read_record(chunk, &mut self.scratch, &mut self.scratch_ends);
-            self.input.consume(nin);
-            bytes += nin as u64;
-            match res {
-                csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => return Ok(bytes),
-                _ => {}
-            }
-        }
-    }
-}
-
-/// The cells of a row from `csv_core`'s output and field ends; `Err(column)` when a cell is
-/// not UTF-8.
-fn cells(out: &[u8], ends: &[usize]) -> Result<Vec<String>, usize> {
-    let mut start = 0;
-    ends.iter()
-        .enumerate()
-        .map(|(i, &end)| {
-            let cell = std::str::from_utf8(&out[start..end]).map_err(|_| i)?;
-            start = end;
-            Ok(cell.to_string())
-        })
-        .collect()
-}
-
-/// `1234567` -> `1,234,567`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Finds the record whose id field equals `id`, reading no further than it, under the default
