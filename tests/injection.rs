@@ -40,7 +40,8 @@ const HOSTILE: &[(&str, &str)] = &[
 ];
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("billreel-captions-{}", std::process::id()));
+    // Under target/ (overwritten by the next run), not a folder per process left in /tmp.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("injection-captions");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -503,7 +503,11 @@ mod tests {
     use serde_json::json;
 
     fn temp(name: &str, text: &str) -> PathBuf {
-        let p = std::env::temp_dir().join(format!("billreel-rec-{}-{name}", std::process::id()));
+        // Under target/, overwritten by the next run: a temporary folder per process left one
+        // set of files behind in /tmp for every run of the tests.
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-record");
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
         p
     }
