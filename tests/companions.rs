@@ -112,21 +112,34 @@ fn page_run(dir: &Path) -> serde_json::Value {
         r##"poster: { at: 0.5s, play_button: true }
 preview: { from: 0s, duration: 2s, width: 240, fps: 10 }
 cta:
-  - { label: "Pay {{ customer.name }}", href: "{{ links.pay }}", scene: pay, from: 200ms, x: 60, y: 60, width: 200, height: 50, radius: 25, size: 20 }
+  - { label: "Pay {{ customer.name }}", href: "{{ links.pay }}", scene: pay, from: 200ms, x: 160, y: 85, anchor: center, width: 200, height: 50, radius: 25, size: 20, fill: { linear: { angle: 90, stops: ["#00796b", "#0277bd"] } }, font: body, follow: button }
 page:
   title: "Bill for {{ customer.name }}"
   summary: ["Amount: {{ total }}", "{{ 'overdue' if late else '' }}"]
   transcript: Transcript
 scenes:
   - { id: hello, duration: 1s, caption: "Hello {{ customer.name }}", layers: [{ type: text, text: "Hello" }] }
-  - { id: pay, duration: 2s, caption: "Pay here", layers: [{ type: rect, x: 60, y: 60, width: 200, height: 50, radius: 25, fill: "#00c853" }] }
+  - id: pay
+    duration: 2s
+    caption: "Pay here"
+    layers:
+      - type: rect
+        name: button
+        x: 160
+        y: 85
+        anchor: center
+        width: 200
+        height: 50
+        radius: 25
+        fill: "#00c853"
+        animate: [{ at: 1.2s, scale: 1 }, { at: 1.5s, scale: 1.1 }, { at: 1.8s, scale: 1 }]
 "##,
     );
     let rec = serde_json::json!({
         "id": "EVIL",
         "customer": {"name": "<script>alert(1)</script>"},
         "links": {"pay": "https://pay.example/x?n=\"onmouseover=alert(1)"},
-        "total": 12, "late": false
+        "total": 12, "late": false, "locale": "ar-SA"
     });
     std::fs::write(dir.join("run.jsonl"), format!("{rec}\n")).unwrap();
     let out = dir.join("out");
@@ -164,7 +177,23 @@ fn captions_previews_and_an_escaped_landing_page_are_written_and_listed() {
     assert!(!html.contains("\"onmouseover"), "nor leave an attribute");
     assert!(html.contains("<title>Bill for &lt;script&gt;alert(1)&lt;/script&gt;</title>"));
     assert!(html.contains("href=\"https://pay.example/x?n=&quot;onmouseover=alert(1)\""));
-    assert!(html.contains("data-from=\"1.200\" data-to=\"3.000\""), "timed by the pay scene");
+    // Timed by the pay scene, which ends the video: shown until the end, and after it.
+    assert!(html.contains("data-from=\"1.200\" data-to=\"end\""), "timed by the pay scene");
+    assert!(html.contains("<html lang=\"ar-SA\" dir=\"rtl\">"), "{}", &html[..200]);
+    assert!(html.contains("<link rel=\"icon\" href=\"data:,\">"), "no favicon request");
+    assert!(html
+        .contains("background-image:linear-gradient(90deg, rgba(0,121,107,1.000), rgba(2,119,189,1.000))"));
+    // The drawn button's pulse, as the page follows it: 1 at 2.2 s, 1.1 at 2.5 s, 1 at 2.8 s.
+    assert!(
+        html.contains("[2.200,1.0000]") && html.contains("[2.500,1.1000]") && html.contains("[2.800,1.0000]")
+    );
+    // The label's font is published beside the pages, with its licence.
+    assert!(html.contains("src: url(\"fonts/Inter-Regular.otf\")"));
+    assert_eq!(
+        std::fs::read(out.join("fonts/Inter-Regular.otf")).unwrap(),
+        std::fs::read(repo().join("assets/fonts/Inter-Regular.otf")).unwrap()
+    );
+    assert!(out.join("fonts/Inter-LICENSE.txt").is_file());
     assert!(
         html.contains(&format!("<track kind=\"captions\" src=\"{}\"", line["captions"].as_str().unwrap()))
     );
