@@ -321,6 +321,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_page_is_written_right_to_left_for_right_to_left_locales() {
+        for (lang, dir) in [("ar-SA", "rtl"), ("he-IL", "rtl"), ("fa-IR", "rtl"), ("ar-AE-u-nu-latn", "rtl")]
+        {
+            assert_eq!(direction(lang), dir, "{lang}");
+        }
+        for lang in ["en-GB", "de-DE", "ja-JP", "hi-IN", "th-TH", "zh-CN"] {
+            assert_eq!(direction(lang), "ltr", "{lang}");
+        }
+        assert_eq!(direction("not a locale!"), "auto");
+    }
+
+    #[test]
+    fn contrast_ratios_follow_wcag() {
+        let white = Rgba::rgb(255, 255, 255);
+        let ratio = |hex: u32| contrast(white, Rgba::rgb((hex >> 16) as u8, (hex >> 8) as u8, hex as u8));
+        assert!((ratio(0x000000) - 21.0).abs() < 1e-9);
+        // The old default that axe flagged, and the new default and the demo's gradient stops.
+        assert!((ratio(0x00c853) - 2.23).abs() < 0.01, "{}", ratio(0x00c853));
+        for hex in [0x00796b, 0x0277bd] {
+            assert!(ratio(hex) >= 4.5, "#{hex:06x}: {:.2}", ratio(hex));
+        }
+    }
+
+    #[test]
     fn escapes_everything_that_could_open_markup_or_leave_an_attribute() {
         assert_eq!(escape(r#"<script>alert(1)</script>"#), "&lt;script&gt;alert(1)&lt;/script&gt;");
         assert_eq!(escape(r#""onmouseover=alert(1) x='y'"#), "&quot;onmouseover=alert(1) x=&#39;y&#39;");

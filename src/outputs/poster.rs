@@ -73,7 +73,7 @@ pub fn play_button(graph: &SceneGraph) -> Option<Disc> {
     })
 }
 
-/// The spot nearest the centre whose disc keeps a tenth of its radius clear of every text and
+/// The spot nearest the centre whose disc keeps a quarter of its radius clear of every text and
 /// chart drawn at `frame` (and of images and QR codes, if a spot does); when none does, the
 /// one that covers the least text.
 fn clear_spot(graph: &SceneGraph, frame: u32, r: f32, inset: f32) -> Disc {
@@ -91,7 +91,7 @@ fn clear_spot(graph: &SceneGraph, frame: u32, r: f32, inset: f32) -> Disc {
             .collect()
     };
     let (text, pictures) = (boxes(true), boxes(false));
-    let gap = r * 0.1;
+    let gap = r * 0.25;
     let step = (r / 8.0).max(2.0);
     let steps = |len: f32| ((len - 2.0 * inset) / step).floor().max(0.0) as u32;
     let mut spots: Vec<Disc> = (0..=steps(w))
