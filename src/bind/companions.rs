@@ -175,23 +175,6 @@ fn ctas(b: &Binder, cx: &Context, graph: &SceneGraph) -> Result<Vec<scene::Cta>,
         let (x, y) = (c.x.resolve(cw) as f32, c.y.resolve(ch) as f32);
         let from = offset + c.from.secs();
         let to = c.to.map_or(end, |t| offset + t.secs()).min(total);
-        let followed = match (&c.follow, scene) {
-            (Some(name), Some(s)) => s.nodes.iter().find(|n| &n.name == name),
-            _ => None,
-        };
-        let font = match &c.font {
-            Some(name) => match b.sb.fonts.get(name) {
-                Some(file) => Some(b.assets.resolve(file).map_err(|e| {
-                    cx.err(
-                        ProblemKind::MissingAsset,
-                        &format!("{}.font", crate::storyboard::spans::join_index("cta", i)),
-                        e.to_string(),
-                    )
-                })?),
-                None => None,
-            },
-            None => None,
-        };
         ctas.push(scene::Cta {
             label: cx.text(&c.label)?,
             href,
@@ -202,22 +185,46 @@ fn ctas(b: &Binder, cx: &Context, graph: &SceneGraph) -> Result<Vec<scene::Cta>,
             color: cx.value(&c.color)?,
             radius: c.radius,
             size: c.size,
-            look: scene::CtaLook {
-                fill: match &c.fill {
-                    Some(p) => Some(crate::layers::bind_paint(p, cx)?),
-                    None => None,
-                },
-                font,
-                shadow: c.shadow,
-                pulse: match (followed, scene) {
-                    (Some(n), Some(s)) => pulse(n, s, fps, from, to),
-                    _ => Vec::new(),
-                },
-                origin: followed.map_or((x, y), |n| n.origin),
-            },
+            look: look(b, cx, i, scene, (x, y), (from, to))?,
         });
     }
     Ok(ctas)
+}
+
+/// What the page draws of CTA `i` beyond its box and colours: its fill, font and shadow, and
+/// the scale of the layer it follows (of `scene`, the one it is timed by) from `from` to `to`,
+/// around that layer's anchor point (else around `at`, the CTA's own).
+fn look(
+    b: &Binder,
+    cx: &Context,
+    i: usize,
+    scene: Option<&scene::Scene>,
+    at: (f32, f32),
+    (from, to): (f64, f64),
+) -> Result<scene::CtaLook, BindError> {
+    let c = &b.sb.cta[i];
+    let followed = match (&c.follow, scene) {
+        (Some(name), Some(s)) => s.nodes.iter().find(|n| &n.name == name).map(|n| (n, s)),
+        _ => None,
+    };
+    // A font name not in `fonts:` was refused at load (`check_ctas`).
+    let font = match c.font.as_ref().and_then(|name| b.sb.fonts.get(name)) {
+        Some(file) => Some(b.assets.resolve(file).map_err(|e| {
+            let path = crate::storyboard::spans::join_index("cta", i);
+            cx.err(ProblemKind::MissingAsset, &format!("{path}.font"), e.to_string())
+        })?),
+        None => None,
+    };
+    Ok(scene::CtaLook {
+        fill: match &c.fill {
+            Some(p) => Some(crate::layers::bind_paint(p, cx)?),
+            None => None,
+        },
+        font,
+        shadow: c.shadow,
+        pulse: followed.map_or_else(Vec::new, |(n, s)| pulse(n, s, b.sb.video.fps as f64, from, to)),
+        origin: followed.map_or(at, |(n, _)| n.origin),
+    })
 }
 
 /// The scale of `node` (of `scene`) on the video's timeline from `from` to `to` seconds, sampled

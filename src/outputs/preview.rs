@@ -221,3 +221,67 @@ fn write_gif_frame<W: std::io::Write>(
     g.dispose = gif::DisposalMethod::Keep;
     gif.write_frame(&g)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scene::{Paint, Rgba, Scene, TransitionKind};
+
+    /// A 10 fps video of empty scenes: (first frame, frames, transition frames) each.
+    fn video(scenes: &[(u32, u32, u32)]) -> SceneGraph {
+        let scenes: Vec<Scene> = scenes
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, frames, transition_frames))| Scene {
+                id: format!("s{i}"),
+                start,
+                frames,
+                transition: TransitionKind::Fade,
+                transition_frames,
+                background: None,
+                nodes: Vec::new(),
+            })
+            .collect();
+        let total_frames = scenes.last().map_or(0, |s| s.start + s.frames);
+        SceneGraph {
+            width: 64,
+            height: 36,
+            fps: 10,
+            total_frames,
+            background: Paint::Solid(Rgba::rgb(0, 0, 0)),
+            scenes,
+            companions: Default::default(),
+        }
+    }
+
+    fn asked(from: f64, secs: f64) -> Preview {
+        Preview { from, secs, width: 64, fps: 10 }
+    }
+
+    #[test]
+    fn a_window_clear_of_transitions_is_taken_as_asked_across_a_cut() {
+        // s1 comes in by a cut at 2 s; s2 fades in over 4.5-5 s.
+        let g = video(&[(0, 20, 0), (20, 30, 0), (45, 20, 5)]);
+        let w = window(&g, &asked(1.0, 3.0));
+        assert_eq!(w, Window { from: 1.0, secs: 3.0, scene: 0, as_asked: true });
+    }
+
+    #[test]
+    fn a_window_that_reaches_a_fade_moves_to_the_nearest_clear_one() {
+        let g = video(&[(0, 20, 0), (20, 30, 0), (45, 20, 5)]);
+        // 2.0-4.9 s would end inside the fade (4.5-5 s): it ends on its last frame before.
+        let w = window(&g, &asked(2.0, 3.0));
+        assert!(!w.as_asked && (w.from - 1.5).abs() < 1e-9 && w.secs == 3.0, "{w:?}");
+        // One that starts inside the fade moves after it.
+        let w = window(&g, &asked(4.6, 1.0));
+        assert!((w.from - 5.0).abs() < 1e-9 && w.scene == 2, "{w:?}");
+    }
+
+    #[test]
+    fn no_stretch_long_enough_gives_the_longest_one() {
+        // Stretches clear of fades: 0-1.5 s, 2-3.5 s, 4-6 s.
+        let g = video(&[(0, 20, 0), (15, 20, 5), (30, 30, 10)]);
+        let w = window(&g, &asked(0.0, 3.0));
+        assert_eq!(w, Window { from: 4.0, secs: 2.0, scene: 2, as_asked: false });
+    }
+}
