@@ -394,6 +394,9 @@ const PROBE: &str = r#"
     video.pause();
     await seek(parseFloat(cta.dataset.from) + 0.3);
     out.shown = !cta.hidden;
+    await document.fonts.ready;
+    out.fonts = Array.from(document.fonts, function (f) { return f.family + " " + f.status; });
+    out.cta_font = getComputedStyle(cta).fontFamily;
     await audit("cta");
     await seek(2.5);
     out.pulse = getComputedStyle(cta).transform;
@@ -455,6 +458,9 @@ fn the_landing_page_has_no_axe_violations_and_its_pay_button_outlives_the_video(
             assert_eq!(found, &serde_json::json!([]), "{size:?}, {stage}: axe-core reports {found:#}");
         }
         assert_eq!(r["shown"], true, "{size:?}: the CTA shows in its time range");
+        // The label's font, published beside the page, is the one it is drawn in.
+        assert_eq!(r["fonts"], serde_json::json!(["billreel-0 loaded"]), "{size:?}");
+        assert!(r["cta_font"].as_str().unwrap().starts_with("billreel-0"), "{size:?}: {}", r["cta_font"]);
         // The drawn button is 1.1 times its size at 2.5 s: so is the page's.
         assert_eq!(r["pulse"], "matrix(1.1, 0, 0, 1.1, 0, 0)", "{size:?}");
         // After `ended`, and paused on the last frame: shown, and a click at its centre is the link.
@@ -569,4 +575,67 @@ fn a_record_field_named_video_is_refused() {
     assert_eq!(graph.duration_secs(), 2.0);
     let err = binder.bind(&record(serde_json::json!({"id": "B", "video": "x"}))).unwrap_err().to_string();
     assert!(err.contains("`video`") && err.contains("rename the field"), "{err}");
+}
+
+/// A fixed play button goes where it is told; a place, a followed layer or a font that does not
+/// exist is an error at load that names it, with the place in the file.
+#[test]
+fn play_button_places_and_cta_looks_are_checked_when_the_storyboard_loads() {
+    let dir = scratch("looks");
+    let scenes = "scenes:\n  - { id: pay, duration: 1s, layers: [{ type: rect, name: button, x: 10, y: 10, width: 50, height: 20 }] }\n";
+    let sb = storyboard(&dir, &format!("poster: {{ at: 0s, play_button: {{ at: top-right }} }}\n{scenes}"));
+    let graph = billreel::load(&sb, None).unwrap().bind(&record(serde_json::json!({"id": "A"}))).unwrap();
+    // Radius 11% of 180 px, the centre 1.4 radii from the edges.
+    let disc = billreel::outputs::poster::play_button(&graph).unwrap();
+    let (r, inset) = (180.0 * 0.11, 180.0 * 0.11 * 1.4);
+    assert!(
+        (disc.r - r).abs() < 1e-4 && (disc.x - (320.0 - inset)).abs() < 1e-3 && (disc.y - inset).abs() < 1e-3
+    );
+
+    let refused = |extra: &str| {
+        let sb = storyboard(&dir, &format!("{extra}\n{scenes}"));
+        billreel::load(&sb, None).err().unwrap_or_else(|| panic!("`{extra}` loads")).to_string()
+    };
+    let e = refused("poster: { at: 0s, play_button: { at: middle } }");
+    assert!(
+        e.contains("sb.yaml:4:")
+            && e.contains("unknown play button place `middle`")
+            && e.contains("top-left"),
+        "{e}"
+    );
+    let cta =
+        "cta: [{ label: Pay, href: \"https://pay.example\", scene: pay, x: 0, y: 0, width: 10, height: 10";
+    let e = refused(&format!("{cta}, follow: buton }}]"));
+    assert!(
+        e.contains("scene `pay` has no layer named `buton`") && e.contains("its named layers: button"),
+        "{e}"
+    );
+    let e = refused(&format!("{cta}, font: heavy }}]"));
+    assert!(e.contains("no font is named `heavy`") && e.contains("fonts: body"), "{e}");
+}
+
+/// The demo's own page, for a customer of the sample run: the same audit on the page as the
+/// demo storyboard makes it (its pay button in Inter Bold on a gradient, following the drawn one).
+#[test]
+fn the_demo_landing_page_has_no_axe_violations() {
+    let Some(chromium) = common::chromium_or_skip() else { return };
+    let dir = scratch("demo-page");
+    let mut args = common::demo_args("render", "C0005");
+    args.extend(["-o".into(), dir.join("C0005.mp4").to_string_lossy().into_owned()]);
+    let o = billreel(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for size in [(390, 844), (1280, 800)] {
+        let r = probe_page(&chromium, &dir, "C0005.html", size);
+        assert!(r.get("error").is_none(), "{size:?}: {r:#}");
+        for stage in ["load", "playing", "cta", "ended"] {
+            let found = &r[format!("axe_{stage}")];
+            assert_eq!(found, &serde_json::json!([]), "{size:?}, {stage}: axe-core reports {found:#}");
+        }
+        assert_eq!(r["fonts"], serde_json::json!(["billreel-0 loaded"]), "{size:?}");
+        for when in ["after_ended", "paused_on_last_frame"] {
+            assert_eq!(r[when]["link"], "cta", "{size:?}, {when}: {}", r[when]);
+            assert_eq!(r[when]["href"], "https://pay.brightwave.example/0005", "{size:?}, {when}");
+        }
+        assert_eq!(r["focus_after_hide"], "VIDEO", "{size:?}");
+    }
 }
