@@ -67,7 +67,7 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
   <style>{faces}
     body {{ margin: 0; background: {bg}; color: {fg}; font: 17px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }}
     main {{ max-width: 960px; margin: 0 auto; padding: 16px; }}
-    .player {{ position: relative; width: 100%; aspect-ratio: {w} / {h}; container-type: inline-size; direction: ltr; }}
+    .player {{ position: relative; width: 100%; aspect-ratio: {w} / {h}; container-type: inline-size; }}
     .player video {{ display: block; width: 100%; height: 100%; background: #000; }}
     .cta {{ position: absolute; display: flex; align-items: center; justify-content: center; box-sizing: border-box;
            font-weight: 700; text-decoration: none; padding: 0 1.2cqw; overflow: hidden; white-space: nowrap;
