@@ -273,8 +273,9 @@ pub fn contrast(a: Rgba, b: Rgba) -> f64 {
     (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
-/// Logs a button whose text is under WCAG AA's 4.5:1 against its background or any stop of
-/// its fill (the page is still written: the author's colours are the author's).
+/// Logs a button whose text is under WCAG AA's 4.5:1 against any colour of its fill (its
+/// background when it has none), once per page: the page is still written, the colours are the
+/// author's choice.
 fn warn_low_contrast(graph: &SceneGraph) {
     for (i, c) in graph.companions.ctas.iter().enumerate() {
         let mut grounds = vec![c.background];
