@@ -38,6 +38,9 @@ pub struct CheckReport {
     pub problems: Vec<Problem>,
     /// Problems beyond [`MAX_DETAILED`], counted only.
     pub not_detailed: u64,
+    /// The GIF preview's window as `outputs::preview::describe` says it, with how many records
+    /// take it.
+    pub previews: BTreeMap<String, u64>,
 }
 
 /// Checks every record (in parallel). A record's first problem is the one reported.
@@ -47,10 +50,14 @@ where
 {
     let report = Mutex::new(CheckReport::default());
     records.par_bridge().for_each(|item| {
-        let problem = check_one(binder, item);
+        let mut preview = None;
+        let problem = check_one(binder, item, &mut preview);
         // Only counting happens under the lock; nothing there panics.
         let mut r = report.lock().unwrap_or_else(PoisonError::into_inner);
         r.records += 1;
+        if let Some(p) = preview {
+            *r.previews.entry(p).or_default() += 1;
+        }
         match problem {
             None => r.ok += 1,
             Some(p) => {
@@ -69,7 +76,11 @@ where
     report
 }
 
-fn check_one(binder: &Binder, item: Result<Record, RecordError>) -> Option<Problem> {
+fn check_one(
+    binder: &Binder,
+    item: Result<Record, RecordError>,
+    preview: &mut Option<String>,
+) -> Option<Problem> {
     let rec = match item {
         Ok(rec) => rec,
         Err(e) => {
@@ -86,6 +97,7 @@ fn check_one(binder: &Binder, item: Result<Record, RecordError>) -> Option<Probl
         Ok(g) => g,
         Err(e) => return problem(e.kind, e.to_string()),
     };
+    *preview = crate::outputs::preview::describe(&graph);
     if let Some((scene, layer, shown)) = graph.overflowing_text().into_iter().next() {
         // What is shown is the customer's text: say how much of it fits, not what it is.
         let kept = shown.trim_end_matches('…').chars().count();

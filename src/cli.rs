@@ -469,6 +469,9 @@ fn check(a: CheckArgs, limits: &Limits) -> Result<()> {
             if a.report.is_some() { " (all in the report)" } else { " (use --report FILE for all)" }
         );
     }
+    for (window, records) in &report.previews {
+        println!("{window}: {records} record(s)");
+    }
     println!("\n{}", report.table());
     if let Some(path) = &a.report {
         ensure_parent(path)?;

@@ -112,21 +112,34 @@ fn page_run(dir: &Path) -> serde_json::Value {
         r##"poster: { at: 0.5s, play_button: true }
 preview: { from: 0s, duration: 2s, width: 240, fps: 10 }
 cta:
-  - { label: "Pay {{ customer.name }}", href: "{{ links.pay }}", scene: pay, from: 200ms, x: 60, y: 60, width: 200, height: 50, radius: 25, size: 20 }
+  - { label: "Pay {{ customer.name }}", href: "{{ links.pay }}", scene: pay, from: 200ms, x: 160, y: 85, anchor: center, width: 200, height: 50, radius: 25, size: 20, fill: { linear: { angle: 90, stops: ["#00796b", "#0277bd"] } }, font: body, follow: button }
 page:
   title: "Bill for {{ customer.name }}"
   summary: ["Amount: {{ total }}", "{{ 'overdue' if late else '' }}"]
   transcript: Transcript
 scenes:
   - { id: hello, duration: 1s, caption: "Hello {{ customer.name }}", layers: [{ type: text, text: "Hello" }] }
-  - { id: pay, duration: 2s, caption: "Pay here", layers: [{ type: rect, x: 60, y: 60, width: 200, height: 50, radius: 25, fill: "#00c853" }] }
+  - id: pay
+    duration: 2s
+    caption: "Pay here"
+    layers:
+      - type: rect
+        name: button
+        x: 160
+        y: 85
+        anchor: center
+        width: 200
+        height: 50
+        radius: 25
+        fill: "#00c853"
+        animate: [{ at: 1.2s, scale: 1 }, { at: 1.5s, scale: 1.1 }, { at: 1.8s, scale: 1 }]
 "##,
     );
     let rec = serde_json::json!({
         "id": "EVIL",
         "customer": {"name": "<script>alert(1)</script>"},
         "links": {"pay": "https://pay.example/x?n=\"onmouseover=alert(1)"},
-        "total": 12, "late": false
+        "total": 12, "late": false, "locale": "ar-SA"
     });
     std::fs::write(dir.join("run.jsonl"), format!("{rec}\n")).unwrap();
     let out = dir.join("out");
@@ -164,7 +177,23 @@ fn captions_previews_and_an_escaped_landing_page_are_written_and_listed() {
     assert!(!html.contains("\"onmouseover"), "nor leave an attribute");
     assert!(html.contains("<title>Bill for &lt;script&gt;alert(1)&lt;/script&gt;</title>"));
     assert!(html.contains("href=\"https://pay.example/x?n=&quot;onmouseover=alert(1)\""));
-    assert!(html.contains("data-from=\"1.200\" data-to=\"3.000\""), "timed by the pay scene");
+    // Timed by the pay scene, which ends the video: shown until the end, and after it.
+    assert!(html.contains("data-from=\"1.200\" data-to=\"end\""), "timed by the pay scene");
+    assert!(html.contains("<html lang=\"ar-SA\" dir=\"rtl\">"), "{}", &html[..200]);
+    assert!(html.contains("<link rel=\"icon\" href=\"data:,\">"), "no favicon request");
+    assert!(html
+        .contains("background-image:linear-gradient(90deg, rgba(0,121,107,1.000), rgba(2,119,189,1.000))"));
+    // The drawn button's pulse, as the page follows it: 1 at 2.2 s, 1.1 at 2.5 s, 1 at 2.8 s.
+    assert!(
+        html.contains("[2.200,1.0000]") && html.contains("[2.500,1.1000]") && html.contains("[2.800,1.0000]")
+    );
+    // The label's font is published beside the pages, with its licence.
+    assert!(html.contains("src: url(\"fonts/Inter-Regular.otf\")"));
+    assert_eq!(
+        std::fs::read(out.join("fonts/Inter-Regular.otf")).unwrap(),
+        std::fs::read(repo().join("assets/fonts/Inter-Regular.otf")).unwrap()
+    );
+    assert!(out.join("fonts/Inter-LICENSE.txt").is_file());
     assert!(
         html.contains(&format!("<track kind=\"captions\" src=\"{}\"", line["captions"].as_str().unwrap()))
     );
@@ -292,7 +321,23 @@ fn the_preview_shows_every_frame_while_storing_only_what_changes() {
     let graph = binder.bind(&rec).unwrap();
     let gif = dir.join("C0001.gif");
     assert!(billreel::outputs::preview::write_preview(&graph, &gif, "test").unwrap());
-    let billreel::scene::Preview { from, secs, width, fps } = graph.companions.preview.unwrap();
+    let preview = graph.companions.preview.unwrap();
+    let billreel::scene::Preview { width, fps, .. } = preview;
+    // The window asked for (3.3 s to 6.3 s) would end on the first frame of the fade into the
+    // amount (6.2 s): the preview takes the nearest window clear of transitions instead.
+    let billreel::outputs::preview::Window { from, secs, as_asked, .. } =
+        billreel::outputs::preview::window(&graph, &preview);
+    assert!(!as_asked && (from - (3.3 - 1.0 / 30.0)).abs() < 1e-9 && secs == 3.0, "{from} + {secs}");
+    for i in 0..(secs * fps as f64).round() as u32 {
+        let f = graph.frame_at(from + i as f64 / fps as f64);
+        for s in &graph.scenes {
+            assert!(
+                !(s.start..s.start + s.transition_frames).contains(&f),
+                "preview frame {i} (video frame {f}) is inside the transition into `{}`",
+                s.id
+            );
+        }
+    }
     let height = graph.height * width / graph.width;
     let frames = gif_frames(&gif);
     let count = (secs * fps as f64).round() as usize;
@@ -313,5 +358,284 @@ fn the_preview_shows_every_frame_while_storing_only_what_changes() {
         let diff: u64 = drawn.as_raw().iter().zip(shown.as_raw()).map(|(a, b)| a.abs_diff(*b) as u64).sum();
         let mean = diff as f64 / drawn.as_raw().len() as f64;
         assert!(mean < 2.0, "preview frame {i}: mean difference {mean:.2} from the video's frame");
+    }
+}
+
+/// Drives a landing page in the browser and posts what it saw to /report as JSON: axe-core's
+/// violations on load, while playing, with the CTA shown and after `ended`; where the CTA is
+/// and what a click at its centre would hit after `ended` and paused on the last frame; its
+/// scale at the drawn button's pulse; and where focus goes when a focused CTA hides.
+const PROBE: &str = r#"
+(async function () {
+  var video = document.querySelector("video"), cta = document.querySelector(".cta"), out = {};
+  function once(ev) { return new Promise(function (r) { video.addEventListener(ev, r, { once: true }); }); }
+  async function seek(t) { var s = once("seeked"); video.currentTime = t; await s; }
+  async function audit(name) {
+    var r = await axe.run(document, { resultTypes: ["violations"] });
+    out["axe_" + name] = r.violations.map(function (v) {
+      return v.id + " (" + v.impact + "): " + v.nodes.map(function (n) { return n.target.join(" "); }).join(", ");
+    });
+  }
+  function hit() {
+    var r = cta.getBoundingClientRect();
+    var at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    var link = at && at.closest("a");
+    return { hidden: cta.hidden, width: r.width, height: r.height,
+             display: getComputedStyle(cta).display, link: link === cta ? "cta" : String(link), href: cta.href };
+  }
+  try {
+    if (video.readyState < 1) await once("loadedmetadata");
+    await audit("load");
+    video.muted = true;
+    await video.play();
+    await new Promise(function (r) { setTimeout(r, 300); });
+    out.playing = !video.paused;
+    await audit("playing");
+    video.pause();
+    await seek(parseFloat(cta.dataset.from) + 0.3);
+    out.shown = !cta.hidden;
+    await document.fonts.ready;
+    out.fonts = Array.from(document.fonts, function (f) { return f.family + " " + f.status; });
+    out.cta_font = getComputedStyle(cta).fontFamily;
+    await audit("cta");
+    await seek(2.5);
+    out.pulse = getComputedStyle(cta).transform;
+    await seek(video.duration - 0.3);
+    var ended = once("ended");
+    await video.play();
+    await ended;
+    out.ended_at = video.currentTime;
+    out.after_ended = hit();
+    await audit("ended");
+    await seek(video.duration - 0.01);
+    out.paused_on_last_frame = hit();
+    await seek(parseFloat(cta.dataset.from) + 0.3);
+    cta.focus();
+    out.focused = document.activeElement === cta;
+    await seek(0.2);
+    out.focus_after_hide = cta.hidden ? document.activeElement.tagName : "cta still shown";
+  } catch (e) {
+    out.error = String(e && e.stack || e);
+  }
+  fetch("/report", { method: "POST", body: JSON.stringify(out) });
+})();
+"#;
+
+/// The page of `page_run` with axe-core and [`PROBE`] added, opened in headless chromium at
+/// `size` (`WIDTHxHEIGHT`): what the probe reported.
+fn probe_page(chromium: &Path, out: &Path, page: &str, size: (u32, u32)) -> serde_json::Value {
+    let html = std::fs::read_to_string(out.join(page)).unwrap();
+    let tools = "<script src=\"axe.min.js\"></script>\n  <script src=\"probe.js\"></script>\n</body>";
+    let probed = format!("probe-{}x{}.html", size.0, size.1);
+    std::fs::write(out.join(&probed), html.replacen("</body>", tools, 1)).unwrap();
+    std::fs::copy(repo().join("tests/vendor/axe-core/axe.min.js"), out.join("axe.min.js")).unwrap();
+    std::fs::write(out.join("probe.js"), PROBE).unwrap();
+    let (base, reports) = common::serve_with_reports(out);
+    let report = common::headless_report_with(
+        chromium,
+        &format!("{base}/{probed}"),
+        &reports,
+        std::time::Duration::from_secs(120),
+        &[&format!("--window-size={},{}", size.0, size.1)],
+    );
+    serde_json::from_str(&report).unwrap_or_else(|e| panic!("{e}: {report}"))
+}
+
+#[test]
+fn the_landing_page_has_no_axe_violations_and_its_pay_button_outlives_the_video() {
+    let Some(chromium) = common::chromium_or_skip() else { return };
+    let dir = scratch("axe");
+    let line = page_run(&dir);
+    let out = dir.join("out");
+    let page = line["page"].as_str().unwrap();
+    let href = "https://pay.example/x?n=%22onmouseover=alert(1)";
+    for size in [(390, 844), (1280, 800)] {
+        let r = probe_page(&chromium, &out, page, size);
+        assert!(r.get("error").is_none(), "{size:?}: {r:#}");
+        assert_eq!(r["playing"], true, "{size:?}: {r:#}");
+        for stage in ["load", "playing", "cta", "ended"] {
+            let found = &r[format!("axe_{stage}")];
+            assert_eq!(found, &serde_json::json!([]), "{size:?}, {stage}: axe-core reports {found:#}");
+        }
+        assert_eq!(r["shown"], true, "{size:?}: the CTA shows in its time range");
+        // The label's font, published beside the page, is the one it is drawn in.
+        assert_eq!(r["fonts"], serde_json::json!(["billreel-0 loaded"]), "{size:?}");
+        assert!(r["cta_font"].as_str().unwrap().starts_with("billreel-0"), "{size:?}: {}", r["cta_font"]);
+        // The drawn button is 1.1 times its size at 2.5 s: so is the page's.
+        assert_eq!(r["pulse"], "matrix(1.1, 0, 0, 1.1, 0, 0)", "{size:?}");
+        // After `ended`, and paused on the last frame: shown, and a click at its centre is the link.
+        let ended_at = r["ended_at"].as_f64().unwrap();
+        assert!((ended_at - 3.0).abs() < 0.05, "{size:?}: ended at {ended_at}");
+        for when in ["after_ended", "paused_on_last_frame"] {
+            let h = &r[when];
+            assert_eq!(h["hidden"], false, "{size:?}, {when}: {h}");
+            assert_eq!(h["display"], "flex", "{size:?}, {when}: {h}");
+            assert_eq!(h["link"], "cta", "{size:?}, {when}: a click at its centre must hit it: {h}");
+            assert_eq!(h["href"], href, "{size:?}, {when}");
+            // WCAG 2.2's target size (24 CSS pixels) at a phone's width too.
+            assert!(h["height"].as_f64().unwrap() >= 24.0, "{size:?}, {when}: {h}");
+        }
+        // A focused CTA that hides hands focus to the player, not to the page's body.
+        assert_eq!(r["focused"], true, "{size:?}");
+        assert_eq!(r["focus_after_hide"], "VIDEO", "{size:?}");
+    }
+}
+
+/// The demo's posters for every customer of the sample run: the play button covers no text.
+/// Checked on pixels, not on the boxes the placement used: the poster frame drawn with its
+/// text alone (every other node and background gone) has nothing inside the button's disc.
+#[test]
+fn the_demo_posters_play_button_covers_no_text() {
+    use billreel::scene::{NodeKind, Paint, Rgba};
+    let binder = billreel::load(&repo().join("scenes/bill-explainer.yaml"), None).unwrap();
+    let data = repo().join("scenes/sample-billing-run.jsonl");
+    let ids: Vec<String> = std::fs::read_to_string(&data)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.len() >= 24);
+    for id in &ids {
+        let graph = binder.bind(&billreel::record::find(&data, id, "id").unwrap()).unwrap();
+        let disc =
+            billreel::outputs::poster::play_button(&graph).expect("the demo's poster has a play button");
+        let mut text_only = graph.clone();
+        text_only.background = Paint::Solid(Rgba { r: 0, g: 0, b: 0, a: 0 });
+        for scene in &mut text_only.scenes {
+            scene.background = None;
+            scene.nodes.retain(|n| matches!(n.kind, NodeKind::Text(_) | NodeKind::Chart(_)));
+        }
+        let frame = graph.frame_at(graph.companions.poster.at);
+        let pix = billreel::raster::render(&text_only, frame);
+        let (mut inked, mut text_pixels) = (0, 0);
+        for y in 0..graph.height {
+            for x in 0..graph.width {
+                if pix.pixel(x, y).unwrap().alpha() == 0 {
+                    continue;
+                }
+                text_pixels += 1;
+                let (dx, dy) = (x as f32 + 0.5 - disc.x, y as f32 + 0.5 - disc.y);
+                if dx * dx + dy * dy <= (disc.r + 1.0) * (disc.r + 1.0) {
+                    inked += 1;
+                }
+            }
+        }
+        if id == "C0005" {
+            // The German one, kept as a test artefact to look at.
+            let shot = repo().join("target/artifacts/poster-C0005.png");
+            std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+            billreel::outputs::poster::poster_image(&graph).save(&shot).unwrap();
+        }
+        assert!(text_pixels > 1000, "{id}: the poster frame shows text ({text_pixels} pixels)");
+        assert_eq!(inked, 0, "{id}: the play button at ({}, {}) covers {inked} text pixels", disc.x, disc.y);
+    }
+}
+
+/// `check` says which window each record's preview takes, and the demo's "explained in N
+/// seconds" says the video's real length.
+#[test]
+fn check_names_the_preview_window_and_the_demo_says_its_real_length() {
+    let o = billreel(common::demo_args("check", "C0001").iter().filter(|a| *a != "--id" && *a != "C0001"));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("preview: 3.27–6.27 s (scene `intro`), moved from 3.30–6.30 s, which takes frames from a transition: 24 record(s)"),
+        "{stdout}"
+    );
+    let binder = billreel::load(&repo().join("scenes/bill-explainer.yaml"), None).unwrap();
+    let data = repo().join("scenes/sample-billing-run.jsonl");
+    let mut lengths = std::collections::BTreeSet::new();
+    for id in ["C0001", "C0002", "C0003", "C0004", "C0005", "C0006"] {
+        let graph = binder.bind(&billreel::record::find(&data, id, "id").unwrap()).unwrap();
+        let secs = graph.duration_secs().round() as u64;
+        lengths.insert(secs);
+        let intro = &graph.companions.captions[1].text;
+        let said: Vec<u64> =
+            intro.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+        assert_eq!(
+            said,
+            [secs],
+            "{id}: the video lasts {:.2} s; its intro says {intro:?}",
+            graph.duration_secs()
+        );
+    }
+    assert!(lengths.len() > 1, "the sample's videos differ in length: {lengths:?}");
+}
+
+/// A record with a field `video` of its own is refused, not silently shadowed by the video's.
+#[test]
+fn a_record_field_named_video_is_refused() {
+    let dir = scratch("video-field");
+    let sb = storyboard(
+        &dir,
+        "scenes:\n  - { id: a, duration: 2s, layers: [{ type: text, text: \"{{ video.seconds }} s\" }] }\n",
+    );
+    let binder = billreel::load(&sb, None).unwrap();
+    let graph = binder.bind(&record(serde_json::json!({"id": "A"}))).unwrap();
+    assert_eq!(graph.duration_secs(), 2.0);
+    let err = binder.bind(&record(serde_json::json!({"id": "B", "video": "x"}))).unwrap_err().to_string();
+    assert!(err.contains("`video`") && err.contains("rename the field"), "{err}");
+}
+
+/// A fixed play button goes where it is told; a place, a followed layer or a font that does not
+/// exist is an error at load that names it, with the place in the file.
+#[test]
+fn play_button_places_and_cta_looks_are_checked_when_the_storyboard_loads() {
+    let dir = scratch("looks");
+    let scenes = "scenes:\n  - { id: pay, duration: 1s, layers: [{ type: rect, name: button, x: 10, y: 10, width: 50, height: 20 }] }\n";
+    let sb = storyboard(&dir, &format!("poster: {{ at: 0s, play_button: {{ at: top-right }} }}\n{scenes}"));
+    let graph = billreel::load(&sb, None).unwrap().bind(&record(serde_json::json!({"id": "A"}))).unwrap();
+    // Radius 11% of 180 px, the centre 1.4 radii from the edges.
+    let disc = billreel::outputs::poster::play_button(&graph).unwrap();
+    let (r, inset) = (180.0 * 0.11, 180.0 * 0.11 * 1.4);
+    assert!(
+        (disc.r - r).abs() < 1e-4 && (disc.x - (320.0 - inset)).abs() < 1e-3 && (disc.y - inset).abs() < 1e-3
+    );
+
+    let refused = |extra: &str| {
+        let sb = storyboard(&dir, &format!("{extra}\n{scenes}"));
+        billreel::load(&sb, None).err().unwrap_or_else(|| panic!("`{extra}` loads")).to_string()
+    };
+    let e = refused("poster: { at: 0s, play_button: { at: middle } }");
+    assert!(
+        e.contains("sb.yaml:4:")
+            && e.contains("unknown play button place `middle`")
+            && e.contains("top-left"),
+        "{e}"
+    );
+    let cta =
+        "cta: [{ label: Pay, href: \"https://pay.example\", scene: pay, x: 0, y: 0, width: 10, height: 10";
+    let e = refused(&format!("{cta}, follow: buton }}]"));
+    assert!(
+        e.contains("scene `pay` has no layer named `buton`") && e.contains("its named layers: button"),
+        "{e}"
+    );
+    let e = refused(&format!("{cta}, font: heavy }}]"));
+    assert!(e.contains("no font is named `heavy`") && e.contains("fonts: body"), "{e}");
+}
+
+/// The demo's own page, for a customer of the sample run: the same audit on the page as the
+/// demo storyboard makes it (its pay button in Inter Bold on a gradient, following the drawn one).
+#[test]
+fn the_demo_landing_page_has_no_axe_violations() {
+    let Some(chromium) = common::chromium_or_skip() else { return };
+    let dir = scratch("demo-page");
+    let mut args = common::demo_args("render", "C0005");
+    args.extend(["-o".into(), dir.join("C0005.mp4").to_string_lossy().into_owned()]);
+    let o = billreel(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for size in [(390, 844), (1280, 800)] {
+        let r = probe_page(&chromium, &dir, "C0005.html", size);
+        assert!(r.get("error").is_none(), "{size:?}: {r:#}");
+        for stage in ["load", "playing", "cta", "ended"] {
+            let found = &r[format!("axe_{stage}")];
+            assert_eq!(found, &serde_json::json!([]), "{size:?}, {stage}: axe-core reports {found:#}");
+        }
+        assert_eq!(r["fonts"], serde_json::json!(["billreel-0 loaded"]), "{size:?}");
+        for when in ["after_ended", "paused_on_last_frame"] {
+            assert_eq!(r[when]["link"], "cta", "{size:?}, {when}: {}", r[when]);
+            assert_eq!(r[when]["href"], "https://pay.brightwave.example/0005", "{size:?}, {when}");
+        }
+        assert_eq!(r["focus_after_hide"], "VIDEO", "{size:?}");
     }
 }

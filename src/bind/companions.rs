@@ -70,10 +70,7 @@ pub fn resolve(
         ctas,
         page,
         audio,
-        poster: scene::Poster {
-            at: poster_at,
-            play_button: sb.poster.as_ref().is_some_and(|p| p.play_button),
-        },
+        poster: poster(sb.poster.as_ref(), poster_at),
         preview: sb.preview.as_ref().map(|p| scene::Preview {
             from: p.from.secs(),
             secs: p.duration.secs(),
@@ -83,6 +80,69 @@ pub fn resolve(
     })
 }
 
+/// A CTA's `font` must be one of `fonts:`, and the layer it `follow`s must be in its scene.
+pub(super) fn check_ctas(
+    sb: &crate::storyboard::Storyboard,
+    scenes: &[super::SceneLayers],
+    rep: &mut crate::storyboard::Reporter,
+) {
+    use crate::storyboard::spans::{join_index, join_key};
+    for (i, c) in sb.cta.iter().enumerate() {
+        let cp = join_index("cta", i);
+        if let Some(font) = &c.font {
+            if !sb.fonts.contains_key(font) {
+                let names: Vec<&str> = sb.fonts.keys().map(String::as_str).collect();
+                rep.error(
+                    &join_key(&cp, "font"),
+                    format!("no font is named `{font}`"),
+                    Some(format!("fonts: {}", names.join(", "))),
+                );
+            }
+        }
+        let Some(name) = &c.follow else { continue };
+        let Some(at) = c.scene.as_ref().and_then(|id| sb.scenes.iter().position(|s| &s.id == id)) else {
+            rep.error(
+                &join_key(&cp, "follow"),
+                "`follow` needs `scene`: the layer is looked for in that scene",
+                Some("add `scene: <id>` to this call to action".into()),
+            );
+            continue;
+        };
+        let layers = &scenes[at];
+        let names: Vec<&str> = layers
+            .layers
+            .iter()
+            .chain(layers.variants.iter().flatten())
+            .filter_map(|l| l.common.name.as_deref())
+            .collect();
+        if !names.contains(&name.as_str()) {
+            rep.error(
+                &join_key(&cp, "follow"),
+                format!("scene `{}` has no layer named `{name}`", sb.scenes[at].id),
+                Some(if names.is_empty() {
+                    "give the layer a `name:`".into()
+                } else {
+                    format!("its named layers: {}", names.join(", "))
+                }),
+            );
+        }
+    }
+}
+
+/// The poster frame's time and its play button (none, placed by `auto`, or at a fixed spot).
+fn poster(spec: Option<&crate::storyboard::PosterSpec>, at: f64) -> scene::Poster {
+    use crate::storyboard::PlayButtonSpec;
+    let place = spec.map_or(PlayButtonSpec::None, |p| p.play_button);
+    scene::Poster {
+        at,
+        play_button: place != PlayButtonSpec::None,
+        play_button_at: match place {
+            PlayButtonSpec::At(anchor) => Some(anchor),
+            PlayButtonSpec::None | PlayButtonSpec::Auto => None,
+        },
+    }
+}
+
 /// The landing page's buttons of the scenes that play, with their times on the video's
 /// timeline; a link must be http(s), mailto or tel.
 fn ctas(b: &Binder, cx: &Context, graph: &SceneGraph) -> Result<Vec<scene::Cta>, BindError> {
@@ -90,14 +150,14 @@ fn ctas(b: &Binder, cx: &Context, graph: &SceneGraph) -> Result<Vec<scene::Cta>,
     let total = graph.duration_secs();
     let (cw, ch) = (graph.width as f64, graph.height as f64);
     let mut ctas = Vec::new();
-    for c in &b.sb.cta {
+    for (i, c) in b.sb.cta.iter().enumerate() {
         // Times from the start of a scene, if it plays; else from the video's start.
-        let (offset, end) = match &c.scene {
+        let (offset, end, scene) = match &c.scene {
             Some(id) => match graph.scenes.iter().find(|s| &s.id == id) {
-                Some(s) => (s.start as f64 / fps, (s.start + s.frames) as f64 / fps),
+                Some(s) => (s.start as f64 / fps, (s.start + s.frames) as f64 / fps, Some(s)),
                 None => continue,
             },
-            None => (0.0, total),
+            None => (0.0, total, None),
         };
         let hp = c.href.path();
         let href = cx.text(&c.href)?;
@@ -110,24 +170,92 @@ fn ctas(b: &Binder, cx: &Context, graph: &SceneGraph) -> Result<Vec<scene::Cta>,
                 &format!("the link `{href}`{{from}} is not an http(s), mailto or tel link"),
             ));
         }
+        let (w, h) = (c.width.resolve(cw) as f32, c.height.resolve(ch) as f32);
+        let (ax, ay) = c.anchor.fractions();
+        let (x, y) = (c.x.resolve(cw) as f32, c.y.resolve(ch) as f32);
+        let from = offset + c.from.secs();
+        let to = c.to.map_or(end, |t| offset + t.secs()).min(total);
         ctas.push(scene::Cta {
             label: cx.text(&c.label)?,
             href,
-            from: offset + c.from.secs(),
-            to: c.to.map_or(end, |t| offset + t.secs()).min(total),
-            rect: Rect {
-                x: c.x.resolve(cw) as f32,
-                y: c.y.resolve(ch) as f32,
-                w: c.width.resolve(cw) as f32,
-                h: c.height.resolve(ch) as f32,
-            },
+            from,
+            to,
+            rect: Rect { x: x - ax * w, y: y - ay * h, w, h },
             background: cx.value(&c.background)?,
             color: cx.value(&c.color)?,
             radius: c.radius,
             size: c.size,
+            look: look(b, cx, i, scene, (x, y), (from, to))?,
         });
     }
     Ok(ctas)
+}
+
+/// What the page draws of CTA `i` beyond its box and colours: its fill, font and shadow, and
+/// the scale of the layer it follows (of `scene`, the one it is timed by) from `from` to `to`,
+/// around that layer's anchor point (else around `at`, the CTA's own).
+fn look(
+    b: &Binder,
+    cx: &Context,
+    i: usize,
+    scene: Option<&scene::Scene>,
+    at: (f32, f32),
+    (from, to): (f64, f64),
+) -> Result<scene::CtaLook, BindError> {
+    let c = &b.sb.cta[i];
+    let followed = match (&c.follow, scene) {
+        (Some(name), Some(s)) => s.nodes.iter().find(|n| &n.name == name).map(|n| (n, s)),
+        _ => None,
+    };
+    // A font name not in `fonts:` was refused at load (`check_ctas`).
+    let font = match c.font.as_ref().and_then(|name| b.sb.fonts.get(name)) {
+        Some(file) => Some(b.assets.resolve(file).map_err(|e| {
+            let path = crate::storyboard::spans::join_index("cta", i);
+            cx.err(ProblemKind::MissingAsset, &format!("{path}.font"), e.to_string())
+        })?),
+        None => None,
+    };
+    Ok(scene::CtaLook {
+        fill: match &c.fill {
+            Some(p) => Some(crate::layers::bind_paint(p, cx)?),
+            None => None,
+        },
+        font,
+        shadow: c.shadow,
+        pulse: followed.map_or_else(Vec::new, |(n, s)| pulse(n, s, b.sb.video.fps as f64, from, to)),
+        origin: followed.map_or(at, |(n, _)| n.origin),
+    })
+}
+
+/// The scale of `node` (of `scene`) on the video's timeline from `from` to `to` seconds, sampled
+/// at every frame and kept where it changes: each kept pair is where a straight piece between
+/// samples starts or ends, so the page's linear interpolation retraces the drawn curve to the
+/// frame. Empty when the node never scales in that time.
+fn pulse(node: &Node, scene: &scene::Scene, fps: f64, from: f64, to: f64) -> Vec<(f64, f32)> {
+    let start = scene.start as f64 / fps;
+    let first = (from * fps).floor() as u32;
+    let last = (to * fps).ceil() as u32;
+    let samples: Vec<(f64, f32)> = (first..=last)
+        .map(|f| {
+            let t = f as f64 / fps;
+            (t, node.animation.at((t - start) as f32).scale)
+        })
+        .collect();
+    if samples.iter().all(|(_, s)| (s - 1.0).abs() < 1e-4) {
+        return Vec::new();
+    }
+    // Keep the ends and every sample where the slope changes.
+    let mut kept: Vec<(f64, f32)> = Vec::new();
+    for (k, &(t, s)) in samples.iter().enumerate() {
+        let keep = match (k.checked_sub(1).map(|j| samples[j]), samples.get(k + 1)) {
+            (Some((_, a)), Some(&(_, c))) => ((s - a) - (c - s)).abs() > 1e-4,
+            _ => true,
+        };
+        if keep {
+            kept.push((t, s));
+        }
+    }
+    kept
 }
 
 /// Adds each cue to its scene as a line of text on a dark band near the bottom.

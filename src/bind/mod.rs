@@ -82,6 +82,7 @@ impl Binder {
                 rep.error("locale", e.to_string(), None);
             }
         }
+        companions::check_ctas(&sb, &scenes, &mut rep);
         let fonts = load_fonts(&sb, &assets, &mut rep);
         found.extend(rep.found);
         if !found.is_empty() {
@@ -147,19 +148,22 @@ impl Binder {
     fn bind_with(&self, record: &Record, check_only: bool) -> Result<SceneGraph, BindError> {
         let started = std::time::Instant::now();
         let locate = |path: &str| self.locate(path);
-        let cx = Context::new(
-            &self.compiled,
-            record,
-            self.sb.locale.as_deref(),
-            &self.sb.vars,
-            &locate,
-            Mode {
-                check_only,
-                show_values: self.show_values,
-                output_limit: self.limits.template_output_bytes,
-            },
-        )?;
-        let graph = timeline::graph(self, &cx)?;
+        let mode = Mode {
+            check_only,
+            show_values: self.show_values,
+            output_limit: self.limits.template_output_bytes,
+        };
+        let (compiled, locale, vars) = (&self.compiled, self.sb.locale.as_deref(), &self.sb.vars);
+        // The timeline first (the scenes' `when` and durations), then everything else bound
+        // knowing the video's length: `video.seconds` (whole, rounded) and `video.duration`.
+        let first = Context::new(compiled, record, locale, vars, &locate, mode)?;
+        let plan = timeline::plan(self, &first)?;
+        let secs = plan.total_frames as f64 / self.sb.video.fps as f64;
+        let record = with_video(record, secs)
+            .map_err(|e| first.err(ProblemKind::WrongValue, "", e).in_field("video"))?;
+        drop(first);
+        let cx = Context::new(compiled, &record, locale, vars, &locate, mode)?;
+        let graph = timeline::graph(self, &cx, &plan)?;
         if let Some((scene, layer, chars)) = graph.missing_glyphs().into_iter().next() {
             let err = missing_glyphs_error(&scene, &layer, &chars);
             match self.sb.missing_glyphs {
@@ -190,6 +194,22 @@ impl Binder {
             .value(path)
             .map(|p| format!("{}:{}:{}", self.sb.source.file.display(), p.line, p.column))
     }
+}
+
+/// `record` with the video's own values under `video`: `seconds` (its length rounded to whole
+/// seconds, for text like "explained in 35 seconds") and `duration` (exact, in seconds). A
+/// record that has a field `video` of its own is refused rather than silently shadowed.
+fn with_video(record: &Record, secs: f64) -> Result<Record, String> {
+    let mut record = record.clone();
+    let Some(data) = record.data.as_object_mut() else { return Ok(record) };
+    if data.contains_key("video") {
+        return Err("the record has a field `video`, a name kept for the video's own values \
+                    (`video.seconds`, `video.duration`); rename the field in the data"
+            .into());
+    }
+    let video = serde_json::json!({ "seconds": secs.round() as u64, "duration": secs });
+    data.insert("video".into(), video);
+    Ok(record)
 }
 
 /// Why a record's text cannot be drawn, without quoting it (the characters are the
@@ -249,6 +269,9 @@ fn compile(sb: &mut Storyboard, scenes: &mut [SceneLayers], c: &mut Compiler) {
         c.template(&mut cta.href, join_key(&cp, "href"));
         c.template(&mut cta.background, join_key(&cp, "background"));
         c.template(&mut cta.color, join_key(&cp, "color"));
+        if let Some(fill) = &mut cta.fill {
+            compile_paint(fill, c, join_key(&cp, "fill"));
+        }
     }
     if let Some(p) = &mut sb.page {
         c.template(&mut p.title, "page.title".into());

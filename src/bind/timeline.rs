@@ -10,8 +10,44 @@ use crate::template::{BindError, Context, ProblemKind};
 
 use super::{companions, Binder};
 
-/// Binds the whole video: the scenes that play, their layers, then the companions.
-pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
+/// Where each scene that plays sits on the video's timeline: decided by the scenes' `when`
+/// and durations alone, before any layer is bound, so the video's length is known to the
+/// bindings (`video.seconds`).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// (index in the storyboard's scenes, first frame, frames, transition frames).
+    pub scenes: Vec<(usize, u32, u32, u32)>,
+    pub total_frames: u32,
+}
+
+/// The scenes that play for the record of `cx`, placed: a transition overlaps the previous
+/// scene; the first scene comes in over the video background.
+pub fn plan(b: &Binder, cx: &Context) -> Result<Plan, BindError> {
+    let fps = b.sb.video.fps;
+    let mut scenes = Vec::new();
+    let mut cursor = 0u32;
+    for (i, s) in b.sb.scenes.iter().enumerate() {
+        if !cx.holds(&s.when)? {
+            continue;
+        }
+        let frames = secs_to_frames(s.duration.secs(), fps).max(1);
+        let transition_frames = secs_to_frames(s.transition.duration().secs(), fps).min(frames - 1);
+        let start = if scenes.is_empty() { 0 } else { cursor.saturating_sub(transition_frames) };
+        scenes.push((i, start, frames, transition_frames));
+        cursor = start + frames;
+    }
+    if scenes.is_empty() {
+        return Err(cx.err(
+            ProblemKind::Other,
+            "scenes",
+            "no scene plays for this record: every scene's `when` is false",
+        ));
+    }
+    Ok(Plan { scenes, total_frames: cursor })
+}
+
+/// Binds the whole video as `plan` places it: the scenes' layers, then the companions.
+pub fn graph(b: &Binder, cx: &Context, plan: &Plan) -> Result<SceneGraph, BindError> {
     let sb = &b.sb;
     let (w, h, fps) = (sb.video.width, sb.video.height, sb.video.fps);
     let background = match &sb.video.background {
@@ -21,23 +57,12 @@ pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
     let mut scenes: Vec<scene::Scene> = Vec::new();
     let mut captions: Vec<String> = Vec::new();
     let mut clips: Vec<audio::Clip> = Vec::new();
-    let mut cursor = 0u32;
-    for (s, layers) in sb.scenes.iter().zip(&b.scenes) {
-        if !cx.holds(&s.when)? {
-            continue;
-        }
-        let frames = secs_to_frames(s.duration.secs(), fps).max(1);
-        let transition_frames = secs_to_frames(s.transition.duration().secs(), fps).min(frames - 1);
+    for &(i, start, frames, transition_frames) in &plan.scenes {
+        let (s, layers) = (&sb.scenes[i], &b.scenes[i]);
         let transition = match s.transition {
             Transition::Cut | Transition::Fade(_) => scene::TransitionKind::Fade,
             Transition::Slide(_, side) => scene::TransitionKind::Slide(side),
             Transition::Wipe(_, side) => scene::TransitionKind::Wipe(side),
-        };
-        // A transition overlaps the previous scene; the first scene comes in over the video
-        // background.
-        let start = match scenes.last() {
-            Some(_) => cursor.saturating_sub(transition_frames),
-            None => 0,
         };
         let background = match &s.background {
             Some(p) => Some(bind_paint(p, cx)?),
@@ -64,20 +89,12 @@ pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
             background,
             nodes,
         });
-        cursor = start + frames;
-    }
-    if scenes.is_empty() {
-        return Err(cx.err(
-            ProblemKind::Other,
-            "scenes",
-            "no scene plays for this record: every scene's `when` is false",
-        ));
     }
     let mut graph = SceneGraph {
         width: w,
         height: h,
         fps,
-        total_frames: cursor,
+        total_frames: plan.total_frames,
         background,
         scenes,
         companions: Default::default(),

@@ -106,8 +106,36 @@ pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError>
     let video = req.file("mp4");
     let files = page::Files { video: &video, poster: &written.poster, captions: written.captions.as_deref() };
     if let Some(html) = page::render(graph, &files) {
+        for (font, url) in page::fonts(graph) {
+            publish_font(font, &req.dir.join(url), req.tag)?;
+        }
         write_text(&req.path("html"), req.tag, &html)?;
         written.page = Some(req.file("html"));
     }
     Ok(written)
+}
+
+/// Copies a font a page uses to `dest` (its `fonts/` folder), with its licence when one sits
+/// beside it as `<family>-LICENSE.txt` (the SIL Open Font License asks for it to travel with
+/// the font). Shared by every page of the folder: written once, when missing or different.
+fn publish_font(font: &Path, dest: &Path, tag: &str) -> Result<(), OutputsError> {
+    let mut files = vec![(font.to_path_buf(), dest.to_path_buf())];
+    let stem = font.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let family = stem.split('-').next().unwrap_or(&stem);
+    let licence = font.with_file_name(format!("{family}-LICENSE.txt"));
+    if licence.is_file() {
+        files.push((licence.clone(), dest.with_file_name(licence.file_name().unwrap_or_default())));
+    }
+    for (from, to) in files {
+        let bytes =
+            std::fs::read(&from).map_err(|e| fail(&to, format!("cannot read {}: {e}", from.display())))?;
+        if std::fs::read(&to).is_ok_and(|there| there == bytes) {
+            continue;
+        }
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| fail(&to, e))?;
+        }
+        crate::output::write_bytes(&to, tag, &bytes)?;
+    }
+    Ok(())
 }

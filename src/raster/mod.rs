@@ -72,6 +72,23 @@ pub fn render_into(graph: &SceneGraph, frame: u32, canvas: &mut Pixmap, cache: &
     }
 }
 
+/// Where each node drawn at `frame` paints, in canvas pixels (its ink as placed and scaled:
+/// see `extent::node_extent`), with the node: for outputs that put something on the picture
+/// without covering its content, like the poster's play button.
+pub fn painted(graph: &SceneGraph, frame: u32) -> Vec<(&Node, crate::scene::Rect)> {
+    let mut out = Vec::new();
+    for scene in graph.scenes.iter().filter(|s| s.contains(frame)) {
+        let t = (frame - scene.start) as f32 / graph.fps as f32;
+        for node in &scene.nodes {
+            if let Some(e) = extent::node_extent(node, t, graph.width, graph.height) {
+                let (x, y) = (e.x0 as f32, e.y0 as f32);
+                out.push((node, crate::scene::Rect { x, y, w: e.x1 as f32 - x, h: e.y1 as f32 - y }));
+            }
+        }
+    }
+    out
+}
+
 /// How far (0..1, both ends excluded) the transition bringing `scene` in is at its frame
 /// `local`.
 fn transition_progress(scene: &Scene, local: u32) -> f32 {

@@ -50,6 +50,8 @@ pub struct Companions {
 pub struct Poster {
     pub at: f64,
     pub play_button: bool,
+    /// Where the play button goes: None, the spot nearest the centre that covers no text.
+    pub play_button_at: Option<crate::style::Anchor>,
 }
 
 /// The animated preview: `secs` seconds of the video from `from` seconds, `width` pixels wide,
@@ -83,9 +85,24 @@ pub struct Cta {
     pub color: Rgba,
     pub radius: f32,
     pub size: f32,
+    /// The rest of the drawn button's look that the page can take.
+    pub look: CtaLook,
 }
 
-/// The landing page's own text.
+/// How the page draws a call to action beyond its colours, box and radius.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CtaLook {
+    /// A fill drawn over the background colour (a gradient, like the video's button).
+    pub fill: Option<Paint>,
+    /// The label's font file (absolute path), published beside the page.
+    pub font: Option<std::path::PathBuf>,
+    pub shadow: bool,
+    /// The scale of the layer it follows over the video's time: (seconds, scale), one pair
+    /// where the scale changes; empty: it does not scale.
+    pub pulse: Vec<(f64, f32)>,
+    /// The point scaling happens around, in canvas pixels.
+    pub origin: (f32, f32),
+}
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub title: String,

@@ -90,9 +90,55 @@ pub struct Storyboard {
 pub struct PosterSpec {
     /// Time of the poster frame from the start of the video (clamped to its end).
     pub at: Duration,
-    /// Draw a play button over the poster, so it reads as a video in an email.
+    /// Draw a play button over the poster, so it reads as a video in an email: `true` (placed
+    /// where it covers no text), or `{ at: auto | center | top-left | … }`.
     #[serde(default)]
-    pub play_button: bool,
+    pub play_button: PlayButtonSpec,
+}
+
+/// The poster's play button: none, or where it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum PlayButtonSpec {
+    #[default]
+    None,
+    /// `auto`: the spot nearest the centre that covers no text at the poster's frame.
+    Auto,
+    /// A fixed spot: the centre, a corner or the middle of a side, inset from the edges.
+    At(crate::style::Anchor),
+}
+
+impl<'de> Deserialize<'de> for PlayButtonSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            On(bool),
+            Placed(Placed),
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Placed {
+            at: String,
+        }
+        const EXPECTED: &str = "`true`, `false` or `{ at: auto }` (or center, top-left, top, top-right, \
+                                left, right, bottom-left, bottom, bottom-right)";
+        let raw =
+            Raw::deserialize(d).map_err(|_| serde::de::Error::custom(format!("expected {EXPECTED}")))?;
+        Ok(match raw {
+            Raw::On(false) => PlayButtonSpec::None,
+            Raw::On(true) => PlayButtonSpec::Auto,
+            Raw::Placed(Placed { at }) if at == "auto" => PlayButtonSpec::Auto,
+            Raw::Placed(Placed { at }) => {
+                let anchor = crate::style::Anchor::deserialize(
+                    serde::de::value::StrDeserializer::<D::Error>::new(&at),
+                )
+                .map_err(|_| {
+                    serde::de::Error::custom(format!("unknown play button place `{at}`: expected {EXPECTED}"))
+                })?;
+                PlayButtonSpec::At(anchor)
+            }
+        })
+    }
 }
 
 /// A music bed: looped (or trimmed) to the video's length, faded in and out, and ducked under
@@ -175,10 +221,27 @@ pub struct CtaSpec {
     /// Text size in canvas pixels.
     #[serde(default = "cta_size")]
     pub size: f32,
+    /// Which point of the box sits at (x, y), like a layer's `anchor`.
+    #[serde(default)]
+    pub anchor: crate::style::Anchor,
+    /// A fill like a rect layer's (a colour or `{ linear: … }`) drawn over `background`, which
+    /// stays the colour the text's contrast is checked against where the fill cannot be.
+    #[serde(default)]
+    pub fill: Option<PaintSpec>,
+    /// A font of `fonts:` for the label; the page loads its file from `fonts/` beside itself.
+    #[serde(default)]
+    pub font: Option<String>,
+    /// The drop shadow under the button.
+    #[serde(default = "yes")]
+    pub shadow: bool,
+    /// A layer (by name) in the CTA's scene whose scaling (enter zoom, pulse) the button follows.
+    #[serde(default)]
+    pub follow: Option<String>,
 }
 
+/// A green that white text meets WCAG AA on (5.3:1); #00c853 gave 2.2:1.
 fn cta_background() -> Bindable<Rgba> {
-    Bindable::new("#00c853")
+    Bindable::new("#00796b")
 }
 fn cta_size() -> f32 {
     32.0

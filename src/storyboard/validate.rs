@@ -183,6 +183,9 @@ fn companions(rep: &mut Reporter, sb: &Storyboard) {
         let cp = spans::join_index("cta", i);
         check_color(rep, &spans::join_key(&cp, "background"), c.background.source());
         check_color(rep, &spans::join_key(&cp, "color"), c.color.source());
+        if let Some(fill) = &c.fill {
+            check_paint(rep, &spans::join_key(&cp, "fill"), fill);
+        }
         if let Some(id) = &c.scene {
             if !sb.scenes.iter().any(|s| &s.id == id) {
                 let ids: Vec<&str> = sb.scenes.iter().map(|s| s.id.as_str()).collect();

@@ -273,12 +273,28 @@ pub fn headless_report(
     reports: &std::sync::mpsc::Receiver<String>,
     limit: std::time::Duration,
 ) -> String {
+    headless_report_with(chromium, url, reports, limit, &[])
+}
+
+/// [`headless_report`] with `extra` flags for chromium (e.g. `--window-size=390,844`).
+pub fn headless_report_with(
+    chromium: &Path,
+    url: &str,
+    reports: &std::sync::mpsc::Receiver<String>,
+    limit: std::time::Duration,
+    extra: &[&str],
+) -> String {
     use std::os::unix::process::CommandExt;
-    let profile = std::env::temp_dir().join(format!("billreel-chromium-{}", std::process::id()));
+    // One profile per browser: two tests of a file run at once, and chromium hands a second
+    // start with the same profile to the first one.
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile = std::env::temp_dir().join(format!("billreel-chromium-{}-{n}", std::process::id()));
     let mut child = Command::new(chromium)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--mute-audio"])
         .args(["--autoplay-policy=no-user-gesture-required", "--no-first-run"])
         .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
         .arg(url)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
