@@ -77,9 +77,9 @@ impl Binder {
         for p in compiler.problems() {
             rep.error(&p.path, p.message.clone(), Some(p.hint.clone()));
         }
-        if let Some(l) = &sb.locale {
-            if let Err(e) = locale::parse_locale(l) {
-                rep.error("locale", e.to_string(), None);
+        for (key, tag) in [("locale", &sb.locale), ("fallback_locale", &sb.fallback_locale)] {
+            if let Some(Err(e)) = tag.as_deref().map(locale::check_locale) {
+                rep.error(key, e.to_string(), Some(locale::SUPPORTED_HINT.into()));
             }
         }
         let fonts = load_fonts(&sb, &assets, &mut rep);
@@ -151,6 +151,7 @@ impl Binder {
             &self.compiled,
             record,
             self.sb.locale.as_deref(),
+            self.sb.fallback_locale.as_deref(),
             &self.sb.vars,
             &locate,
             Mode {
