@@ -12,6 +12,7 @@
 //! without a word, see [`known`]); [`case`] maps case by the locale's rules.
 
 pub mod case;
+mod iso_symbols;
 mod known;
 
 pub use known::{check_locale, is_rtl};
@@ -177,7 +178,7 @@ pub fn format_number(locale: &str, value: f64, decimals: u8) -> Result<String, L
 
 /// `1234.5 EUR` -> `€1,234.50` (en-GB), `1.234,50 €` (de-DE), `1234,50 €` (it-IT).
 /// The fraction digits are the currency's own (CLDR's supplemental currency data: 2 for EUR, 0
-/// for JPY, 3 for KWD); the amount is rounded once, to those digits, half away from zero.
+/// for JPY, 3 for KWD); the amount is rounded once, to those digits, half to even (as ICU).
 pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, LocaleError> {
     let code_upper = code.trim().to_ascii_uppercase();
     if code_upper.len() != 3 || !code_upper.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -190,8 +191,13 @@ pub fn format_currency(locale: &str, value: f64, code: &str) -> Result<String, L
         &MONEY,
         (locale.to_string(), code_upper.clone()),
         || {
-            CurrencyFormatter::try_new_symbol(parse_locale(locale)?.into(), currency, Default::default())
-                .map_err(LocaleError::no_format(format!("currency format for {code_upper} in {locale}")))
+            let loc = parse_locale(locale)?;
+            let built = if iso_symbols::writes_iso_code(&loc, currency) {
+                CurrencyFormatter::try_new_code((&loc).into(), currency, Default::default())
+            } else {
+                CurrencyFormatter::try_new_symbol((&loc).into(), currency, Default::default())
+            };
+            built.map_err(LocaleError::no_format(format!("currency format for {code_upper} in {locale}")))
         },
         |f| f.format_fixed_decimal(&d).write_to_string().into_owned(),
     )
