@@ -138,14 +138,9 @@ const LOCALES: &[Cldr] = &[
 ];
 
 /// hi's long date: CLDR's `long` is `d MMMM y` (48, and the same in unicode-org/cldr's
-/// common/main/hi.xml of 2026).
+/// common/main/hi.xml of 2026). ICU4X 2.4 alone writes "15 दिसंबर, 2026"; billreel uses CLDR's
+/// pattern there (`template::locale`, CLDR_DATE_PATTERNS).
 const HI_LONG: &str = "15 दिसंबर 2026";
-
-/// Where ICU4X 2.4 writes something else than CLDR and billreel has no fix yet: (locale, what,
-/// ICU4X's output). Held here so that a change on either side shows. ICU4X builds a long
-/// date from its own skeleton data rather than CLDR's `dateFormats`, and for hi puts a comma
-/// before the year.
-const KNOWN_ICU4X_DIFFERENCES: &[(&str, &str, &str)] = &[("hi-IN", "long", "15 दिसंबर, 2026")];
 
 #[test]
 fn every_supported_locale_formats_as_cldr_says() {
@@ -173,13 +168,24 @@ fn every_supported_locale_formats_as_cldr_says() {
             ("percent", locale::format_percent(l, -3.45, 1).unwrap(), c.percent),
         ];
         for (what, got, want) in got {
-            let known = KNOWN_ICU4X_DIFFERENCES.contains(&(l, what, got.as_str()));
-            if got != want && !known {
+            if got != want {
                 wrong.push(format!("{l} {what}: got {got:?}, CLDR says {want:?}"));
             }
         }
     }
     assert!(wrong.is_empty(), "{} differences:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn a_cldr_pattern_override_keeps_to_its_locale_and_calendar() {
+    let d = (2026, 12, 15);
+    assert_eq!(locale::format_date("hi-IN", d, DateStyle::Long).unwrap(), HI_LONG);
+    assert_eq!(locale::format_date("hi", d, DateStyle::Long).unwrap(), HI_LONG);
+    assert_eq!(locale::format_date("hi-IN-u-ca-gregory", d, DateStyle::Long).unwrap(), HI_LONG);
+    // In the Indian national calendar the override does not apply: 24 Agrahayana 1948 Saka.
+    let indian = locale::format_date("hi-IN-u-ca-indian", d, DateStyle::Long).unwrap();
+    assert!(indian.contains("1948") && indian.contains("अग्रहायण"), "{indian}");
+    assert_eq!(locale::format_date("hi-IN", d, DateStyle::Medium).unwrap(), "15 दिस॰ 2026");
 }
 
 #[test]

@@ -132,7 +132,7 @@ thread_local! {
     static PERCENTS: RefCell<HashMap<String, Percents>> = RefCell::new(HashMap::new());
     static DECIMALS: RefCell<HashMap<String, DecimalFormatter>> = RefCell::new(HashMap::new());
     static MONEY: RefCell<HashMap<(String, String), CurrencyFormatter<DecimalFormatter>>> = RefCell::new(HashMap::new());
-    static DATES: RefCell<HashMap<(String, DateStyle), DateTimeFormatter<fieldsets::enums::CompositeDateTimeFieldSet>>> = RefCell::new(HashMap::new());
+    static DATES: RefCell<HashMap<(String, DateStyle), DateFormat>> = RefCell::new(HashMap::new());
 }
 
 /// Formats with a formatter from a per-thread cache, building it on first use for `key`.
@@ -313,6 +313,13 @@ pub fn format_date(locale: &str, (y, m, d): (i32, u8, u8), style: DateStyle) -> 
         &DATES,
         (locale.to_string(), style),
         || {
+            let loc = parse_locale(locale)?;
+            if let Some(pattern) = cldr_date_pattern(&loc, style) {
+                return DateFormat::cldr(&loc, pattern).map_err(|source| LocaleError::NoFormat {
+                    what: format!("date pattern {pattern} for locale {locale}"),
+                    source,
+                });
+            }
             let set = match style {
                 DateStyle::Short => C::Date(DF::YMD(fieldsets::YMD::short())),
                 DateStyle::Medium => C::Date(DF::YMD(fieldsets::YMD::medium())),
@@ -321,12 +328,70 @@ pub fn format_date(locale: &str, (y, m, d): (i32, u8, u8), style: DateStyle) -> 
                 DateStyle::Month => C::CalendarPeriod(CP::M(fieldsets::M::medium())),
                 DateStyle::MonthLong => C::CalendarPeriod(CP::M(fieldsets::M::long())),
             };
-            DateTimeFormatter::try_new(parse_locale(locale)?.into(), set)
+            DateTimeFormatter::try_new(loc.into(), set)
+                .map(|f| DateFormat::Icu(Box::new(f)))
                 .map_err(LocaleError::no_format(format!("date format for locale {locale}")))
         },
-        // The composite field set accepts date-time inputs; the time is not shown.
-        |f| f.format(&DateTime { date, time: Time::start_of_day() }).write_to_string().into_owned(),
+        |f| f.format(date),
     )
+}
+
+/// Where ICU4X 2.4 writes a date otherwise than CLDR's `dateFormats` for the locale's
+/// (Gregorian) calendar: (language, style, CLDR's pattern). ICU4X builds its patterns from its
+/// own skeleton data; for hi it puts a comma before the year of a long date ("15 दिसंबर,
+/// 2026") where CLDR's `long` is `d MMMM y` (tests/locales.rs holds both).
+const CLDR_DATE_PATTERNS: &[(&str, DateStyle, &str)] = &[("hi", DateStyle::Long, "d MMMM y")];
+
+/// CLDR's pattern for `style` in `locale`, where ICU4X's differs and the calendar is Gregorian.
+fn cldr_date_pattern(locale: &Locale, style: DateStyle) -> Option<&'static str> {
+    use icu::locale::extensions::unicode::{key, value};
+    let calendar = locale.extensions.unicode.keywords.get(&key!("ca"));
+    if calendar.is_some_and(|c| *c != value!("gregory")) {
+        return None;
+    }
+    CLDR_DATE_PATTERNS
+        .iter()
+        .find(|(lang, s, _)| *lang == locale.id.language.as_str() && *s == style)
+        .map(|(_, _, pattern)| *pattern)
+}
+
+/// A date formatter: ICU4X's for a field set, or a CLDR pattern with the locale's names.
+enum DateFormat {
+    Icu(Box<DateTimeFormatter<fieldsets::enums::CompositeDateTimeFieldSet>>),
+    Cldr(
+        Box<icu::datetime::pattern::FixedCalendarDateTimeNames<icu::calendar::Gregorian>>,
+        icu::datetime::pattern::DateTimePattern,
+    ),
+}
+
+impl DateFormat {
+    fn cldr(locale: &Locale, pattern: &str) -> Result<DateFormat, Box<dyn std::error::Error + Send + Sync>> {
+        use icu::datetime::pattern::{DateTimePattern, FixedCalendarDateTimeNames};
+        let pattern = DateTimePattern::try_from_pattern_str(pattern)?;
+        let mut names = FixedCalendarDateTimeNames::<icu::calendar::Gregorian>::try_new(locale.into())?;
+        names.include_for_pattern(&pattern).map_err(|e| format!("{e:?}"))?;
+        Ok(DateFormat::Cldr(Box::new(names), pattern))
+    }
+
+    fn format(&self, date: Date<icu::calendar::Iso>) -> String {
+        // The composite field set accepts date-time inputs; the time is not shown.
+        match self {
+            DateFormat::Icu(f) => {
+                f.format(&DateTime { date, time: Time::start_of_day() }).write_to_string().into_owned()
+            }
+            DateFormat::Cldr(names, pattern) => {
+                let date = date.to_calendar(icu::calendar::Gregorian);
+                let formatted = names
+                    .with_pattern_unchecked(pattern)
+                    .format(&DateTime { date, time: Time::start_of_day() });
+                // Every name the pattern needs was loaded with it; a failure still writes
+                // something (the field's fallback), and is a bug of ours, not the data's.
+                writeable::TryWriteable::try_write_to_string(&formatted)
+                    .unwrap_or_else(|(_, s)| s)
+                    .into_owned()
+            }
+        }
+    }
 }
 
 #[cfg(test)]
