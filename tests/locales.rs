@@ -235,7 +235,7 @@ fn a_record_with_an_unknown_locale_fails_naming_field_value_and_fix() {
     assert_eq!(e.field.as_deref(), Some("locale"), "{e}");
     let msg = e.to_string();
     assert!(msg.contains("field `locale`"), "{msg}");
-    assert!(msg.contains("`jp-JP` is not a locale billreel has data for; did you mean ja-JP?"), "{msg}");
+    assert!(msg.contains("`jp-JP` is not a locale billreel has data for (did you mean ja-JP?)"), "{msg}");
     assert!(msg.contains("fallback_locale"), "the message says how else to fix it: {msg}");
     // A malformed one too, without quoting it (it could be anything).
     let e = binder.bind(&record("Mary Smith")).unwrap_err();
@@ -279,7 +279,7 @@ fn a_declared_fallback_locale_renders_and_warns() {
     // tr-TR: yen sign before the amount, "d MMM y" with Turkish month, dotted capital İ.
     assert_eq!(text_of(&graph), "¥1.234 12 Nis 2027 İSTANBUL");
     assert!(log.contains("WARN"), "{log}");
-    assert!(log.contains("`jp-JP` is not a locale billreel has data for; did you mean ja-JP?"), "{log}");
+    assert!(log.contains("`jp-JP` is not a locale billreel has data for (did you mean ja-JP?)"), "{log}");
     assert!(log.contains("formatted with the storyboard's fallback_locale"), "{log}");
     assert!(log.contains("fallback=\"tr-TR\"") || log.contains("fallback=tr-TR"), "{log}");
     assert!(log.contains("record=C1"), "{log}");
@@ -296,7 +296,7 @@ fn an_unknown_storyboard_locale_fails_check_at_its_line() {
     let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(
-        out.contains("sb.yaml:4:9: `jp-JP` is not a locale billreel has data for; did you mean ja-JP?"),
+        out.contains("sb.yaml:4:9: `jp-JP` is not a locale billreel has data for (did you mean ja-JP?)"),
         "{out}"
     );
     assert!(out.contains("sb.yaml:5:18: `xx-QQ` is not a locale billreel has data for"), "{out}");

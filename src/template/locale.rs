@@ -71,7 +71,7 @@ pub enum LocaleError {
         source: icu::locale::ParseError,
     },
     /// A well-formed tag whose language ICU4X's data does not have (it would format as root).
-    #[error("`{tag}` is not a locale billreel has data for{}", suggestion.as_ref().map(|s| format!("; did you mean {s}?")).unwrap_or_else(|| "; write a BCP 47 tag such as en-GB, de-DE or zh-CN".into()))]
+    #[error("`{tag}` is not a locale billreel has data for{}", suggestion.as_ref().map(|s| format!(" (did you mean {s}?)")).unwrap_or_else(|| " (write a BCP 47 tag such as en-GB, de-DE or zh-CN)".into()))]
     Unknown { tag: String, suggestion: Option<String> },
     /// `-u-nu-X` with a numbering system the locale has no digits and symbols for.
     #[error("`{tag}` asks for the numbering system `{nu}`, which billreel has no data for in that language; use `latn` (0-9) or the locale's own (e.g. `arab` for ar-SA)")]
