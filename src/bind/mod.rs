@@ -77,9 +77,9 @@ impl Binder {
         for p in compiler.problems() {
             rep.error(&p.path, p.message.clone(), Some(p.hint.clone()));
         }
-        if let Some(l) = &sb.locale {
-            if let Err(e) = locale::parse_locale(l) {
-                rep.error("locale", e.to_string(), None);
+        for (key, tag) in [("locale", &sb.locale), ("fallback_locale", &sb.fallback_locale)] {
+            if let Some(Err(e)) = tag.as_deref().map(locale::check_locale) {
+                rep.error(key, e.to_string(), Some(locale::SUPPORTED_HINT.into()));
             }
         }
         companions::check_ctas(&sb, &scenes, &mut rep);
@@ -153,16 +153,20 @@ impl Binder {
             show_values: self.show_values,
             output_limit: self.limits.template_output_bytes,
         };
-        let (compiled, locale, vars) = (&self.compiled, self.sb.locale.as_deref(), &self.sb.vars);
+        let (compiled, vars) = (&self.compiled, &self.sb.vars);
+        let (locale, fallback) = (self.sb.locale.as_deref(), self.sb.fallback_locale.as_deref());
         // The timeline first (the scenes' `when` and durations), then everything else bound
         // knowing the video's length: `video.seconds` (whole, rounded) and `video.duration`.
-        let first = Context::new(compiled, record, locale, vars, &locate, mode)?;
+        let first = Context::new(compiled, record, locale, fallback, vars, &locate, mode)?;
         let plan = timeline::plan(self, &first)?;
         let secs = plan.total_frames as f64 / self.sb.video.fps as f64;
-        let record = with_video(record, secs)
+        // The second context takes the locale the first resolved (a fallback is chosen, and
+        // logged, once per record).
+        let resolved = first.locale();
+        let record = with_video(record, secs, &resolved)
             .map_err(|e| first.err(ProblemKind::WrongValue, "", e).in_field("video"))?;
         drop(first);
-        let cx = Context::new(compiled, &record, locale, vars, &locate, mode)?;
+        let cx = Context::new(compiled, &record, Some(&resolved), None, vars, &locate, mode)?;
         let graph = timeline::graph(self, &cx, &plan)?;
         if let Some((scene, layer, chars)) = graph.missing_glyphs().into_iter().next() {
             let err = missing_glyphs_error(&scene, &layer, &chars);
@@ -198,10 +202,14 @@ impl Binder {
 
 /// `record` with the video's own values under `video`: `seconds` (its length rounded to whole
 /// seconds, for text like "explained in 35 seconds") and `duration` (exact, in seconds). A
-/// record that has a field `video` of its own is refused rather than silently shadowed.
-fn with_video(record: &Record, secs: f64) -> Result<Record, String> {
+/// record that has a field `video` of its own is refused rather than silently shadowed. The
+/// record's `locale`, if it has one, becomes `locale`, the one the first binding resolved.
+fn with_video(record: &Record, secs: f64, locale: &str) -> Result<Record, String> {
     let mut record = record.clone();
     let Some(data) = record.data.as_object_mut() else { return Ok(record) };
+    if let Some(own) = data.get_mut("locale") {
+        *own = locale.into();
+    }
     if data.contains_key("video") {
         return Err("the record has a field `video`, a name kept for the video's own values \
                     (`video.seconds`, `video.duration`); rename the field in the data"

@@ -291,6 +291,7 @@ mod tests {
             &compiled,
             &rec,
             None,
+            None,
             &vars,
             &locate,
             crate::template::Mode { check_only: false, show_values: false, output_limit: 1 << 16 },

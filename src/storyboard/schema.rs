@@ -55,6 +55,10 @@ pub struct Storyboard {
     /// BCP 47 locale for number, currency and date formatting, unless the record has `locale`.
     #[serde(default)]
     pub locale: Option<String>,
+    /// The locale a record whose `locale` ICU4X has no data for (`jp-JP`) is formatted in,
+    /// with a warning; without it such a record fails.
+    #[serde(default)]
+    pub fallback_locale: Option<String>,
     /// ISO 4217 code used by `| currency` when none is given.
     #[serde(default)]
     pub currency: Option<String>,

@@ -55,11 +55,14 @@ pub struct Mode {
 }
 
 impl<'a> Context<'a> {
-    /// The context of `record`: its fields, its locale (or `default_locale`), then `vars`.
+    /// The context of `record`: its fields, its locale (or `default_locale`), then `vars`. A
+    /// locale ICU4X has no data for fails the record, unless the storyboard names a
+    /// `fallback_locale` (then used, with a warning).
     pub fn new(
         compiled: &'a Compiled,
         record: &'a Record,
         default_locale: Option<&str>,
+        fallback_locale: Option<&str>,
         vars: &'a IndexMap<String, Expr>,
         locate: Locate<'a>,
         mode: Mode,
@@ -96,9 +99,7 @@ impl<'a> Context<'a> {
             }
             None => default_locale.unwrap_or(DEFAULT_LOCALE).to_string(),
         };
-        locale::parse_locale(&loc).map_err(|e| {
-            cx.err(ProblemKind::WrongValue, "", format!("field `locale`: {e}")).in_field("locale")
-        })?;
+        let loc = cx.known_locale(loc, fallback_locale)?;
         cx.ctx.insert("locale".into(), Value::from(loc));
         cx.refresh_scope();
         for (name, expr) in vars {
@@ -115,6 +116,25 @@ impl<'a> Context<'a> {
 
     pub fn record(&self) -> &Record {
         self.record
+    }
+
+    /// `loc` if ICU4X has data for it, else `fallback` (logged), else an error naming the
+    /// field, the tag and a known locale close to it. A well-formed tag is quoted: it is a
+    /// code (letters and digits in subtags of at most 8, no spaces), not something the
+    /// customer wrote, and the fix needs it; anything else is described by its shape.
+    fn known_locale(&self, loc: String, fallback: Option<&str>) -> Result<String, BindError> {
+        let Err(e) = locale::check_locale(&loc) else { return Ok(loc) };
+        if let Some(fallback) = fallback {
+            tracing::warn!(record = %self.record.id, locale = %loc, fallback, "{e}; formatted with the storyboard's fallback_locale");
+            return Ok(fallback.to_string());
+        }
+        let fix =
+            "set the record's `locale` to a supported one, or declare `fallback_locale:` in the storyboard";
+        let mut err = self.err(ProblemKind::WrongValue, "", format!("field `locale`: {e}; {fix}"));
+        if !matches!(e, locale::LocaleError::NotALocale { .. }) {
+            err.message = format!("field `locale`: {e}; {fix}");
+        }
+        Err(err.in_field("locale"))
     }
 
     /// Whether this binding is for `check` only (nothing will be drawn).

@@ -94,7 +94,26 @@ pub fn environment(default_currency: Option<String>, limits: &Limits) -> Environ
         let style = locale::DateStyle::parse(style.as_deref().unwrap_or("long")).map_err(op_error)?;
         locale::format_date(&state_locale(state), date, style).map_err(op_error)
     });
+    case_filters(&mut env);
     env
+}
+
+/// minijinja's `upper`, `lower`, `title` and `capitalize`, by the record's locale's case rules
+/// (tr-TR: "istanbul" → "İSTANBUL"; see [`locale::case`]). Words split as minijinja splits them,
+/// and a value marked safe stays safe.
+fn case_filters(env: &mut Environment<'static>) {
+    type CaseFn = fn(&str, &str) -> String;
+    let filters: [(&str, CaseFn); 4] = [
+        ("upper", locale::case::upper),
+        ("lower", locale::case::lower),
+        ("title", locale::case::title),
+        ("capitalize", locale::case::capitalize),
+    ];
+    for (name, map) in filters {
+        env.add_filter(name, move |state: &State, value: StringInput<'_>| {
+            value.preserve_safety(map(&state_locale(state), value.as_str()))
+        });
+    }
 }
 
 /// Adds `len` bytes to what this evaluation has printed; an error past `max`.
