@@ -277,7 +277,8 @@ fn cubic_bezier(x1: f32, y1: f32, x2: f32, y2: f32, x: f32) -> f32 {
     bez(y1, y2, s)
 }
 
-/// Horizontal alignment of text in its box.
+/// Horizontal alignment of text in its box. `start` and `end` follow the text's direction:
+/// the left and right of a left-to-right paragraph, the right and left of a right-to-left one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
@@ -285,6 +286,19 @@ pub enum Align {
     Left,
     Center,
     Right,
+    Start,
+    End,
+}
+
+impl Align {
+    /// Left, center or right for text whose paragraph reads right to left (`rtl`) or not.
+    pub fn resolve(self, rtl: bool) -> Align {
+        match (self, rtl) {
+            (Align::Start, false) | (Align::End, true) => Align::Left,
+            (Align::Start, true) | (Align::End, false) => Align::Right,
+            (other, _) => other,
+        }
+    }
 }
 
 /// Vertical placement of text in its box.
