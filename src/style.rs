@@ -291,6 +291,16 @@ pub enum Align {
 }
 
 impl Align {
+    /// Left and right swapped (a layout mirrored for a right-to-left reader); `start` and
+    /// `end` already follow the text's direction, and `center` stays.
+    pub fn mirrored(self) -> Align {
+        match self {
+            Align::Left => Align::Right,
+            Align::Right => Align::Left,
+            other @ (Align::Center | Align::Start | Align::End) => other,
+        }
+    }
+
     /// Left, center or right for text whose paragraph reads right to left (`rtl`) or not.
     pub fn resolve(self, rtl: bool) -> Align {
         match (self, rtl) {
@@ -299,6 +309,28 @@ impl Align {
             (other, _) => other,
         }
     }
+}
+
+/// `mirror:` on a scene or a layer. `rtl`: for a record whose locale is written right to left
+/// (ar, he, fa, ...), x positions, anchors and left/right alignment are flipped, as a
+/// right-to-left reader expects the layout; other records see it as written. `none` (on a
+/// layer): not mirrored, whatever its scene says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mirror {
+    None,
+    Rtl,
+}
+
+/// Which way a chart's categories (its time axis) run. `left_to_right` (the default): as
+/// written, whatever the language. `reading`: in the reader's direction, so the first month is
+/// on the right for a record whose locale is written right to left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeFlow {
+    #[default]
+    LeftToRight,
+    Reading,
 }
 
 /// Vertical placement of text in its box.

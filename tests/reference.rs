@@ -228,6 +228,15 @@ fn rich_text_spans_and_data_that_looks_like_tags() {
     check("rich-zh", "rich", "R3", 0.0);
 }
 
+/// `mirror: rtl`: the Arabic record sees the box, its text's alignment and a top-right anchor
+/// flipped and the months running from the right (April, with no value yet, on the far left and
+/// empty); the English record sees the storyboard as written; `mirror: none` keeps a layer put.
+#[test]
+fn mirror_rtl_flips_the_layout_and_time_flows_in_the_reading_direction() {
+    check("mirror-ar", "mirror", "SCR-MIR-AR", 0.0);
+    check("mirror-en", "mirror", "SCR-MIR-EN", 0.0);
+}
+
 /// Right-to-left text (UAX #9): the Arabic amount with Arabic-Indic digits reads ٣٨٤٫١٠ from
 /// left to right with ر.س. on its left, and with Latin digits (ar-AE-u-nu-latn) 384.10; the
 /// wrapped sentence keeps the Latin brand name and the number in their own order and each

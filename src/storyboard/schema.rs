@@ -415,6 +415,10 @@ pub struct Scene {
     /// Sound clips (a voice-over) played from the scene's start (after their `delay`).
     #[serde(default)]
     pub audio: Vec<ClipSpec>,
+    /// `rtl`: mirror the scene's layout for records whose locale is written right to left
+    /// (each layer's `mirror` wins over it).
+    #[serde(default)]
+    pub mirror: Option<crate::style::Mirror>,
     #[serde(skip_deserializing)]
     pub layers: Vec<LayerSource>,
     /// Alternative layer sets: the first whose `when` is true (or that has none) is drawn
