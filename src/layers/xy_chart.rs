@@ -212,7 +212,7 @@ impl ChartLayer {
 /// draw no bar and no point) so that each value stays under its label. The highlight, an index
 /// into the drawn points, is counted from the other end.
 fn read_from_the_right(
-    labels: &mut Vec<String>,
+    labels: &mut [String],
     series: &mut [SeriesData],
     highlight: Option<(usize, Option<String>)>,
 ) -> Option<(usize, Option<String>)> {
