@@ -277,7 +277,8 @@ fn cubic_bezier(x1: f32, y1: f32, x2: f32, y2: f32, x: f32) -> f32 {
     bez(y1, y2, s)
 }
 
-/// Horizontal alignment of text in its box.
+/// Horizontal alignment of text in its box. `start` and `end` follow the text's direction:
+/// the left and right of a left-to-right paragraph, the right and left of a right-to-left one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
@@ -285,6 +286,51 @@ pub enum Align {
     Left,
     Center,
     Right,
+    Start,
+    End,
+}
+
+impl Align {
+    /// Left and right swapped (a layout mirrored for a right-to-left reader); `start` and
+    /// `end` already follow the text's direction, and `center` stays.
+    pub fn mirrored(self) -> Align {
+        match self {
+            Align::Left => Align::Right,
+            Align::Right => Align::Left,
+            other @ (Align::Center | Align::Start | Align::End) => other,
+        }
+    }
+
+    /// Left, center or right for text whose paragraph reads right to left (`rtl`) or not.
+    pub fn resolve(self, rtl: bool) -> Align {
+        match (self, rtl) {
+            (Align::Start, false) | (Align::End, true) => Align::Left,
+            (Align::Start, true) | (Align::End, false) => Align::Right,
+            (other, _) => other,
+        }
+    }
+}
+
+/// `mirror:` on a scene or a layer. `rtl`: for a record whose locale is written right to left
+/// (ar, he, fa, ...), x positions, anchors and left/right alignment are flipped, as a
+/// right-to-left reader expects the layout; other records see it as written. `none` (on a
+/// layer): not mirrored, whatever its scene says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mirror {
+    None,
+    Rtl,
+}
+
+/// Which way a chart's categories (its time axis) run. `left_to_right` (the default): as
+/// written, whatever the language. `reading`: in the reader's direction, so the first month is
+/// on the right for a record whose locale is written right to left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeFlow {
+    #[default]
+    LeftToRight,
+    Reading,
 }
 
 /// Vertical placement of text in its box.

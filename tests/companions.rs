@@ -265,6 +265,41 @@ fn the_call_to_action_shows_over_the_video_in_a_real_browser() {
     assert_eq!(img.dimensions(), (800, 700));
 }
 
+/// An Arabic customer's WebVTT and SubRip captions: each cue a `<lang>` span whose lines start
+/// with a RIGHT-TO-LEFT MARK, so a player lays out a cue that starts with a Latin brand name
+/// right to left; the text itself is as bound.
+#[test]
+fn right_to_left_captions_carry_their_language_and_direction() {
+    let dir = scratch("rtl-captions");
+    let sb = storyboard(
+        &dir,
+        "scenes:\n  - { id: a, duration: 1s, caption: \"Brightwave: {{ amount }}\", layers: [] }\n",
+    );
+    let rec = serde_json::json!({"id": "AR", "locale": "ar-SA", "amount": "٣٨٤٫١٠ ر.س."});
+    std::fs::write(dir.join("run.jsonl"), format!("{rec}\n")).unwrap();
+    let out = dir.join("out");
+    let data = dir.join("run.jsonl");
+    let o = billreel([
+        "batch",
+        sb.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--guessable-links",
+        "--srt",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(manifest.lines().next().unwrap()).unwrap();
+    let file = |key: &str| std::fs::read_to_string(out.join(line[key].as_str().unwrap())).unwrap();
+    assert_eq!(
+        file("captions"),
+        "WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\n<lang ar-SA>\u{200F}Brightwave: ٣٨٤٫١٠ ر.س.</lang>\n"
+    );
+    assert_eq!(file("srt"), "1\n00:00:00,000 --> 00:00:01,000\n\u{200F}Brightwave: ٣٨٤٫١٠ ر.س.\n\n");
+}
+
 #[test]
 fn burnt_in_captions_are_drawn_at_the_bottom() {
     let dir = scratch("burn");

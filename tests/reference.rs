@@ -233,6 +233,51 @@ fn rich_text_spans_and_data_that_looks_like_tags() {
     check("rich-zh", "rich", "R3", 0.0);
 }
 
+/// `mirror: rtl`: the Arabic record sees the box, its text's alignment and a top-right anchor
+/// flipped and the months running from the right (April, with no value yet, on the far left and
+/// empty); the English record sees the storyboard as written; `mirror: none` keeps a layer put.
+#[test]
+fn mirror_rtl_flips_the_layout_and_time_flows_in_the_reading_direction() {
+    check("mirror-ar", "mirror", "SCR-MIR-AR", 0.0);
+    check("mirror-en", "mirror", "SCR-MIR-EN", 0.0);
+}
+
+/// Right-to-left text (UAX #9): the Arabic amount with Arabic-Indic digits reads ٣٨٤٫١٠ from
+/// left to right with ر.س. on its left, and with Latin digits (ar-AE-u-nu-latn) 384.10; the
+/// wrapped sentence keeps the Latin brand name and the number in their own order and each
+/// line's spaces; `align: start` is the right edge. Checked against Chromium's rendering of the
+/// same text in the same fonts.
+#[test]
+fn arabic_amounts_with_arabic_indic_and_latin_digits_and_a_wrapped_sentence() {
+    check("scripts-ar", "scripts", "SCR-AR1", 0.0);
+    check("scripts-ar-latn", "scripts", "SCR-AR2", 0.0);
+}
+
+#[test]
+fn hebrew_right_to_left_with_a_brand_name_and_an_amount() {
+    check("scripts-he", "scripts", "SCR-HE1", 0.0);
+}
+
+/// Devanagari conjuncts and vowel signs shaped by rustybuzz with the script set (not guessed).
+#[test]
+fn hindi_in_noto_sans_devanagari() {
+    check("scripts-hi", "scripts", "SCR-HI1", 0.0);
+}
+
+/// Thai has no spaces between words: lines break at the dictionary segmenter's word
+/// boundaries.
+#[test]
+fn thai_wrapped_between_words() {
+    check("scripts-th", "scripts", "SCR-TH1", 0.0);
+}
+
+/// The bold title's kana and kanji come from the bold CJK face (the bold font's own fallback
+/// list), the sentence's from the regular one.
+#[test]
+fn bold_cjk_falls_back_to_a_bold_face() {
+    check("scripts-ja", "scripts", "SCR-JA1", 0.0);
+}
+
 /// A held frame (its drawing state equals the previous frame's) must be the same picture: the
 /// encoder re-sends the previous frame for it without drawing. Checked over every frame of the
 /// storyboards with animation, growth, count-ups and transitions.

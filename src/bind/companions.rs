@@ -67,6 +67,7 @@ pub fn resolve(
     };
     Ok(scene::Companions {
         captions: cues,
+        captions_lang: cx.locale(),
         ctas,
         page,
         audio,
@@ -276,7 +277,14 @@ pub fn burn(b: &Binder, cx: &Context, graph: &mut SceneGraph) -> Result<(), Bind
             max_lines: Some(3),
             ..TextStyle::simple(size, Rgba::rgb(255, 255, 255), Align::Center, Some(w * 0.8))
         };
-        let block = Arc::new(text::layout_fit(font, &cue.text, style, size * 0.7));
+        // A right-to-left locale's caption reads right to left even when it starts with a Latin
+        // brand name or a number: a leading RLM makes it so (UAX #9 P2).
+        let cue_text = if text::locale_is_rtl(&graph.companions.captions_lang) {
+            format!("\u{200F}{}", cue.text)
+        } else {
+            cue.text.clone()
+        };
+        let block = Arc::new(text::layout_fit(font, &cue_text, style, size * 0.7));
         let pad = size * 0.4;
         let (bw, bh) = (block.width + 2.0 * pad, block.height + 2.0 * pad);
         let y = h - bh - size;

@@ -326,6 +326,8 @@ fn load_fonts(sb: &Storyboard, assets: &Assets, rep: &mut Reporter) -> FontBook 
             }
         }
     }
-    fonts.set_fallbacks(&sb.fallback_fonts);
+    for name in sb.fonts.keys() {
+        fonts.set_fallbacks(name, sb.fallback_fonts.of(name));
+    }
     fonts
 }

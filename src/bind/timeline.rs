@@ -5,7 +5,7 @@ use crate::audio;
 use crate::layers::{bind_paint, Cx, Layer};
 use crate::scene::{self, Node, Paint, Rect, SceneGraph};
 use crate::storyboard::Transition;
-use crate::style::Rgba;
+use crate::style::{Mirror, Rgba};
 use crate::template::{BindError, Context, ProblemKind};
 
 use super::{companions, Binder};
@@ -131,7 +131,11 @@ fn scene_nodes(
         if !cx.holds(&layer.common.when)? {
             continue;
         }
-        nodes.extend(layer_nodes(b, cx, li, layer, s.duration.secs() as f32)?);
+        let mirrored = match layer.common.mirror.or(s.mirror) {
+            Some(Mirror::Rtl) => crate::scene::text::locale_is_rtl(&cx.locale()),
+            Some(Mirror::None) | None => false,
+        };
+        nodes.extend(layer_nodes(b, cx, li, layer, s.duration.secs() as f32, mirrored)?);
         crate::layers::within_frame_budget(&nodes, b.limits.frame_image_pixels, cx, &layer.path)?;
         if let Some(c) = &layer.common.caption {
             caption.push(cx.text(c)?);
@@ -149,6 +153,7 @@ fn layer_nodes(
     index: usize,
     layer: &Layer,
     scene_secs: f32,
+    mirrored: bool,
 ) -> Result<Vec<Node>, BindError> {
     let video = &b.sb.video;
     let (cw, ch) = (video.width as f64, video.height as f64);
@@ -166,17 +171,31 @@ fn layer_nodes(
         height: c.height.map(|l| l.resolve(ch) as f32),
         limits: &b.limits,
         missing_glyphs: b.sb.missing_glyphs,
+        mirrored,
     };
     let drawn = layer.bind(&cx)?;
     let (w, h) = (drawn.width, drawn.height);
     let (ax, ay) = c.anchor.fractions();
-    let bounds = Rect { x: x - ax * w, y: y - ay * h, w, h };
-    let animation = c.animation(x, y, scene_secs, cw, ch);
+    let mut bounds = Rect { x: x - ax * w, y: y - ay * h, w, h };
+    let mut animation = c.animation(x, y, scene_secs, cw, ch);
+    let mut x = x;
+    if mirrored {
+        // Mirrored about the canvas's vertical centre line: the point at `x` moves to the
+        // same distance from the right edge, the anchor flips with it (a box hanging right of
+        // its point now hangs left), and sideways motion runs the other way.
+        x = cw as f32 - x;
+        bounds.x = cw as f32 - bounds.x - w;
+        flip_dx(&mut animation);
+    }
     let name = c.name.clone().unwrap_or_else(|| format!("{}#{index}", c.kind));
     Ok(drawn
         .parts
         .into_iter()
-        .map(|part| {
+        .map(|mut part| {
+            if mirrored {
+                part.at.x = w - part.at.x - part.at.w;
+                flip_dx(&mut part.animation);
+            }
             // A part at the box's corner keeps the box's own numbers (no `+ 0.0`).
             let shift = |base: f32, by: f32| if by == 0.0 { base } else { base + by };
             let mut a = animation.clone();
@@ -199,6 +218,13 @@ fn layer_nodes(
             }
         })
         .collect())
+}
+
+/// Sideways motion reversed: a slide from the left comes from the right.
+fn flip_dx(a: &mut scene::Animation) {
+    for key in a.dx.iter_mut().flat_map(|t| t.keys.iter_mut()) {
+        key.v = -key.v;
+    }
 }
 
 fn secs_to_frames(secs: f64, fps: u32) -> u32 {

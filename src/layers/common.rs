@@ -16,7 +16,7 @@ use crate::template::{BindError, Compiler, Context, ProblemKind};
 /// Keys every layer kind accepts.
 pub const COMMON_KEYS: &[&str] = &[
     "type", "name", "x", "y", "width", "height", "anchor", "opacity", "when", "enter", "exit", "animate",
-    "caption",
+    "caption", "mirror",
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +51,10 @@ pub struct LayerCommon {
     /// A caption line shown while the layer is (from its enter delay to the scene's end).
     #[serde(default)]
     pub caption: Option<Bindable<String>>,
+    /// `rtl`: mirrored for right-to-left records (see [`crate::style::Mirror`]); None: as its
+    /// scene says.
+    #[serde(default)]
+    pub mirror: Option<crate::style::Mirror>,
 }
 
 fn zero_len() -> Length {
@@ -397,6 +401,9 @@ pub struct Cx<'a> {
     pub limits: &'a Limits,
     /// What text no font can draw does (`missing_glyphs:`).
     pub missing_glyphs: MissingGlyphs,
+    /// The layer is mirrored for this record (`mirror: rtl` and a right-to-left locale): its
+    /// kind swaps left and right alignment; the box itself is flipped by the timeline.
+    pub mirrored: bool,
 }
 
 impl<'a> Cx<'a> {

@@ -237,7 +237,8 @@ fn card(cx: &Cx, spec: &ComparisonLayer, width: Option<f32>) -> Result<(Chart, f
         },
         delta_color,
     };
-    Ok(chart::layout_card(width.unwrap_or(0.0), spec.align, data))
+    let align = if cx.mirrored { spec.align.mirrored() } else { spec.align };
+    Ok(chart::layout_card(width.unwrap_or(0.0), align, data))
 }
 
 #[cfg(test)]

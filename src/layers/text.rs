@@ -208,7 +208,7 @@ impl Kind for TextLayer {
         let style = TextStyle {
             size: t.size,
             color,
-            align: t.align,
+            align: if cx.mirrored { t.align.mirrored() } else { t.align },
             line_height: t.line_height,
             max_width: bw,
             letter_spacing: t.letter_spacing,

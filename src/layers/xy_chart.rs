@@ -10,7 +10,7 @@ use super::Kind;
 use crate::scene::chart::{self, ChartStyle, SeriesData};
 use crate::scene::{Chart, NodeKind, Rect};
 use crate::storyboard::{spans, Bindable, Expr, MAX_TEXT_SIZE};
-use crate::style::Rgba;
+use crate::style::{Rgba, TimeFlow};
 use crate::template::{BindError, Compiler, ProblemKind, Value};
 
 /// `bar_chart`: bars per category, growing from the zero line.
@@ -97,6 +97,10 @@ pub struct ChartLayer {
     /// Show a legend when there is more than one series.
     #[serde(default = "yes")]
     pub legend: bool,
+    /// `reading`: the categories (months) run in the reader's direction, from the right for a
+    /// record whose locale is written right to left; `left_to_right` (default): as written.
+    #[serde(default)]
+    pub time_flows: TimeFlow,
 }
 
 fn tick_format() -> Bindable<String> {
@@ -203,6 +207,29 @@ impl ChartLayer {
     }
 }
 
+/// Turns a chart's time axis to run from the right: the labels reversed, each series with them.
+/// A series shorter than the labels (its last months not in yet) starts with gaps (NaN, which
+/// draw no bar and no point) so that each value stays under its label. The highlight, an index
+/// into the drawn points, is counted from the other end.
+fn read_from_the_right(
+    labels: &mut [String],
+    series: &mut [SeriesData],
+    highlight: Option<(usize, Option<String>)>,
+) -> Option<(usize, Option<String>)> {
+    let n_first = series.first().map_or(0, |s| s.values.len());
+    labels.reverse();
+    for s in series.iter_mut() {
+        let pad = labels.len().saturating_sub(s.values.len());
+        s.values.reverse();
+        s.values.splice(0..0, std::iter::repeat_n(f64::NAN, pad));
+        if !s.labels.is_empty() {
+            s.labels.reverse();
+            s.labels.splice(0..0, std::iter::repeat_n(String::new(), pad));
+        }
+    }
+    highlight.map(|(i, l)| (n_first - 1 - i, l))
+}
+
 /// Most points one series may have when the chart has no labels: more cannot be told apart
 /// on a phone's screen, so a longer list is a wrong record, not a chart.
 pub const MAX_POINTS: usize = 120;
@@ -230,7 +257,7 @@ fn fits_its_labels(cx: &Cx, values: &Expr, n: usize, labels: usize, series: usiz
 
 fn xy_chart(cx: &Cx, spec: &ChartLayer, lines: bool, bounds: Rect) -> Result<Chart, BindError> {
     let font = cx.font(spec.font.as_deref())?;
-    let labels = spec.labels.bind(cx)?;
+    let mut labels = spec.labels.bind(cx)?;
     let mut series = Vec::new();
     for (i, s) in spec.series.iter().enumerate() {
         let values = cx.t.numbers(&s.values)?;
@@ -276,7 +303,7 @@ fn xy_chart(cx: &Cx, spec: &ChartLayer, lines: bool, bounds: Rect) -> Result<Cha
     } else {
         None
     };
-    let highlight = match &spec.highlight {
+    let mut highlight = match &spec.highlight {
         Some(expr) => {
             let (path, src) = (expr.path(), expr.source());
             let v = cx.t.eval(expr)?;
@@ -315,6 +342,9 @@ fn xy_chart(cx: &Cx, spec: &ChartLayer, lines: bool, bounds: Rect) -> Result<Cha
         }
         None => None,
     };
+    if spec.time_flows == TimeFlow::Reading && crate::scene::text::locale_is_rtl(&cx.t.locale()) {
+        highlight = read_from_the_right(&mut labels, &mut series, highlight);
+    }
     let style = ChartStyle {
         label_size: spec.label_size,
         label_color: cx.t.value(&spec.label_color)?,
@@ -335,6 +365,27 @@ mod tests {
     use crate::scene::NodeKind;
     use crate::template::ProblemKind;
     use serde_json::json;
+
+    #[test]
+    fn read_from_the_right_keeps_each_value_under_its_label() {
+        use crate::scene::chart::SeriesData;
+        use crate::style::Rgba;
+        let mut labels: Vec<String> = ["Jan", "Feb", "Mar", "Apr"].map(String::from).into();
+        let mut series = vec![SeriesData {
+            values: vec![1.0, 2.0, 3.0],
+            labels: vec!["1".into(), "2".into(), "3".into()],
+            name: None,
+            color: Rgba::rgb(0, 0, 0),
+        }];
+        // The highlighted point: the last value (March), index 2 of the drawn points.
+        let h = super::read_from_the_right(&mut labels, &mut series, Some((2, Some("3".into()))));
+        assert_eq!(labels, ["Apr", "Mar", "Feb", "Jan"]);
+        assert!(series[0].values[0].is_nan(), "April has no value yet: a gap");
+        assert_eq!(series[0].values[1..], [3.0, 2.0, 1.0]);
+        assert_eq!(series[0].labels, ["", "3", "2", "1"]);
+        // March is now the first drawn point (the gap draws none).
+        assert_eq!(h, Some((0, Some("3".into()))));
+    }
 
     #[test]
     fn bars_take_their_values_and_labels_from_the_record() {

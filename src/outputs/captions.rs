@@ -16,14 +16,27 @@
 
 use std::fmt::Write;
 
-use crate::scene::Cue;
+use crate::scene::{text, Cue};
 
 /// WebVTT: plain text with `&`, `<` and `>` escaped, so customer data can never form markup, a
 /// `-->` or a blank line.
 pub fn to_vtt(cues: &[Cue]) -> String {
+    to_vtt_in(cues, "")
+}
+
+/// [`to_vtt`] for captions in the language `lang` (BCP 47). When it is written right to left,
+/// each cue is a WebVTT language span (`<lang ar-SA>…</lang>`) and each of its lines starts
+/// with a RIGHT-TO-LEFT MARK: a WebVTT renderer takes a cue's direction from its first strong
+/// character (UAX #9 P2/P3, WebVTT's "cue text rendering"), so a cue that starts with a Latin
+/// brand name or a number still reads, and aligns, right to left.
+pub fn to_vtt_in(cues: &[Cue], lang: &str) -> String {
+    // Only a locale that parses is right to left, so `lang` then holds only letters, digits,
+    // `-` and `_`: it cannot end the tag.
+    let rtl = text::locale_is_rtl(lang);
     let mut out = String::from("WEBVTT\n");
     for (n, c, text) in numbered(cues) {
         let text = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let text = if rtl { format!("<lang {lang}>{}</lang>", rtl_lines(&text)) } else { text };
         let _ = write!(out, "\n{n}\n{} --> {}\n{text}\n", stamp(c.start, '.'), stamp(c.end, '.'));
     }
     out
@@ -32,8 +45,17 @@ pub fn to_vtt(cues: &[Cue]) -> String {
 /// SubRip, numbered from 1, with comma decimal separators; plain text in which `<`, `>`, `{` and
 /// `}` are fullwidth, so data can form neither a tag nor a timing line.
 pub fn to_srt(cues: &[Cue]) -> String {
+    to_srt_in(cues, "")
+}
+
+/// [`to_srt`] for captions in the language `lang`: a right-to-left language's lines each start
+/// with a RIGHT-TO-LEFT MARK (SubRip has no language or direction of its own; players lay each
+/// line out by the bidi algorithm).
+pub fn to_srt_in(cues: &[Cue], lang: &str) -> String {
+    let rtl = text::locale_is_rtl(lang);
     let mut out = String::new();
     for (n, c, text) in numbered(cues) {
+        let text = if rtl { rtl_lines(&text) } else { text };
         let text: String = text
             .chars()
             .map(|ch| match ch {
@@ -47,6 +69,12 @@ pub fn to_srt(cues: &[Cue]) -> String {
         let _ = write!(out, "{n}\n{} --> {}\n{text}\n\n", stamp(c.start, ','), stamp(c.end, ','));
     }
     out
+}
+
+/// Each line of `text` led by a RIGHT-TO-LEFT MARK (U+200F), which makes its paragraph right
+/// to left whatever its first letter.
+fn rtl_lines(text: &str) -> String {
+    text.split('\n').map(|l| format!("\u{200F}{l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// The cues with text once made [`plain`], numbered from 1: a cue left empty is left out.
@@ -127,6 +155,24 @@ mod tests {
         assert_eq!(plain("\r\n\u{0}\t"), "");
         // Right-to-left marks and joiners are text, not controls.
         assert_eq!(plain("\u{200f}שלום\u{200d}"), "\u{200f}שלום\u{200d}");
+    }
+
+    #[test]
+    fn right_to_left_captions_are_language_spans_whose_lines_start_with_a_right_to_left_mark() {
+        let cues = vec![Cue {
+            start: 0.0, end: 2.0, text: "Brightwave: فاتورتك\n٣٨٤٫١٠ ر.س.".into()
+        }];
+        assert_eq!(
+            to_vtt_in(&cues, "ar-SA"),
+            "WEBVTT\n\n1\n00:00:00.000 --> 00:00:02.000\n<lang ar-SA>\u{200F}Brightwave: فاتورتك\n\u{200F}٣٨٤٫١٠ ر.س.</lang>\n"
+        );
+        assert_eq!(
+            to_srt_in(&cues, "he-IL"),
+            "1\n00:00:00,000 --> 00:00:02,000\n\u{200F}Brightwave: فاتورتك\n\u{200F}٣٨٤٫١٠ ر.س.\n\n"
+        );
+        // Left-to-right languages (and none) are written as before.
+        assert_eq!(to_vtt_in(&cues, "en-GB"), to_vtt(&cues));
+        assert_eq!(to_srt_in(&cues, "ja-JP"), to_srt(&cues));
     }
 
     #[test]

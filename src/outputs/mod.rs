@@ -93,10 +93,14 @@ pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError>
     let mut written = Written { poster, ..Written::default() };
     let cues = &graph.companions.captions;
     if !cues.is_empty() {
-        write_text(&req.path("vtt"), req.tag, &captions::to_vtt(cues))?;
+        write_text(&req.path("vtt"), req.tag, &captions::to_vtt_in(cues, &graph.companions.captions_lang))?;
         written.captions = Some(req.file("vtt"));
         if req.srt {
-            write_text(&req.path("srt"), req.tag, &captions::to_srt(cues))?;
+            write_text(
+                &req.path("srt"),
+                req.tag,
+                &captions::to_srt_in(cues, &graph.companions.captions_lang),
+            )?;
             written.srt = Some(req.file("srt"));
         }
     }

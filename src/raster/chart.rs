@@ -106,7 +106,14 @@ pub(super) fn draw(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf:
     }
     for Counter { x, y, width, align, text } in &chart.counters {
         let block = text.at(t);
-        draw_text(canvas, block, x + align_in(*width, block.width, *align), *y, opacity, tf);
+        draw_text(
+            canvas,
+            block,
+            x + align_in(*width, block.width, align.resolve(block.rtl)),
+            *y,
+            opacity,
+            tf,
+        );
     }
 }
 

@@ -222,7 +222,7 @@ by_fields! {
     Animation { opacity, dx, dy, scale }
     Track { keys }
     Key { t, v, easing }
-    TextBlock { glyphs, color, width, height, lines, missing, overflow, size, outline, shadow }
+    TextBlock { glyphs, color, width, height, lines, missing, overflow, size, outline, shadow, rtl }
     PlacedGlyph { path, x, y, scale, color }
     Chart { bars, lines, slices, shapes, rules, labels, counters, swatches }
     Bar { x, base, w, h, down, color, radius, grow, value_label }

@@ -43,6 +43,9 @@ pub struct Companions {
     pub poster: Poster,
     /// The animated preview (a GIF), if the storyboard asks for one.
     pub preview: Option<Preview>,
+    /// The record's locale (BCP 47): the captions' language, and their direction when it is
+    /// written right to left.
+    pub captions_lang: String,
 }
 
 /// The poster: the frame shown `at` seconds into the video, with a play button or not.

@@ -219,6 +219,7 @@ fn parse_scene(rep: &mut Reporter, path: &str, value: Value) -> Option<Scene> {
         background: None,
         caption: None,
         audio: Vec::new(),
+        mirror: None,
         layers: Vec::new(),
         variants: Vec::new(),
         path: String::new(),

@@ -28,6 +28,74 @@ pub enum MissingGlyphs {
     Replace,
 }
 
+/// `fallback_fonts`: one list tried behind every font (`[arabic, cjk]`), or a list per font
+/// (`{ bold: [arabic-bold, cjk-bold], "*": [arabic, cjk] }`), so that bold text falls back to
+/// bold faces; `"*"` is the list of the fonts not named.
+#[derive(Debug, Clone)]
+pub enum FallbackFonts {
+    Every(Vec<String>),
+    PerFont(IndexMap<String, Vec<String>>),
+}
+
+/// A list or a map, said so when it is neither (serde's untagged enums say only "did not
+/// match any variant").
+impl<'de> Deserialize<'de> for FallbackFonts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FallbackFonts, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = FallbackFonts;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of font names (`[arabic, cjk]`), or a map from a font name to such a list (`{ bold: [arabic-bold] }`)")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<FallbackFonts, A::Error> {
+                Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(FallbackFonts::Every)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<FallbackFonts, A::Error> {
+                Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(FallbackFonts::PerFont)
+            }
+        }
+        d.deserialize_any(Shape)
+    }
+}
+
+impl Default for FallbackFonts {
+    fn default() -> FallbackFonts {
+        FallbackFonts::Every(Vec::new())
+    }
+}
+
+impl FallbackFonts {
+    /// The key under which `fallback_fonts` names the fonts not named in it.
+    pub const OTHERS: &'static str = "*";
+
+    /// The fallback list of the font `name`.
+    pub fn of(&self, name: &str) -> &[String] {
+        match self {
+            FallbackFonts::Every(list) => list,
+            FallbackFonts::PerFont(map) => {
+                map.get(name).or_else(|| map.get(Self::OTHERS)).map_or(&[], Vec::as_slice)
+            }
+        }
+    }
+
+    /// Every list with its path in the storyboard (`fallback_fonts`, `fallback_fonts.bold`)
+    /// and the key that names its font (None: every font, or `"*"`).
+    pub fn lists(&self) -> Vec<(String, Option<&str>, &[String])> {
+        match self {
+            FallbackFonts::Every(list) => vec![("fallback_fonts".to_string(), None, list.as_slice())],
+            FallbackFonts::PerFont(map) => map
+                .iter()
+                .map(|(k, v)| {
+                    let font = (k != Self::OTHERS).then_some(k.as_str());
+                    (crate::storyboard::spans::join_key("fallback_fonts", k), font, v.as_slice())
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The whole storyboard.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,9 +111,9 @@ pub struct Storyboard {
     #[serde(default)]
     pub fonts: IndexMap<String, String>,
     /// Fonts (names from `fonts:`) tried in order for characters a layer's font does not have,
-    /// e.g. a CJK font behind a Latin one.
+    /// e.g. a CJK font behind a Latin one: one list for every font, or a list per font.
     #[serde(default)]
-    pub fallback_fonts: Vec<String>,
+    pub fallback_fonts: FallbackFonts,
     /// What a record whose text no font can draw (or that holds control characters) does:
     /// `fail` (the default: the record fails with `missing_glyph`, in `batch` as in `check`), or
     /// `replace` (each such character draws as the font's missing-glyph box, and the record
@@ -414,6 +482,10 @@ pub struct Scene {
     /// Sound clips (a voice-over) played from the scene's start (after their `delay`).
     #[serde(default)]
     pub audio: Vec<ClipSpec>,
+    /// `rtl`: mirror the scene's layout for records whose locale is written right to left
+    /// (each layer's `mirror` wins over it).
+    #[serde(default)]
+    pub mirror: Option<crate::style::Mirror>,
     #[serde(skip_deserializing)]
     pub layers: Vec<LayerSource>,
     /// Alternative layer sets: the first whose `when` is true (or that has none) is drawn

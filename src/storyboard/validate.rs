@@ -127,14 +127,26 @@ fn fonts(rep: &mut Reporter, sb: &Storyboard, assets: &Assets) {
             );
         }
     }
-    for (i, name) in sb.fallback_fonts.iter().enumerate() {
-        if !sb.fonts.contains_key(name) {
-            let names: Vec<&str> = sb.fonts.keys().map(String::as_str).collect();
+    let names: Vec<&str> = sb.fonts.keys().map(String::as_str).collect();
+    for (path, font, list) in sb.fallback_fonts.lists() {
+        if let Some(font) = font.filter(|f| !sb.fonts.contains_key(*f)) {
             rep.error(
-                &spans::join_index("fallback_fonts", i),
-                format!("unknown font `{name}` in fallback_fonts"),
-                Some(format!("fallback fonts are names from `fonts:`: {}", names.join(", "))),
+                &path,
+                format!("`fallback_fonts` has a list for `{font}`, which is not a font of `fonts:`"),
+                Some(format!(
+                    "name a font of `fonts:` ({}), or `\"*\"` for every other font",
+                    names.join(", ")
+                )),
             );
+        }
+        for (i, name) in list.iter().enumerate() {
+            if !sb.fonts.contains_key(name) {
+                rep.error(
+                    &spans::join_index(&path, i),
+                    format!("unknown font `{name}` in fallback_fonts"),
+                    Some(format!("fallback fonts are names from `fonts:`: {}", names.join(", "))),
+                );
+            }
         }
     }
 }
@@ -345,6 +357,31 @@ mod tests {
             "video: { width: 64, height: 64, fps: 10, encoder: { preset: fastest, crf: 60 } }\nscenes: [ { id: a, duration: 1s } ]\n",
         );
         assert!(p.contains("unknown x264 preset `fastest`") && p.contains("crf must be 0..=51"), "{p}");
+    }
+
+    #[test]
+    fn per_font_fallback_lists_name_fonts_of_the_storyboard() {
+        let p = problems(
+            "video: { width: 64, height: 64, fps: 10 }\nfonts: { body: fonts/Inter-Regular.otf, bold: fonts/Inter-Bold.otf }\n\
+             fallback_fonts: { bold: [body, cjk-bold], heavy: [body], \"*\": [bold] }\nscenes: [ { id: a, duration: 1s } ]\n",
+        );
+        assert!(p.contains("unknown font `cjk-bold` in fallback_fonts"), "{p}");
+        assert!(p.contains("fallback_fonts.bold[1]"), "the list's own path: {p}");
+        assert!(
+            p.contains("`fallback_fonts` has a list for `heavy`, which is not a font of `fonts:`"),
+            "{p}"
+        );
+        assert!(!p.contains("`*`"), "`*` is every other font: {p}");
+        let (_, d) = parse_partial(
+            "video: { width: 64, height: 64, fps: 10 }\nfonts: { body: fonts/Inter-Regular.otf }\nfallback_fonts: cjk\n\
+             scenes: [ { id: a, duration: 1s } ]\n",
+            Path::new("sb.yaml"),
+        );
+        let p = d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n");
+        assert!(
+            p.contains("a list of font names (`[arabic, cjk]`), or a map from a font name to such a list"),
+            "{p}"
+        );
     }
 
     #[test]

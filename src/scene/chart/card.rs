@@ -27,11 +27,11 @@ pub fn layout_card(width: f32, align: Align, data: CardData) -> (Chart, f32, f32
     let row_w = arrow * 1.4 + data.delta.width;
     let caption_w = data.caption.as_ref().map_or(0.0, |c| c.width);
     let w = if width > 0.0 { width } else { number_w.max(row_w).max(caption_w) };
-    let x_for = |inner: f32| match align {
-        Align::Left => 0.0,
-        Align::Center => (w - inner) / 2.0,
-        Align::Right => w - inner,
-    };
+    // `start`/`end` follow the number's direction (digits alone read left to right; a
+    // right-to-left caption or currency turns it).
+    let rtl =
+        data.number.variants.first().is_some_and(|v| v.1.rtl) || data.caption.as_ref().is_some_and(|c| c.rtl);
+    let x_for = |inner: f32| align_in(w, inner, align.resolve(rtl));
     let mut y = 0.0;
     if let Some(c) = data.caption {
         chart.labels.push(Label { x: x_for(c.width), y, block: c.clone() });
@@ -58,9 +58,11 @@ pub fn layout_card(width: f32, align: Align, data: CardData) -> (Chart, f32, f32
 }
 
 /// Where a text variant of width `inner` starts in a box of width `w`.
+/// `start` and `end` as the block's first paragraph reads are resolved before (see
+/// [`Align::resolve`]); left otherwise.
 pub fn align_in(w: f32, inner: f32, align: Align) -> f32 {
     match align {
-        Align::Left => 0.0,
+        Align::Left | Align::Start | Align::End => 0.0,
         Align::Center => (w - inner) / 2.0,
         Align::Right => w - inner,
     }

@@ -518,8 +518,9 @@ fn bar_marks(
     for i in 0..plot.n {
         let slot_x = plot.left + i as f32 * slot;
         for (si, s) in series.iter().enumerate() {
-            let Some(&v) = s.values.get(i) else { continue };
-            let v = if v.is_finite() { v } else { 0.0 };
+            // A gap (NaN: a month with no value yet, on a chart read from the right) draws
+            // no bar.
+            let Some(&v) = s.values.get(i).filter(|v| v.is_finite()) else { continue };
             let end = plot.y_of(v.clamp(plot.lo, plot.hi));
             chart.bars.push(Bar {
                 x: slot_x + (slot - group) / 2.0 + si as f32 * bar_w + inner / 2.0,

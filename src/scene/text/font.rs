@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use ab_glyph::{Font as _, FontArc, GlyphId, OutlineCurve};
 use indexmap::IndexMap;
 use thiserror::Error;
+use unicode_script::{Script, UnicodeScript as _};
+
+use super::bidi;
 
 self_cell::self_cell!(
     /// The font bytes and the shaping face that borrows them.
@@ -22,6 +25,10 @@ type RbFace<'a> = rustybuzz::Face<'a>;
 
 /// A shaped run: (glyph, x offset, y offset, x advance) in font units, so valid at any size.
 type Run = Arc<[(GlyphId, f32, f32, f32)]>;
+
+/// What a shaped run depends on besides the font: its text, whether it runs right to left, and
+/// its script.
+type RunKey = (String, bool, rustybuzz::Script);
 
 /// Runs kept per font before the cache starts over (bounds memory on huge batches).
 const MAX_CACHED_RUNS: usize = 4_096;
@@ -53,8 +60,9 @@ pub struct Font {
     shaper: Shaper,
     /// Shaping plans by direction and script: building one costs more than shaping a word.
     plans: Mutex<HashMap<(rustybuzz::Direction, rustybuzz::Script), Arc<rustybuzz::ShapePlan>>>,
-    /// Shaped runs by text: month names, labels and wording repeat across every record.
-    runs: Mutex<HashMap<String, Run>>,
+    /// Shaped runs by text, direction and script: month names, labels and wording repeat
+    /// across every record.
+    runs: Mutex<HashMap<RunKey, Run>>,
     /// Glyph outlines in font units (y up), built on first use.
     paths: Mutex<HashMap<GlyphId, Option<Arc<tiny_skia::Path>>>>,
 }
@@ -90,11 +98,14 @@ impl Font {
         self.face.glyph_id(c).0 != 0
     }
 
-    /// Shapes one run of text: (glyph, x offset, y offset, x advance), in font units.
-    fn shape(&self, text: &str) -> Run {
+    /// Shapes one run of text in one direction and script (given, not guessed: a run of
+    /// Arabic-Indic digits is Arabic by script but reads left to right): (glyph, x offset,
+    /// y offset, x advance), in font units, in visual order (left to right).
+    fn shape(&self, text: &str, rtl: bool, script: rustybuzz::Script) -> Run {
+        let key: RunKey = (text.to_string(), rtl, script);
         {
             let runs = lock(&self.runs);
-            if let Some(hit) = runs.get(text) {
+            if let Some(hit) = runs.get(&key) {
                 return hit.clone();
             }
             // The test hook panics here, lock held, as a bug inside the cache would.
@@ -104,17 +115,22 @@ impl Font {
         }
         let mut buf = rustybuzz::UnicodeBuffer::new();
         buf.push_str(text);
-        buf.guess_segment_properties();
-        let key = (buf.direction(), buf.script());
+        buf.set_direction(if rtl {
+            rustybuzz::Direction::RightToLeft
+        } else {
+            rustybuzz::Direction::LeftToRight
+        });
+        buf.set_script(script);
+        let plan_key = (buf.direction(), script);
         let face = self.shaper.borrow_dependent();
-        let cached = lock(&self.plans).get(&key).cloned();
+        let cached = lock(&self.plans).get(&plan_key).cloned();
         let plan = match cached {
             Some(plan) => plan,
             None => {
                 // Built with no lock held (rustybuzz may panic on a font it cannot handle); a
                 // thread that built the same plan meanwhile wins, and the two are equal.
-                let plan = Arc::new(rustybuzz::ShapePlan::new(face, key.0, Some(key.1), None, &[]));
-                lock(&self.plans).entry(key).or_insert(plan).clone()
+                let plan = Arc::new(rustybuzz::ShapePlan::new(face, plan_key.0, Some(script), None, &[]));
+                lock(&self.plans).entry(plan_key).or_insert(plan).clone()
             }
         };
         let out = rustybuzz::shape_with_plan(face, &plan, buf);
@@ -130,7 +146,7 @@ impl Font {
         if runs.len() >= MAX_CACHED_RUNS {
             runs.clear();
         }
-        runs.insert(text.to_string(), run.clone());
+        runs.insert(key, run.clone());
         run
     }
 
@@ -201,12 +217,12 @@ fn outline_path(face: &FontArc, id: GlyphId) -> Option<tiny_skia::Path> {
     pb.finish()
 }
 
-/// The fonts a storyboard names, in order (the first is the default), and the fallback chain
-/// tried for characters a layer's font lacks.
+/// The fonts a storyboard names, in order (the first is the default), and each one's fallback
+/// chain, tried for characters it lacks (a bold font's chain can hold bold faces).
 #[derive(Debug, Default)]
 pub struct FontBook {
     fonts: IndexMap<String, Arc<Font>>,
-    fallbacks: Vec<Arc<Font>>,
+    fallbacks: HashMap<String, Vec<Arc<Font>>>,
 }
 
 impl FontBook {
@@ -214,9 +230,10 @@ impl FontBook {
         self.fonts.insert(font.name.clone(), Arc::new(font));
     }
 
-    /// Makes the named (already inserted) fonts the fallback chain, in order.
-    pub fn set_fallbacks(&mut self, names: &[String]) {
-        self.fallbacks = names.iter().filter_map(|n| self.fonts.get(n).cloned()).collect();
+    /// Makes the named (already inserted) fonts the fallback chain of the font `of`, in order.
+    pub fn set_fallbacks(&mut self, of: &str, names: &[String]) {
+        let chain = names.iter().filter_map(|n| self.fonts.get(n).cloned()).collect();
+        self.fallbacks.insert(of.to_string(), chain);
     }
 
     /// The named font, or the default one when `name` is None.
@@ -227,9 +244,11 @@ impl FontBook {
         }
     }
 
-    /// The named font followed by the fallback chain.
+    /// The named font followed by its fallback chain.
     pub fn chain(&self, name: Option<&str>) -> Option<FontChain<'_>> {
-        Some(FontChain { primary: self.get(name)?, fallbacks: &self.fallbacks })
+        let primary = self.get(name)?;
+        let fallbacks = self.fallbacks.get(&primary.name).map_or(&[][..], Vec::as_slice);
+        Some(FontChain { primary, fallbacks })
     }
 }
 
@@ -263,24 +282,26 @@ impl<'a> FontChain<'a> {
         (0..=self.fallbacks.len()).find(|&i| self.font(i).covers(c))
     }
 
-    /// Splits text into runs that one font can draw. Spaces, combining marks and joiners stay
-    /// with the run they are in; a character no font has goes to the primary font (it draws
-    /// as the font's missing-glyph box) and is listed in `missing`, as is a control character
-    /// other than a line break or tab.
-    pub(super) fn runs<'t>(&self, text: &'t str, missing: &mut Vec<char>) -> Vec<(usize, &'t str)> {
-        let mut runs: Vec<(usize, &'t str)> = Vec::new();
+    /// Splits text into runs that one font can draw in one script. Spaces, punctuation,
+    /// combining marks, joiners and bidi controls stay with the run they are in (a run of them
+    /// alone is of the common script); a character no font has goes to the primary font (it
+    /// draws as the font's missing-glyph box) and is listed in `missing`, as is a control
+    /// character other than a line break or tab.
+    pub(super) fn runs<'t>(&self, text: &'t str, missing: &mut Vec<char>) -> Vec<FontRun<'t>> {
+        let mut runs: Vec<FontRun<'t>> = Vec::new();
         let mut start = 0;
-        let mut current: Option<usize> = None;
+        let mut current: Option<(usize, Script)> = None;
         for (i, c) in text.char_indices() {
+            let keeps_run = c.is_whitespace() || joins_neighbours(c) || bidi::is_bidi_control(c);
             let chosen = if c.is_control() && c != '\n' && c != '\t' {
                 // NUL, escape, a lone carriage return...: no font draws them, and text that
                 // holds them is not what the storyboard meant to show.
                 if !missing.contains(&c) {
                     missing.push(c);
                 }
-                current.unwrap_or(0)
-            } else if c.is_whitespace() || c.is_control() || joins_neighbours(c) {
-                current.unwrap_or(0)
+                current.map_or(0, |(f, _)| f)
+            } else if keeps_run || c.is_control() {
+                current.map_or(0, |(f, _)| f)
             } else {
                 self.pick(c).unwrap_or_else(|| {
                     if !missing.contains(&c) {
@@ -289,28 +310,49 @@ impl<'a> FontChain<'a> {
                     0
                 })
             };
+            let script = match c.script() {
+                Script::Common | Script::Inherited | Script::Unknown => None,
+                s => Some(s),
+            };
             match current {
-                Some(f) if f != chosen => {
-                    runs.push((f, &text[start..i]));
+                Some((f, s)) if f != chosen || script.is_some_and(|sc| s != sc && s != Script::Common) => {
+                    runs.push(FontRun { font: f, script: s, text: &text[start..i] });
                     start = i;
-                    current = Some(chosen);
+                    current = Some((chosen, script.unwrap_or(Script::Common)));
                 }
-                None => current = Some(chosen),
+                // A run of common characters takes the script of the first letter after them.
+                Some((f, Script::Common)) => current = Some((f, script.unwrap_or(Script::Common))),
+                None => current = Some((chosen, script.unwrap_or(Script::Common))),
                 _ => {}
             }
         }
-        if let Some(f) = current {
-            runs.push((f, &text[start..]));
+        if let Some((font, script)) = current {
+            runs.push(FontRun { font, script, text: &text[start..] });
         }
         runs
     }
 
-    pub(super) fn shape(&self, text: &str, size: f32, missing: &mut Vec<char>) -> Vec<Shaped<'a>> {
+    /// Shapes text into glyphs in visual order (left to right). `rtl`: the direction the
+    /// bidi algorithm resolved for the whole text (its runs are then laid right to left);
+    /// None, to measure, takes each run's script's own direction.
+    pub(super) fn shape(
+        &self,
+        text: &str,
+        size: f32,
+        rtl: Option<bool>,
+        missing: &mut Vec<char>,
+    ) -> Vec<Shaped<'a>> {
+        let mut runs = self.runs(text, missing);
+        if rtl == Some(true) {
+            runs.reverse();
+        }
         let mut out = Vec::new();
-        for (fi, run) in self.runs(text, missing) {
-            let font = self.font(fi);
+        for run in runs {
+            let font = self.font(run.font);
             let scale = size / font.units_per_em();
-            out.extend(font.shape(run).iter().map(|&(id, dx, dy, adv)| Shaped {
+            let script = shaping_script(run.script);
+            let run_rtl = rtl.unwrap_or_else(|| is_rtl_script(run.script));
+            out.extend(font.shape(run.text, run_rtl, script).iter().map(|&(id, dx, dy, adv)| Shaped {
                 font,
                 id,
                 dx: dx * scale,
@@ -328,8 +370,40 @@ impl<'a> FontChain<'a> {
 
     /// Width with `spacing` pixels added after every glyph.
     pub fn advance_spaced(&self, text: &str, size: f32, spacing: f32) -> f32 {
-        self.shape(text, size, &mut Vec::new()).iter().map(|g| g.advance + spacing).sum()
+        self.shape(text, size, None, &mut Vec::new()).iter().map(|g| g.advance + spacing).sum()
     }
+}
+
+/// A piece of text that one font draws in one script.
+pub(super) struct FontRun<'t> {
+    /// Index in the chain: 0 the primary font, then the fallbacks.
+    pub font: usize,
+    pub script: Script,
+    pub text: &'t str,
+}
+
+/// The script rustybuzz shapes a run as (its ISO 15924 code), common when it has none.
+fn shaping_script(script: Script) -> rustybuzz::Script {
+    rustybuzz::Script::from_iso15924_tag(rustybuzz::ttf_parser::Tag::from_bytes_lossy(
+        script.short_name().as_bytes(),
+    ))
+    .unwrap_or(rustybuzz::script::COMMON)
+}
+
+/// Scripts written right to left, to measure a run without the bidi algorithm (only its width
+/// matters then, and a run is as wide either way).
+fn is_rtl_script(script: Script) -> bool {
+    matches!(
+        script,
+        Script::Arabic
+            | Script::Hebrew
+            | Script::Syriac
+            | Script::Thaana
+            | Script::Nko
+            | Script::Adlam
+            | Script::Mandaic
+            | Script::Samaritan
+    )
 }
 
 /// Combining marks, joiners and variation selectors: drawn by the font of the character they

@@ -10,6 +10,7 @@
 //! fill and nothing else. Fonts, shaping and the glyph cache are in `font`; this module breaks
 //! lines and places glyphs.
 
+mod bidi;
 mod font;
 
 use std::sync::{Arc, LazyLock};
@@ -22,6 +23,7 @@ use icu::segmenter::{LineSegmenter, LineSegmenterBorrowed};
 
 use super::Rgba;
 use crate::style::{Align, VAlign};
+pub use bidi::{locale_is_rtl, paragraph_is_rtl};
 pub use font::{inject_shaping_panic, Font, FontBook, FontChain, FontError};
 
 /// One glyph on the canvas: its outline (font units, y up) placed at a baseline point.
@@ -57,6 +59,8 @@ pub struct TextBlock {
     pub outline: Option<(Rgba, f32)>,
     /// Drawn under the text, offset by (dx, dy) pixels.
     pub shadow: Option<(Rgba, f32, f32)>,
+    /// Its first paragraph reads right to left (UAX #9 P2/P3), so `start` is its right.
+    pub rtl: bool,
 }
 
 /// How to lay text out.
@@ -257,6 +261,9 @@ struct Line {
     text: String,
     at: Vec<u8>,
     width: f32,
+    /// Its paragraph reads right to left (UAX #9 P2/P3): its runs are ordered from the right,
+    /// and `start`/`end` alignment follows.
+    rtl: bool,
 }
 
 impl Line {
@@ -292,7 +299,8 @@ fn break_lines(rich: &Rich, size: f32, spacing: f32, max_width: Option<f32>) -> 
     let mut broke_word = false;
     let fits = |width: f32| max_width.is_none_or(|mw| width <= mw + 0.01);
     for para in text.split('\n') {
-        let mut line = Line::default();
+        let rtl = bidi::paragraph_is_rtl(para);
+        let mut line = Line { rtl, ..Line::default() };
         let toks = tokens(para);
         let mut rest = &toks[..];
         while !rest.is_empty() {
@@ -313,7 +321,7 @@ fn break_lines(rich: &Rich, size: f32, spacing: f32, max_width: Option<f32>) -> 
                 let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
                 let needed = if k == 0 { chunk_width } else { w };
                 if !glued && !line.is_empty() && !fits(line.width + gap + needed) {
-                    lines.push(std::mem::take(&mut line));
+                    lines.push(std::mem::replace(&mut line, Line { rtl, ..Line::default() }));
                 }
                 let gap = if tok.space_before && !line.is_empty() { space } else { 0.0 };
                 if k == 0 {
@@ -328,7 +336,7 @@ fn break_lines(rich: &Rich, size: f32, spacing: f32, max_width: Option<f32>) -> 
                     for (i, c) in tok.text.char_indices() {
                         let next = o + i + c.len_utf8();
                         if end > start && !fits(measure(&text[start..next])) {
-                            let mut piece = Line::default();
+                            let mut piece = Line { rtl, ..Line::default() };
                             piece.push(&text[start..end], &rich.at[start..end]);
                             piece.width = measure(&text[start..end]);
                             lines.push(piece);
@@ -429,7 +437,7 @@ fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
     if cut {
         // The last kept line runs on into the text that was cut, then ends in an ellipsis, so
         // it shows as much as fits.
-        let mut rest = Line::default();
+        let mut rest = Line { rtl: lines[keep - 1].rtl, ..Line::default() };
         for (i, l) in lines.drain(keep - 1..).enumerate() {
             if i > 0 {
                 rest.push_space();
@@ -450,30 +458,15 @@ fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
     let mut glyphs = Vec::new();
     let mut missing = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let mut x = match style.align {
-            Align::Left => 0.0,
+        let x = match style.align.resolve(line.rtl) {
+            Align::Left | Align::Start | Align::End => 0.0,
             Align::Center => (box_width - line.width) / 2.0,
             Align::Right => box_width - line.width,
         };
         let baseline = y0 + ascent + i as f32 * advance_y;
-        for (si, range) in style_runs(&line.text, &line.at) {
-            let run_style = rich.styles[si as usize];
-            // The layer's colour is the block's; other colours ride on their glyphs.
-            let color = (si != 0 && run_style.color != style.color).then_some(run_style.color);
-            // Shaped word by word: words recur across records (the line as a whole rarely
-            // does), so the shaped-run cache serves them; nothing kerns across a space.
-            for word in line.text[range].split_inclusive(' ') {
-                for g in run_style.fonts.shape(word, style.size, &mut missing) {
-                    if let Some(path) = g.font.glyph_path(g.id) {
-                        // Shaping offsets are y-up; the canvas is y-down.
-                        let scale = style.size / g.font.units_per_em();
-                        glyphs.push(PlacedGlyph { path, x: x + g.dx, y: baseline - g.dy, scale, color });
-                    }
-                    x += g.advance + style.letter_spacing;
-                }
-            }
-        }
+        place_line(rich, line, style, (x, baseline), &mut glyphs, &mut missing);
     }
+    let rtl = lines.first().is_some_and(|l| l.rtl);
     let block = TextBlock {
         glyphs,
         color: style.color,
@@ -485,8 +478,51 @@ fn layout_at(rich: &Rich, style: TextStyle) -> (TextBlock, bool) {
         size: style.size,
         outline: None,
         shadow: None,
+        rtl,
     };
     (block, !cut && !broke_word && !overflow)
+}
+
+/// Places a line's glyphs from `x` along `baseline`: its bidi runs from left to right, each
+/// split into its styles (in reverse within a right-to-left run), each style's text shaped word
+/// by word in the run's direction.
+fn place_line(
+    rich: &Rich,
+    line: &Line,
+    style: TextStyle,
+    (mut x, baseline): (f32, f32),
+    glyphs: &mut Vec<PlacedGlyph>,
+    missing: &mut Vec<char>,
+) {
+    for run in bidi::visual_runs(&line.text, line.rtl) {
+        let text = &line.text[run.range.clone()];
+        let mut pieces: Vec<_> = style_runs(text, &line.at[run.range.clone()]).collect();
+        if run.rtl {
+            pieces.reverse();
+        }
+        for (si, range) in pieces {
+            let run_style = rich.styles[si as usize];
+            // The layer's colour is the block's; other colours ride on their glyphs.
+            let color = (si != 0 && run_style.color != style.color).then_some(run_style.color);
+            // Shaped word by word: words recur across records (the line as a whole rarely
+            // does), so the shaped-run cache serves them; nothing kerns or joins across a
+            // space. A right-to-left run's words go down from its last to its first.
+            let mut words: Vec<&str> = text[range].split_inclusive(' ').collect();
+            if run.rtl {
+                words.reverse();
+            }
+            for word in words {
+                for g in run_style.fonts.shape(word, style.size, Some(run.rtl), missing) {
+                    if let Some(path) = g.font.glyph_path(g.id) {
+                        // Shaping offsets are y-up; the canvas is y-down.
+                        let scale = style.size / g.font.units_per_em();
+                        glyphs.push(PlacedGlyph { path, x: x + g.dx, y: baseline - g.dy, scale, color });
+                    }
+                    x += g.advance + style.letter_spacing;
+                }
+            }
+        }
+    }
 }
 
 /// The longest prefix of `text` that, followed by "…", fits the width (binary search).
@@ -496,7 +532,7 @@ fn ellipsize(rich: &Rich, text: Line, style: TextStyle) -> Line {
     let with_ellipsis = |n: usize| {
         let end = chars[n];
         let kept = text.text[..end].trim_end().len();
-        let mut l = Line::default();
+        let mut l = Line { rtl: text.rtl, ..Line::default() };
         l.push(&text.text[..kept], &text.at[..kept]);
         let s = l.at.last().copied().unwrap_or(0);
         l.push("…", &[s; 3]);

@@ -173,7 +173,8 @@ fn fallback_fonts_draw_what_the_primary_lacks_and_the_rest_is_reported() {
     let cjk = vec![Arc::new(Font::from_bytes("cjk", bytes).unwrap())];
     let chain = FontChain { primary: &font, fallbacks: &cjk };
     let mut missing = Vec::new();
-    let runs = chain.runs("12月 total", &mut missing);
+    let runs: Vec<(usize, &str)> =
+        chain.runs("12月 total", &mut missing).iter().map(|r| (r.font, r.text)).collect();
     assert_eq!(runs, vec![(0, "12"), (1, "月 "), (0, "total")]);
     assert!(missing.is_empty());
     let alone = layout(alone(&font), "12月", style(None));
@@ -194,7 +195,10 @@ fn greek_cyrillic_japanese_and_chinese_draw_with_the_shipped_fonts() {
     assert!(block.lines.len() > 1, "wrapped to the box");
     // Greek and Cyrillic come from Inter itself, not from the fallback.
     let mut missing = Vec::new();
-    assert_eq!(chain.runs("Ελένη Ольга", &mut missing), vec![(0, "Ελένη Ольга")]);
+    // Each script is its own run (shaped with its script set, not guessed).
+    let runs: Vec<(usize, &str)> =
+        chain.runs("Ελένη Ольга", &mut missing).iter().map(|r| (r.font, r.text)).collect();
+    assert_eq!(runs, vec![(0, "Ελένη "), (0, "Ольга")]);
 }
 
 #[test]
@@ -203,4 +207,70 @@ fn polish_italian_german_letters_are_in_the_font() {
     for c in "ąćęłńóśźżĄĆĘŁŃÓŚŹŻàèéìòùäöüßÄÖÜ€£zł".chars() {
         assert!(font.covers(c), "{c} missing");
     }
+}
+
+fn arabic() -> Vec<Arc<Font>> {
+    let bytes =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/NotoSansArabic-Regular.ttf"))
+            .unwrap();
+    vec![Arc::new(Font::from_bytes("ar", bytes).unwrap())]
+}
+
+/// The x of each glyph drawn by `font` for `c`, left to right.
+fn xs_of(t: &TextBlock, font: &Font, c: char) -> Vec<f32> {
+    let path = font.glyph_path(font.face.glyph_id(c)).unwrap();
+    t.glyphs.iter().filter(|g| Arc::ptr_eq(&g.path, &path)).map(|g| g.x).collect()
+}
+
+#[test]
+fn arabic_indic_numbers_read_left_to_right_inside_right_to_left_text() {
+    let font = inter();
+    let fb = arabic();
+    let chain = FontChain { primary: &font, fallbacks: &fb };
+    // "Amount: 384.10 SAR", as ar-SA writes it. Once drawn backwards (٠١٫٤٨٣).
+    let t = layout(chain, "المبلغ: ٣٨٤٫١٠ ر.س.", style(None));
+    assert!(t.rtl && t.missing.is_empty(), "{:?}", t.missing);
+    let digit = |c| xs_of(&t, &fb[0], c)[0];
+    assert!(digit('٣') < digit('٨') && digit('٨') < digit('٤') && digit('٤') < digit('١'));
+    assert!(digit('١') < digit('٠'));
+    // The currency sign is on the number's left (after it, reading right to left), the label
+    // on its right.
+    let (ra, mim) = (xs_of(&t, &fb[0], 'ر'), xs_of(&t, &fb[0], 'م'));
+    assert!(ra.iter().all(|&x| x < digit('٣')) && mim.iter().all(|&x| x > digit('٠')), "{ra:?} {mim:?}");
+}
+
+#[test]
+fn wrapped_right_to_left_lines_keep_their_spaces_and_start_at_the_right() {
+    let font = inter();
+    let fb = arabic();
+    let chain = FontChain { primary: &font, fallbacks: &fb };
+    let s = TextStyle { align: Align::Start, ..style(Some(220.0)) };
+    let t = layout(chain, "شكراً لاختيارك Brightwave فاتورة نوفمبر جاهزة", s);
+    assert!(t.lines.len() >= 2, "{:?}", t.lines);
+    // Every line's words keep their spaces: the line is as wide as its text measured whole.
+    let (_, ascent, _, advance) = lines_allowed(&Rich::plain(chain, "", t.color), s, 1);
+    for (i, l) in t.lines.iter().enumerate() {
+        // A glyph's line: the nearest baseline (marks sit above or below theirs).
+        let ink: Vec<&PlacedGlyph> =
+            t.glyphs.iter().filter(|g| ((g.y - ascent) / advance).round() as usize == i).collect();
+        let right = ink.iter().map(|g| g.x + g.path.bounds().right() * g.scale).fold(0.0, f32::max);
+        // `start` of a right-to-left paragraph is the box's right edge.
+        assert!((right - 220.0).abs() < 3.0, "line {i} `{l}` ends at {right}");
+        let left = ink.iter().map(|g| g.x).fold(f32::MAX, f32::min);
+        assert!((right - left - chain.advance(l, 40.0)).abs() < 4.0, "line {i} `{l}`: {left}..{right}");
+    }
+    // The same text with `end` starts at the left.
+    let t = layout(chain, "شكراً لاختيارك", TextStyle { align: Align::End, ..style(Some(400.0)) });
+    let left = t.glyphs.iter().map(|g| g.x).fold(f32::MAX, f32::min);
+    assert!(left < 3.0, "{left}");
+}
+
+#[test]
+fn bidi_marks_draw_nothing_and_are_not_missing() {
+    let font = inter();
+    let t = layout(alone(&font), "\u{200F}Brightwave\u{200E}", style(None));
+    assert!(t.missing.is_empty(), "{:?}", t.missing);
+    assert!(t.rtl, "a leading RLM makes the paragraph right to left");
+    let plain = layout(alone(&font), "Brightwave", style(None));
+    assert!((t.width - plain.width).abs() < 0.5, "{} vs {}", t.width, plain.width);
 }
