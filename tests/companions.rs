@@ -168,7 +168,8 @@ fn captions_previews_and_an_escaped_landing_page_are_written_and_listed() {
     let vtt = std::fs::read_to_string(file("captions")).unwrap();
     assert_eq!(
         vtt,
-        "WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\nHello &lt;script&gt;alert(1)&lt;/script&gt;\n\n2\n00:00:01.000 --> 00:00:03.000\nPay here\n"
+        // The record is ar-SA: each cue a language span, each line opening with a right-to-left mark.
+        "WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\n<lang ar-SA>\u{200f}Hello &lt;script&gt;alert(1)&lt;/script&gt;</lang>\n\n2\n00:00:01.000 --> 00:00:03.000\n<lang ar-SA>\u{200f}Pay here</lang>\n"
     );
     assert!(std::fs::read_to_string(file("srt")).unwrap().starts_with("1\n00:00:00,000 --> 00:00:01,000\n"));
 
@@ -574,7 +575,7 @@ fn check_names_the_preview_window_and_the_demo_says_its_real_length() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        stdout.contains("preview: 3.27–6.27 s (scene `intro`), moved from 3.30–6.30 s, which takes frames from a transition: 24 record(s)"),
+        stdout.contains("preview: 3.27–6.27 s (scene `intro`), moved from 3.30–6.30 s, which takes frames from a transition: 29 record(s)"),
         "{stdout}"
     );
     let binder = billreel::load(&repo().join("scenes/bill-explainer.yaml"), None).unwrap();

@@ -119,9 +119,7 @@ impl<'a> Context<'a> {
     }
 
     /// `loc` if ICU4X has data for it, else `fallback` (logged), else an error naming the
-    /// field, the tag and a known locale close to it. A well-formed tag is quoted: it is a
-    /// code (letters and digits in subtags of at most 8, no spaces), not something the
-    /// customer wrote, and the fix needs it; anything else is described by its shape.
+    /// field, the tag and a known locale close to it.
     fn known_locale(&self, loc: String, fallback: Option<&str>) -> Result<String, BindError> {
         let Err(e) = locale::check_locale(&loc) else { return Ok(loc) };
         if let Some(fallback) = fallback {
@@ -131,7 +129,16 @@ impl<'a> Context<'a> {
         let fix =
             "set the record's `locale` to a supported one, or declare `fallback_locale:` in the storyboard";
         let mut err = self.err(ProblemKind::WrongValue, "", format!("field `locale`: {e}; {fix}"));
-        if !matches!(e, locale::LocaleError::NotALocale { .. }) {
+        // `err` describes record values instead of quoting them. A tag is quoted back only when
+        // it is a known confusion (`jp-JP`, did you mean ja-JP?) or asks for a numbering system:
+        // a code, and the fix needs it. A plain word (`abc`, `Maria`) is well-formed too, but
+        // could be anything the customer typed, so it stays described.
+        let quoted = matches!(
+            e,
+            locale::LocaleError::Unknown { suggestion: Some(_), .. }
+                | locale::LocaleError::UnknownNumberingSystem { .. }
+        );
+        if quoted {
             err.message = format!("field `locale`: {e}; {fix}");
         }
         Err(err.in_field("locale"))
