@@ -83,7 +83,7 @@ impl Mp4Out {
                 let (source, total) = match sound {
                     SoundIn::Mix { plan, total, keep } => {
                         let kept = keep.then(Vec::new);
-                        (Source::Encoder { encoder, plan, piece: Vec::new(), kept }, total)
+                        (Source::Encoder { encoder, plan, track: None, kept }, total)
                     }
                     SoundIn::Coded(coded) => {
                         let total = coded.total;
@@ -260,10 +260,11 @@ struct AudioTrack {
 enum Source {
     Encoder {
         encoder: ffmpeg::encoder::Audio,
-        /// What to mix, a piece at a time as the pictures advance.
+        /// What to mix.
         plan: crate::audio::Plan,
-        /// The piece being encoded (interleaved stereo).
-        piece: Vec<f32>,
+        /// The track, mixed and mastered whole when first needed (loudness is measured over
+        /// all of it), then encoded a piece at a time as the pictures advance.
+        track: Option<Vec<f32>>,
         /// The packets written, when they are to be cached.
         kept: Option<Vec<SoundPacket>>,
     },
@@ -287,8 +288,14 @@ impl AudioTrack {
         let until = until.min(total);
         while self.sent < until && (until - self.sent >= self.frame_size || until == total) {
             let n = (until - self.sent).min(self.frame_size);
-            if let Source::Encoder { encoder, plan, piece, .. } = &mut self.source {
-                send_mixed(encoder, plan, piece, total, self.sent, n, times)?;
+            if let Source::Encoder { encoder, plan, track, .. } = &mut self.source {
+                let track = track.get_or_insert_with(|| {
+                    let t = Instant::now();
+                    let track = crate::audio::track(plan, total);
+                    times.add(Stage::Audio, t.elapsed());
+                    track
+                });
+                send_mixed(encoder, &track[2 * self.sent..2 * (self.sent + n)], self.sent, times)?;
             }
             self.sent += n;
             self.drain(octx, times)?;
@@ -371,24 +378,18 @@ impl AudioTrack {
     }
 }
 
-/// Mixes `n` stereo frames of the track from `start` and sends them to the encoder.
+/// Sends `piece` (interleaved stereo, the track's frames from `start`) to the encoder.
 fn send_mixed(
     encoder: &mut ffmpeg::encoder::Audio,
-    plan: &crate::audio::Plan,
-    piece: &mut Vec<f32>,
-    total: usize,
+    piece: &[f32],
     start: usize,
-    n: usize,
     times: &mut Timings,
 ) -> Result<(), ffmpeg::Error> {
     use ffmpeg::format::{sample::Type, Sample};
+    let n = piece.len() / 2;
     // The planes for `n` frames of planar f32 stereo (the channel count follows from the layout).
     let mut f = frame::Audio::new(Sample::F32(Type::Planar), n, ffmpeg::ChannelLayout::STEREO);
     f.set_rate(crate::audio::RATE);
-    let t = Instant::now();
-    piece.resize(2 * n, 0.0);
-    crate::audio::mix_into(plan, total, start, piece);
-    times.add(Stage::Audio, t.elapsed());
     // Interleaved in, one plane per channel out.
     for ch in 0..2 {
         for (d, s) in f.plane_mut::<f32>(ch).iter_mut().zip(piece.iter().skip(ch).step_by(2)) {
