@@ -7,8 +7,9 @@
 //!
 //! Only what changes is done again. Frames that repeat the previous picture (held frames) are
 //! not drawn or converted; by default they are not encoded either: the picture already sent
-//! becomes one long sample (variable frame rate, nominal 30/1), sent again every half second
-//! so seeking stays granular (`--cfr` sends every frame). In a batch, runs of frames that are
+//! becomes one long sample (variable frame rate, nominal 30/1), sent again (as a P-frame) on
+//! the first held frame and every half second so seeking stays granular and no B-frame group
+//! spans a hold (see [`x264::Pacer`]; `--cfr` sends every frame). In a batch, runs of frames that are
 //! the same in many videos are encoded once and spliced in ([`segment`]).
 //!
 //! The parts: [`x264`] (the encoder, its picture, which frames it gets), [`mp4`] (the file and
