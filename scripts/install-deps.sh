@@ -16,6 +16,7 @@ PACKAGES=(
 # with a message where chromium cannot be installed.
 OPTIONAL=(
   chromium
+  firefox-esr                   # a default (variable frame rate) video must end on time in Firefox too
 )
 # Under CI (the variable CI set, to anything but "", 0 or false) chromium is required: the
 # browser tests fail there without it, so a failed install stops here, not as a skipped test.

@@ -342,6 +342,7 @@ fn render(a: RenderArgs, limits: &Limits) -> Result<()> {
         &[("the billing data", &a.record.data), ("the storyboard", &a.source.storyboard)],
     )?;
     let binder = load(&a.source, limits)?.burn_captions(a.burn_captions);
+    let _warnings = crate::warnings::per_record(&a.record.id);
     let bind_started = Instant::now();
     let graph = bind_one(&binder, &a.record)?;
     let bound = bind_started.elapsed();

@@ -12,6 +12,7 @@
 //! - [`output`]: publishing a file atomically (temporary name, then rename).
 //! - [`timings`]: where a video's time went, stage by stage.
 //! - [`convert`]: RGBA frames to YUV 4:2:0 pictures (BT.709, limited range).
+//! - [`warnings`]: a warning repeated within a record logged once, with a count.
 //! - [`record`]: billing records, streamed from JSON Lines or CSV.
 //! - [`assets`]: the assets folder: paths resolved inside it, images decoded once.
 //! - [`audio`]: the sound plan of a video, decoding sound files, mixing.
@@ -50,6 +51,7 @@ pub mod storyboard;
 pub mod style;
 pub mod template;
 pub mod timings;
+pub mod warnings;
 
 use std::path::Path;
 

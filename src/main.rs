@@ -1,7 +1,10 @@
 use std::process::ExitCode;
 
 use billreel::cli::{self, Cli, LogFormat};
+use billreel::warnings::OncePerRecord;
 use clap::Parser;
+use tracing_subscriber::filter::FilterExt;
+use tracing_subscriber::prelude::*;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -17,11 +20,12 @@ fn main() -> ExitCode {
     let filter = EnvFilter::try_from_env("BILLREEL_LOG").unwrap_or_else(|_| EnvFilter::new(level));
     // Colours only on a terminal: a log file or a collector gets plain lines.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    // A warning repeated within a record (once a frame, say) is logged once, then counted.
+    let filter = filter.and(OncePerRecord);
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(ansi);
     match cli.log_format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => tracing_subscriber::registry().with(layer.with_filter(filter)).init(),
+        LogFormat::Json => tracing_subscriber::registry().with(layer.json().with_filter(filter)).init(),
     }
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,6 +14,14 @@ pub fn mix(plan: &Plan, frames: usize) -> Vec<f32> {
     out
 }
 
+/// The sound track of a plan: mixed whole for `frames` stereo frames, then brought to the
+/// plan's loudness target (see `loudness`). What the encoder sends.
+pub fn track(plan: &Plan, frames: usize) -> Vec<f32> {
+    let mut out = mix(plan, frames);
+    super::loudness::master(&mut out, &plan.master);
+    out
+}
+
 /// Mixes the part of a `total`-frame track that starts at frame `start` into `out`
 /// (interleaved stereo, `out.len() / 2` frames), so an encoder can mix as it goes instead of
 /// holding the whole track. Any part comes out the same as in [`mix`].
@@ -86,7 +94,7 @@ pub fn mix_into(plan: &Plan, total: usize, start: usize, out: &mut [f32]) {
 mod tests {
     use std::sync::Arc;
 
-    use super::super::plan::{Clip, Music, Pcm};
+    use super::super::plan::{Clip, Master, Music, Pcm};
     use super::*;
 
     fn tone(frames: usize, level: f32) -> Arc<Pcm> {
@@ -99,7 +107,7 @@ mod tests {
             Music { pcm: tone(1000, 0.5), volume: 1.0, fade_in: 0.0, fade_out: 0.0, looped: true, duck: 0.2 };
         let click = Clip { pcm: tone(10, 0.3), start: 1.0, volume: 1.0 };
         let frames = RATE as usize * 2;
-        let out = mix(&Plan { music: Some(music), clips: vec![click] }, frames);
+        let out = mix(&Plan { music: Some(music), clips: vec![click], master: Master::default() }, frames);
         assert_eq!(out.len(), frames * 2);
         // Far from the clip: the looped music at full volume.
         assert!((out[2 * 100] - 0.5).abs() < 1e-6 && (out[2 * 30_000] - 0.5).abs() < 1e-6);
@@ -122,7 +130,7 @@ mod tests {
             duck: 0.25,
         };
         let clips = vec![Clip { pcm: tone(3000, 0.2), start: 0.05, volume: 1.5 }];
-        let plan = Plan { music: Some(music), clips };
+        let plan = Plan { music: Some(music), clips, master: Master::default() };
         let total = 10_000;
         let whole = mix(&plan, total);
         let mut pieces = Vec::new();
@@ -146,7 +154,7 @@ mod tests {
         };
         let loud = Clip { pcm: tone(100, 0.9), start: 0.75, volume: 1.0 };
         let frames = RATE as usize * 2;
-        let out = mix(&Plan { music: Some(music), clips: vec![loud] }, frames);
+        let out = mix(&Plan { music: Some(music), clips: vec![loud], master: Master::default() }, frames);
         assert_eq!(out[0], 0.0, "fades in from silence");
         assert!((out[2 * (RATE as usize / 4)] - 0.45).abs() < 1e-3, "half-way through the fade-in");
         assert_eq!(out[2 * (RATE as usize * 3 / 2)], 0.0, "not looped: silence after the file");

@@ -8,11 +8,14 @@
 //!   graph holds.
 //! - `decode`: a sound file decoded by FFmpeg into [`Pcm`].
 //! - `mix`: a plan mixed into samples, whole or piece by piece.
+//! - `loudness`: a whole mix brought to the plan's loudness target under its true-peak ceiling.
 
 mod decode;
+mod loudness;
 mod mix;
 pub mod plan;
 
 pub use decode::{decode, DecodeError};
-pub use mix::{mix, mix_into};
-pub use plan::{Clip, Music, Pcm, Plan, RATE};
+pub use loudness::{master, Mastered};
+pub use mix::{mix, mix_into, track};
+pub use plan::{Clip, Master, Music, Pcm, Plan, RATE};

@@ -59,6 +59,23 @@ impl Pcm {
 pub struct Plan {
     pub music: Option<Music>,
     pub clips: Vec<Clip>,
+    /// The loudness the whole mix is brought to.
+    pub master: Master,
+}
+
+/// The mix's target: integrated loudness (LUFS) and true-peak ceiling (dBTP).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Master {
+    pub loudness: f32,
+    pub true_peak: f32,
+}
+
+impl Default for Master {
+    /// −16 LUFS with peaks under −1 dBTP: the usual target for speech and music on phones and
+    /// the web.
+    fn default() -> Master {
+        Master { loudness: -16.0, true_peak: -1.0 }
+    }
 }
 
 impl Plan {
@@ -77,6 +94,7 @@ impl Plan {
             h.update(c.pcm.digest());
             h.update(format!("clip {} {}|", c.start, c.volume));
         }
+        h.update(format!("master {} {}|", self.master.loudness, self.master.true_peak));
         h.finalize().into()
     }
 }
@@ -120,6 +138,7 @@ mod tests {
                 duck: 0.3,
             }),
             clips: vec![Clip { pcm: tone(300, voice), start, volume }],
+            master: Master::default(),
         };
         let base = plan(0.5, 0.2, 0.3, 1.0);
         // Equal inputs decoded apart: the same key.
@@ -132,6 +151,8 @@ mod tests {
             plan(0.51, 0.2, 0.3, 1.0).digest(48_000),
             Plan { music: None, ..base.clone() }.digest(48_000),
             Plan { clips: vec![], ..base.clone() }.digest(48_000),
+            Plan { master: Master { loudness: -14.0, true_peak: -1.0 }, ..base.clone() }.digest(48_000),
+            Plan { master: Master { loudness: -16.0, true_peak: -2.0 }, ..base.clone() }.digest(48_000),
         ];
         for (i, other) in others.iter().enumerate() {
             assert_ne!(base.digest(48_000), *other, "change {i}");

@@ -448,6 +448,7 @@ fn work(
 
 /// Renders one record, or says why it cannot be, or that it is already done.
 fn process(job: &Job, rec: Record) -> Outcome {
+    let _warnings = crate::warnings::per_record(&rec.id);
     let Job { binder, opts, done, base_hash, tag, cache } = job;
     let cache = cache.as_ref();
     let started = Instant::now();

@@ -42,7 +42,11 @@ pub fn resolve(
         }),
         None => None,
     };
-    let audio = (music.is_some() || !clips.is_empty()).then_some(audio::Plan { music, clips });
+    let audio = (music.is_some() || !clips.is_empty()).then_some(audio::Plan {
+        music,
+        clips,
+        master: audio::Master { loudness: sb.sound.loudness, true_peak: sb.sound.true_peak },
+    });
     let ctas = ctas(b, cx, graph)?;
     let page = match &sb.page {
         Some(p) => Some(scene::Page {

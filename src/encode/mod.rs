@@ -7,8 +7,9 @@
 //!
 //! Only what changes is done again. Frames that repeat the previous picture (held frames) are
 //! not drawn or converted; by default they are not encoded either: the picture already sent
-//! becomes one long sample (variable frame rate, nominal 30/1), sent again every half second
-//! so seeking stays granular (`--cfr` sends every frame). In a batch, runs of frames that are
+//! becomes one long sample (variable frame rate, nominal 30/1), sent again (as a P-frame) on
+//! the first held frame and every half second so seeking stays granular and no B-frame group
+//! spans a hold (see [`x264::Pacer`]; `--cfr` sends every frame). In a batch, runs of frames that are
 //! the same in many videos are encoded once and spliced in ([`segment`]).
 //!
 //! The parts: [`x264`] (the encoder, its picture, which frames it gets), [`mp4`] (the file and
@@ -38,7 +39,7 @@ use crate::scene::SceneGraph;
 use crate::timings::{Stage, Timings};
 use mp4::{Mp4Out, Sink, SoundIn};
 pub use segment::{CacheStats, SegmentCache};
-use x264::{Coded, Pacer, Picture, X264};
+use x264::{Coded, Pacer, Picture, Sent, X264};
 
 /// x264 settings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -174,19 +175,21 @@ impl VideoEncoder {
     fn next(&mut self, held: bool) -> Result<(), EncodeError> {
         let f = self.frames;
         let fail = |e: ffmpeg::Error| EncodeError::Frame { frame: f, message: e.to_string() };
-        if self.pacer.send(f, held, false) {
-            self.send(f).map_err(fail)?;
+        let sent = self.pacer.send(f, held, false);
+        if sent != Sent::Skip {
+            self.send(f, sent == Sent::Anchor).map_err(fail)?;
         }
         self.frames += 1;
         self.mp4.reached(self.frames, &mut self.times).map_err(fail)
     }
 
-    /// Gives the current picture to x264 as frame `f`.
-    fn send(&mut self, f: u32) -> Result<(), ffmpeg::Error> {
+    /// Gives the current picture to x264 as frame `f` (a P-frame when `anchor`).
+    fn send(&mut self, f: u32, anchor: bool) -> Result<(), ffmpeg::Error> {
         send_picture(
             &mut self.x264,
             &mut self.picture,
             f as i64,
+            anchor,
             &mut self.mp4,
             &mut self.coded,
             &mut self.times,
@@ -199,7 +202,8 @@ impl VideoEncoder {
         let fail = |e: ffmpeg::Error| EncodeError::Finish(e.to_string());
         let last = self.frames.checked_sub(1);
         if let Some(f) = last.filter(|&f| self.pacer.last_sent() != Some(f)) {
-            self.send(f).map_err(fail)?;
+            // A held picture (new ones are always sent), so an anchor.
+            self.send(f, true).map_err(fail)?;
         }
         self.x264.finish(&mut self.coded, &mut self.times).map_err(fail)?;
         self.mp4.coded(&mut self.coded, &mut self.times).map_err(fail)?;
@@ -214,12 +218,13 @@ fn send_picture(
     x264: &mut X264,
     picture: &mut Picture,
     pts: i64,
+    anchor: bool,
     sink: &mut dyn Sink,
     coded: &mut Vec<Coded>,
     times: &mut Timings,
 ) -> Result<(), ffmpeg::Error> {
     sink.sent(pts);
-    x264.send(picture, pts, coded, times)?;
+    x264.send(picture, pts, anchor, coded, times)?;
     sink.coded(coded, times)
 }
 
@@ -443,10 +448,12 @@ impl Frames {
                     cost += d;
                 }
             }
-            if pacer.send(f, held, f + 1 == range.end) {
+            let sent = pacer.send(f, held, f + 1 == range.end);
+            if sent != Sent::Skip {
                 let t = Instant::now();
                 let pts = (f - range.start) as i64;
-                send_picture(x264, &mut self.picture, pts, sink, &mut coded, times).map_err(fail)?;
+                let anchor = sent == Sent::Anchor;
+                send_picture(x264, &mut self.picture, pts, anchor, sink, &mut coded, times).map_err(fail)?;
                 cost += t.elapsed();
             }
             sink.reached(f + 1, times).map_err(fail)?;

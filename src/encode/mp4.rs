@@ -3,8 +3,9 @@
 //!
 //! Timestamps are ours, never read back from a container: a picture's pts is its frame number,
 //! it lasts until the next picture sent (a held picture at variable frame rate lasts longer),
-//! and decode times are derived from the schedule of pictures sent, so pieces encoded apart
-//! join into one stream whose decode times always increase.
+//! and decode times are derived from the schedule of pictures sent (the `k`-th decoded is due
+//! `delay` frames before the `k`-th shown), so pieces encoded apart join into one stream whose
+//! decode times always increase, and whose last sample ends with the video.
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -82,7 +83,7 @@ impl Mp4Out {
                 let (source, total) = match sound {
                     SoundIn::Mix { plan, total, keep } => {
                         let kept = keep.then(Vec::new);
-                        (Source::Encoder { encoder, plan, piece: Vec::new(), kept }, total)
+                        (Source::Encoder { encoder, plan, track: None, kept }, total)
                     }
                     SoundIn::Coded(coded) => {
                         let total = coded.total;
@@ -130,30 +131,24 @@ impl Mp4Out {
         self.reached(offset + seg.frames, times).map_err(|e| fail(e.to_string()))
     }
 
-    /// Writes the pictures whose duration is known: all of them once `end` (the frame after
-    /// the last) is given.
+    /// Writes the pictures whose decode time and duration are known: all of them once `end`
+    /// (the frame after the last) is given.
+    ///
+    /// The picture decoded `k`-th is due `delay` frames before the `k`-th picture shown: its
+    /// decode time is `schedule[k] - delay`, and it lasts until the next one's (the last one
+    /// until `end - delay`, one frame when the last frame was sent, as it always is). So the
+    /// decode timeline is the presentation timeline moved back by `delay` frames, gaps and
+    /// all: the track ends where the pictures do, no sample's end passes the track's end, and
+    /// a picture is decoded at most a B-frame group (consecutive frames, see `x264::Pacer`)
+    /// plus `delay` frames before it is shown. At constant frame rate this is `k - delay`.
     fn write_ready(&mut self, end: Option<i64>, times: &mut Timings) -> Result<(), ffmpeg::Error> {
-        while let Some(front) = self.pending.front() {
-            // The picture lasts until the next picture sent after it.
-            let i = self.schedule.partition_point(|&p| p <= front.pts);
-            let Some(next) = self.schedule.get(i).copied().or(end) else { break };
-            let c = self.pending.pop_front().expect("front checked");
-            // Decode times: the picture decoded `written`-th is due when the one shown
-            // `delay` places earlier is; before that, one tick apart before the first.
+        while !self.pending.is_empty() {
             let k = self.written;
-            let d = self.delay as i64;
-            let first_dts = self.schedule[0] - d;
-            let mut dts = if k >= self.delay { self.schedule[k - self.delay] } else { first_dts + k as i64 };
-            let mut duration = next - c.pts;
-            if end.is_some() && self.pending.is_empty() {
-                // The last sample in decode order. The MP4's track length is counted on the
-                // decode timeline (first decode time to the last plus the last sample's
-                // duration) and its edit list on the presentation one (latest pts plus
-                // duration); with held pictures the two are uneven. Decoding this sample no
-                // earlier than `delay` frames before it is shown makes both end at `end`.
-                dts = dts.max(c.pts - d);
-                duration = end.unwrap_or(next) + first_dts - dts;
-            }
+            let Some(&at) = self.schedule.get(k) else { break };
+            let Some(next) = self.schedule.get(k + 1).copied().or(end) else { break };
+            let c = self.pending.pop_front().expect("checked not empty");
+            let dts = at - self.delay as i64;
+            let duration = next - at;
             if dts > c.pts || duration < 1 {
                 return Err(ffmpeg::Error::InvalidData);
             }
@@ -265,10 +260,11 @@ struct AudioTrack {
 enum Source {
     Encoder {
         encoder: ffmpeg::encoder::Audio,
-        /// What to mix, a piece at a time as the pictures advance.
+        /// What to mix.
         plan: crate::audio::Plan,
-        /// The piece being encoded (interleaved stereo).
-        piece: Vec<f32>,
+        /// The track, mixed and mastered whole when first needed (loudness is measured over
+        /// all of it), then encoded a piece at a time as the pictures advance.
+        track: Option<Vec<f32>>,
         /// The packets written, when they are to be cached.
         kept: Option<Vec<SoundPacket>>,
     },
@@ -292,8 +288,14 @@ impl AudioTrack {
         let until = until.min(total);
         while self.sent < until && (until - self.sent >= self.frame_size || until == total) {
             let n = (until - self.sent).min(self.frame_size);
-            if let Source::Encoder { encoder, plan, piece, .. } = &mut self.source {
-                send_mixed(encoder, plan, piece, total, self.sent, n, times)?;
+            if let Source::Encoder { encoder, plan, track, .. } = &mut self.source {
+                let track = track.get_or_insert_with(|| {
+                    let t = Instant::now();
+                    let track = crate::audio::track(plan, total);
+                    times.add(Stage::Audio, t.elapsed());
+                    track
+                });
+                send_mixed(encoder, &track[2 * self.sent..2 * (self.sent + n)], self.sent, times)?;
             }
             self.sent += n;
             self.drain(octx, times)?;
@@ -376,24 +378,18 @@ impl AudioTrack {
     }
 }
 
-/// Mixes `n` stereo frames of the track from `start` and sends them to the encoder.
+/// Sends `piece` (interleaved stereo, the track's frames from `start`) to the encoder.
 fn send_mixed(
     encoder: &mut ffmpeg::encoder::Audio,
-    plan: &crate::audio::Plan,
-    piece: &mut Vec<f32>,
-    total: usize,
+    piece: &[f32],
     start: usize,
-    n: usize,
     times: &mut Timings,
 ) -> Result<(), ffmpeg::Error> {
     use ffmpeg::format::{sample::Type, Sample};
+    let n = piece.len() / 2;
     // The planes for `n` frames of planar f32 stereo (the channel count follows from the layout).
     let mut f = frame::Audio::new(Sample::F32(Type::Planar), n, ffmpeg::ChannelLayout::STEREO);
     f.set_rate(crate::audio::RATE);
-    let t = Instant::now();
-    piece.resize(2 * n, 0.0);
-    crate::audio::mix_into(plan, total, start, piece);
-    times.add(Stage::Audio, t.elapsed());
     // Interleaved in, one plane per channel out.
     for ch in 0..2 {
         for (d, s) in f.plane_mut::<f32>(ch).iter_mut().zip(piece.iter().skip(ch).step_by(2)) {

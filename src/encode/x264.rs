@@ -125,11 +125,13 @@ impl X264 {
         Params(ReadOnly(codec::Parameters::from(&*self.encoder)))
     }
 
-    /// Encodes `picture` at `pts` (in frames) and appends what came out to `out`.
+    /// Encodes `picture` at `pts` (in frames), as a P-frame when `anchor` (see [`Pacer`]), and
+    /// appends what came out to `out`.
     pub fn send(
         &mut self,
         picture: &mut Picture,
         pts: i64,
+        anchor: bool,
         out: &mut Vec<Coded>,
         times: &mut Timings,
     ) -> Result<(), ffmpeg::Error> {
@@ -137,6 +139,8 @@ impl X264 {
         // libx264 copies the picture in (the packets are drained right after), so the caller
         // may overwrite it afterwards.
         picture.yuv.set_pts(Some(pts));
+        // libavcodec's libx264 wrapper turns the frame's picture type into x264's forced type.
+        picture.yuv.set_kind(if anchor { ffmpeg::picture::Type::P } else { ffmpeg::picture::Type::None });
         self.encoder.send_frame(&picture.yuv)?;
         times.add(Stage::Encode, t.elapsed());
         times.sent += 1;
@@ -228,31 +232,60 @@ impl Picture {
 
 /// Decides which frames go to the encoder. A new picture always does. A held picture (equal
 /// to the one before) does at constant frame rate; at variable frame rate the picture already
-/// sent simply lasts longer, and is sent again only when it has lasted `max_gap` frames (so a
-/// seek never lands far from a picture, and B-frame offsets stay small) or at the last frame
-/// of the run (so the duration is exact).
+/// sent simply lasts longer, and is sent again only at the first frame of the hold, when it has
+/// lasted `max_gap` frames (so a seek never lands far from a picture) or at the last frame of
+/// the run (so the duration is exact).
+///
+/// At variable frame rate every held picture sent is a [`Sent::Anchor`]: x264 must code it as
+/// a P-frame. Then every gap in the timeline (a picture that lasts longer than one frame)
+/// follows an anchor, and no B-frame group reaches across a gap: a group's pictures are
+/// consecutive frames, so decoding runs at most a few frames ahead of presentation (the
+/// composition offsets stay under a quarter second) and decode times can follow the pictures'
+/// times (see `mp4`). Re-sending the picture on the first held frame is what puts an anchor
+/// before the gap; it costs a P-frame of skipped blocks (a few dozen bytes).
 #[derive(Debug, Clone)]
 pub struct Pacer {
     cfr: bool,
     max_gap: u32,
     last_sent: Option<u32>,
+    /// Whether the last picture sent was a new one (not a held one sent again).
+    last_new: bool,
+}
+
+/// Whether a frame goes to the encoder, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Not sent: the picture sent before lasts longer.
+    Skip,
+    /// Sent; x264 chooses its frame type.
+    Picture,
+    /// Sent as a P-frame (a held picture at variable frame rate).
+    Anchor,
 }
 
 impl Pacer {
     pub fn new(cfr: bool, fps: u32) -> Pacer {
         // Half a second.
-        Pacer { cfr, max_gap: (fps / 2).max(1), last_sent: None }
+        Pacer { cfr, max_gap: (fps / 2).max(1), last_sent: None, last_new: false }
     }
 
-    pub fn send(&mut self, frame: u32, held: bool, last: bool) -> bool {
+    pub fn send(&mut self, frame: u32, held: bool, last: bool) -> Sent {
         let due = match self.last_sent {
             None => true,
-            Some(s) => !held || self.cfr || last || frame - s >= self.max_gap,
+            Some(s) => {
+                !held || self.cfr || last || frame - s >= self.max_gap || (self.last_new && frame == s + 1)
+            }
         };
-        if due {
-            self.last_sent = Some(frame);
+        if !due {
+            return Sent::Skip;
         }
-        due
+        self.last_sent = Some(frame);
+        self.last_new = !held;
+        if held && !self.cfr {
+            Sent::Anchor
+        } else {
+            Sent::Picture
+        }
     }
 
     pub fn last_sent(&self) -> Option<u32> {
@@ -269,9 +302,26 @@ mod tests {
         let held = |f: u32| f > 0 && f != 40;
         let sent = |cfr: bool| {
             let mut p = Pacer::new(cfr, 30);
-            (0..50).filter(|&f| p.send(f, held(f), f == 49)).collect::<Vec<_>>()
+            (0..50)
+                .map(|f| (f, p.send(f, held(f), f == 49)))
+                .filter(|(_, s)| *s != Sent::Skip)
+                .collect::<Vec<_>>()
         };
-        assert_eq!(sent(false), [0, 15, 30, 40, 49]);
-        assert_eq!(sent(true), (0..50).collect::<Vec<_>>());
+        use Sent::{Anchor, Picture};
+        // The first held frame, then every half second, and the last frame: all held, so all
+        // anchors (P-frames).
+        assert_eq!(
+            sent(false),
+            [
+                (0, Picture),
+                (1, Anchor),
+                (16, Anchor),
+                (31, Anchor),
+                (40, Picture),
+                (41, Anchor),
+                (49, Anchor)
+            ]
+        );
+        assert_eq!(sent(true), (0..50).map(|f| (f, Picture)).collect::<Vec<_>>());
     }
 }

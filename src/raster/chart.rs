@@ -3,10 +3,10 @@
 
 use std::ops::Range;
 
-use tiny_skia::{FillRule, PathBuilder, Pixmap, Rect as SkRect, Stroke, Transform};
+use tiny_skia::{PathBuilder, Pixmap, Rect as SkRect, Stroke, Transform};
 
 use super::paint::solid;
-use super::shape::{polygon, rounded_rect, top_rounded_rect};
+use super::shape::{fill_path, polygon, rounded_rect, top_rounded_rect};
 use super::text::draw_text;
 use crate::scene::chart::{align_in, Chart, Counter, Filled, Label, Line, Polygon};
 
@@ -53,12 +53,12 @@ pub(super) fn draw(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf:
         }
         for Polygon { points, color } in &chart.shapes {
             if let Some(path) = polygon(points) {
-                canvas.fill_path(&path, &solid(*color, opacity), FillRule::Winding, tf, None);
+                fill_path(canvas, &path, &solid(*color, opacity), tf);
             }
         }
         for Filled { rect, color } in &chart.swatches {
             if let Some(path) = rounded_rect(rect.x, rect.y, rect.w, rect.h, rect.w * 0.2) {
-                canvas.fill_path(&path, &solid(*color, opacity), FillRule::Winding, tf, None);
+                fill_path(canvas, &path, &solid(*color, opacity), tf);
             }
         }
         for Label { x, y, block } in &chart.labels {
@@ -69,7 +69,7 @@ pub(super) fn draw(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf:
         let sweep = slice.shown(t);
         if sweep > 0.0 {
             if let Some(path) = polygon(&slice.polygon(sweep)) {
-                canvas.fill_path(&path, &solid(slice.color, opacity), FillRule::Winding, tf, None);
+                fill_path(canvas, &path, &solid(slice.color, opacity), tf);
             }
         }
     }
@@ -87,7 +87,7 @@ pub(super) fn draw(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf:
                 top_rounded_rect(bar.x, bar.base - h, bar.w, h, radius)
             };
             if let Some(path) = path {
-                canvas.fill_path(&path, &solid(bar.color, opacity), FillRule::Winding, tf, None);
+                fill_path(canvas, &path, &solid(bar.color, opacity), tf);
             }
         }
         if let Some(label) = &bar.value_label {
@@ -126,7 +126,7 @@ fn draw_line(canvas: &mut Pixmap, line: &Line, t: f32, opacity: f32, tf: Transfo
         poly.push((last.0, floor));
         poly.push((first.0, floor));
         if let Some(path) = polygon(&poly) {
-            canvas.fill_path(&path, &solid(wash, opacity), FillRule::Winding, tf, None);
+            fill_path(canvas, &path, &solid(wash, opacity), tf);
         }
     }
     if pts.len() >= 2 {
@@ -152,10 +152,10 @@ fn draw_line(canvas: &mut Pixmap, line: &Line, t: f32, opacity: f32, tf: Transfo
             // A ring in the line's colour around a dot of the label colour stands out on any
             // background.
             if let Some(c) = PathBuilder::from_circle(x, y, r + line.width) {
-                canvas.fill_path(&c, &solid(line.color, opacity), FillRule::Winding, tf, None);
+                fill_path(canvas, &c, &solid(line.color, opacity), tf);
             }
             if let (Some(c), Some(l)) = (PathBuilder::from_circle(x, y, r), label) {
-                canvas.fill_path(&c, &solid(l.color, opacity), FillRule::Winding, tf, None);
+                fill_path(canvas, &c, &solid(l.color, opacity), tf);
             }
             if let Some(l) = label {
                 draw_text(canvas, l, x - l.width / 2.0, y - r - line.width - l.height - 4.0, opacity, tf);

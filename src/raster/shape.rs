@@ -23,7 +23,7 @@ pub(super) fn draw_rect(
     if let Some(p) = fill {
         let mut paint = sk_paint(p, Rect { x: 0.0, y: 0.0, w: b.w, h: b.h }, opacity);
         paint.anti_alias = true;
-        canvas.fill_path(&path, &paint, FillRule::Winding, tf, None);
+        fill_path(canvas, &path, &paint, tf);
     }
     if let Some((color, width)) = stroke {
         let paint = solid(color, opacity);
@@ -34,18 +34,39 @@ pub(super) fn draw_rect(
 /// A progress gauge in its box `b`: the track, the fill as grown at `t`, and the marker.
 pub(super) fn draw_progress(canvas: &mut Pixmap, p: &Progress, b: Rect, t: f32, opacity: f32, tf: Transform) {
     if let Some(track) = rounded_rect(0.0, 0.0, b.w, b.h, p.radius) {
-        canvas.fill_path(&track, &solid(p.track, opacity), FillRule::Winding, tf, None);
+        fill_path(canvas, &track, &solid(p.track, opacity), tf);
     }
     let filled = b.w * p.shown(t);
     // Keep the fill's rounded end inside the track even when it is shorter than a radius.
     if let Some(bar) = rounded_rect(0.0, 0.0, filled.max(0.0), b.h, p.radius.min(filled / 2.0)) {
-        canvas.fill_path(&bar, &solid(p.color, opacity), FillRule::Winding, tf, None);
+        fill_path(canvas, &bar, &solid(p.color, opacity), tf);
     }
     if let Some((at, color)) = p.marker {
         let w = (b.h * 0.12).max(2.0);
         if let Some(r) = SkRect::from_xywh(b.w * at - w / 2.0, -b.h * 0.25, w, b.h * 1.5) {
             canvas.fill_rect(r, &solid(color, opacity), tf, None);
         }
+    }
+}
+
+/// Below this width or height (in pixels, after the transform) a path covers no area; tiny-skia
+/// skips such a path (its `SCALAR_NEARLY_ZERO`).
+const NO_AREA: f32 = 1.0 / 4096.0;
+
+/// Fills `path`, unless it covers no area once transformed by `tf`: a slice that has not yet
+/// started growing, a wash under a line of one point, a gauge at zero. tiny-skia would not
+/// draw it either, but would log a warning each time, which for an animation starting is once
+/// a frame for every record.
+pub(super) fn fill_path(
+    canvas: &mut Pixmap,
+    path: &tiny_skia::Path,
+    paint: &tiny_skia::Paint,
+    tf: Transform,
+) {
+    let bounds =
+        if tf.is_identity() { Some(path.bounds()) } else { path.clone().transform(tf).map(|p| p.bounds()) };
+    if bounds.is_some_and(|b| b.width() > NO_AREA && b.height() > NO_AREA) {
+        canvas.fill_path(path, paint, FillRule::Winding, tf, None);
     }
 }
 

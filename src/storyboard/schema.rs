@@ -151,6 +151,9 @@ pub struct Storyboard {
     /// The animated preview for emails (a GIF next to the poster).
     #[serde(default)]
     pub preview: Option<PreviewSpec>,
+    /// The loudness the whole sound track (music and clips) is brought to.
+    #[serde(default)]
+    pub sound: SoundSpec,
     #[serde(skip_deserializing)]
     pub scenes: Vec<Scene>,
     #[serde(skip)]
@@ -233,6 +236,31 @@ pub struct AudioSpec {
     /// The music's gain while a clip plays, as a fraction of `volume`.
     #[serde(default = "duck")]
     pub duck: f32,
+}
+
+/// The mix's loudness target: `sound: { loudness: -16, true_peak: -1 }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SoundSpec {
+    /// Integrated loudness (EBU R128), LUFS.
+    #[serde(default = "loudness")]
+    pub loudness: f32,
+    /// Ceiling for the true (inter-sample) peak, dBTP.
+    #[serde(default = "true_peak")]
+    pub true_peak: f32,
+}
+
+impl Default for SoundSpec {
+    fn default() -> SoundSpec {
+        SoundSpec { loudness: loudness(), true_peak: true_peak() }
+    }
+}
+
+fn loudness() -> f32 {
+    -16.0
+}
+fn true_peak() -> f32 {
+    -1.0
 }
 
 fn music_volume() -> f32 {

@@ -169,6 +169,23 @@ fn sound(rep: &mut Reporter, sb: &Storyboard, assets: &Assets) {
             rep.error(path, format!("must be between 0 and 1, but is {v}"), None);
         }
     };
+    let (loudness, true_peak) = (sb.sound.loudness, sb.sound.true_peak);
+    if !(-70.0..=-5.0).contains(&loudness) {
+        let hint = "-16 LUFS suits phones and the web, -23 LUFS is the EBU R128 broadcast level";
+        rep.error(
+            "sound.loudness",
+            format!("the loudness target must be between -70 and -5 LUFS, but is {loudness}"),
+            Some(hint.into()),
+        );
+    }
+    if !(-20.0..=0.0).contains(&true_peak) {
+        let hint = "-1 dBTP leaves room for the AAC coding; 0 is full scale";
+        rep.error(
+            "sound.true_peak",
+            format!("the true-peak ceiling must be between -20 and 0 dBTP, but is {true_peak}"),
+            Some(hint.into()),
+        );
+    }
     if let Some(a) = &sb.audio {
         asset_ok(rep, "audio.music", a.music.source());
         unit(rep, "audio.volume", a.volume);
@@ -388,7 +405,7 @@ mod tests {
     fn scenes_fonts_sounds_and_links_are_checked_together() {
         let p = problems(
             "video: { width: 64, height: 64, fps: 10 }\nfonts: { body: fonts/Nope.otf }\nfallback_fonts: [cjk]\n\
-             audio: { music: audio/none.ogg, volume: 2 }\ncurrency: euro\n\
+             audio: { music: audio/none.ogg, volume: 2 }\nsound: { loudness: 3, true_peak: -30 }\ncurrency: euro\n\
              cta: [ { label: Pay, href: x, scene: nowhere, x: 0, y: 0, width: 1, height: 1 } ]\n\
              scenes: [ { id: a, duration: 1s }, { id: a, duration: 0s, transition: { type: fade, duration: 2s } } ]\n",
         );
@@ -397,6 +414,9 @@ mod tests {
             "unknown font `cjk` in fallback_fonts",
             "audio/none.ogg",
             "must be between 0 and 1, but is 2",
+            "sb.yaml:5:20: the loudness target must be between -70 and -5 LUFS, but is 3\n    at sound.loudness",
+            "-23 LUFS is the EBU R128 broadcast level",
+            "sb.yaml:5:34: the true-peak ceiling must be between -20 and 0 dBTP, but is -30\n    at sound.true_peak",
             "`euro` is not an ISO 4217 currency code",
             "no scene has the id `nowhere`",
             "scene id `a` is used twice",
