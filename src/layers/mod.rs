@@ -145,7 +145,9 @@ impl Layer {
                 own_map.insert(k, v)
             };
         }
-        let what = format!("a {kind} layer");
+        // "an image layer", "a text layer": the article follows the sound of the kind's name.
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        let what = format!("{article} {kind} layer");
         let Some(kind_spec) = LayerKind::read(&kind, rep, path, Value::Mapping(own_map), &what) else {
             let hint = match closest(&kind, LAYER_KINDS.iter().copied()) {
                 Some(g) => format!("did you mean `{g}`? layer types are {}", LAYER_KINDS.join(", ")),
