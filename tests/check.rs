@@ -134,3 +134,57 @@ fn yaml_merge_keys_bring_in_the_anchored_keys() {
     assert!(t.contains("sb.yaml:6:5: a YAML merge key (`<<`) cannot be applied"), "{t}");
     assert!(t.contains("`<<: *defaults`"), "{t}");
 }
+
+#[test]
+fn unknown_filters_tests_and_functions_are_found_without_data_with_a_guess() {
+    let (code, t) = check(
+        "names",
+        "vars:
+  total: bill.total | rnd(2)
+scenes:
+  - id: a
+    duration: 1s
+    when: \"bill.total is nmber\"
+    layers:
+      - { type: text, text: \"{{ customer.first_name | upperr }} {{ fmt(1) }}\" }
+      - { type: text, text: \"{{ bill.total | curency }}\" }
+",
+        None,
+    );
+    assert_eq!(code, Some(1), "{t}");
+    for expected in [
+        "sb.yaml:5:10: unknown filter `rnd` in `bill.total | rnd(2)`",
+        "unknown test `nmber` in `bill.total is nmber`",
+        "did you mean `number`? the tests are:",
+        "unknown filter `upperr` in `{{ customer.first_name | upperr }} {{ fmt(1) }}`",
+        "did you mean `upper`? the filters are:",
+        "unknown function `fmt`",
+        "the functions are: dict, namespace, range",
+        "unknown filter `curency`",
+        "did you mean `currency`?",
+    ] {
+        assert!(t.contains(expected), "missing `{expected}` in:\n{t}");
+    }
+    assert!(t.contains("5 problems found"), "{t}");
+}
+
+#[test]
+fn a_var_that_reads_a_later_var_is_refused_without_data() {
+    let (code, t) = check(
+        "var-order",
+        "vars:\n  due: total * 1.2\n  total: bill.amount\nscenes: [ { id: a, duration: 1s } ]\n",
+        None,
+    );
+    assert_eq!(code, Some(1), "{t}");
+    assert!(
+        t.contains("sb.yaml:5:8: var `due` reads `total`, which is defined after it (vars are made in order, top to bottom)"),
+        "{t}"
+    );
+    assert!(t.contains("hint: move `total` above `due` in `vars:`"), "{t}");
+    let (code, t) = check(
+        "var-order-ok",
+        "vars:\n  total: bill.amount\n  due: total * 1.2\nscenes: [ { id: a, duration: 1s } ]\n",
+        None,
+    );
+    assert_eq!(code, Some(0), "{t}");
+}

@@ -240,6 +240,7 @@ fn compile(sb: &mut Storyboard, scenes: &mut [SceneLayers], c: &mut Compiler) {
     for (name, expr) in sb.vars.iter_mut() {
         c.expr(expr, join_key("vars", name));
     }
+    vars_in_order(sb, c);
     if let Some(a) = &mut sb.audio {
         c.template(&mut a.music, "audio.music".into());
     }
@@ -276,6 +277,24 @@ fn compile(sb: &mut Storyboard, scenes: &mut [SceneLayers], c: &mut Compiler) {
         }
         for layer in layers.layers.iter_mut().chain(layers.variants.iter_mut().flatten()) {
             layer.compile(c);
+        }
+    }
+}
+
+/// A var that reads a var written after it: vars are made in order, so at that point the later
+/// one does not exist yet, and the name would read a record field of that name instead (which
+/// the later var then hides from every other template). No record can make that mean what the
+/// author meant, so it is an error before any record is read.
+fn vars_in_order(sb: &Storyboard, c: &mut Compiler) {
+    for (i, (name, expr)) in sb.vars.iter().enumerate() {
+        for root in crate::template::types::used_in_expression(expr.source()).roots {
+            if let Some(j) = sb.vars.get_index_of(&root).filter(|j| *j > i) {
+                c.report(
+                    join_key("vars", name),
+                    format!("var `{name}` reads `{root}`, which is defined after it (vars are made in order, top to bottom)"),
+                    format!("move `{root}` above `{name}` in `vars:` (var {} of {})", j + 1, sb.vars.len()),
+                );
+            }
         }
     }
 }
