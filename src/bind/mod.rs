@@ -10,6 +10,7 @@
 //! ([`companions`]: captions, sound, the landing page's buttons and text, the email stills).
 
 pub mod companions;
+pub mod lint;
 pub mod timeline;
 
 use std::collections::HashMap;
@@ -135,16 +136,33 @@ impl Binder {
 
     /// Resolves the storyboard for one record.
     pub fn bind(&self, record: &Record) -> Result<SceneGraph, BindError> {
-        self.bind_with(record, false)
+        self.bind_with(record, false, None)
     }
 
     /// Binds for `check`: everything is resolved and laid out as for rendering, except the
     /// in-between frames of count-ups (only the first and final values can fail or overflow).
     pub fn bind_for_check(&self, record: &Record) -> Result<SceneGraph, BindError> {
-        self.bind_with(record, true)
+        self.bind_with(record, true, None)
     }
 
-    fn bind_with(&self, record: &Record, check_only: bool) -> Result<SceneGraph, BindError> {
+    /// Binds for `check` and gathers every problem of the record (not only the first) and its
+    /// layout warnings. The record renders in `batch` exactly when `problems` is empty.
+    pub fn check_record(&self, record: &Record) -> lint::Gather {
+        let mut gather = lint::Gather::default();
+        if let Err(e) = self.bind_with(record, true, Some(&mut gather)) {
+            if !gather.problems.contains(&e) {
+                gather.problems.push(e);
+            }
+        }
+        gather
+    }
+
+    fn bind_with(
+        &self,
+        record: &Record,
+        check_only: bool,
+        gather: Option<&mut lint::Gather>,
+    ) -> Result<SceneGraph, BindError> {
         let started = std::time::Instant::now();
         let locate = |path: &str| self.locate(path);
         let cx = Context::new(
@@ -159,7 +177,7 @@ impl Binder {
                 output_limit: self.limits.template_output_bytes,
             },
         )?;
-        let graph = timeline::graph(self, &cx)?;
+        let graph = timeline::graph(self, &cx, gather)?;
         if let Some((scene, layer, chars)) = graph.missing_glyphs().into_iter().next() {
             let err = missing_glyphs_error(&scene, &layer, &chars);
             match self.sb.missing_glyphs {

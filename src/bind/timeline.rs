@@ -8,10 +8,13 @@ use crate::storyboard::Transition;
 use crate::style::Rgba;
 use crate::template::{BindError, Context, ProblemKind};
 
+use super::lint::{self, Gather};
 use super::{companions, Binder};
 
-/// Binds the whole video: the scenes that play, their layers, then the companions.
-pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
+/// Binds the whole video: the scenes that play, their layers, then the companions. With a
+/// `gather` (for `check`), a scene or layer that fails is noted there and binding goes on, so
+/// one pass finds every problem of the record, and layout warnings are gathered too.
+pub fn graph(b: &Binder, cx: &Context, mut gather: Option<&mut Gather>) -> Result<SceneGraph, BindError> {
     let sb = &b.sb;
     let (w, h, fps) = (sb.video.width, sb.video.height, sb.video.fps);
     let background = match &sb.video.background {
@@ -23,7 +26,15 @@ pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
     let mut clips: Vec<audio::Clip> = Vec::new();
     let mut cursor = 0u32;
     for (s, layers) in sb.scenes.iter().zip(&b.scenes) {
-        if !cx.holds(&s.when)? {
+        let plays = match (cx.holds(&s.when), gather.as_deref_mut()) {
+            (Ok(p), _) => p,
+            (Err(e), Some(g)) => {
+                g.problems.push(e);
+                continue;
+            }
+            (Err(e), None) => return Err(e),
+        };
+        if !plays {
             continue;
         }
         let frames = secs_to_frames(s.duration.secs(), fps).max(1);
@@ -43,7 +54,7 @@ pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
             Some(p) => Some(bind_paint(p, cx)?),
             None => None,
         };
-        let (nodes, caption) = scene_nodes(b, cx, s, layers)?;
+        let (nodes, caption) = scene_nodes(b, cx, s, layers, gather.as_deref_mut())?;
         captions.push(caption);
         for clip in &s.audio {
             if cx.holds(&clip.when)? {
@@ -65,6 +76,12 @@ pub fn graph(b: &Binder, cx: &Context) -> Result<SceneGraph, BindError> {
             nodes,
         });
         cursor = start + frames;
+    }
+    if let Some(first) =
+        gather.as_deref_mut().filter(|g| !g.problems.is_empty()).map(|g| g.problems[0].clone())
+    {
+        // The problems are gathered; the graph of a record that fails is never drawn.
+        return Err(first);
     }
     if scenes.is_empty() {
         return Err(cx.err(
@@ -96,6 +113,7 @@ fn scene_nodes(
     cx: &Context,
     s: &crate::storyboard::Scene,
     layers: &super::SceneLayers,
+    mut gather: Option<&mut Gather>,
 ) -> Result<(Vec<Node>, String), BindError> {
     // The scene's own layers, then those of the first variant that applies.
     let mut chosen: Vec<&Layer> = layers.layers.iter().collect();
@@ -110,15 +128,37 @@ fn scene_nodes(
         caption.push(cx.text(c)?);
     }
     let mut nodes = Vec::new();
+    // Which nodes each layer drew: (layer path, first node, end), for the layout warnings.
+    let mut drawn_by: Vec<(&str, usize, usize)> = Vec::new();
     for (li, layer) in chosen.into_iter().enumerate() {
-        if !cx.holds(&layer.common.when)? {
-            continue;
+        let start = nodes.len();
+        let bound = (|| -> Result<Option<String>, BindError> {
+            if !cx.holds(&layer.common.when)? {
+                return Ok(None);
+            }
+            let own = layer_nodes(b, cx, li, layer, s.duration.secs() as f32)?;
+            if matches!(layer.kind, crate::layers::LayerKind::Text(_)) {
+                lint::overflow(cx, &s.id, &layer.path, &own)?;
+            }
+            nodes.extend(own);
+            crate::layers::within_frame_budget(&nodes, b.limits.frame_image_pixels, cx, &layer.path)?;
+            layer.common.caption.as_ref().map(|c| cx.text(c)).transpose()
+        })();
+        match (bound, gather.as_deref_mut()) {
+            (Ok(c), _) => caption.extend(c),
+            (Err(e), Some(g)) => {
+                nodes.truncate(start);
+                g.problems.push(e);
+            }
+            (Err(e), None) => return Err(e),
         }
-        nodes.extend(layer_nodes(b, cx, li, layer, s.duration.secs() as f32)?);
-        crate::layers::within_frame_budget(&nodes, b.limits.frame_image_pixels, cx, &layer.path)?;
-        if let Some(c) = &layer.common.caption {
-            caption.push(cx.text(c)?);
-        }
+        drawn_by.push((&layer.path, start, nodes.len()));
+    }
+    if let Some(g) = gather {
+        let drawn: Vec<lint::Drawn> =
+            drawn_by.iter().map(|(path, a, z)| lint::Drawn { path, nodes: &nodes[*a..*z] }).collect();
+        let canvas = (b.sb.video.width as f32, b.sb.video.height as f32);
+        lint::scene(g, cx, canvas, &s.id, s.duration.secs() as f32, &drawn);
     }
     let caption = caption.into_iter().filter(|c| !c.trim().is_empty()).collect::<Vec<_>>().join("\n");
     Ok((nodes, caption))

@@ -71,7 +71,12 @@ impl Compiler {
                 value.set_compiled(path, slot);
             }
             Err(e) => self.problems.push(CompileProblem {
-                message: format!("template error: {}", e.detail().unwrap_or(&e.to_string())),
+                message: match unclosed(value.source()) {
+                    Some((open, close, at)) => format!(
+                        "`{open}` at character {at} of the text is never closed; add `{close}` after what it holds"
+                    ),
+                    None => format!("template error: {}", e.detail().unwrap_or(&e.to_string())),
+                },
                 hint:
                     "templates use minijinja syntax: {{ customer.first_name }}, {{ bill.total | currency }}"
                         .into(),
@@ -207,6 +212,24 @@ impl Compiler {
             expr_needs,
         })
     }
+}
+
+/// The first `{{`, `{%` or `{#` with no closing delimiter after it: its opener, its closer and
+/// its place (1-based, in characters).
+fn unclosed(source: &str) -> Option<(&'static str, &'static str, usize)> {
+    let mut from = 0;
+    while let Some(i) = source[from..].find('{').map(|i| from + i) {
+        let pair =
+            [("{{", "}}"), ("{%", "%}"), ("{#", "#}")].into_iter().find(|(o, _)| source[i..].starts_with(o));
+        match pair {
+            Some((open, close)) => match source[i + 2..].find(close) {
+                Some(j) => from = i + 2 + j + 2,
+                None => return Some((open, close, source[..i].chars().count() + 1)),
+            },
+            None => from = i + 1,
+        }
+    }
+    None
 }
 
 /// Filter and test names offered in "did you mean" (those the environment has): minijinja's

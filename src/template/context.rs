@@ -263,10 +263,17 @@ impl<'a> Context<'a> {
     }
 
     /// Turns a minijinja error into one that names the record and, when a field is missing,
-    /// the field's path.
-    fn template_err(&self, path: &str, e: minijinja::Error, referenced: HashSet<String>) -> BindError {
+    /// the field's path. `source` is the template's (or expression's) text, for quoting the
+    /// part that failed.
+    fn template_err(
+        &self,
+        path: &str,
+        e: minijinja::Error,
+        referenced: HashSet<String>,
+        source: &str,
+    ) -> BindError {
+        let missing = self.missing_fields(referenced.clone());
         if e.kind() == ErrorKind::UndefinedError {
-            let missing = self.missing_fields(referenced.clone());
             // `range.__globals__`: an attribute of one of minijinja's functions, not a field.
             let is_global = |p: &&String| {
                 let root = p.split('.').next().unwrap_or_default();
@@ -274,19 +281,74 @@ impl<'a> Context<'a> {
             };
             if let Some(global) = missing.iter().find(is_global) {
                 let (root, attr) = global.split_once('.').unwrap_or((global, ""));
-                return self.err(
-                    ProblemKind::Other,
-                    path,
-                    format!("`{root}` is a function, not a record field: it has no attribute `{attr}`"),
-                );
-            }
-            if let Some(first) = missing.first() {
-                return self
-                    .err(ProblemKind::MissingField, path, format!("the record has no field `{first}`"))
-                    .in_field(first.clone());
+                let what = if attr.is_empty() {
+                    format!("`{root}` is a function, not a record field: call it, e.g. `{root}(3)`")
+                } else {
+                    format!("`{root}` is a function, not a record field: it has no attribute `{attr}`")
+                };
+                return self.err(ProblemKind::Other, path, what);
             }
         }
-        let mut detail = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
+        // A filter or operator that got nothing (`| currency` of a var made from a missing
+        // field) failed because a field is missing: that is what to say, with the var between.
+        let from_nothing = e.kind() == ErrorKind::UndefinedError
+            || (e.kind() == ErrorKind::InvalidOperation && !self.undefined_read(&referenced).is_empty());
+        if from_nothing {
+            if let Some(first) = missing.first() {
+                let through = self.undefined_read(&referenced);
+                let via = match through.first() {
+                    Some(var) => format!(", which var `{var}` is made from, so `{var}` has no value here"),
+                    None => String::new(),
+                };
+                return self
+                    .err(ProblemKind::MissingField, path, format!("the record has no field `{first}`{via}"))
+                    .in_field(first.clone());
+            }
+            if let Some(var) = self.undefined_read(&referenced).first() {
+                // The fields are there but the var came out empty (`usage.kwh | last` of []).
+                let made = self.vars.get(var.as_str()).map(|e| e.source().to_string()).unwrap_or_default();
+                let fields = self.record_fields(vec![var.clone()]);
+                let e = self.err(
+                    ProblemKind::WrongValue,
+                    path,
+                    format!(
+                        "var `{var}` (`{made}`) has no value for this record (it reads `{}`: is a list empty?); \
+                         give it a default, e.g. `({made}) | default(0)`",
+                        fields.join("`, `")
+                    ),
+                );
+                return match fields.first() {
+                    Some(f) => e.in_field(f.clone()),
+                    None => e,
+                };
+            }
+        }
+        // minijinja's own text, without the location it appends (we give ours).
+        let mut detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
+        if e.kind() == ErrorKind::UndefinedError {
+            // Something along a path does not exist (`m.x.y` in a loop over the record's list):
+            // quote the part of the template that failed.
+            // minijinja's span starts at the failing attribute (`.x.y`): take in the name before it.
+            let part = e
+                .range()
+                .and_then(|r| {
+                    let head = source.get(..r.start)?;
+                    let from = head
+                        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                        .map_or(0, |i| i + 1);
+                    source.get(from..r.end)
+                })
+                .map(str::trim)
+                .filter(|p| !p.is_empty());
+            detail = match part {
+                Some(p) => format!(
+                    "`{p}` has no value for this record: a name, attribute or item in it does not exist"
+                ),
+                None => {
+                    "a name, attribute or item the template reads does not exist for this record".to_string()
+                }
+            };
+        }
         // A library's message ("tried to use - operator on unsupported types string and
         // number") names no field: say which ones the template reads.
         let fields = self.record_fields(referenced.into_iter().collect());
@@ -299,9 +361,7 @@ impl<'a> Context<'a> {
                 "the template ran too long (fuel limit reached); is there a loop that never ends?"
                     .to_string(),
             ),
-            ErrorKind::UndefinedError => {
-                (ProblemKind::MissingField, format!("a value is undefined: {detail}"))
-            }
+            ErrorKind::UndefinedError => (ProblemKind::MissingField, detail),
             // Our filters fail with InvalidOperation when a value cannot be formatted.
             ErrorKind::InvalidOperation => (ProblemKind::WrongValue, detail),
             _ => (ProblemKind::Other, detail),
@@ -311,6 +371,18 @@ impl<'a> Context<'a> {
             [only] => e.in_field(only.clone()),
             _ => e,
         }
+    }
+
+    /// The vars `referenced` reads that came out undefined for this record, sorted.
+    fn undefined_read(&self, referenced: &HashSet<String>) -> Vec<String> {
+        let mut vars: Vec<String> = referenced
+            .iter()
+            .map(|p| p.split('.').next().unwrap_or_default().to_string())
+            .filter(|root| self.undefined_vars.contains_key(root))
+            .collect();
+        vars.sort();
+        vars.dedup();
+        vars
     }
 
     /// The fields (and vars) a bindable value's template reads, sorted: what a problem with
@@ -421,7 +493,8 @@ impl<'a> Context<'a> {
             self.check_needs(self.compiled.expression_needs(slot), path, extra)?;
         }
         let scope = self.scope_with(extra);
-        e.eval(&scope).map_err(|err| self.template_err(path, err, e.undeclared_variables(true)))
+        e.eval(&scope)
+            .map_err(|err| self.template_err(path, err, e.undeclared_variables(true), expr.source()))
     }
 
     /// Whether an optional condition holds (no condition: it does).
@@ -461,7 +534,7 @@ impl<'a> Context<'a> {
                 Some(t) => {
                     self.check_needs(self.compiled.template_needs(*i), path, extra)?;
                     render_bounded(t, self.scope_with(extra), self.output_limit)
-                        .map_err(|e| self.template_err(path, e, t.undeclared_variables(true)))
+                        .map_err(|e| self.template_err(path, e, t.undeclared_variables(true), value.source()))
                 }
                 None => Err(self.uncompiled(path, value.source())),
             },
