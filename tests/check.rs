@@ -188,3 +188,195 @@ fn a_var_that_reads_a_later_var_is_refused_without_data() {
     );
     assert_eq!(code, Some(0), "{t}");
 }
+
+#[test]
+fn check_with_data_reports_every_problem_of_each_record_and_its_layout_warnings() {
+    let (code, t) = check(
+        "every-problem",
+        "scenes:
+  - id: a
+    duration: 2s
+    layers:
+      - { type: text, x: 10, y: 10, text: \"Hello {{ customer.name }}\", size: 20 }
+      - { type: text, x: 20, y: 15, text: \"Due {{ bill.total }}\", size: 20 }
+      - { type: text, x: 250, y: 100, text: \"{{ customer.name }}\", size: 20 }
+      - { type: text, x: 10, y: 150, text: \"{{ bill.nope }}\", size: 12 }
+      - { type: bar_chart, x: 10, y: 40, width: 200, height: 100, labels: usage.months, series: [ { values: usage.kwh } ] }
+",
+        Some(concat!(
+            "{\"id\":\"R1\",\"customer\":{\"name\":\"Bartholomew\"},\"bill\":{\"total\":3},\"usage\":{\"months\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"],\"kwh\":[1,2,3,4,5]}}\n",
+            "{\"id\":\"R2\",\"customer\":{\"name\":\"Al\"},\"bill\":{\"total\":3,\"nope\":1},\"usage\":{\"months\":[\"a\",\"b\"],\"kwh\":[1,2]}}\n",
+            "{\"id\":\"R2\",\"customer\":{\"name\":\"Al\"},\"bill\":{\"total\":3,\"nope\":1},\"usage\":{\"months\":[\"a\",\"b\"],\"kwh\":[1,2]}}\n",
+        )),
+    );
+    assert_eq!(code, Some(1), "{t}");
+    // Both problems of R1, not only the first.
+    assert!(
+        t.contains("error: record R1: the record has no field `bill.nope` (in scenes[0].layers[3].text at"),
+        "{t}"
+    );
+    assert!(
+        t.contains("error: record R1: series 0 (`usage.kwh`) has 5 values but `labels` (`usage.months`) has 6; each value belongs under one label"),
+        "{t}"
+    );
+    assert!(t.contains("data.jsonl:3: record `R2`: this id is already used on line 2"), "{t}");
+    // Layout, for each record's own data: the long name leaves the canvas for R1 only.
+    assert!(
+        t.contains("warning: record R1: scene `a`, layer `text#2`: the text leaves the 320x180 canvas by 55 px on the right for this record's data"),
+        "{t}"
+    );
+    assert!(t.contains("(in scenes[0].layers[2] at"), "the layer's path and line: {t}");
+    assert!(!t.contains("warning: record R2: scene `a`, layer `text#2`"), "Al fits: {t}");
+    assert!(
+        t.contains("warning: record R1: scene `a`: the texts of layers `text#0` (scenes[0].layers[0]) and `text#1` overlap by"),
+        "{t}"
+    );
+    assert!(t.contains("1 records OK, 2 failed, 3 layout warnings"), "{t}");
+}
+
+#[test]
+fn texts_that_take_turns_do_not_overlap() {
+    let (code, t) = check(
+        "turns",
+        "scenes:
+  - id: a
+    duration: 2s
+    layers:
+      - { type: text, x: 10, y: 10, text: \"First {{ n }}\", size: 20, exit: { preset: fade, delay: 1s, duration: 200ms } }
+      - { type: text, x: 10, y: 10, text: \"Second\", size: 20, enter: { preset: fade, delay: 1100ms, duration: 200ms } }
+",
+        Some("{\"id\":\"A\",\"n\":1}\n"),
+    );
+    assert_eq!(code, Some(0), "{t}");
+    assert!(t.contains("1 records OK, 0 failed, 0 layout warnings"), "{t}");
+}
+
+#[test]
+fn check_and_batch_both_refuse_a_record_whose_text_overflows() {
+    let dir = scratch("overflow-agree");
+    let sb = write(
+        &dir,
+        "sb.yaml",
+        &format!("{HEADER}scenes:\n  - id: hello\n    duration: 500ms\n    layers:\n      - {{ type: text, name: greeting, text: \"Hello {{{{ n }}}}\", size: 40, width: 200, max_lines: 1, fit: shrink, min_size: 30 }}\n"),
+    );
+    let data = write(
+        &dir,
+        "run.jsonl",
+        "{\"id\": \"A\", \"n\": \"Ann\"}\n{\"id\": \"B\", \"n\": \"Maximilian-Alexander\"}\n",
+    );
+    let t = text(&billreel(["check", &sb, "--data", &data]));
+    assert!(t.contains("record B: scene `hello`, layer `greeting`: the text does not fit its box even at its smallest size and would be cut after"), "{t}");
+    assert!(t.contains("1 records OK, 1 failed"), "{t}");
+    let out = dir.join("out");
+    let o = billreel([
+        "batch",
+        &sb,
+        "--data",
+        &data,
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "1",
+        "--guessable-links",
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(3), "some records failed: {t}");
+    let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
+    let b: serde_json::Value = manifest
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|l| l["id"] == "B")
+        .unwrap();
+    assert_eq!(b["status"], "failed", "{manifest}");
+    assert_eq!(b["error_kind"], "text_overflow", "{manifest}");
+    assert!(b["error"].as_str().unwrap().contains("would be cut after"), "{manifest}");
+}
+
+#[test]
+fn record_messages_say_what_is_missing_and_where_once() {
+    let data = "{\"id\":\"R1\",\"bill\":{\"total\":3},\"usage\":{\"kwh\":[],\"m\":[1]}}\n";
+    let (_, t) = check(
+        "msg-missing-var",
+        "vars:\n  due: bill.totl\nscenes:\n  - id: a\n    duration: 1s\n    layers:\n      - { type: text, text: \"{{ due | currency('EUR') }}\" }\n",
+        Some(data),
+    );
+    assert!(
+        t.contains("record R1: the record has no field `bill.totl`, which var `due` is made from, so `due` has no value here (in scenes[0].layers[0].text at"),
+        "{t}"
+    );
+    assert!(!t.contains("got nothing"), "{t}");
+    let (_, t) = check(
+        "msg-empty-var",
+        "vars:\n  last: usage.kwh | last\nscenes:\n  - id: a\n    duration: 1s\n    layers:\n      - { type: text, text: \"{{ last | number }}\" }\n",
+        Some(data),
+    );
+    assert!(
+        t.contains("var `last` (`usage.kwh | last`) has no value for this record (it reads `usage.kwh`: is a list empty?); give it a default, e.g. `(usage.kwh | last) | default(0)`"),
+        "{t}"
+    );
+    let (_, t) = check(
+        "msg-undefined",
+        "scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - { type: text, text: \"{% for m in usage.m %}{{ m.x.y }}{% endfor %}\" }\n",
+        Some(data),
+    );
+    assert!(
+        t.contains("record R1: `m.x.y` has no value for this record: a name, attribute or item in it does not exist (it reads `usage.m`) (in scenes[0].layers[0].text at"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("undefined value") && t.matches("layers[0].text").count() == 1,
+        "the place once: {t}"
+    );
+    let (_, t) = check(
+        "msg-highlight",
+        "vars:\n  last: usage.kwh | last\nscenes:\n  - id: a\n    duration: 1s\n    layers:\n      - { type: line_chart, width: 300, height: 150, labels: [a], series: [ { values: usage.m } ], highlight: last }\n",
+        Some(data),
+    );
+    assert!(
+        t.contains("`highlight` must be a whole number (an index), but `last` gave no value for this record (is the list it reads empty, or a field missing?)"),
+        "{t}"
+    );
+}
+
+#[test]
+fn storyboard_messages_name_the_real_mistake() {
+    let (_, t) = check(
+        "msg-unclosed",
+        "scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - { type: text, text: \"[b]Hi {{ customer.first_name[/b]\" }\n",
+        None,
+    );
+    assert!(
+        t.contains("`{{` at character 7 of the text is never closed; add `}}` after what it holds"),
+        "{t}"
+    );
+    assert!(!t.contains("is never closed; add `[/b]`"), "{t}");
+    let (_, t) = check(
+        "msg-asset",
+        "scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - { type: image, src: logos/nope.png, width: 10, height: 10 }\n",
+        None,
+    );
+    let assets = common::repo().join("assets").canonicalize().unwrap();
+    assert!(
+        t.contains(&format!(
+            "asset `logos/nope.png` does not exist in the assets folder {}",
+            assets.display()
+        )),
+        "{t}"
+    );
+}
+
+#[test]
+fn text_cut_with_an_ellipsis_renders_and_check_warns() {
+    let (code, t) = check(
+        "cut-warns",
+        "scenes:\n  - id: hello\n    duration: 1s\n    layers:\n      - { type: text, name: greeting, text: \"Hello {{ n }}\", size: 40, width: 200, max_lines: 1 }\n",
+        Some("{\"id\": \"B\", \"n\": \"Maximilian-Alexander\"}\n"),
+    );
+    assert_eq!(code, Some(0), "`fit: none` cuts as documented, the record renders: {t}");
+    assert!(
+        t.contains("warning: record B: scene `hello`, layer `greeting`: the text does not fit its box and is cut after"),
+        "{t}"
+    );
+    assert!(t.contains("1 records OK, 0 failed, 1 layout warnings"), "{t}");
+    assert!(!t.contains("Maximilian"), "no customer text in the report: {t}");
+}

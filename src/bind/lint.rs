@@ -1,6 +1,7 @@
 //! What `check` gathers about one record besides its first problem: every problem (binding
 //! goes on past a layer that fails), and layout warnings judged on that record's data: text
-//! or pictures that leave the canvas, texts that overlap.
+//! or pictures that leave the canvas, texts that overlap, text cut with an ellipsis. And the one
+//! judgement of overflowing text that `check` and `batch` share ([`overflow`], [`cut`]).
 //!
 //! Text is judged by its ink (each glyph's outline, placed as the renderer places it), not by
 //! its box: a box may be wider than what it holds. Overlaps are looked for while both texts
@@ -181,25 +182,46 @@ fn outside(r: Rect, (w, h): (f32, f32)) -> Option<String> {
     (!over.is_empty()).then(|| over.join(" and "))
 }
 
-/// A text layer whose text does not fit its box even at its smallest size fails the record, in
-/// `check` and `batch` alike: the text would be cut, and a cut amount is a wrong bill. The
-/// message says how much of it fits, not what it is (the text is the customer's).
+/// The first text of `nodes` that was cut (or has a line wider than its box): the node's name
+/// and how many characters of it show.
+fn first_cut(nodes: &[Node]) -> Option<(&str, usize)> {
+    nodes.iter().find_map(|node| {
+        let NodeKind::Text(t) = &node.kind else { return None };
+        let (_, b) = t.variants.iter().find(|(_, b)| b.overflow)?;
+        Some((node.name.as_str(), b.lines.join(" / ").trim_end_matches('…').chars().count()))
+    })
+}
+
+/// A text layer with `fit: shrink` whose text does not fit its box even at its smallest size
+/// fails the record, in `check` and `batch` alike: the author asked for the whole text, and a
+/// cut amount is a wrong bill. The message says how much of it fits, not what it is (the text
+/// is the customer's).
 pub fn overflow(cx: &Context, scene_id: &str, path: &str, nodes: &[Node]) -> Result<(), BindError> {
-    for node in nodes {
-        let NodeKind::Text(t) = &node.kind else { continue };
-        if let Some((_, b)) = t.variants.iter().find(|(_, b)| b.overflow) {
-            let kept = b.lines.join(" / ").trim_end_matches('…').chars().count();
-            return Err(cx.err(
-                crate::template::ProblemKind::TextOverflow,
-                path,
-                format!(
-                    "scene `{scene_id}`, layer `{}`: the text does not fit its box even at its smallest size and would be cut after {kept} characters; give it more room, `fit: shrink` with a smaller `min_size`, or more `max_lines`",
-                    node.name
-                ),
-            ));
-        }
+    match first_cut(nodes) {
+        Some((name, kept)) => Err(cx.err(
+            crate::template::ProblemKind::TextOverflow,
+            path,
+            format!(
+                "scene `{scene_id}`, layer `{name}`: the text does not fit its box even at its smallest size and would be cut after {kept} characters; give it more room, a smaller `min_size`, or more `max_lines`"
+            ),
+        )),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// A text layer with `fit: none` cuts text that does not fit with an ellipsis, as documented:
+/// the record renders (in `batch` as here), and `check` warns for that record.
+pub fn cut(gather: &mut Gather, cx: &Context, scene_id: &str, path: &str, nodes: &[Node]) {
+    if let Some((name, kept)) = first_cut(nodes) {
+        gather.warnings.push(Warning {
+            record: cx.record().id.clone(),
+            path: path.to_string(),
+            location: cx.err(crate::template::ProblemKind::Other, path, "").location,
+            message: format!(
+                "scene `{scene_id}`, layer `{name}`: the text does not fit its box and is cut after {kept} characters (with an ellipsis, as `fit: none` does); give it more room or more `max_lines`, or `fit: shrink` to make it smaller instead"
+            ),
+        });
+    }
 }
 
 #[cfg(test)]

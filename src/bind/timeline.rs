@@ -77,9 +77,7 @@ pub fn graph(b: &Binder, cx: &Context, mut gather: Option<&mut Gather>) -> Resul
         });
         cursor = start + frames;
     }
-    if let Some(first) =
-        gather.as_deref_mut().filter(|g| !g.problems.is_empty()).map(|g| g.problems[0].clone())
-    {
+    if let Some(first) = gather.and_then(|g| g.problems.first().cloned()) {
         // The problems are gathered; the graph of a record that fails is never drawn.
         return Err(first);
     }
@@ -137,7 +135,7 @@ fn scene_nodes(
                 return Ok(None);
             }
             let own = layer_nodes(b, cx, li, layer, s.duration.secs() as f32)?;
-            if matches!(layer.kind, crate::layers::LayerKind::Text(_)) {
+            if layer.text_fit() == Some(true) {
                 lint::overflow(cx, &s.id, &layer.path, &own)?;
             }
             nodes.extend(own);
@@ -145,7 +143,12 @@ fn scene_nodes(
             layer.common.caption.as_ref().map(|c| cx.text(c)).transpose()
         })();
         match (bound, gather.as_deref_mut()) {
-            (Ok(c), _) => caption.extend(c),
+            (Ok(c), g) => {
+                caption.extend(c);
+                if let (Some(g), Some(false)) = (g, layer.text_fit()) {
+                    lint::cut(g, cx, &s.id, &layer.path, &nodes[start..]);
+                }
+            }
             (Err(e), Some(g)) => {
                 nodes.truncate(start);
                 g.problems.push(e);

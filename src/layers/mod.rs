@@ -173,6 +173,16 @@ impl Layer {
         self.kind.compile(compiler, &self.path);
     }
 
+    /// Whether this is a text layer, and whether it asked to shrink to fit (`fit: shrink`):
+    /// text that still does not fit then fails the record, while `fit: none` cuts it with an
+    /// ellipsis as documented (see `bind::lint`).
+    pub fn text_fit(&self) -> Option<bool> {
+        match &self.kind {
+            LayerKind::Text(t) => Some(t.fit == text::TextFit::Shrink),
+            _ => None,
+        }
+    }
+
     /// What the layer draws for one record (the box comes from `cx`).
     pub fn bind(&self, cx: &Cx) -> Result<Drawn, BindError> {
         self.kind.bind(cx)

@@ -292,7 +292,8 @@ impl<'a> Context<'a> {
         // A filter or operator that got nothing (`| currency` of a var made from a missing
         // field) failed because a field is missing: that is what to say, with the var between.
         let from_nothing = e.kind() == ErrorKind::UndefinedError
-            || (e.kind() == ErrorKind::InvalidOperation && !self.undefined_read(&referenced).is_empty());
+            || (e.kind() == ErrorKind::InvalidOperation
+                && !(missing.is_empty() && self.undefined_read(&referenced).is_empty()));
         if from_nothing {
             if let Some(first) = missing.first() {
                 let through = self.undefined_read(&referenced);
