@@ -90,19 +90,21 @@ pub fn scene(
             }
         }
     }
-    // Texts: (layer index, node) pairs.
-    let texts: Vec<(usize, &Node)> = layers
+    // Each text's ink at each sampled moment (None while it does not show), computed once per
+    // text: the glyphs' outlines are measured once per value the text shows.
+    let texts: Vec<(usize, &Node, Vec<Option<Rect>>)> = layers
         .iter()
         .enumerate()
         .flat_map(|(i, l)| l.nodes.iter().map(move |n| (i, n)))
-        .filter(|(_, n)| matches!(n.kind, NodeKind::Text(_)))
+        .filter_map(|(i, n)| Some((i, n, samples(n, secs)?)))
         .collect();
-    for (a, (ia, na)) in texts.iter().enumerate() {
-        for (ib, nb) in texts.iter().skip(a + 1) {
+    for (a, (ia, na, sa)) in texts.iter().enumerate() {
+        for (ib, nb, sb) in texts.iter().skip(a + 1) {
             if ia == ib {
                 continue; // parts of one layer (a table's rows) are laid out together
             }
-            if let Some(r) = overlap_while_shown(na, nb, secs) {
+            let first = sa.iter().zip(sb).find_map(|(ra, rb)| intersection((*ra)?, (*rb)?));
+            if let Some(r) = first {
                 warn(
                     layers[*ib].path,
                     format!(
@@ -115,24 +117,24 @@ pub fn scene(
     }
 }
 
-/// The first overlap of two texts' ink at a moment when both show, sampled over the scene.
-fn overlap_while_shown(a: &Node, b: &Node, secs: f32) -> Option<Rect> {
-    (0..=SAMPLES).find_map(|k| {
-        let t = secs * k as f32 / SAMPLES as f32;
-        let (ra, rb) = (shown_ink(a, t)?, shown_ink(b, t)?);
-        intersection(ra, rb)
-    })
-}
-
-/// A text node's ink at `t` seconds into its scene, where its motion has put it; None while
-/// it does not show.
-fn shown_ink(n: &Node, t: f32) -> Option<Rect> {
+/// A text node's ink at [`SAMPLES`] + 1 moments over its scene, where its motion has put it
+/// (None while it does not show); None for a node that is not text.
+fn samples(n: &Node, secs: f32) -> Option<Vec<Option<Rect>>> {
     let NodeKind::Text(text) = &n.kind else { return None };
-    let state = n.animation.at(t);
-    if state.opacity * n.opacity <= 0.01 {
-        return None;
-    }
-    Some(moved(ink(text.at(t))?, n.bounds.x + state.dx, n.bounds.y + state.dy))
+    let inks: Vec<Option<Rect>> = text.variants.iter().map(|(_, b)| ink(b)).collect();
+    Some(
+        (0..=SAMPLES)
+            .map(|k| {
+                let t = secs * k as f32 / SAMPLES as f32;
+                let state = n.animation.at(t);
+                if state.opacity * n.opacity <= 0.01 {
+                    return None;
+                }
+                let r = (*inks.get(text.variant_at(t))?)?;
+                Some(moved(r, n.bounds.x + state.dx, n.bounds.y + state.dy))
+            })
+            .collect(),
+    )
 }
 
 /// The box the glyphs of a text block cover, relative to its box's corner (glyphs are drawn
