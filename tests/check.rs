@@ -265,7 +265,7 @@ fn check_and_batch_both_refuse_a_record_whose_text_overflows() {
         "{\"id\": \"A\", \"n\": \"Ann\"}\n{\"id\": \"B\", \"n\": \"Maximilian-Alexander\"}\n",
     );
     let t = text(&billreel(["check", &sb, "--data", &data]));
-    assert!(t.contains("record B: scene `hello`, layer `greeting`: the text does not fit its box even at its smallest size and would be cut after"), "{t}");
+    assert!(t.contains("record B: scene `hello`, layer `greeting`: the text (from `n`) does not fit its box even at its smallest size and would be cut after"), "{t}");
     assert!(t.contains("1 records OK, 1 failed"), "{t}");
     let out = dir.join("out");
     let o = billreel([
@@ -301,10 +301,17 @@ fn record_messages_say_what_is_missing_and_where_once() {
         Some(data),
     );
     assert!(
-        t.contains("record R1: the record has no field `bill.totl`, which var `due` is made from, so `due` has no value here (in scenes[0].layers[0].text at"),
+        t.contains("record R1: the record has no field `bill.totl`, which var `due` is made from, so `due` has no value here; did you mean `bill.total`? (in scenes[0].layers[0].text at"),
         "{t}"
     );
     assert!(!t.contains("got nothing"), "{t}");
+    // `first_name` is not offered for `last_name`: a guess is only for a likely typo.
+    let (_, t) = check(
+        "msg-no-guess",
+        "scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - { type: text, text: \"{{ bill.last_name }}\" }\n",
+        Some("{\"id\":\"R1\",\"bill\":{\"first_name\":\"A\"}}\n"),
+    );
+    assert!(t.contains("the record has no field `bill.last_name` (in"), "{t}");
     let (_, t) = check(
         "msg-empty-var",
         "vars:\n  last: usage.kwh | last\nscenes:\n  - id: a\n    duration: 1s\n    layers:\n      - { type: text, text: \"{{ last | number }}\" }\n",

@@ -278,7 +278,7 @@ fn check_reports_text_that_overflows_even_at_minimum_size() {
     let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: hello\n    duration: 1s\n    layers:\n      - {{ type: text, name: greeting, text: \"Hello {{{{ customer.first_name }}}}\", size: 40, width: 200, max_lines: 1, fit: shrink, min_size: 30 }}\n"));
     let data = write(&dir, "run.jsonl", "{\"id\": \"A\", \"customer\": {\"first_name\": \"Ann\"}}\n{\"id\": \"B\", \"customer\": {\"first_name\": \"Maximilian-Alexander\"}}\n");
     let t = text(&billreel(["check", &sb, "--data", &data]));
-    assert!(t.contains("record B: scene `hello`, layer `greeting`: the text does not fit its box even at its smallest size and would be cut after "), "{t}");
+    assert!(t.contains("record B: scene `hello`, layer `greeting`: the text (from `customer.first_name`) does not fit its box even at its smallest size and would be cut after "), "{t}");
     assert!(!t.contains("Maximilian"), "the report quotes no customer's text: {t}");
     assert!(t.contains("1 records OK, 1 failed"), "{t}");
 }
@@ -317,7 +317,7 @@ fn check_finds_each_kind_of_problem_and_writes_a_report() {
         "record MISS: the record has no field `customer.first_name`",
         "record TYPE: field `bill.total` must be a number",
         "record ASSET: asset `logos/‹a string of 11 characters›.png` does not exist in the assets folder",
-        "record LONG: scene `s`, layer `hello`: the text does not fit its box even at its smallest size",
+        "record LONG: scene `s`, layer `hello`: the text (from `customer.first_name`) does not fit its box even at its smallest size",
         "record GLYPH: the text (from `customer.first_name`) has 1 character(s) that no font of the storyboard has",
         ":7: invalid JSON",
         "missing field              1",

@@ -198,13 +198,21 @@ fn first_cut(nodes: &[Node]) -> Option<(&str, usize)> {
 /// fails the record, in `check` and `batch` alike: the author asked for the whole text, and a
 /// cut amount is a wrong bill. The message says how much of it fits, not what it is (the text
 /// is the customer's).
-pub fn overflow(cx: &Context, scene_id: &str, path: &str, nodes: &[Node]) -> Result<(), BindError> {
+pub fn overflow(
+    cx: &Context,
+    scene_id: &str,
+    path: &str,
+    fields: &[String],
+    nodes: &[Node],
+) -> Result<(), BindError> {
     match first_cut(nodes) {
-        Some((name, kept)) => Err(cx.err(
+        // `{from}` names the fields the text reads: what made it too long.
+        Some((name, kept)) => Err(cx.err_from(
             crate::template::ProblemKind::TextOverflow,
             path,
-            format!(
-                "scene `{scene_id}`, layer `{name}`: the text does not fit its box even at its smallest size and would be cut after {kept} characters; give it more room, a smaller `min_size`, or more `max_lines`"
+            fields,
+            &format!(
+                "scene `{scene_id}`, layer `{name}`: the text{{from}} does not fit its box even at its smallest size and would be cut after {kept} characters; give it more room, a smaller `min_size`, or more `max_lines`"
             ),
         )),
         None => Ok(()),

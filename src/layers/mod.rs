@@ -183,6 +183,14 @@ impl Layer {
         }
     }
 
+    /// The record fields a text layer's text reads (what a problem with the text names).
+    pub fn text_fields(&self, cx: &crate::template::Context) -> Vec<String> {
+        match &self.kind {
+            LayerKind::Text(t) => cx.fields_of(&t.text),
+            _ => Vec::new(),
+        }
+    }
+
     /// What the layer draws for one record (the box comes from `cx`).
     pub fn bind(&self, cx: &Cx) -> Result<Drawn, BindError> {
         self.kind.bind(cx)

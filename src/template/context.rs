@@ -291,6 +291,14 @@ impl<'a> Context<'a> {
         }
         // A filter or operator that got nothing (`| currency` of a var made from a missing
         // field) failed because a field is missing: that is what to say, with the var between.
+        // minijinja's functions (`range`) are read like fields but are not ones.
+        let missing: Vec<String> = missing
+            .into_iter()
+            .filter(|p| {
+                let root = p.split('.').next().unwrap_or_default();
+                self.ctx.contains_key(root) || !self.compiled.is_global(root)
+            })
+            .collect();
         let from_nothing = e.kind() == ErrorKind::UndefinedError
             || (e.kind() == ErrorKind::InvalidOperation
                 && !(missing.is_empty() && self.undefined_read(&referenced).is_empty()));
@@ -301,8 +309,14 @@ impl<'a> Context<'a> {
                     Some(var) => format!(", which var `{var}` is made from, so `{var}` has no value here"),
                     None => String::new(),
                 };
+                let guess =
+                    self.near_field(first).map(|g| format!("; did you mean `{g}`?")).unwrap_or_default();
                 return self
-                    .err(ProblemKind::MissingField, path, format!("the record has no field `{first}`{via}"))
+                    .err(
+                        ProblemKind::MissingField,
+                        path,
+                        format!("the record has no field `{first}`{via}{guess}"),
+                    )
                     .in_field(first.clone());
             }
             if let Some(var) = self.undefined_read(&referenced).first() {
@@ -372,6 +386,35 @@ impl<'a> Context<'a> {
             [only] => e.in_field(only.clone()),
             _ => e,
         }
+    }
+
+    /// A name close to a missing `dotted` path that the record (or the storyboard's vars, for a
+    /// first name) has, when the missing one looks like its typo: `bill.totl` -> `bill.total`.
+    /// Field names are the data's shape, not a customer's values, so they may be shown.
+    fn near_field(&self, dotted: &str) -> Option<String> {
+        let parts: Vec<&str> = dotted.split('.').collect();
+        // The first name along the path that does not exist is the one to guess.
+        let bad = (0..parts.len()).find(|&i| !self.has_path(&parts[..=i].join(".")))?;
+        let names: Vec<String> = if bad == 0 {
+            self.ctx.keys().cloned().collect()
+        } else {
+            let mut v = &self.record.data;
+            for part in &parts[..bad] {
+                v = v.get(part)?;
+            }
+            v.as_object()?.keys().cloned().collect()
+        };
+        // Stricter than a key's "did you mean": `first_name` is not a typo of `last_name`.
+        let word = parts[bad];
+        let guess = names
+            .iter()
+            .map(|n| (strsim::levenshtein(word, n), n.as_str()))
+            .filter(|(d, _)| *d <= 1.max(word.chars().count() / 4))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n)?;
+        let mut fixed: Vec<&str> = parts.clone();
+        fixed[bad] = guess;
+        Some(fixed.join("."))
     }
 
     /// The vars `referenced` reads that came out undefined for this record, sorted.
