@@ -289,54 +289,8 @@ impl<'a> Context<'a> {
                 return self.err(ProblemKind::Other, path, what);
             }
         }
-        // A filter or operator that got nothing (`| currency` of a var made from a missing
-        // field) failed because a field is missing: that is what to say, with the var between.
-        // minijinja's functions (`range`) are read like fields but are not ones.
-        let missing: Vec<String> = missing
-            .into_iter()
-            .filter(|p| {
-                let root = p.split('.').next().unwrap_or_default();
-                self.ctx.contains_key(root) || !self.compiled.is_global(root)
-            })
-            .collect();
-        let from_nothing = e.kind() == ErrorKind::UndefinedError
-            || (e.kind() == ErrorKind::InvalidOperation
-                && !(missing.is_empty() && self.undefined_read(&referenced).is_empty()));
-        if from_nothing {
-            if let Some(first) = missing.first() {
-                let through = self.undefined_read(&referenced);
-                let via = match through.first() {
-                    Some(var) => format!(", which var `{var}` is made from, so `{var}` has no value here"),
-                    None => String::new(),
-                };
-                let guess =
-                    self.near_field(first).map(|g| format!("; did you mean `{g}`?")).unwrap_or_default();
-                return self
-                    .err(
-                        ProblemKind::MissingField,
-                        path,
-                        format!("the record has no field `{first}`{via}{guess}"),
-                    )
-                    .in_field(first.clone());
-            }
-            if let Some(var) = self.undefined_read(&referenced).first() {
-                // The fields are there but the var came out empty (`usage.kwh | last` of []).
-                let made = self.vars.get(var.as_str()).map(|e| e.source().to_string()).unwrap_or_default();
-                let fields = self.record_fields(vec![var.clone()]);
-                let e = self.err(
-                    ProblemKind::WrongValue,
-                    path,
-                    format!(
-                        "var `{var}` (`{made}`) has no value for this record (it reads `{}`: is a list empty?); \
-                         give it a default, e.g. `({made}) | default(0)`",
-                        fields.join("`, `")
-                    ),
-                );
-                return match fields.first() {
-                    Some(f) => e.in_field(f.clone()),
-                    None => e,
-                };
-            }
+        if let Some(e) = self.missing_cause(path, &e, &referenced, missing) {
+            return e;
         }
         // minijinja's own text, without the location it appends (we give ours).
         let mut detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
@@ -386,6 +340,63 @@ impl<'a> Context<'a> {
             [only] => e.in_field(only.clone()),
             _ => e,
         }
+    }
+
+    /// When a template failed because a field is missing (or a var made from fields came out
+    /// empty), the error that says so: "the record has no field `bill.totl`, which var `due`
+    /// is made from". `missing`: the fields the template reads that the record lacks.
+    fn missing_cause(
+        &self,
+        path: &str,
+        e: &minijinja::Error,
+        referenced: &HashSet<String>,
+        missing: Vec<String>,
+    ) -> Option<BindError> {
+        // A filter or operator that got nothing (`| currency` of a var made from a missing
+        // field) failed because a field is missing: that is what to say, with the var between.
+        // minijinja's functions (`range`) are read like fields but are not ones.
+        let missing: Vec<String> = missing
+            .into_iter()
+            .filter(|p| {
+                let root = p.split('.').next().unwrap_or_default();
+                self.ctx.contains_key(root) || !self.compiled.is_global(root)
+            })
+            .collect();
+        let from_nothing = e.kind() == ErrorKind::UndefinedError
+            || (e.kind() == ErrorKind::InvalidOperation
+                && !(missing.is_empty() && self.undefined_read(referenced).is_empty()));
+        if from_nothing {
+            if let Some(first) = missing.first() {
+                let through = self.undefined_read(referenced);
+                let via = match through.first() {
+                    Some(var) => format!(", which var `{var}` is made from, so `{var}` has no value here"),
+                    None => String::new(),
+                };
+                let guess =
+                    self.near_field(first).map(|g| format!("; did you mean `{g}`?")).unwrap_or_default();
+                let message = format!("the record has no field `{first}`{via}{guess}");
+                return Some(self.err(ProblemKind::MissingField, path, message).in_field(first.clone()));
+            }
+            if let Some(var) = self.undefined_read(referenced).first() {
+                // The fields are there but the var came out empty (`usage.kwh | last` of []).
+                let made = self.vars.get(var.as_str()).map(|e| e.source().to_string()).unwrap_or_default();
+                let fields = self.record_fields(vec![var.clone()]);
+                let e = self.err(
+                    ProblemKind::WrongValue,
+                    path,
+                    format!(
+                        "var `{var}` (`{made}`) has no value for this record (it reads `{}`: is a list empty?); \
+                         give it a default, e.g. `({made}) | default(0)`",
+                        fields.join("`, `")
+                    ),
+                );
+                return Some(match fields.first() {
+                    Some(f) => e.in_field(f.clone()),
+                    None => e,
+                });
+            }
+        }
+        None
     }
 
     /// A name close to a missing `dotted` path that the record (or the storyboard's vars, for a
