@@ -232,6 +232,24 @@ fn check_with_data_reports_every_problem_of_each_record_and_its_layout_warnings(
         "{t}"
     );
     assert!(t.contains("1 records OK, 2 failed, 3 layout warnings"), "{t}");
+    // The JSON report holds every problem and every warning, with the layer's path.
+    let dir = common::repo().join("target/check-scratch/every-problem");
+    let report = dir.join("report.json");
+    let o = billreel([
+        "check",
+        dir.join("sb.yaml").to_str().unwrap(),
+        "--data",
+        dir.join("data.jsonl").to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["problems"].as_array().unwrap().len(), 3, "{r}");
+    assert_eq!(r["failed"], 2, "{r}");
+    let warnings = r["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 3, "{r}");
+    assert!(warnings.iter().any(|w| w["id"] == "R1" && w["layer"] == "scenes[0].layers[2]"), "{r}");
 }
 
 #[test]

@@ -167,7 +167,11 @@ impl Compiler {
                 unknown.push(("function", name, globals.clone()));
             }
         }
-        let shown = source.trim();
+        // The storyboard's own text, cut so a long paragraph does not bury the name.
+        let shown: String = match source.trim() {
+            s if s.chars().count() > 80 => format!("{}…", s.chars().take(79).collect::<String>()),
+            s => s.to_string(),
+        };
         for (what, name, known) in unknown {
             let list = known.join(", ");
             let hint = match crate::storyboard::closest(name, known.iter().copied()) {
