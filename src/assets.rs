@@ -30,7 +30,7 @@ pub enum AssetError {
     Absolute(String),
     #[error("asset path `{0}` leaves the assets folder (`..` is not allowed)")]
     Escapes(String),
-    #[error("asset `{path}` does not exist under {root}")]
+    #[error("asset `{path}` does not exist in {root}")]
     Missing { path: String, root: String },
     #[error("asset `{0}` resolves (through a link) to a file outside the assets folder")]
     LinkEscapes(String),
@@ -187,7 +187,15 @@ impl Assets {
                 _ => return Err(AssetError::Escapes(shown(rel))),
             }
         }
-        let missing = || AssetError::Missing { path: shown(rel), root: self.root.display().to_string() };
+        // The folder looked in, as the file system names it: `assets` alone does not say where.
+        let root = match &self.canonical_root {
+            Some(c) => format!("the assets folder {}", c.display()),
+            None => format!(
+                "the assets folder {} (which does not exist)",
+                std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone()).display()
+            ),
+        };
+        let missing = || AssetError::Missing { path: shown(rel), root: root.clone() };
         let full = self.root.join(p);
         let canonical = full.canonicalize().map_err(|_| missing())?;
         match &self.canonical_root {

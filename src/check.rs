@@ -1,24 +1,26 @@
 //! Check: a whole billing run against a storyboard, without rendering video.
 //!
 //! In: a prepared storyboard and a stream of records. Out: a [`CheckReport`]: how many records
-//! would render, and for each one that would not, its id, line, the kind of problem and the
-//! message (a missing or wrong field, text that overflows its box even at its smallest size,
-//! characters no font has, an asset that does not exist, a line that is not a record).
+//! would render, and for each one that would not, every one of its problems with its id, line,
+//! kind and message (a missing or wrong field, chart lists of different lengths, text that
+//! overflows its box even at its smallest size, characters no font has, an asset that does not
+//! exist, a line that is not a record, an id used twice); and for records that render, layout
+//! warnings (text or pictures leaving the canvas, texts that overlap) for their data.
 //! Records are bound in parallel on all cores; nothing is drawn or encoded.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use serde::Serialize;
 
 use crate::bind::{Binder, ProblemKind};
-use crate::record::{Record, RecordError};
+use crate::record::{Record, RecordError, Records};
 
-/// At most this many problems are kept in detail; the rest are counted.
+/// At most this many problems (and as many warnings) are kept in detail; the rest are counted.
 pub const MAX_DETAILED: usize = 100_000;
 
-/// One record that would not render.
+/// One problem of a record that would not render (a record may have several).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Problem {
     pub id: Option<String>,
@@ -27,52 +29,89 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A layout warning of a record that renders: text or a picture leaving the canvas, texts that
+/// overlap, for that record's data.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Warning {
+    pub id: String,
+    pub line: usize,
+    /// The layer's storyboard path (`scenes[1].layers[2]`).
+    pub layer: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CheckReport {
     pub records: u64,
     pub ok: u64,
     pub failed: u64,
-    /// Failed records by kind of problem.
+    /// Failed records by kind of problem (a record with two kinds counts under both).
     pub by_kind: BTreeMap<ProblemKind, u64>,
-    /// In input order; at most [`MAX_DETAILED`].
+    /// Every problem of every failed record, in input order; at most [`MAX_DETAILED`].
     pub problems: Vec<Problem>,
     /// Problems beyond [`MAX_DETAILED`], counted only.
     pub not_detailed: u64,
     /// The GIF preview's window as `outputs::preview::describe` says it, with how many records
     /// take it.
     pub previews: BTreeMap<String, u64>,
+    /// Layout warnings, in input order; at most [`MAX_DETAILED`].
+    pub warnings: Vec<Warning>,
+    pub warnings_not_detailed: u64,
 }
 
-/// Checks every record (in parallel). A record's first problem is the one reported.
-pub fn check_records<I>(binder: &Binder, records: I) -> CheckReport
-where
-    I: Iterator<Item = Result<Record, RecordError>> + Send,
-{
+/// Checks every record (in parallel): every problem of each one, and its layout warnings. A
+/// record whose id an earlier line has is refused, as `batch` refuses it.
+pub fn check_records(binder: &Binder, records: Records) -> CheckReport {
+    let path = records.path().to_path_buf();
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    let records = records.map(move |item| match item {
+        Ok(rec) => match first_seen.get(&rec.id) {
+            Some(&first) => Err(crate::record::duplicate_id(&path, rec, first)),
+            None => {
+                first_seen.insert(rec.id.clone(), rec.line);
+                Ok(rec)
+            }
+        },
+        Err(e) => Err(e),
+    });
     let report = Mutex::new(CheckReport::default());
     records.par_bridge().for_each(|item| {
         let mut preview = None;
-        let problem = check_one(binder, item, &mut preview);
+        let (problems, warnings) = check_one(binder, item, &mut preview);
         // Only counting happens under the lock; nothing there panics.
         let mut r = report.lock().unwrap_or_else(PoisonError::into_inner);
         r.records += 1;
         if let Some(p) = preview {
             *r.previews.entry(p).or_default() += 1;
         }
-        match problem {
-            None => r.ok += 1,
-            Some(p) => {
-                r.failed += 1;
-                *r.by_kind.entry(p.kind).or_default() += 1;
-                if r.problems.len() < MAX_DETAILED {
-                    r.problems.push(p);
-                } else {
-                    r.not_detailed += 1;
-                }
+        if problems.is_empty() {
+            r.ok += 1;
+        } else {
+            r.failed += 1;
+            let kinds: BTreeSet<ProblemKind> = problems.iter().map(|p| p.kind).collect();
+            for k in kinds {
+                *r.by_kind.entry(k).or_default() += 1;
+            }
+        }
+        for p in problems {
+            if r.problems.len() < MAX_DETAILED {
+                r.problems.push(p);
+            } else {
+                r.not_detailed += 1;
+            }
+        }
+        for w in warnings {
+            if r.warnings.len() < MAX_DETAILED {
+                r.warnings.push(w);
+            } else {
+                r.warnings_not_detailed += 1;
             }
         }
     });
     let mut report = report.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // Stable: a record's problems keep the order binding found them in.
     report.problems.sort_by_key(|p| p.line);
+    report.warnings.sort_by_key(|w| w.line);
     report
 }
 
@@ -80,38 +119,39 @@ fn check_one(
     binder: &Binder,
     item: Result<Record, RecordError>,
     preview: &mut Option<String>,
-) -> Option<Problem> {
+) -> (Vec<Problem>, Vec<Warning>) {
     let rec = match item {
         Ok(rec) => rec,
         Err(e) => {
-            return Some(Problem {
+            let p = Problem {
                 id: e.id().map(str::to_string),
                 line: e.line(),
                 kind: ProblemKind::UnreadableLine,
                 message: e.to_string(),
-            });
+            };
+            return (vec![p], Vec::new());
         }
     };
-    let problem = |kind, message| Some(Problem { id: Some(rec.id.clone()), line: rec.line, kind, message });
-    let graph = match binder.bind_for_check(&rec) {
-        Ok(g) => g,
-        Err(e) => return problem(e.kind, e.to_string()),
-    };
-    *preview = crate::outputs::preview::describe(&graph);
-    if let Some((scene, layer, shown)) = graph.overflowing_text().into_iter().next() {
-        // What is shown is the customer's text: say how much of it fits, not what it is.
-        let kept = shown.trim_end_matches('…').chars().count();
-        return problem(
-            ProblemKind::TextOverflow,
-            format!(
-                "record {}: scene `{scene}`, layer `{layer}`: the text does not fit its box even at its smallest size and is cut after {kept} characters; give it more room, `fit: shrink` with a smaller `min_size`, or more `max_lines`",
-                rec.id
-            ),
-        );
-    }
-    // Text no font can draw fails the binding itself (unless the storyboard says
-    // `missing_glyphs: replace`), in `batch` exactly as here.
-    None
+    // Text that overflows or that no font can draw fails the binding itself (unless the
+    // storyboard says `missing_glyphs: replace`), in `batch` exactly as here.
+    let (gathered, graph) = binder.check_record(&rec);
+    *preview = graph.as_ref().and_then(crate::outputs::preview::describe);
+    let problems = gathered
+        .problems
+        .into_iter()
+        .map(|e| Problem { id: Some(rec.id.clone()), line: rec.line, kind: e.kind, message: e.to_string() })
+        .collect();
+    let warnings = gathered
+        .warnings
+        .into_iter()
+        .map(|w| Warning {
+            id: rec.id.clone(),
+            line: rec.line,
+            layer: w.path.clone(),
+            message: w.to_string(),
+        })
+        .collect();
+    (problems, warnings)
 }
 
 impl CheckReport {

@@ -463,12 +463,17 @@ fn check(a: CheckArgs, limits: &Limits) -> Result<()> {
     for p in report.problems.iter().take(SHOWN) {
         println!("error: {}", p.message);
     }
-    if report.failed as usize > SHOWN {
-        println!(
-            "... and {} more{}",
-            report.failed as usize - SHOWN,
-            if a.report.is_some() { " (all in the report)" } else { " (use --report FILE for all)" }
-        );
+    let more = if a.report.is_some() { " (all in the report)" } else { " (use --report FILE for all)" };
+    let problems = report.problems.len() + report.not_detailed as usize;
+    if problems > SHOWN {
+        println!("... and {} more problems{more}", problems - SHOWN);
+    }
+    for w in report.warnings.iter().take(SHOWN) {
+        println!("warning: {}", w.message);
+    }
+    let warnings = report.warnings.len() + report.warnings_not_detailed as usize;
+    if warnings > SHOWN {
+        println!("... and {} more warnings{more}", warnings - SHOWN);
     }
     for (window, records) in &report.previews {
         println!("{window}: {records} record(s)");
@@ -482,10 +487,11 @@ fn check(a: CheckArgs, limits: &Limits) -> Result<()> {
         println!("report: {}", path.display());
     }
     println!(
-        "{}: {} records OK, {} failed ({:.1}s)",
+        "{}: {} records OK, {} failed, {} layout warnings ({:.1}s)",
         data.display(),
         report.ok,
         report.failed,
+        warnings,
         started.elapsed().as_secs_f64()
     );
     if report.failed > 0 {

@@ -113,7 +113,11 @@ fn one_bad_record_fails_alone() {
         error_of(&|l| l.line == 9).contains(":9: invalid JSON"),
         "an unreadable line is reported by its number"
     );
-    assert!(error_of(&|l| l.line == 10).contains("duplicate id `C0001` (first on line 1)"));
+    // A repeated id names the data file and the line, and the manifest line carries the id.
+    let dup = error_of(&|l| l.line == 10);
+    let file = data.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(dup.contains(&format!("{file}:10: record `C0001`: this id is already used on line 1")), "{dup}");
+    assert_eq!(lines.iter().find(|l| l.line == 10).unwrap().id.as_deref(), Some("C0001"));
     // The poster is a real JPEG of the video's size.
     let poster = image::open(out.join(ok[0].poster.as_ref().unwrap())).unwrap();
     assert_eq!((poster.width(), poster.height()), (320, 180));

@@ -88,10 +88,10 @@ fn every_storyboard_problem_is_reported_in_one_pass() {
         "sb.yaml:14:15: expected a colour like `#1a73e8`, `#fff` or `#1a73e880`, but got `#zzz`",
         "sb.yaml:16:14: asset path `../secret.png` leaves the assets folder",
         "sb.yaml:20:14: asset path `/etc/passwd` is absolute",
-        "sb.yaml:24:14: asset `logos/missing.png` does not exist under",
+        "sb.yaml:24:14: asset `logos/missing.png` does not exist in the assets folder",
         "sb.yaml:27:15: unknown layer type `txt`",
         "sb.yaml:30:11: expression error in `bill.total >`",
-        "sb.yaml:33:15: template error",
+        "sb.yaml:33:15: `{{` at character 1 of the text is never closed; add `}}` after what it holds",
         "sb.yaml:34:15: unknown font `bolt`",
         "10 problems found",
     ];
@@ -168,7 +168,7 @@ fn a_field_missing_behind_a_var_is_named_too() {
     let t = text(&billreel(["check", &sb, "--data", &data]));
     assert!(
         t.contains(
-            "record C2: the record has no field `customer.first_name` (in scenes[0].layers[0].text at"
+            "record C2: the record has no field `customer.first_name`, which var `name` is made from, so `name` has no value here (in scenes[0].layers[0].text at"
         ),
         "{t}"
     );
@@ -278,7 +278,7 @@ fn check_reports_text_that_overflows_even_at_minimum_size() {
     let sb = write(&dir, "sb.yaml", &format!("{HEADER}scenes:\n  - id: hello\n    duration: 1s\n    layers:\n      - {{ type: text, name: greeting, text: \"Hello {{{{ customer.first_name }}}}\", size: 40, width: 200, max_lines: 1, fit: shrink, min_size: 30 }}\n"));
     let data = write(&dir, "run.jsonl", "{\"id\": \"A\", \"customer\": {\"first_name\": \"Ann\"}}\n{\"id\": \"B\", \"customer\": {\"first_name\": \"Maximilian-Alexander\"}}\n");
     let t = text(&billreel(["check", &sb, "--data", &data]));
-    assert!(t.contains("record B: scene `hello`, layer `greeting`: the text does not fit its box even at its smallest size and is cut after "), "{t}");
+    assert!(t.contains("record B: scene `hello`, layer `greeting`: the text (from `customer.first_name`) does not fit its box even at its smallest size and would be cut after "), "{t}");
     assert!(!t.contains("Maximilian"), "the report quotes no customer's text: {t}");
     assert!(t.contains("1 records OK, 1 failed"), "{t}");
 }
@@ -316,8 +316,8 @@ fn check_finds_each_kind_of_problem_and_writes_a_report() {
     for expected in [
         "record MISS: the record has no field `customer.first_name`",
         "record TYPE: field `bill.total` must be a number",
-        "record ASSET: asset `logos/‹a string of 11 characters›.png` does not exist under",
-        "record LONG: scene `s`, layer `hello`: the text does not fit its box even at its smallest size",
+        "record ASSET: asset `logos/‹a string of 11 characters›.png` does not exist in the assets folder",
+        "record LONG: scene `s`, layer `hello`: the text (from `customer.first_name`) does not fit its box even at its smallest size",
         "record GLYPH: the text (from `customer.first_name`) has 1 character(s) that no font of the storyboard has",
         ":7: invalid JSON",
         "missing field              1",

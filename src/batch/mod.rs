@@ -385,6 +385,7 @@ fn read_shard(
     work_tx: crossbeam_channel::Sender<Result<Record, RecordError>>,
 ) {
     let mut first_seen: HashMap<[u8; 16], usize> = HashMap::new();
+    let path = records.path().to_path_buf();
     for item in records {
         if abort.load(Ordering::Relaxed) {
             break;
@@ -394,16 +395,12 @@ fn read_shard(
             Ok(rec) => {
                 let key: [u8; 16] = Sha256::digest(rec.id.as_bytes())[..16].try_into().expect("digest");
                 match first_seen.get(&key) {
-                        Some(&first) => Err(RecordError::Malformed {
-                            path: PathBuf::new(),
-                            line: rec.line,
-                            message: format!("duplicate id `{}` (first on line {first}); each record needs its own id, so this one was not rendered", rec.id),
-                        }),
-                        None => {
-                            first_seen.insert(key, rec.line);
-                            Ok(rec)
-                        }
+                    Some(&first) => Err(crate::record::duplicate_id(&path, rec, first)),
+                    None => {
+                        first_seen.insert(key, rec.line);
+                        Ok(rec)
                     }
+                }
             }
             Err(e) if !shard.contains_line(e.line()) => continue,
             Err(e) => Err(e),

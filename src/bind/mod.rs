@@ -10,6 +10,7 @@
 //! ([`companions`]: captions, sound, the landing page's buttons and text, the email stills).
 
 pub mod companions;
+pub mod lint;
 pub mod timeline;
 
 use std::collections::HashMap;
@@ -136,16 +137,38 @@ impl Binder {
 
     /// Resolves the storyboard for one record.
     pub fn bind(&self, record: &Record) -> Result<SceneGraph, BindError> {
-        self.bind_with(record, false)
+        self.bind_with(record, false, None)
     }
 
     /// Binds for `check`: everything is resolved and laid out as for rendering, except the
     /// in-between frames of count-ups (only the first and final values can fail or overflow).
     pub fn bind_for_check(&self, record: &Record) -> Result<SceneGraph, BindError> {
-        self.bind_with(record, true)
+        self.bind_with(record, true, None)
     }
 
-    fn bind_with(&self, record: &Record, check_only: bool) -> Result<SceneGraph, BindError> {
+    /// Binds for `check` and gathers every problem of the record (not only the first) and its
+    /// layout warnings. The record renders in `batch` exactly when `problems` is empty.
+    /// The graph comes back too when the record binds (the preview's window is read from it).
+    pub fn check_record(&self, record: &Record) -> (lint::Gather, Option<SceneGraph>) {
+        let mut gather = lint::Gather::default();
+        let graph = match self.bind_with(record, true, Some(&mut gather)) {
+            Ok(graph) => Some(graph),
+            Err(e) => {
+                if !gather.problems.contains(&e) {
+                    gather.problems.push(e);
+                }
+                None
+            }
+        };
+        (gather, graph)
+    }
+
+    fn bind_with(
+        &self,
+        record: &Record,
+        check_only: bool,
+        mut gather: Option<&mut lint::Gather>,
+    ) -> Result<SceneGraph, BindError> {
         let started = std::time::Instant::now();
         let locate = |path: &str| self.locate(path);
         let mode = Mode {
@@ -158,7 +181,7 @@ impl Binder {
         // The timeline first (the scenes' `when` and durations), then everything else bound
         // knowing the video's length: `video.seconds` (whole, rounded) and `video.duration`.
         let first = Context::new(compiled, record, locale, fallback, vars, &locate, mode)?;
-        let plan = timeline::plan(self, &first)?;
+        let plan = timeline::plan(self, &first, gather.as_deref_mut())?;
         let secs = plan.total_frames as f64 / self.sb.video.fps as f64;
         // The second context takes the locale the first resolved (a fallback is chosen, and
         // logged, once per record).
@@ -167,7 +190,7 @@ impl Binder {
             .map_err(|e| first.err(ProblemKind::WrongValue, "", e).in_field("video"))?;
         drop(first);
         let cx = Context::new(compiled, &record, Some(&resolved), None, vars, &locate, mode)?;
-        let graph = timeline::graph(self, &cx, &plan)?;
+        let graph = timeline::graph(self, &cx, &plan, gather)?;
         if let Some((scene, layer, chars)) = graph.missing_glyphs().into_iter().next() {
             let err = missing_glyphs_error(&scene, &layer, &chars);
             match self.sb.missing_glyphs {
@@ -268,6 +291,7 @@ fn compile(sb: &mut Storyboard, scenes: &mut [SceneLayers], c: &mut Compiler) {
     for (name, expr) in sb.vars.iter_mut() {
         c.expr(expr, join_key("vars", name));
     }
+    vars_in_order(sb, c);
     if let Some(a) = &mut sb.audio {
         c.template(&mut a.music, "audio.music".into());
     }
@@ -307,6 +331,24 @@ fn compile(sb: &mut Storyboard, scenes: &mut [SceneLayers], c: &mut Compiler) {
         }
         for layer in layers.layers.iter_mut().chain(layers.variants.iter_mut().flatten()) {
             layer.compile(c);
+        }
+    }
+}
+
+/// A var that reads a var written after it: vars are made in order, so at that point the later
+/// one does not exist yet, and the name would read a record field of that name instead (which
+/// the later var then hides from every other template). No record can make that mean what the
+/// author meant, so it is an error before any record is read.
+fn vars_in_order(sb: &Storyboard, c: &mut Compiler) {
+    for (i, (name, expr)) in sb.vars.iter().enumerate() {
+        for root in crate::template::types::used_in_expression(expr.source()).roots {
+            if let Some(j) = sb.vars.get_index_of(&root).filter(|j| *j > i) {
+                c.report(
+                    join_key("vars", name),
+                    format!("var `{name}` reads `{root}`, which is defined after it (vars are made in order, top to bottom)"),
+                    format!("move `{root}` above `{name}` in `vars:` (var {} of {})", j + 1, sb.vars.len()),
+                );
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::storyboard::Transition;
 use crate::style::{Mirror, Rgba};
 use crate::template::{BindError, Context, ProblemKind};
 
+use super::lint::{self, Gather};
 use super::{companions, Binder};
 
 /// Where each scene that plays sits on the video's timeline: decided by the scenes' `when`
@@ -21,13 +22,22 @@ pub struct Plan {
 }
 
 /// The scenes that play for the record of `cx`, placed: a transition overlaps the previous
-/// scene; the first scene comes in over the video background.
-pub fn plan(b: &Binder, cx: &Context) -> Result<Plan, BindError> {
+/// scene; the first scene comes in over the video background. With a `gather` (for `check`),
+/// a scene whose `when` fails is noted there and left out, so the rest is still checked.
+pub fn plan(b: &Binder, cx: &Context, mut gather: Option<&mut Gather>) -> Result<Plan, BindError> {
     let fps = b.sb.video.fps;
     let mut scenes = Vec::new();
     let mut cursor = 0u32;
     for (i, s) in b.sb.scenes.iter().enumerate() {
-        if !cx.holds(&s.when)? {
+        let plays = match (cx.holds(&s.when), gather.as_deref_mut()) {
+            (Ok(p), _) => p,
+            (Err(e), Some(g)) => {
+                g.problems.push(e);
+                continue;
+            }
+            (Err(e), None) => return Err(e),
+        };
+        if !plays {
             continue;
         }
         let frames = secs_to_frames(s.duration.secs(), fps).max(1);
@@ -46,8 +56,15 @@ pub fn plan(b: &Binder, cx: &Context) -> Result<Plan, BindError> {
     Ok(Plan { scenes, total_frames: cursor })
 }
 
-/// Binds the whole video as `plan` places it: the scenes' layers, then the companions.
-pub fn graph(b: &Binder, cx: &Context, plan: &Plan) -> Result<SceneGraph, BindError> {
+/// Binds the whole video as `plan` places it: the scenes' layers, then the companions. With a
+/// `gather` (for `check`), a layer that fails is noted there and binding goes on, so one pass
+/// finds every problem of the record, and layout warnings are gathered too.
+pub fn graph(
+    b: &Binder,
+    cx: &Context,
+    plan: &Plan,
+    mut gather: Option<&mut Gather>,
+) -> Result<SceneGraph, BindError> {
     let sb = &b.sb;
     let (w, h, fps) = (sb.video.width, sb.video.height, sb.video.fps);
     let background = match &sb.video.background {
@@ -68,7 +85,7 @@ pub fn graph(b: &Binder, cx: &Context, plan: &Plan) -> Result<SceneGraph, BindEr
             Some(p) => Some(bind_paint(p, cx)?),
             None => None,
         };
-        let (nodes, caption) = scene_nodes(b, cx, s, layers)?;
+        let (nodes, caption) = scene_nodes(b, cx, s, layers, gather.as_deref_mut())?;
         captions.push(caption);
         for clip in &s.audio {
             if cx.holds(&clip.when)? {
@@ -89,6 +106,10 @@ pub fn graph(b: &Binder, cx: &Context, plan: &Plan) -> Result<SceneGraph, BindEr
             background,
             nodes,
         });
+    }
+    if let Some(first) = gather.and_then(|g| g.problems.first().cloned()) {
+        // The problems are gathered; the graph of a record that fails is never drawn.
+        return Err(first);
     }
     let mut graph = SceneGraph {
         width: w,
@@ -113,6 +134,7 @@ fn scene_nodes(
     cx: &Context,
     s: &crate::storyboard::Scene,
     layers: &super::SceneLayers,
+    mut gather: Option<&mut Gather>,
 ) -> Result<(Vec<Node>, String), BindError> {
     // The scene's own layers, then those of the first variant that applies.
     let mut chosen: Vec<&Layer> = layers.layers.iter().collect();
@@ -127,19 +149,46 @@ fn scene_nodes(
         caption.push(cx.text(c)?);
     }
     let mut nodes = Vec::new();
+    // Which nodes each layer drew: (layer path, first node, end), for the layout warnings.
+    let mut drawn_by: Vec<(&str, usize, usize)> = Vec::new();
     for (li, layer) in chosen.into_iter().enumerate() {
-        if !cx.holds(&layer.common.when)? {
-            continue;
+        let start = nodes.len();
+        let bound = (|| -> Result<Option<String>, BindError> {
+            if !cx.holds(&layer.common.when)? {
+                return Ok(None);
+            }
+            let mirrored = match layer.common.mirror.or(s.mirror) {
+                Some(Mirror::Rtl) => crate::scene::text::locale_is_rtl(&cx.locale()),
+                Some(Mirror::None) | None => false,
+            };
+            let own = layer_nodes(b, cx, li, layer, s.duration.secs() as f32, mirrored)?;
+            if layer.text_fit() == Some(true) {
+                lint::overflow(cx, &s.id, &layer.path, &layer.text_fields(cx), &own)?;
+            }
+            nodes.extend(own);
+            crate::layers::within_frame_budget(&nodes, b.limits.frame_image_pixels, cx, &layer.path)?;
+            layer.common.caption.as_ref().map(|c| cx.text(c)).transpose()
+        })();
+        match (bound, gather.as_deref_mut()) {
+            (Ok(c), g) => {
+                caption.extend(c);
+                if let (Some(g), Some(false)) = (g, layer.text_fit()) {
+                    lint::cut(g, cx, &s.id, &layer.path, &nodes[start..]);
+                }
+            }
+            (Err(e), Some(g)) => {
+                nodes.truncate(start);
+                g.problems.push(e);
+            }
+            (Err(e), None) => return Err(e),
         }
-        let mirrored = match layer.common.mirror.or(s.mirror) {
-            Some(Mirror::Rtl) => crate::scene::text::locale_is_rtl(&cx.locale()),
-            Some(Mirror::None) | None => false,
-        };
-        nodes.extend(layer_nodes(b, cx, li, layer, s.duration.secs() as f32, mirrored)?);
-        crate::layers::within_frame_budget(&nodes, b.limits.frame_image_pixels, cx, &layer.path)?;
-        if let Some(c) = &layer.common.caption {
-            caption.push(cx.text(c)?);
-        }
+        drawn_by.push((&layer.path, start, nodes.len()));
+    }
+    if let Some(g) = gather {
+        let drawn: Vec<lint::Drawn> =
+            drawn_by.iter().map(|(path, a, z)| lint::Drawn { path, nodes: &nodes[*a..*z] }).collect();
+        let canvas = (b.sb.video.width as f32, b.sb.video.height as f32);
+        lint::scene(g, cx, canvas, &s.id, s.duration.secs() as f32, &drawn);
     }
     let caption = caption.into_iter().filter(|c| !c.trim().is_empty()).collect::<Vec<_>>().join("\n");
     Ok((nodes, caption))

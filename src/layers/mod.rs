@@ -145,7 +145,9 @@ impl Layer {
                 own_map.insert(k, v)
             };
         }
-        let what = format!("a {kind} layer");
+        // "an image layer", "a text layer": the article follows the sound of the kind's name.
+        let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        let what = format!("{article} {kind} layer");
         let Some(kind_spec) = LayerKind::read(&kind, rep, path, Value::Mapping(own_map), &what) else {
             let hint = match closest(&kind, LAYER_KINDS.iter().copied()) {
                 Some(g) => format!("did you mean `{g}`? layer types are {}", LAYER_KINDS.join(", ")),
@@ -169,6 +171,24 @@ impl Layer {
     pub fn compile(&mut self, compiler: &mut Compiler) {
         self.common.compile(compiler, &self.path);
         self.kind.compile(compiler, &self.path);
+    }
+
+    /// Whether this is a text layer, and whether it asked to shrink to fit (`fit: shrink`):
+    /// text that still does not fit then fails the record, while `fit: none` cuts it with an
+    /// ellipsis as documented (see `bind::lint`).
+    pub fn text_fit(&self) -> Option<bool> {
+        match &self.kind {
+            LayerKind::Text(t) => Some(t.fit == text::TextFit::Shrink),
+            _ => None,
+        }
+    }
+
+    /// The record fields a text layer's text reads (what a problem with the text names).
+    pub fn text_fields(&self, cx: &crate::template::Context) -> Vec<String> {
+        match &self.kind {
+            LayerKind::Text(t) => cx.fields_of(&t.text),
+            _ => Vec::new(),
+        }
     }
 
     /// What the layer draws for one record (the box comes from `cx`).

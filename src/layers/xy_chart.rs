@@ -236,9 +236,29 @@ pub const MAX_POINTS: usize = 120;
 
 /// A series has at most one value per label (or, without labels, at most [`MAX_POINTS`]):
 /// 1,000 values against 12 months would draw a meaningless chart and be marked ok.
-fn fits_its_labels(cx: &Cx, values: &Expr, n: usize, labels: usize, series: usize) -> Result<(), BindError> {
-    // Fewer values than labels is a chart whose last months have no data yet (a new
-    // customer, a year to date); more cannot be drawn against the labels.
+///
+/// Labels that come from the record (`labels: usage.months`) are that record's categories:
+/// every series must then have exactly one value per label. 5 values against 6 months would
+/// put each value under the wrong month and highlight the wrong one: a wrong bill, so the
+/// record fails, in `check` and in `batch` alike. A literal list (`labels: [Jan, …, Dec]`) may
+/// have more labels than values: a year to date.
+fn fits_its_labels(
+    cx: &Cx,
+    values: &Expr,
+    n: usize,
+    labels: (usize, Option<&Expr>),
+    series: usize,
+) -> Result<(), BindError> {
+    let (labels, from_record) = labels;
+    if let Some(l) = from_record.filter(|_| n != labels) {
+        let message = format!(
+            "series {series} (`{}`) has {n} values but `labels` (`{}`) has {labels}; each value \
+             belongs under one label, so the two lists must be as long as each other",
+            values.source(),
+            l.source()
+        );
+        return Err(cx.t.err(ProblemKind::WrongValue, values.path(), message).in_field(values.source()));
+    }
     let message = if labels > 0 && n > labels {
         format!(
             "series {series} (`{}`) has {n} values for {labels} labels; a chart takes at most one value per label",
@@ -261,7 +281,11 @@ fn xy_chart(cx: &Cx, spec: &ChartLayer, lines: bool, bounds: Rect) -> Result<Cha
     let mut series = Vec::new();
     for (i, s) in spec.series.iter().enumerate() {
         let values = cx.t.numbers(&s.values)?;
-        fits_its_labels(cx, &s.values, values.len(), labels.len(), i)?;
+        let from_record = match &spec.labels {
+            LabelsSpec::Expr(e) => Some(e),
+            LabelsSpec::List(_) => None,
+        };
+        fits_its_labels(cx, &s.values, values.len(), (labels.len(), from_record), i)?;
         let mut value_labels = Vec::new();
         // Line charts label only the highlighted point.
         if s.show_values && !spec.value_format.source().is_empty() && !lines {
@@ -309,13 +333,16 @@ fn xy_chart(cx: &Cx, spec: &ChartLayer, lines: bool, bounds: Rect) -> Result<Cha
             let v = cx.t.eval(expr)?;
             let n = series.first().map_or(0, |s| s.values.len()) as i64;
             let i = v.as_i64().ok_or_else(|| {
+                let gave = if v.is_undefined() {
+                    // `usage.kwh | last` on an empty list, or a var made from a missing field.
+                    "no value for this record (is the list it reads empty, or a field missing?)".to_string()
+                } else {
+                    cx.t.shape(&v)
+                };
                 cx.t.err(
                     ProblemKind::WrongValue,
                     path,
-                    format!(
-                        "`highlight` must be a whole number (an index), but `{src}` gave {}",
-                        cx.t.shape(&v)
-                    ),
+                    format!("`highlight` must be a whole number (an index), but `{src}` gave {gave}"),
                 )
             })?;
             let idx = if i < 0 { n + i } else { i };
@@ -401,7 +428,15 @@ mod tests {
         assert!(e.message.contains("the values of `kwh` must be a list"), "{e}");
         assert_eq!(e.field.as_deref(), Some("kwh"));
         let e = node(layer, json!({"months": ["a", "b"], "kwh": [1, 2, 3]})).unwrap_err();
-        assert!(e.message.contains("has 3 values for 2 labels"), "{e}");
+        assert!(e.message.contains("has 3 values but `labels` (`months`) has 2"), "{e}");
+        // Labels from the record are its categories: fewer values would sit under the wrong ones.
+        let e = node(layer, json!({"months": ["a", "b", "c"], "kwh": [1, 2]})).unwrap_err();
+        assert!(e.message.contains("series 0 (`kwh`) has 2 values but `labels` (`months`) has 3"), "{e}");
+        // A literal list may run ahead of the data (a year to date), but not behind it.
+        let literal = "{ type: bar_chart, labels: [Jan, Feb, Mar], series: [{ values: kwh }], width: 300, height: 200 }";
+        assert!(node(literal, json!({"kwh": [1, 2]})).is_ok());
+        let e = node(literal, json!({"kwh": [1, 2, 3, 4]})).unwrap_err();
+        assert!(e.message.contains("has 4 values for 3 labels"), "{e}");
         let e = node(
             "{ type: bar_chart, labels: [], series: [{ values: kwh }], width: 300, height: 200 }",
             json!({ "kwh": vec![1; 1000] }),

@@ -47,6 +47,19 @@ pub enum RecordError {
     Refused { path: PathBuf, line: usize, id: Option<String>, message: String },
 }
 
+/// A record whose id an earlier line (`first`) already has: refused with its file, line and id,
+/// so a run's manifest and `check` name it (`batch` and `check` both use this).
+pub fn duplicate_id(path: &Path, rec: Record, first: usize) -> RecordError {
+    RecordError::Refused {
+        path: path.to_path_buf(),
+        line: rec.line,
+        id: Some(rec.id),
+        message: format!(
+            "this id is already used on line {first}; each record needs its own id, so this one is not rendered"
+        ),
+    }
+}
+
 impl RecordError {
     /// The input line the error is about (0 when it is about the whole file).
     pub fn line(&self) -> usize {
@@ -109,6 +122,11 @@ enum Inner {
 
 impl Records {
     /// Opens `path` (CSV when it ends in `.csv`, else JSON Lines) under `limits`.
+    /// The file the records come from, for messages.
+    pub fn path(&self) -> &Path {
+        &self.ctx.path
+    }
+
     pub fn open(path: &Path, id_field: &str, limits: &Limits) -> Result<Records, RecordError> {
         let open_err =
             |e: &dyn std::fmt::Display| RecordError::Open { path: path.into(), reason: e.to_string() };

@@ -93,8 +93,11 @@ impl<'a> Reporter<'a> {
         });
     }
 
-    /// Deserialises `value` (found at `base`) into `T`, reporting a failure at the precise
-    /// field. Unknown keys get the list of allowed keys and a "did you mean".
+    /// Deserialises `value` (found at `base`) into `T`, reporting every failure at its precise
+    /// field. serde stops at the first problem, so the key at fault is taken out and the rest
+    /// read again, until it reads or nothing more can be taken out: one pass reports every
+    /// unknown key and every wrong value of the part. Unknown keys get the list of the keys
+    /// their mapping accepts and a "did you mean".
     pub fn deserialize<T: DeserializeOwned>(
         &mut self,
         base: &str,
@@ -102,68 +105,235 @@ impl<'a> Reporter<'a> {
         what: &str,
         extra_keys: &[&str],
     ) -> Option<T> {
-        match serde_path_to_error::deserialize::<_, T>(value) {
-            Ok(v) => Some(v),
-            Err(err) => {
-                let mut path = base.to_string();
-                for seg in err.path().iter() {
-                    use serde_path_to_error::Segment;
-                    match seg {
-                        Segment::Seq { index } => path = spans::join_index(&path, *index),
-                        Segment::Map { key } => path = spans::join_key(&path, key),
-                        Segment::Enum { variant } => path = spans::join_key(&path, variant),
-                        Segment::Unknown => {}
+        let mut value = value;
+        let mut failed = false;
+        // Keys taken out because their value was wrong: a later "missing" about one of them is
+        // the same problem, already reported.
+        let mut taken: Vec<String> = Vec::new();
+        // Each round takes one key out, so this ends; the bound keeps a hostile part cheap.
+        for _ in 0..MAX_ROUNDS {
+            let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+                Ok(v) => return (!failed).then_some(v),
+                Err(err) => err,
+            };
+            failed = true;
+            let mut path = base.to_string();
+            let mut segs: Vec<Seg> = Vec::new();
+            for seg in err.path().iter() {
+                use serde_path_to_error::Segment;
+                match seg {
+                    Segment::Seq { index } => {
+                        path = spans::join_index(&path, *index);
+                        segs.push(Seg::Index(*index));
                     }
+                    Segment::Map { key } | Segment::Enum { variant: key } => {
+                        path = spans::join_key(&path, key);
+                        segs.push(Seg::Key(key.clone()));
+                    }
+                    Segment::Unknown => {}
                 }
-                let inner = err.into_inner().to_string();
-                self.report_serde(&path, &inner, what, extra_keys);
-                None
+            }
+            let inner = err.into_inner().to_string();
+            if let Some(field) = quoted_after(&inner, "missing field `") {
+                if !taken.contains(&spans::join_key(&path, field)) {
+                    self.error(
+                        &path,
+                        format!("{} is missing the required key `{field}`", section(base, &path, what)),
+                        None,
+                    );
+                }
+                // A nested mapping that lacks a key goes out whole, so the rest is read on.
+                match take_out_key(&mut value, &segs) {
+                    Some(key_path) => taken.push(spans::join_key(base, &key_path)),
+                    None => return None,
+                }
+                continue;
+            }
+            if let Some(field) = quoted_after(&inner, "unknown field `") {
+                // A typo of a required key (`colr` for `color`) is one problem, not two.
+                if let Some(guess) = self.report_unknown(base, &path, field, &inner, what, extra_keys) {
+                    taken.push(guess);
+                }
+                if !take_out_unknown(&mut value, &segs, field) {
+                    return None;
+                }
+                continue;
+            }
+            self.report_serde(&path, &inner);
+            match take_out_key(&mut value, &segs) {
+                Some(key_path) => taken.push(spans::join_key(base, &key_path)),
+                None => return None,
             }
         }
+        None
     }
 
-    fn report_serde(&mut self, path: &str, message: &str, what: &str, extra_keys: &[&str]) {
-        if let Some(rest) = message.strip_prefix("unknown field `") {
-            let field = rest.split('`').next().unwrap_or("");
-            let mut expected: Vec<String> = message
-                .split("expected ")
-                .nth(1)
-                .map(|s| {
-                    s.split('`').enumerate().filter(|(i, _)| i % 2 == 1).map(|(_, k)| k.to_string()).collect()
-                })
-                .unwrap_or_default();
+    /// Reports an unknown key; the path of the key it is likely a typo of, if any.
+    fn report_unknown(
+        &mut self,
+        base: &str,
+        path: &str,
+        field: &str,
+        message: &str,
+        what: &str,
+        extra_keys: &[&str],
+    ) -> Option<String> {
+        let key_path = if path.ends_with(&format!(".{field}")) || path == field {
+            path.to_string()
+        } else {
+            spans::join_key(path, field)
+        };
+        let parent = key_path.strip_suffix(field).unwrap_or("").trim_end_matches('.');
+        // The keys the part's own reader takes out before serde sees it (`scenes`, `layers`)
+        // belong to the part itself, not to a mapping nested in it.
+        let nested = parent != base;
+        let mut expected: BTreeSet<String> = message
+            .split("expected ")
+            .nth(1)
+            .map(|s| {
+                s.split('`').enumerate().filter(|(i, _)| i % 2 == 1).map(|(_, k)| k.to_string()).collect()
+            })
+            .unwrap_or_default();
+        if !nested {
             expected.extend(extra_keys.iter().map(|s| s.to_string()));
-            let expected: BTreeSet<String> = expected.into_iter().collect();
-            let guess = closest(field, expected.iter().map(String::as_str));
-            let list = expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-            let hint = match guess {
-                Some(g) => format!("did you mean `{g}`? {what} accepts: {list}"),
-                None => format!("{what} accepts: {list}"),
-            };
-            let key_path = if path.ends_with(&format!(".{field}")) || path == field {
-                path.to_string()
-            } else {
-                spans::join_key(path, field)
-            };
-            // Name the mapping the key is in when it is nested inside the part being read.
-            let parent = key_path.strip_suffix(field).unwrap_or("").trim_end_matches('.');
-            let place = if parent.is_empty() || parent.ends_with(']') {
-                what.to_string()
-            } else {
-                format!("`{parent}`")
-            };
-            self.key_error(&key_path, format!("unknown key `{field}` in {place}"), Some(hint));
-        } else if let Some(rest) = message.strip_prefix("missing field `") {
-            let field = rest.split('`').next().unwrap_or("");
-            self.error(path, format!("{what} is missing the required key `{field}`"), None);
-        } else if let Some(rest) = message.strip_prefix("unknown variant `") {
-            let got = rest.split('`').next().unwrap_or("");
+        }
+        let guess = closest(field, expected.iter().map(String::as_str));
+        let list = expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let place = section(base, parent, what);
+        let accepts = if list.is_empty() {
+            format!("{place} takes no keys")
+        } else {
+            format!("{place} accepts: {list}")
+        };
+        let hint = match guess {
+            Some(g) => format!("did you mean `{g}`? {accepts}"),
+            None => accepts,
+        };
+        self.key_error(&key_path, format!("unknown key `{field}` in {place}"), Some(hint));
+        guess.map(|g| spans::join_key(parent, g))
+    }
+
+    fn report_serde(&mut self, path: &str, message: &str) {
+        if let Some(got) = quoted_after(message, "unknown variant `") {
             let expected = message.split("expected ").nth(1).unwrap_or("").to_string();
             self.error(path, format!("`{got}` is not allowed here"), Some(format!("expected {expected}")));
+        } else if let Some((got, wants)) = plain_type_error(message) {
+            let key = path.rsplit(['.', '[']).next().unwrap_or(path).trim_end_matches(']');
+            let name = if key.chars().all(|c| c.is_ascii_digit()) {
+                "this item".to_string()
+            } else {
+                format!("`{key}`")
+            };
+            self.error(path, format!("{name} must be {wants}, but is {got}"), None);
         } else {
             self.error(path, message.to_string(), None);
         }
     }
+}
+
+/// At most this many problems are reported for one part (a scene's keys, a layer's).
+const MAX_ROUNDS: usize = 64;
+
+/// One step of the path serde reported.
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// The text between `prefix` and the next backtick, when `message` starts with `prefix`.
+fn quoted_after<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    message.strip_prefix(prefix).map(|rest| rest.split('`').next().unwrap_or(""))
+}
+
+/// How a message names the mapping at `parent`: `what` for the part itself (`a text layer`),
+/// else the mapping's own key (`` `outline` ``), or the list it is an item of.
+fn section(base: &str, parent: &str, what: &str) -> String {
+    if parent == base || parent.is_empty() {
+        return what.to_string();
+    }
+    match parent.rsplit_once('.').map_or(parent, |(_, last)| last) {
+        last if last.ends_with(']') => format!("an item of `{}`", last.split('[').next().unwrap_or(last)),
+        last => format!("`{last}`"),
+    }
+}
+
+/// The mapping `segs` leads to (as far as the value goes).
+fn walk<'v>(value: &'v mut Value, segs: &[Seg]) -> Option<&'v mut Value> {
+    let mut v = value;
+    for seg in segs {
+        v = match (seg, v) {
+            (Seg::Key(k), Value::Mapping(m)) => m.get_mut(k.as_str())?,
+            (Seg::Index(i), Value::Sequence(s)) => s.get_mut(*i)?,
+            (_, Value::Tagged(t)) => return walk(&mut t.value, std::slice::from_ref(seg)),
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+/// Takes the unknown key `field` out of the mapping `segs` leads to (or whose last step it is).
+fn take_out_unknown(value: &mut Value, segs: &[Seg], field: &str) -> bool {
+    let at = match segs.last() {
+        Some(Seg::Key(k)) if k == field => &segs[..segs.len() - 1],
+        _ => segs,
+    };
+    match walk(value, at) {
+        Some(Value::Mapping(m)) => m.remove(field).is_some(),
+        _ => false,
+    }
+}
+
+/// Takes out the innermost mapping key on the path to a wrong value (a wrong item of a list
+/// takes the list's key with it: removing the item would renumber the others); the key's path
+/// relative to the part, or None when there is no key to take.
+fn take_out_key(value: &mut Value, segs: &[Seg]) -> Option<String> {
+    let last_key = segs.iter().rposition(|s| matches!(s, Seg::Key(_)))?;
+    let Seg::Key(key) = &segs[last_key] else { return None };
+    let Some(Value::Mapping(m)) = walk(value, &segs[..last_key]) else { return None };
+    m.remove(key.as_str())?;
+    let mut path = String::new();
+    for s in &segs[..=last_key] {
+        path = match s {
+            Seg::Key(k) => spans::join_key(&path, k),
+            Seg::Index(i) => spans::join_index(&path, *i),
+        };
+    }
+    Some(path)
+}
+
+/// serde's `invalid type: string "big", expected f32` in words: what was found and what the
+/// key wants (`a number like 12.5`).
+fn plain_type_error(message: &str) -> Option<(String, String)> {
+    let rest = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: "))?;
+    let (got, expected) = rest.split_once(", expected ")?;
+    let got = match got {
+        "map" => "a mapping".to_string(),
+        "sequence" => "a list".to_string(),
+        "unit value" => "nothing (null)".to_string(),
+        g => {
+            let (kind, v) = g.split_once(' ').unwrap_or((g, ""));
+            let v = v.trim_matches('`');
+            match kind {
+                "string" => format!("the string {v}"),
+                "integer" | "floating" => {
+                    format!("the number {}", v.trim_start_matches("point ").trim_matches('`'))
+                }
+                "boolean" => format!("the boolean {v}"),
+                _ => g.to_string(),
+            }
+        }
+    };
+    let wants = match expected.trim() {
+        "f32" | "f64" => "a number like 12.5".to_string(),
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number of 0 or more, like 12".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number like 12 or -3".to_string(),
+        "a boolean" => "`true` or `false`".to_string(),
+        "a string" | "a borrowed string" => "text".to_string(),
+        "a sequence" => "a list (`[a, b]` or lines starting with `- `)".to_string(),
+        "a map" => "a mapping (`{ key: value }` or indented `key: value` lines)".to_string(),
+        other => other.to_string(),
+    };
+    Some((got, wants))
 }
 
 /// The candidate nearest to `word` by edit distance, if it is close enough to be a typo.

@@ -228,9 +228,9 @@ pub fn check_template(src: &str) -> Result<Marked, MarkupError> {
         }
         match rest[i..].find(close) {
             Some(j) => rest = &rest[i + j + 2..],
-            None => {
-                rest = "";
-            }
+            // An unclosed `{{`: the template does not compile, and the compiler says so; the
+            // tags before it cannot be judged (a `[/b]` may sit inside what was meant as text).
+            None => return Ok(Marked::default()),
         }
     }
     literal.push_str(rest);

@@ -81,7 +81,7 @@ pub fn parse_partial_with(text: &str, file: &Path, limits: &Limits) -> (Option<S
             }],
         );
     }
-    let root: Value = match serde_yaml::from_str(text) {
+    let mut root: Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() });
@@ -105,6 +105,24 @@ pub fn parse_partial_with(text: &str, file: &Path, limits: &Limits) -> (Option<S
     };
     let spans = SpanMap::build(text);
     let mut rep = Reporter::new(file, &spans);
+    // serde_yaml reads a merge key (`<<: *defaults`) as a key named `<<`; YAML 1.1 means it
+    // to bring in the anchored mapping's keys, and authors expect that.
+    if let Err(e) = root.apply_merge() {
+        let pos = text
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| l.find("<<").map(|c| Pos { line: i + 1, column: c + 1 }));
+        return (
+            None,
+            vec![Diagnostic {
+                file: file.to_path_buf(),
+                pos,
+                path: String::new(),
+                message: format!("a YAML merge key (`<<`) cannot be applied: {e}"),
+                hint: Some("a merge key takes an anchored mapping or a list of them: `<<: *defaults` or `<<: [*a, *b]`, with `defaults: &defaults { size: 24 }` written earlier".into()),
+            }],
+        );
+    }
 
     let Value::Mapping(mut top) = root else {
         rep.error("", "a storyboard must be a mapping with `video:` and `scenes:`", None);
@@ -308,6 +326,24 @@ mod tests {
         assert_eq!(scene.all_layers().count(), 2);
         let (_, d) = parse(&format!("{HEAD}scenes:\n  - {{ id: a, duration: 1s, layers: [ 7 ] }}\n"));
         assert!(messages(&d).contains("a layer must be a mapping, but got the number 7"));
+    }
+
+    #[test]
+    fn merge_keys_bring_in_the_anchored_keys_and_keep_their_lines() {
+        let text = format!(
+            "{HEAD}scenes:\n  - id: a\n    duration: 1s\n    layers:\n      - &box {{ type: rect, width: 10, height: 10 }}\n      - <<: *box\n        x: 5\n        widht: 3\n"
+        );
+        let (sb, d) = parse(&text);
+        assert!(d.is_empty(), "{}", messages(&d));
+        let layer = &sb.unwrap().scenes[0].layers[1];
+        assert_eq!(layer.keys.get("type").and_then(Value::as_str), Some("rect"));
+        assert!(layer.keys.get("<<").is_none(), "the merge key itself is gone");
+        let spans = SpanMap::build(&text);
+        assert_eq!(spans.value("scenes[0].layers[1].width"), Some(Pos { line: 6, column: 35 }));
+        assert_eq!(spans.key("scenes[0].layers[1].widht"), Some(Pos { line: 9, column: 9 }));
+        let (_, d) = parse(&format!("{HEAD}base: 3\nscenes:\n  - <<: 7\n    id: a\n"));
+        let m = messages(&d);
+        assert!(m.starts_with("sb.yaml:4:5: a YAML merge key (`<<`) cannot be applied"), "{m}");
     }
 
     #[test]

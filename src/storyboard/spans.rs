@@ -75,14 +75,24 @@ pub fn join_index(path: &str, index: usize) -> String {
 }
 
 enum Frame {
-    Map { path: String, key: Option<String> },
-    Seq { path: String, index: usize },
+    /// `merges`: the anchors a YAML merge key (`<<: *base`) brings into this mapping.
+    Map {
+        path: String,
+        key: Option<String>,
+        merges: Vec<usize>,
+    },
+    Seq {
+        path: String,
+        index: usize,
+    },
 }
 
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
     map: SpanMap,
+    /// Anchor id -> the path of the mapping or list it names (`&base`).
+    anchors: HashMap<usize, String>,
 }
 
 fn pos(mark: Marker) -> Pos {
@@ -95,7 +105,7 @@ impl Builder {
     fn value_path(&self) -> String {
         match self.stack.last() {
             None => String::new(),
-            Some(Frame::Map { path, key }) => join_key(path, key.as_deref().unwrap_or("")),
+            Some(Frame::Map { path, key, .. }) => join_key(path, key.as_deref().unwrap_or("")),
             Some(Frame::Seq { path, index }) => join_index(path, *index),
         }
     }
@@ -115,6 +125,39 @@ impl Builder {
         path
     }
 
+    /// The mapping a merge key's alias is merged into: the current one when the alias is the
+    /// value of `<<`, the one above when the alias is an item of `<<: [*a, *b]`.
+    fn merge_target(&mut self) -> Option<&mut Vec<usize>> {
+        let n = self.stack.len();
+        let in_list = matches!(self.stack.last(), Some(Frame::Seq { path, .. }) if path.ends_with(".<<") || path == "<<");
+        let at = if in_list { n.checked_sub(2)? } else { n.checked_sub(1)? };
+        match self.stack.get_mut(at) {
+            Some(Frame::Map { key: Some(k), merges, .. }) if k == "<<" => Some(merges),
+            _ => None,
+        }
+    }
+
+    /// A mapping ends: the keys its merge keys brought in are found where the anchor wrote
+    /// them (keys written in the mapping itself win, as they do in the merged value).
+    fn apply_merges(&mut self, path: &str, merges: &[usize]) {
+        for id in merges {
+            let Some(from) = self.anchors.get(id).cloned() else { continue };
+            for table in [&mut self.map.values, &mut self.map.keys] {
+                let copied: Vec<(String, Pos)> = table
+                    .iter()
+                    .filter_map(|(p, pos)| {
+                        let rest = p.strip_prefix(from.as_str())?;
+                        (rest.starts_with('.') || rest.starts_with('['))
+                            .then(|| (format!("{path}{rest}"), *pos))
+                    })
+                    .collect();
+                for (p, pos) in copied {
+                    table.entry(p).or_insert(pos);
+                }
+            }
+        }
+    }
+
     /// True when the next scalar in the current mapping is a key.
     fn expecting_key(&self) -> bool {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
@@ -124,26 +167,34 @@ impl Builder {
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::MappingStart(..) => {
+            Event::MappingStart(anchor, _) => {
                 if self.expecting_key() {
                     // A complex key: rare in storyboards; treat it as an unnamed key.
-                    self.stack.push(Frame::Map { path: "?".into(), key: None });
+                    self.stack.push(Frame::Map { path: "?".into(), key: None, merges: Vec::new() });
                     return;
                 }
                 let path = self.start_value(mark);
-                self.stack.push(Frame::Map { path, key: None });
+                if anchor > 0 {
+                    self.anchors.insert(anchor, path.clone());
+                }
+                self.stack.push(Frame::Map { path, key: None, merges: Vec::new() });
             }
-            Event::SequenceStart(..) => {
+            Event::SequenceStart(anchor, _) => {
                 let path = self.start_value(mark);
+                if anchor > 0 {
+                    self.anchors.insert(anchor, path.clone());
+                }
                 self.stack.push(Frame::Seq { path, index: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                self.stack.pop();
+                if let Some(Frame::Map { path, merges, .. }) = self.stack.pop() {
+                    self.apply_merges(&path, &merges);
+                }
                 self.value_done();
             }
             Event::Scalar(text, ..) => {
                 if self.expecting_key() {
-                    if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
+                    if let Some(Frame::Map { path, key, .. }) = self.stack.last_mut() {
                         let key_path = join_key(path, &text);
                         self.map.keys.entry(key_path).or_insert(pos(mark));
                         // yaml-rust2 marks a block mapping where its first value starts; point
@@ -161,7 +212,10 @@ impl MarkedEventReceiver for Builder {
                     self.value_done();
                 }
             }
-            Event::Alias(_) if !self.expecting_key() => {
+            Event::Alias(id) if !self.expecting_key() => {
+                if let Some(merges) = self.merge_target() {
+                    merges.push(id);
+                }
                 self.start_value(mark);
                 self.value_done();
             }
@@ -183,5 +237,16 @@ mod tests {
         assert_eq!(map.key("scenes[0].layers[0].colr"), Some(Pos { line: 7, column: 9 }));
         // Unknown paths fall back to their nearest parent.
         assert_eq!(map.value("scenes[0].layers[0].nope"), Some(Pos { line: 6, column: 9 }));
+    }
+
+    #[test]
+    fn keys_a_merge_key_brings_in_are_found_where_the_anchor_wrote_them() {
+        let text = "base: &b\n  width: 10\n  size: 3\nscenes:\n  - <<: *b\n    size: 4\n  - <<: [*b]\n";
+        let map = SpanMap::build(text);
+        assert_eq!(map.value("scenes[0].width"), Some(Pos { line: 2, column: 10 }));
+        assert_eq!(map.key("scenes[0].width"), Some(Pos { line: 2, column: 3 }));
+        // A key written next to the merge key wins, as it does in the merged value.
+        assert_eq!(map.value("scenes[0].size"), Some(Pos { line: 6, column: 11 }));
+        assert_eq!(map.value("scenes[1].width"), Some(Pos { line: 2, column: 10 }));
     }
 }

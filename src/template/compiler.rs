@@ -5,9 +5,9 @@
 //! its slot. [`Compiler::finish`] then compiles them for good into [`Compiled`]: binding a record
 //! only evaluates them, by slot.
 
-use minijinja::{Environment, Expression, Template};
+use minijinja::{Environment, ErrorKind, Expression, Template};
 
-use super::types::{self, Need};
+use super::types::{self, Need, Used};
 use crate::storyboard::{Bindable, Expr, FromText, Slot};
 
 /// A problem found while compiling: the value's path, the message and a hint.
@@ -62,6 +62,7 @@ impl Compiler {
             Ok(needs) => needs,
             Err(why) => return self.refuse(path, why),
         };
+        self.check_names(&types::used_in_template(value.source()), &path, value.source());
         match self.env.add_template_owned(path.clone(), value.source().to_string()) {
             Ok(()) => {
                 let slot = Slot::Template(self.templates.len());
@@ -70,7 +71,12 @@ impl Compiler {
                 value.set_compiled(path, slot);
             }
             Err(e) => self.problems.push(CompileProblem {
-                message: format!("template error: {}", e.detail().unwrap_or(&e.to_string())),
+                message: match unclosed(value.source()) {
+                    Some((open, close, at)) => format!(
+                        "`{open}` at character {at} of the text is never closed; add `{close}` after what it holds"
+                    ),
+                    None => format!("template error: {}", e.detail().unwrap_or(&e.to_string())),
+                },
                 hint:
                     "templates use minijinja syntax: {{ customer.first_name }}, {{ bill.total | currency }}"
                         .into(),
@@ -105,6 +111,7 @@ impl Compiler {
             Ok(needs) => needs,
             Err(why) => return self.refuse(path, why),
         };
+        self.check_names(&types::used_in_expression(expr.source()), &path, expr.source());
         match self.env.compile_expression(expr.source()) {
             Ok(_) => {
                 let slot = self.exprs.len();
@@ -131,6 +138,54 @@ impl Compiler {
         }
     }
 
+    /// Every filter, test and function a template calls must exist: minijinja would find out
+    /// only when a record is rendered, once per record, with no suggestion. Whether a name
+    /// exists is asked of the environment itself; [`KNOWN_NAMES`] only feeds "did you mean".
+    fn check_names(&mut self, used: &Used, path: &str, source: &str) {
+        let state = self.env.empty_state();
+        let mut unknown: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+        for name in &used.filters {
+            // A known filter called without its input fails otherwise; it does no work.
+            if state.apply_filter(name, &[]).is_err_and(|e| e.kind() == ErrorKind::UnknownFilter) {
+                let known = KNOWN_FILTERS.iter().copied().filter(|f| {
+                    state.apply_filter(f, &[]).map_or_else(|e| e.kind() != ErrorKind::UnknownFilter, |_| true)
+                });
+                unknown.push(("filter", name, known.collect()));
+            }
+        }
+        for name in &used.tests {
+            if state.perform_test(name, &[]).is_err_and(|e| e.kind() == ErrorKind::UnknownTest) {
+                let known = KNOWN_TESTS.iter().copied().filter(|t| {
+                    state.perform_test(t, &[]).map_or_else(|e| e.kind() != ErrorKind::UnknownTest, |_| true)
+                });
+                unknown.push(("test", name, known.collect()));
+            }
+        }
+        let globals: Vec<&str> = self.env.globals().map(|(n, _)| n).collect();
+        for name in &used.functions {
+            if !globals.contains(&name.as_str()) {
+                unknown.push(("function", name, globals.clone()));
+            }
+        }
+        // The storyboard's own text, cut so a long paragraph does not bury the name.
+        let shown: String = match source.trim() {
+            s if s.chars().count() > 80 => format!("{}…", s.chars().take(79).collect::<String>()),
+            s => s.to_string(),
+        };
+        for (what, name, known) in unknown {
+            let list = known.join(", ");
+            let hint = match crate::storyboard::closest(name, known.iter().copied()) {
+                Some(g) => format!("did you mean `{g}`? the {what}s are: {list}"),
+                None => format!("the {what}s are: {list}"),
+            };
+            self.problems.push(CompileProblem {
+                message: format!("unknown {what} `{name}` in `{shown}`"),
+                hint,
+                path: path.to_string(),
+            });
+        }
+    }
+
     /// A value whose operators make no sense (arithmetic on text).
     fn refuse(&mut self, path: String, why: String) {
         self.problems.push(CompileProblem {
@@ -138,6 +193,11 @@ impl Compiler {
             hint: "numbers come from the record or from number literals; text is joined with `~`".into(),
             path,
         });
+    }
+
+    /// A problem found by the storyboard's owner while compiling (a var read before it is made).
+    pub fn report(&mut self, path: String, message: String, hint: String) {
+        self.problems.push(CompileProblem { path, message, hint });
     }
 
     /// What did not compile.
@@ -157,6 +217,119 @@ impl Compiler {
         })
     }
 }
+
+/// The first `{{`, `{%` or `{#` with no closing delimiter after it: its opener, its closer and
+/// its place (1-based, in characters).
+fn unclosed(source: &str) -> Option<(&'static str, &'static str, usize)> {
+    let mut from = 0;
+    while let Some(i) = source[from..].find('{').map(|i| from + i) {
+        let pair =
+            [("{{", "}}"), ("{%", "%}"), ("{#", "#}")].into_iter().find(|(o, _)| source[i..].starts_with(o));
+        match pair {
+            Some((open, close)) => match source[i + 2..].find(close) {
+                Some(j) => from = i + 2 + j + 2,
+                None => return Some((open, close, source[..i].chars().count() + 1)),
+            },
+            None => from = i + 1,
+        }
+    }
+    None
+}
+
+/// Filter and test names offered in "did you mean" (those the environment has): minijinja's
+/// builtins and billreel's own. It cannot list its filters, so they are written down here.
+const KNOWN_FILTERS: &[&str] = &[
+    "abs",
+    "attr",
+    "batch",
+    "bool",
+    "capitalize",
+    "chain",
+    "count",
+    "currency",
+    "d",
+    "date",
+    "default",
+    "dictsort",
+    "e",
+    "escape",
+    "first",
+    "float",
+    "format",
+    "groupby",
+    "indent",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "lines",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "number",
+    "percent",
+    "pprint",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "slice",
+    "sort",
+    "split",
+    "string",
+    "sum",
+    "title",
+    "tojson",
+    "trim",
+    "unique",
+    "upper",
+    "urlencode",
+    "zip",
+];
+const KNOWN_TESTS: &[&str] = &[
+    "boolean",
+    "defined",
+    "divisibleby",
+    "endingwith",
+    "eq",
+    "equalto",
+    "escaped",
+    "even",
+    "false",
+    "filter",
+    "float",
+    "ge",
+    "greaterthan",
+    "gt",
+    "in",
+    "integer",
+    "iterable",
+    "le",
+    "lessthan",
+    "lower",
+    "lt",
+    "mapping",
+    "ne",
+    "none",
+    "number",
+    "odd",
+    "safe",
+    "sameas",
+    "sequence",
+    "startingwith",
+    "string",
+    "test",
+    "true",
+    "undefined",
+    "upper",
+];
 
 /// Templates and expressions compiled against the environment, by slot.
 pub struct Parts<'env> {

@@ -290,10 +290,17 @@ impl<'a> Context<'a> {
     }
 
     /// Turns a minijinja error into one that names the record and, when a field is missing,
-    /// the field's path.
-    fn template_err(&self, path: &str, e: minijinja::Error, referenced: HashSet<String>) -> BindError {
+    /// the field's path. `source` is the template's (or expression's) text, for quoting the
+    /// part that failed.
+    fn template_err(
+        &self,
+        path: &str,
+        e: minijinja::Error,
+        referenced: HashSet<String>,
+        source: &str,
+    ) -> BindError {
+        let missing = self.missing_fields(referenced.clone());
         if e.kind() == ErrorKind::UndefinedError {
-            let missing = self.missing_fields(referenced.clone());
             // `range.__globals__`: an attribute of one of minijinja's functions, not a field.
             let is_global = |p: &&String| {
                 let root = p.split('.').next().unwrap_or_default();
@@ -301,19 +308,43 @@ impl<'a> Context<'a> {
             };
             if let Some(global) = missing.iter().find(is_global) {
                 let (root, attr) = global.split_once('.').unwrap_or((global, ""));
-                return self.err(
-                    ProblemKind::Other,
-                    path,
-                    format!("`{root}` is a function, not a record field: it has no attribute `{attr}`"),
-                );
-            }
-            if let Some(first) = missing.first() {
-                return self
-                    .err(ProblemKind::MissingField, path, format!("the record has no field `{first}`"))
-                    .in_field(first.clone());
+                let what = if attr.is_empty() {
+                    format!("`{root}` is a function, not a record field: call it, e.g. `{root}(3)`")
+                } else {
+                    format!("`{root}` is a function, not a record field: it has no attribute `{attr}`")
+                };
+                return self.err(ProblemKind::Other, path, what);
             }
         }
-        let mut detail = e.detail().map(str::to_string).unwrap_or_else(|| e.to_string());
+        if let Some(e) = self.missing_cause(path, &e, &referenced, missing) {
+            return e;
+        }
+        // minijinja's own text, without the location it appends (we give ours).
+        let mut detail = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
+        if e.kind() == ErrorKind::UndefinedError {
+            // Something along a path does not exist (`m.x.y` in a loop over the record's list):
+            // quote the part of the template that failed.
+            // minijinja's span starts at the failing attribute (`.x.y`): take in the name before it.
+            let part = e
+                .range()
+                .and_then(|r| {
+                    let head = source.get(..r.start)?;
+                    let from = head
+                        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                        .map_or(0, |i| i + 1);
+                    source.get(from..r.end)
+                })
+                .map(str::trim)
+                .filter(|p| !p.is_empty());
+            detail = match part {
+                Some(p) => format!(
+                    "`{p}` has no value for this record: a name, attribute or item in it does not exist"
+                ),
+                None => {
+                    "a name, attribute or item the template reads does not exist for this record".to_string()
+                }
+            };
+        }
         // A library's message ("tried to use - operator on unsupported types string and
         // number") names no field: say which ones the template reads.
         let fields = self.record_fields(referenced.into_iter().collect());
@@ -326,9 +357,7 @@ impl<'a> Context<'a> {
                 "the template ran too long (fuel limit reached); is there a loop that never ends?"
                     .to_string(),
             ),
-            ErrorKind::UndefinedError => {
-                (ProblemKind::MissingField, format!("a value is undefined: {detail}"))
-            }
+            ErrorKind::UndefinedError => (ProblemKind::MissingField, detail),
             // Our filters fail with InvalidOperation when a value cannot be formatted.
             ErrorKind::InvalidOperation => (ProblemKind::WrongValue, detail),
             _ => (ProblemKind::Other, detail),
@@ -338,6 +367,104 @@ impl<'a> Context<'a> {
             [only] => e.in_field(only.clone()),
             _ => e,
         }
+    }
+
+    /// When a template failed because a field is missing (or a var made from fields came out
+    /// empty), the error that says so: "the record has no field `bill.totl`, which var `due`
+    /// is made from". `missing`: the fields the template reads that the record lacks.
+    fn missing_cause(
+        &self,
+        path: &str,
+        e: &minijinja::Error,
+        referenced: &HashSet<String>,
+        missing: Vec<String>,
+    ) -> Option<BindError> {
+        // A filter or operator that got nothing (`| currency` of a var made from a missing
+        // field) failed because a field is missing: that is what to say, with the var between.
+        // minijinja's functions (`range`) are read like fields but are not ones.
+        let missing: Vec<String> = missing
+            .into_iter()
+            .filter(|p| {
+                let root = p.split('.').next().unwrap_or_default();
+                self.ctx.contains_key(root) || !self.compiled.is_global(root)
+            })
+            .collect();
+        let from_nothing = e.kind() == ErrorKind::UndefinedError
+            || (e.kind() == ErrorKind::InvalidOperation
+                && !(missing.is_empty() && self.undefined_read(referenced).is_empty()));
+        if from_nothing {
+            if let Some(first) = missing.first() {
+                let through = self.undefined_read(referenced);
+                let via = match through.first() {
+                    Some(var) => format!(", which var `{var}` is made from, so `{var}` has no value here"),
+                    None => String::new(),
+                };
+                let guess =
+                    self.near_field(first).map(|g| format!("; did you mean `{g}`?")).unwrap_or_default();
+                let message = format!("the record has no field `{first}`{via}{guess}");
+                return Some(self.err(ProblemKind::MissingField, path, message).in_field(first.clone()));
+            }
+            if let Some(var) = self.undefined_read(referenced).first() {
+                // The fields are there but the var came out empty (`usage.kwh | last` of []).
+                let made = self.vars.get(var.as_str()).map(|e| e.source().to_string()).unwrap_or_default();
+                let fields = self.record_fields(vec![var.clone()]);
+                let e = self.err(
+                    ProblemKind::WrongValue,
+                    path,
+                    format!(
+                        "var `{var}` (`{made}`) has no value for this record (it reads `{}`: is a list empty?); \
+                         give it a default, e.g. `({made}) | default(0)`",
+                        fields.join("`, `")
+                    ),
+                );
+                return Some(match fields.first() {
+                    Some(f) => e.in_field(f.clone()),
+                    None => e,
+                });
+            }
+        }
+        None
+    }
+
+    /// A name close to a missing `dotted` path that the record (or the storyboard's vars, for a
+    /// first name) has, when the missing one looks like its typo: `bill.totl` -> `bill.total`.
+    /// Field names are the data's shape, not a customer's values, so they may be shown.
+    fn near_field(&self, dotted: &str) -> Option<String> {
+        let parts: Vec<&str> = dotted.split('.').collect();
+        // The first name along the path that does not exist is the one to guess.
+        let bad = (0..parts.len()).find(|&i| !self.has_path(&parts[..=i].join(".")))?;
+        let names: Vec<String> = if bad == 0 {
+            self.ctx.keys().cloned().collect()
+        } else {
+            let mut v = &self.record.data;
+            for part in &parts[..bad] {
+                v = v.get(part)?;
+            }
+            v.as_object()?.keys().cloned().collect()
+        };
+        // Stricter than a key's "did you mean": `first_name` is not a typo of `last_name`.
+        let word = parts[bad];
+        let guess = names
+            .iter()
+            .map(|n| (strsim::levenshtein(word, n), n.as_str()))
+            .filter(|(d, _)| *d <= 1.max(word.chars().count() / 4))
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n)?;
+        let mut fixed: Vec<&str> = parts.clone();
+        fixed[bad] = guess;
+        Some(fixed.join("."))
+    }
+
+    /// The vars `referenced` reads that came out undefined for this record, sorted.
+    fn undefined_read(&self, referenced: &HashSet<String>) -> Vec<String> {
+        let mut vars: Vec<String> = referenced
+            .iter()
+            .map(|p| p.split('.').next().unwrap_or_default().to_string())
+            .filter(|root| self.undefined_vars.contains_key(root))
+            .collect();
+        vars.sort();
+        vars.dedup();
+        vars
     }
 
     /// The fields (and vars) a bindable value's template reads, sorted: what a problem with
@@ -448,7 +575,8 @@ impl<'a> Context<'a> {
             self.check_needs(self.compiled.expression_needs(slot), path, extra)?;
         }
         let scope = self.scope_with(extra);
-        e.eval(&scope).map_err(|err| self.template_err(path, err, e.undeclared_variables(true)))
+        e.eval(&scope)
+            .map_err(|err| self.template_err(path, err, e.undeclared_variables(true), expr.source()))
     }
 
     /// Whether an optional condition holds (no condition: it does).
@@ -488,7 +616,7 @@ impl<'a> Context<'a> {
                 Some(t) => {
                     self.check_needs(self.compiled.template_needs(*i), path, extra)?;
                     render_bounded(t, self.scope_with(extra), self.output_limit)
-                        .map_err(|e| self.template_err(path, e, t.undeclared_variables(true)))
+                        .map_err(|e| self.template_err(path, e, t.undeclared_variables(true), value.source()))
                 }
                 None => Err(self.uncompiled(path, value.source())),
             },

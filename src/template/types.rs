@@ -31,6 +31,47 @@ pub enum Need {
     SameKind { left: String, right: String, because: String },
 }
 
+/// The filters, tests and functions a template calls, and the names it reads from its
+/// context (record fields and vars; loop names and `set` names are not), each once, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Used {
+    pub filters: Vec<String>,
+    pub tests: Vec<String>,
+    pub functions: Vec<String>,
+    pub roots: Vec<String>,
+}
+
+impl Used {
+    fn note(list: &mut Vec<String>, name: &str) {
+        if !list.iter().any(|n| n == name) {
+            list.push(name.to_string());
+        }
+    }
+}
+
+/// What a template calls and reads (nothing when it does not parse: the compiler reports that).
+pub fn used_in_template(source: &str) -> Used {
+    let Ok(stmt) = parse(source, "<template>", SyntaxConfig, WhitespaceConfig::default()) else {
+        return Used::default();
+    };
+    let mut w = Walker::new(source);
+    w.stmt(&stmt);
+    w.used
+}
+
+/// What an expression calls and reads.
+pub fn used_in_expression(source: &str) -> Used {
+    // minijinja 2.24's lexer panics on a closing delimiter in an expression (`a }} b`, found by
+    // fuzzing); such an expression is refused by the compiler anyway.
+    if ["{{", "}}", "{%", "%}", "{#", "#}"].iter().any(|d| source.contains(d)) {
+        return Used::default();
+    }
+    let Ok(expr) = parse_expr(source) else { return Used::default() };
+    let mut w = Walker::new(source);
+    w.expr(&expr);
+    w.used
+}
+
 /// The filters that take a number.
 const NUMBER_FILTERS: &[&str] = &["currency", "number", "percent", "round", "abs"];
 
@@ -59,11 +100,18 @@ struct Walker<'s> {
     locals: Vec<HashSet<String>>,
     needs: Vec<Need>,
     refused: Option<String>,
+    used: Used,
 }
 
 impl<'s> Walker<'s> {
     fn new(source: &'s str) -> Walker<'s> {
-        Walker { source, locals: vec![HashSet::new()], needs: Vec::new(), refused: None }
+        Walker {
+            source,
+            locals: vec![HashSet::new()],
+            needs: Vec::new(),
+            refused: None,
+            used: Used::default(),
+        }
     }
 
     fn finish(self) -> Result<Vec<Need>, String> {
@@ -194,7 +242,13 @@ impl<'s> Walker<'s> {
     }
 
     fn call(&mut self, c: &ast::Call) {
-        self.expr(&c.expr);
+        if let Expr::Var(v) = &c.expr {
+            if !self.is_local(v.id) {
+                Used::note(&mut self.used.functions, v.id);
+            }
+        } else {
+            self.expr(&c.expr);
+        }
         self.args(&c.args);
     }
 
@@ -210,7 +264,12 @@ impl<'s> Walker<'s> {
 
     fn expr(&mut self, e: &Expr) {
         match e {
-            Expr::Var(_) | Expr::Const(_) => {}
+            Expr::Var(v) => {
+                if !self.is_local(v.id) {
+                    Used::note(&mut self.used.roots, v.id);
+                }
+            }
+            Expr::Const(_) => {}
             Expr::Slice(s) => {
                 self.expr(&s.expr);
                 for part in [&s.start, &s.stop, &s.step].into_iter().flatten() {
@@ -266,6 +325,7 @@ impl<'s> Walker<'s> {
                 }
             }
             Expr::Filter(f) => {
+                Used::note(&mut self.used.filters, f.name);
                 if let Some(input) = &f.expr {
                     if NUMBER_FILTERS.contains(&f.name) {
                         // The filter's span starts at its name; the message shows its input too.
@@ -283,6 +343,7 @@ impl<'s> Walker<'s> {
                 self.args(&f.args);
             }
             Expr::Test(t) => {
+                Used::note(&mut self.used.tests, t.name);
                 self.expr(&t.expr);
                 self.args(&t.args);
             }
@@ -369,6 +430,19 @@ mod tests {
             of_template("{% for r in rows %}{{ r.amount * 2 }}{{ loop.index - 1 }}{% endfor %}{{ n + 1 }}")
                 .unwrap();
         assert_eq!(numbers(&needs), ["n"]);
+    }
+
+    #[test]
+    fn the_names_a_template_calls_and_reads_are_listed_once() {
+        let u = used_in_template(
+            "{% for r in rows | sort %}{{ r.x | upperr }}{{ loop.index }}{% endfor %}{{ total | round }}\
+             {{ foo(1) }}{{ x is oddd }}{{ range(2) | sort }}",
+        );
+        assert_eq!(u.filters, ["sort", "upperr", "round"]);
+        assert_eq!(u.tests, ["oddd"]);
+        assert_eq!(u.functions, ["foo", "range"]);
+        assert_eq!(u.roots, ["rows", "total", "x"], "loop names and functions are not read");
+        assert_eq!(used_in_expression("a + b.c | abs").roots, ["a", "b"]);
     }
 
     #[test]
