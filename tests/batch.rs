@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use billreel::batch::{ManifestLine, Status};
 use billreel::bind::ProblemKind;
+use common::text;
 use common::{fresh_dir, repo};
 
 const SECRET: &str = "test-secret-0123456789abcdef";
@@ -26,10 +27,6 @@ fn batch(data: &Path, out: &Path, extra: &[&str], secret: Option<&str>) -> Outpu
         cmd.env("BILLREEL_LINK_SECRET", s);
     }
     cmd.output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 fn manifest(path: &Path) -> Vec<ManifestLine> {

@@ -4,27 +4,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::PathBuf;
 
 use common::billreel;
+use common::{text, write, HEADER};
 
 fn scratch(name: &str) -> PathBuf {
     common::fresh_dir("check-scratch", name)
 }
-
-/// stdout and stderr together, as the user sees them.
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn write(dir: &Path, name: &str, body: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, body).unwrap();
-    p.to_string_lossy().into_owned()
-}
-
-const HEADER: &str = "video: { width: 320, height: 180, fps: 10 }\nassets: ../../../assets\nfonts: { body: fonts/Inter-Regular.otf }\n";
 
 /// `check` on a storyboard made of HEADER and `body`, with `data` (JSON Lines) when given.
 fn check(name: &str, body: &str, data: Option<&str>) -> (Option<i32>, String) {

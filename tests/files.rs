@@ -6,14 +6,11 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::text;
 use common::{fresh_dir, in_ci, repo};
 
 fn tiny() -> String {
     repo().join("tests/batch/tiny.yaml").to_string_lossy().into_owned()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 const RECORD: &str =

@@ -6,25 +6,13 @@ mod common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use common::billreel;
+use common::{text, write, HEADER};
 
 fn scratch(name: &str) -> PathBuf {
     common::fresh_dir("test-hostile", name)
 }
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn write(dir: &Path, name: &str, body: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, body).unwrap();
-    p.to_string_lossy().into_owned()
-}
-
-const HEADER: &str = "video: { width: 320, height: 180, fps: 10 }\nassets: ../../../assets\nfonts: { body: fonts/Inter-Regular.otf }\n";
 
 /// A storyboard of one text layer whose text is `template`.
 fn text_storyboard(dir: &Path, template: &str) -> String {

@@ -234,8 +234,10 @@ fn rich_text_spans_and_data_that_looks_like_tags() {
 }
 
 /// `mirror: rtl`: the Arabic record sees the box, its text's alignment and a top-right anchor
-/// flipped and the months running from the right (April, with no value yet, on the far left and
-/// empty); the English record sees the storyboard as written; `mirror: none` keeps a layer put.
+/// flipped and the months running from the right (January on the far right, April on the far
+/// left, each value over its month); the English record sees the storyboard as written;
+/// `mirror: none` keeps a layer put. (A series shorter than record labels now fails the record:
+/// the gaps it once left are tested in `layers::xy_chart`.)
 #[test]
 fn mirror_rtl_flips_the_layout_and_time_flows_in_the_reading_direction() {
     check("mirror-ar", "mirror", "SCR-MIR-AR", 0.0);

@@ -17,6 +17,22 @@ pub fn fresh_dir(area: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// stdout and stderr together, as the user sees them.
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Writes `body` to `dir/name` and gives the path as a command-line argument.
+pub fn write(dir: &Path, name: &str, body: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// The head of a small test storyboard written in a scratch folder three levels under the
+/// repository (`target/<area>/<name>/`): a 320x180 video, the repository's assets, Inter.
+pub const HEADER: &str = "video: { width: 320, height: 180, fps: 10 }\nassets: ../../../assets\nfonts: { body: fonts/Inter-Regular.otf }\n";
+
 /// Runs the `billreel` binary.
 pub fn billreel<I, S>(args: I) -> Output
 where
