@@ -122,6 +122,41 @@ fn yaml_merge_keys_bring_in_the_anchored_keys() {
     assert!(t.contains("`<<: *defaults`"), "{t}");
 }
 
+/// One pass goes on past a bad section: an unknown top-level key, a typo in a layer brought in
+/// by a merge key and unknown filters in that layer's text are all reported together; an `x-`
+/// key holds anchors and is otherwise ignored.
+#[test]
+fn problems_in_every_section_come_in_one_pass_and_x_keys_hold_anchors() {
+    let (code, t) = check(
+        "one-pass",
+        "base: 1
+x-base: &b { type: text, size: 12, colr: \"#fff\" }
+scenes:
+  - id: one
+    duration: 1s
+    layers:
+      - <<: *b
+        text: \"{{ bill.total | curency }} {{ name | uper }}\"
+        x: 10
+        sise: 3
+",
+        None,
+    );
+    assert_eq!(code, Some(1), "{t}");
+    for expected in [
+        "sb.yaml:4:1: unknown key `base` in the storyboard",
+        "starts with `x-`",
+        "sb.yaml:5:36: unknown key `colr` in a text layer",
+        "unknown filter `curency`",
+        "unknown filter `uper`",
+        "sb.yaml:13:9: unknown key `sise` in a text layer",
+        "5 problems found",
+    ] {
+        assert!(t.contains(expected), "missing {expected:?} in:\n{t}");
+    }
+    assert!(!t.contains("`x-base`"), "an x- key is the author's own: {t}");
+}
+
 #[test]
 fn unknown_filters_tests_and_functions_are_found_without_data_with_a_guess() {
     let (code, t) = check(

@@ -97,7 +97,8 @@ impl<'a> Reporter<'a> {
     /// field. serde stops at the first problem, so the key at fault is taken out and the rest
     /// read again, until it reads or nothing more can be taken out: one pass reports every
     /// unknown key and every wrong value of the part. Unknown keys get the list of the keys
-    /// their mapping accepts and a "did you mean".
+    /// their mapping accepts and a "did you mean". The part read without its faulty keys comes
+    /// back (None only when it cannot be read at all), so what it holds is checked too.
     pub fn deserialize<T: DeserializeOwned>(
         &mut self,
         base: &str,
@@ -106,17 +107,18 @@ impl<'a> Reporter<'a> {
         extra_keys: &[&str],
     ) -> Option<T> {
         let mut value = value;
-        let mut failed = false;
         // Keys taken out because their value was wrong: a later "missing" about one of them is
         // the same problem, already reported.
         let mut taken: Vec<String> = Vec::new();
         // Each round takes one key out, so this ends; the bound keeps a hostile part cheap.
         for _ in 0..MAX_ROUNDS {
             let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
-                Ok(v) => return (!failed).then_some(v),
+                // What is left once the keys at fault are out: the caller keeps it so that the
+                // rest (its layers, their templates) is still checked in this pass; the problems
+                // reported here keep the storyboard from ever being used.
+                Ok(v) => return Some(v),
                 Err(err) => err,
             };
-            failed = true;
             let mut path = base.to_string();
             let mut segs: Vec<Seg> = Vec::new();
             for seg in err.path().iter() {
@@ -205,10 +207,13 @@ impl<'a> Reporter<'a> {
         } else {
             format!("{place} accepts: {list}")
         };
-        let hint = match guess {
+        let mut hint = match guess {
             Some(g) => format!("did you mean `{g}`? {accepts}"),
             None => accepts,
         };
+        if key_path == field {
+            hint.push_str("; a top-level key of your own (a home for anchors) starts with `x-`");
+        }
         self.key_error(&key_path, format!("unknown key `{field}` in {place}"), Some(hint));
         guess.map(|g| spans::join_key(parent, g))
     }

@@ -128,6 +128,9 @@ pub fn parse_partial_with(text: &str, file: &Path, limits: &Limits) -> (Option<S
         rep.error("", "a storyboard must be a mapping with `video:` and `scenes:`", None);
         return (None, rep.found);
     };
+    // Top-level keys starting with `x-` are the author's own (a home for anchors, as in
+    // Compose files): merged where they are used, ignored here.
+    top.retain(|k, _| !k.as_str().is_some_and(|k| k.starts_with("x-")));
     let scenes_value = top.remove("scenes");
     let header: Option<Storyboard> = rep.deserialize("", Value::Mapping(top), "the storyboard", &["scenes"]);
 
