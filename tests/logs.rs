@@ -5,38 +5,25 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
-use common::{fresh_dir, repo};
+use common::{fresh_dir, repo, LogBuffer};
 
 /// Log output written by the global subscriber (set up once for this test binary, with `log`
 /// records from libraries such as tiny-skia routed into it, as the binary does).
-fn captured() -> Arc<Mutex<Vec<u8>>> {
-    static OUT: std::sync::OnceLock<Arc<Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+fn captured() -> LogBuffer {
+    static OUT: std::sync::OnceLock<LogBuffer> = std::sync::OnceLock::new();
     OUT.get_or_init(|| {
-        let out = Arc::new(Mutex::new(Vec::new()));
+        let out = LogBuffer::default();
         let sink = out.clone();
         tracing_subscriber::fmt()
             .with_max_level(tracing::Level::WARN)
             .with_ansi(false)
-            .with_writer(move || Writer(sink.clone()))
+            .with_writer(move || sink.clone())
             .try_init()
             .expect("the only subscriber of this test binary");
         out
     })
     .clone()
-}
-
-struct Writer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Writer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[test]
@@ -58,7 +45,7 @@ fn charts_growing_from_nothing_log_nothing() {
             }
         }
     }
-    let logged = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    let logged = out.text();
     assert!(logged.is_empty(), "drawing logged:\n{logged}");
 }
 
