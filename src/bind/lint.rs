@@ -202,15 +202,16 @@ pub fn overflow(
     cx: &Context,
     scene_id: &str,
     path: &str,
-    fields: &[String],
+    fields: impl FnOnce() -> Vec<String>,
     nodes: &[Node],
 ) -> Result<(), BindError> {
     match first_cut(nodes) {
-        // `{from}` names the fields the text reads: what made it too long.
+        // `{from}` names the fields the text reads: what made it too long. Found only then:
+        // it parses the text's template and the vars it reads again.
         Some((name, kept)) => Err(cx.err_from(
             crate::template::ProblemKind::TextOverflow,
             path,
-            fields,
+            &fields(),
             &format!(
                 "scene `{scene_id}`, layer `{name}`: the text{{from}} does not fit its box even at its smallest size and would be cut after {kept} characters; give it more room, a smaller `min_size`, or more `max_lines`"
             ),

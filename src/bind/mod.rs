@@ -180,16 +180,16 @@ impl Binder {
         let (locale, fallback) = (self.sb.locale.as_deref(), self.sb.fallback_locale.as_deref());
         // The timeline first (the scenes' `when` and durations), then everything else bound
         // knowing the video's length: `video.seconds` (whole, rounded) and `video.duration`.
-        let first = Context::new(compiled, record, locale, fallback, vars, &locate, mode)?;
-        let plan = timeline::plan(self, &first, gather.as_deref_mut())?;
+        // `vars` are evaluated once, before `video` exists (they cannot read it).
+        let mut cx = Context::new(compiled, record, locale, fallback, vars, &locate, mode)?;
+        let plan = timeline::plan(self, &cx, gather.as_deref_mut())?;
         let secs = plan.total_frames as f64 / self.sb.video.fps as f64;
-        // The second context takes the locale the first resolved (a fallback is chosen, and
-        // logged, once per record).
-        let resolved = first.locale();
-        let record = with_video(record, secs, &resolved)
-            .map_err(|e| first.err(ProblemKind::WrongValue, "", e).in_field("video"))?;
-        drop(first);
-        let cx = Context::new(compiled, &record, Some(&resolved), None, vars, &locate, mode)?;
+        if record.data.get("video").is_some() {
+            let why = "the record has a field `video`, a name kept for the video's own values \
+                       (`video.seconds`, `video.duration`); rename the field in the data";
+            return Err(cx.err(ProblemKind::WrongValue, "", why).in_field("video"));
+        }
+        cx.define("video", serde_json::json!({ "seconds": secs.round() as u64, "duration": secs }));
         let graph = timeline::graph(self, &cx, &plan, gather)?;
         if let Some((scene, layer, chars)) = graph.missing_glyphs().into_iter().next() {
             let err = missing_glyphs_error(&scene, &layer, &chars);
@@ -221,26 +221,6 @@ impl Binder {
             .value(path)
             .map(|p| format!("{}:{}:{}", self.sb.source.file.display(), p.line, p.column))
     }
-}
-
-/// `record` with the video's own values under `video`: `seconds` (its length rounded to whole
-/// seconds, for text like "explained in 35 seconds") and `duration` (exact, in seconds). A
-/// record that has a field `video` of its own is refused rather than silently shadowed. The
-/// record's `locale`, if it has one, becomes `locale`, the one the first binding resolved.
-fn with_video(record: &Record, secs: f64, locale: &str) -> Result<Record, String> {
-    let mut record = record.clone();
-    let Some(data) = record.data.as_object_mut() else { return Ok(record) };
-    if let Some(own) = data.get_mut("locale") {
-        *own = locale.into();
-    }
-    if data.contains_key("video") {
-        return Err("the record has a field `video`, a name kept for the video's own values \
-                    (`video.seconds`, `video.duration`); rename the field in the data"
-            .into());
-    }
-    let video = serde_json::json!({ "seconds": secs.round() as u64, "duration": secs });
-    data.insert("video".into(), video);
-    Ok(record)
 }
 
 /// Why a record's text cannot be drawn, without quoting it (the characters are the

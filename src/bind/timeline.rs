@@ -163,7 +163,7 @@ fn scene_nodes(
             };
             let own = layer_nodes(b, cx, li, layer, s.duration.secs() as f32, mirrored)?;
             if layer.text_fit() == Some(true) {
-                lint::overflow(cx, &s.id, &layer.path, &layer.text_fields(cx), &own)?;
+                lint::overflow(cx, &s.id, &layer.path, || layer.text_fields(cx), &own)?;
             }
             nodes.extend(own);
             crate::layers::within_frame_budget(&nodes, b.limits.frame_image_pixels, cx, &layer.path)?;

@@ -156,6 +156,13 @@ impl<'a> Context<'a> {
         self.ctx.get("locale").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
     }
 
+    /// Adds `name` for every template evaluated from now on: a value known only once part of
+    /// the record is bound (`video`, after the timeline). `vars` were evaluated before it.
+    pub fn define(&mut self, name: &str, value: serde_json::Value) {
+        self.ctx.insert(name.into(), Value::from_serialize(&value));
+        self.refresh_scope();
+    }
+
     fn refresh_scope(&mut self) {
         self.scope = Value::from_iter(self.ctx.iter().map(|(k, v)| (k.clone(), v.clone())));
     }

@@ -17,7 +17,9 @@ use unicode_bidi::{Level, ParagraphBidiInfo};
 /// right-to-left (rules P2, P3). A paragraph with no strong character (only digits, say) is
 /// left to right, as a browser's `dir=auto` takes it.
 pub fn paragraph_is_rtl(para: &str) -> bool {
-    ParagraphBidiInfo::new(para, None).paragraph_level.is_rtl()
+    // ASCII has no right-to-left letter: most text of most bills is answered without the
+    // per-character class lookups.
+    !para.is_ascii() && ParagraphBidiInfo::new(para, None).paragraph_level.is_rtl()
 }
 
 /// One run of a line in visual order: a byte range of the line and whether it runs right to
@@ -33,6 +35,9 @@ pub struct VisualRun {
 pub fn visual_runs(line: &str, rtl: bool) -> Vec<VisualRun> {
     if line.is_empty() {
         return Vec::new();
+    }
+    if !rtl && line.is_ascii() {
+        return vec![VisualRun { range: 0..line.len(), rtl: false }];
     }
     let level = if rtl { Level::rtl() } else { Level::ltr() };
     let info = ParagraphBidiInfo::new(line, Some(level));

@@ -310,9 +310,14 @@ impl<'a> FontChain<'a> {
                     0
                 })
             };
-            let script = match c.script() {
-                Script::Common | Script::Inherited | Script::Unknown => None,
-                s => Some(s),
+            // ASCII answered without the script table (its letters are Latin, the rest common).
+            let script = match c {
+                'a'..='z' | 'A'..='Z' => Some(Script::Latin),
+                _ if c.is_ascii() => None,
+                _ => match c.script() {
+                    Script::Common | Script::Inherited | Script::Unknown => None,
+                    s => Some(s),
+                },
             };
             match current {
                 Some((f, s)) if f != chosen || script.is_some_and(|sc| s != sc && s != Script::Common) => {
