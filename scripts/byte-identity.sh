@@ -3,7 +3,7 @@
 #
 # Renders, with one worker so the bytes do not depend on scheduling:
 #   1. the demo batch (scenes/bill-explainer.yaml over scenes/sample-billing-run.jsonl), as
-#      `make demo` does: every MP4, JPG, GIF, VTT and HTML of the 24 sample customers, and the
+#      `make demo` does: every MP4, JPG, GIF, VTT and HTML of the sample customers, and the
 #      manifest with its timing fields (render time) left out;
 #   2. both demo storyboards, `render --cfr`, for every sample customer (MP4 and VTT).
 # and writes `sha256  name` lines, sorted.
