@@ -52,10 +52,8 @@ fn charts_growing_from_nothing_log_nothing() {
 #[test]
 fn a_batch_of_the_demo_repeats_no_warning() {
     let d = fresh_dir("logs", "batch");
-    let all = std::fs::read_to_string(repo().join("scenes/sample-billing-run.jsonl")).unwrap();
-    let data = d.join("run.jsonl");
     // Records 4 to 6: others than tests/players.rs renders.
-    std::fs::write(&data, all.lines().skip(3).take(3).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+    let data = common::demo_records(&d, 3, 3);
     let o = common::billreel([
         "batch".into(),
         repo().join("scenes/bill-explainer.yaml"),

@@ -9,15 +9,6 @@ use std::process::Command;
 
 use common::{fresh_dir, repo};
 
-/// The demo's first `n` records as a billing run in `dir`.
-fn demo_run(dir: &Path, n: usize) -> PathBuf {
-    let all = std::fs::read_to_string(repo().join("scenes/sample-billing-run.jsonl")).unwrap();
-    let lines: Vec<&str> = all.lines().take(n).collect();
-    let data = dir.join("run.jsonl");
-    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
-    data
-}
-
 /// The video track as stored: each sample's (pts, dts, duration) in ticks, in decode order,
 /// the duration taken from the decode times (a sample lasts until the next one is decoded; the
 /// last until the end of the track), and ticks per second and the track's length in ticks.
@@ -95,7 +86,7 @@ fn assert_ends_with_the_video(mp4: &Path, fps: i64) {
 #[test]
 fn default_videos_end_with_their_last_frame_spliced_or_not() {
     let d = fresh_dir("players", "batch");
-    let data = demo_run(&d, 3);
+    let data = common::demo_records(&d, 0, 3);
     let out = d.join("out");
     // A batch: the second and third videos take the intro and outro from the segment cache.
     let o = common::billreel([

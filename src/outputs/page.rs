@@ -156,11 +156,12 @@ const SCRIPT: &str = r#"
 /// `rtl` for a locale written right to left (ar, he, fa, ur, … by CLDR's likely scripts),
 /// else `ltr`; `auto` when the locale does not parse (bind refuses those, so only by hand).
 fn direction(lang: &str) -> &'static str {
-    use icu::locale::{Direction, LocaleDirectionality};
-    let Ok(locale) = icu::locale::Locale::try_from_str(lang) else { return "auto" };
-    match LocaleDirectionality::new_common().get(&locale.id) {
-        Some(Direction::RightToLeft) => "rtl",
-        _ => "ltr",
+    if icu::locale::Locale::try_from_str(lang).is_err() {
+        "auto"
+    } else if crate::scene::text::locale_is_rtl(lang) {
+        "rtl"
+    } else {
+        "ltr"
     }
 }
 

@@ -359,3 +359,12 @@ impl std::io::Write for LogBuffer {
         Ok(())
     }
 }
+
+/// `n` records of the demo's sample run, from line `skip` on, written as `dir/run.jsonl`.
+pub fn demo_records(dir: &Path, skip: usize, n: usize) -> PathBuf {
+    let all = std::fs::read_to_string(repo().join("scenes/sample-billing-run.jsonl")).unwrap();
+    let lines: Vec<&str> = all.lines().skip(skip).take(n).collect();
+    let data = dir.join("run.jsonl");
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    data
+}

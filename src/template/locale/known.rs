@@ -12,7 +12,7 @@
 use icu::datetime::provider::names::DatetimeNamesMonthGregorianV1;
 use icu::decimal::provider::DecimalDigitsV1;
 use icu::decimal::DecimalFormatter;
-use icu::locale::{Locale, LocaleCanonicalizer, LocaleDirectionality, LocaleExpander};
+use icu::locale::{Locale, LocaleCanonicalizer, LocaleExpander};
 use icu_provider::prelude::*;
 
 use super::{parse_locale, LocaleError};
@@ -35,9 +35,10 @@ pub fn check_locale(tag: &str) -> Result<Locale, LocaleError> {
 }
 
 /// Whether `tag` is a locale whose text runs right to left (ar-SA, he-IL, fa-IR, ur-PK), by the
-/// script CLDR's likely subtags give its language. A tag that does not parse is not.
+/// script CLDR's likely subtags give its language. A tag that does not parse is not. The
+/// answer is the text layout's own (`scene::text::locale_is_rtl`), so both always agree.
 pub fn is_rtl(tag: &str) -> bool {
-    parse_locale(tag).is_ok_and(|l| LocaleDirectionality::new_common().is_right_to_left(&l.id))
+    parse_locale(tag).is_ok_and(|l| crate::scene::text::locale_is_rtl(&l.to_string()))
 }
 
 /// Whether the compiled data has month names of `locale`'s language (not only root's).
