@@ -2,6 +2,8 @@
 //! loaded, bound to the record shown beside it, and drawn.
 
 mod common;
+#[path = "docs/gallery.rs"]
+mod gallery;
 
 use std::path::PathBuf;
 
