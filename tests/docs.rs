@@ -4,6 +4,8 @@
 mod common;
 #[path = "docs/gallery.rs"]
 mod gallery;
+#[path = "docs/tutorial.rs"]
+mod tutorial;
 
 use std::path::PathBuf;
 
@@ -113,4 +115,93 @@ fn every_snippet_in_the_storyboard_reference_loads() {
         checked += 1;
     }
     assert!(checked >= 8, "only {checked} snippets found");
+}
+
+/// docs/limits.md lists every limit with the default `billreel limits` prints.
+#[test]
+fn the_limits_page_lists_every_limit_with_its_default() {
+    let page = std::fs::read_to_string(repo().join("docs/limits.md")).unwrap();
+    let table = billreel::limits::Limits::default().to_string();
+    for line in table.lines() {
+        let mut cols = line.split_whitespace();
+        let (name, default) = (cols.next().unwrap(), cols.next().unwrap());
+        assert!(
+            page.contains(&format!("| `{name}` | {default} |")),
+            "docs/limits.md has no row for `{name}` with its default {default}"
+        );
+    }
+}
+
+/// The expressions cheat sheet's examples do what it says, for a record like the tutorial's.
+#[test]
+fn the_expressions_cheat_sheet_works_as_written() {
+    let page = std::fs::read_to_string(repo().join("docs/expressions.md")).unwrap().replace("\\|", "|");
+    let cases = [
+        ("bill.overdue_days > 0", "True"),
+        ("customer.title is defined", "False"),
+        ("customer.nickname | default(customer.first_name)", "Olivia"),
+        ("bill.tariff in ['green', 'solar']", "True"),
+        ("'Hello ' ~ customer.first_name", "Hello Olivia"),
+        ("bill.total | currency", "£84.20"),
+        ("bill.due_date | date", "15 December 2026"),
+        ("usage.kwh | sum", "1556"),
+        ("usage.months | map('date', 'month')", "[\"Apr\", \"May\", \"Jun\", \"Jul\", \"Aug\", \"Sept\"]"),
+        ("bill.items | selectattr('amount', '<', 0) | list", "[{\"amount\": -4.0, \"label\": \"Credit\"}]"),
+        ("usage.kwh is sequence", "True"),
+        ("'late' if bill.overdue_days > 0 else 'on time'", "late"),
+        ("customer.first_name | upper", "OLIVIA"),
+    ];
+    let mut sb = String::from(common::HEADER);
+    sb.push_str("locale: en-GB\ncurrency: GBP\nscenes:\n  - id: s\n    duration: 1s\n    layers:\n");
+    for (expr, _) in &cases {
+        assert!(page.contains(&format!("`{expr}`")), "docs/expressions.md does not show `{expr}`");
+        sb.push_str(&format!(
+            "      - {{ type: text, text: \"{{{{ {} }}}}\" }}\n",
+            expr.replace('"', "\\\"")
+        ));
+    }
+    let dir = common::fresh_dir("docs-test", "expressions");
+    let path = dir.join("storyboard.yaml");
+    std::fs::write(&path, &sb).unwrap();
+    let binder = billreel::load(&path, None).unwrap_or_else(|d| panic!("{d}"));
+    let data = serde_json::json!({
+        "id": "E1", "customer": {"first_name": "Olivia"},
+        "bill": {"total": 84.2, "overdue_days": 12, "tariff": "green", "due_date": "2026-12-15",
+                 "items": [{"label": "Energy", "amount": 61.3}, {"label": "Credit", "amount": -4.0}]},
+        "usage": {"kwh": [310, 262, 231, 225, 240, 288],
+                  "months": ["2026-04-01", "2026-05-01", "2026-06-01", "2026-07-01", "2026-08-01", "2026-09-01"]}
+    });
+    let graph = binder.bind(&Record { id: "E1".into(), data, line: 1 }).unwrap_or_else(|e| panic!("{e}"));
+    for (i, (expr, want)) in cases.iter().enumerate() {
+        let NodeKind::Text(t) = &graph.scenes[0].nodes[i].kind else { panic!("layer {i} is text") };
+        assert_eq!(t.at(0.5).lines.join(" "), *want, "{{{{ {expr} }}}}");
+    }
+}
+
+/// Every relative link in the README and docs/ leads to a file that exists.
+#[test]
+fn every_relative_link_in_the_docs_leads_somewhere() {
+    let mut pages = vec![repo().join("README.md")];
+    for e in std::fs::read_dir(repo().join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            pages.push(p);
+        }
+    }
+    let mut broken = Vec::new();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let target = &rest[..rest.find(')').unwrap_or(0)];
+            let file = target.split('#').next().unwrap();
+            if file.is_empty() || file.contains("://") || file.starts_with("mailto:") || file.contains(' ') {
+                continue;
+            }
+            if !page.parent().unwrap().join(file).exists() {
+                broken.push(format!("{}: {target}", page.strip_prefix(repo()).unwrap().display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "links to nothing:\n{}", broken.join("\n"));
 }

@@ -281,7 +281,7 @@ fn page(sections: &[(&str, &str, Vec<Item>)]) -> String {
     md
 }
 
-fn differing(expected: &RgbaImage, actual: &RgbaImage) -> usize {
+pub fn differing(expected: &RgbaImage, actual: &RgbaImage) -> usize {
     expected
         .pixels()
         .zip(actual.pixels())
