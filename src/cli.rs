@@ -640,6 +640,14 @@ fn print_summary(summary: &crate::batch::Summary, timings: bool) {
         summary.videos_per_minute(),
         if summary.stopped_early { " (stopped early: --max-failures reached)" } else { "" }
     );
+    let m = summary.made;
+    if m.partly_kept > 0 {
+        // A rerun that kept some files: say what was made, so a change's cost is visible.
+        println!(
+            "made: {} videos, {} posters, {} GIF previews, {} captions, {} pages (the rest kept: their inputs did not change)",
+            m.videos, m.posters, m.previews, m.captions, m.pages
+        );
+    }
     println!("manifest: {}", summary.manifest.display());
     if timings {
         print!("{}", summary.timings);

@@ -587,3 +587,94 @@ fn the_frame_loop_stops_at_the_deadline_and_publishes_nothing() {
     assert!(matches!(e, billreel::outputs::OutputsError::Timeout { .. }), "{e}");
     assert!(!gif.exists() && leftovers(&dir).is_empty(), "nothing published, nothing left");
 }
+
+/// A rerun after a change remakes only the files whose inputs changed: a new page title
+/// rewrites the pages and keeps every video; a change to a scene that only overdue customers
+/// see re-encodes their videos (and posters) only.
+#[test]
+fn a_rerun_remakes_only_the_files_whose_inputs_changed() {
+    let dir = fresh_dir("test-batch", "rerun-changed");
+    let storyboard = |title: &str, late: &str| {
+        format!(
+            "{}page: {{ title: \"{title} {{{{ customer.first_name }}}}\" }}\nscenes:\n  - id: hello\n    duration: 1s\n    caption: \"Hello {{{{ customer.first_name }}}}\"\n    layers:\n      - {{ type: text, text: \"Hello {{{{ customer.first_name }}}}\", x: 20, y: 20 }}\n  - id: late\n    when: bill.overdue_days > 0\n    duration: 1s\n    layers:\n      - {{ type: text, text: Overdue, color: \"{late}\", x: 20, y: 20 }}\n",
+            common::HEADER
+        )
+    };
+    let sb = common::write(&dir, "sb.yaml", &storyboard("Your bill,", "#ff0000"));
+    let mut data = String::new();
+    for (id, days) in [("A", 0), ("B", 0), ("C", 5), ("D", 9)] {
+        data.push_str(&format!(
+            "{{\"id\": \"{id}\", \"customer\": {{\"first_name\": \"N{id}\"}}, \"bill\": {{\"overdue_days\": {days}}}}}\n"
+        ));
+    }
+    let data = common::write(&dir, "run.jsonl", &data);
+    let out = dir.join("out");
+    let run = || {
+        let o = common::billreel([
+            "batch",
+            &sb,
+            "--data",
+            &data,
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            "2",
+            "--guessable-links",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        text(&o)
+    };
+    // Each record's files, by extension (named as the manifest says).
+    let sha = |id: &str| -> BTreeMap<String, Vec<u8>> {
+        let lines = manifest(&out.join("manifest.jsonl"));
+        let video = lines.iter().find(|l| l.id.as_deref() == Some(id)).unwrap().video.clone().unwrap();
+        let stem = video.strip_suffix(".mp4").unwrap().to_string();
+        ["mp4", "jpg", "vtt", "html"]
+            .iter()
+            .map(|ext| (ext.to_string(), std::fs::read(out.join(format!("{stem}.{ext}"))).unwrap()))
+            .collect()
+    };
+    let first = run();
+    assert!(first.contains("done: 4 ok, 0 skipped"), "{first}");
+    assert!(!first.contains("made:"), "a first run makes everything and says nothing more: {first}");
+    let lines = manifest(&out.join("manifest.jsonl"));
+    let hashes = lines[0].output_hashes.as_ref().expect("each file's hash is in the manifest");
+    assert_eq!((hashes.video.len(), hashes.page.as_ref().map(String::len)), (64, Some(64)));
+    let before: BTreeMap<&str, _> = ["A", "B", "C", "D"].into_iter().map(|id| (id, sha(id))).collect();
+
+    // The page alone.
+    std::fs::write(&sb, storyboard("Your new bill,", "#ff0000")).unwrap();
+    let second = run();
+    assert!(second.contains("made: 0 videos, 0 posters, 0 GIF previews, 0 captions, 4 pages"), "{second}");
+    for id in ["A", "B", "C", "D"] {
+        let now = sha(id);
+        for ext in ["mp4", "jpg", "vtt"] {
+            assert_eq!(now[ext], before[id][ext], "{id}.{ext} is kept");
+        }
+        assert!(String::from_utf8_lossy(&now["html"]).contains(&format!("Your new bill, N{id}")));
+    }
+
+    // One scene that only C and D play.
+    std::fs::write(&sb, storyboard("Your new bill,", "#ff8a80")).unwrap();
+    let third = run();
+    assert!(third.contains("made: 2 videos, 2 posters, 0 GIF previews, 0 captions, 0 pages"), "{third}");
+    for id in ["A", "B"] {
+        assert_eq!(sha(id)["mp4"], before[id]["mp4"], "{id} does not play the changed scene");
+    }
+    for id in ["C", "D"] {
+        assert_ne!(sha(id)["mp4"], before[id]["mp4"], "{id} plays the changed scene");
+        let l =
+            manifest(&out.join("manifest.jsonl")).into_iter().find(|l| l.id.as_deref() == Some(id)).unwrap();
+        assert_eq!(frames_in(&out.join(l.video.unwrap())), 20);
+    }
+    let lines = manifest(&out.join("manifest.jsonl"));
+    assert_eq!(lines.len(), 4, "one line per record");
+    for l in &lines {
+        let file = out.join(l.video.as_ref().unwrap());
+        assert_eq!(l.bytes, Some(std::fs::metadata(&file).unwrap().len()), "{:?}", l.id);
+    }
+
+    // Nothing changed: nothing to do.
+    let fourth = run();
+    assert!(fourth.contains("done: 0 ok, 4 skipped"), "{fourth}");
+}

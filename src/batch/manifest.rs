@@ -73,10 +73,14 @@ pub struct ManifestLine {
     /// SHA-256 of the MP4 file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    /// SHA-256 of everything the video depends on: engine version, storyboard, assets, encoder
-    /// settings and the record. A rerun skips the record when it is unchanged.
+    /// SHA-256 of everything the record's files depend on (one hash of `output_hashes`): it
+    /// changes when any of them would.
     #[serde(default)]
     pub input_hash: String,
+    /// Each file's own hash (see `batch::reuse`): a rerun remakes only the files whose hash
+    /// changed, so a change to the page alone rewrites the pages and keeps the videos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_hashes: Option<OutputHashes>,
     #[serde(default)]
     pub render_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,6 +93,39 @@ pub struct ManifestLine {
     /// The record field at fault (`bill.overdue_days`), when one is: what to fix in the CRM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_field: Option<String>,
+}
+
+/// SHA-256 of what each of a record's files is made from, in hex (`batch::reuse`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputHashes {
+    pub video: String,
+    pub poster: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub captions: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+}
+
+impl OutputHashes {
+    /// The short forms kept in memory, in [`DoneEntry::outputs`] order; 0 for a file not made.
+    fn short(&self) -> [u64; 5] {
+        let s = |h: Option<&String>| h.map_or(0, |h| short_hash(&hash_bytes(h)));
+        [
+            s(Some(&self.video)),
+            s(Some(&self.poster)),
+            s(self.preview.as_ref()),
+            s(self.captions.as_ref()),
+            s(self.page.as_ref()),
+        ]
+    }
+}
+
+/// The first 8 bytes of a hash, never 0 (0 marks a file not made): enough to tell a changed
+/// input from an unchanged one (a collision needs 2^64 tries), at 8 bytes per file per record.
+pub fn short_hash(h: &[u8; 32]) -> u64 {
+    u64::from_le_bytes(h[..8].try_into().expect("32 bytes")).max(1)
 }
 
 impl ManifestLine {
@@ -113,6 +150,7 @@ impl ManifestLine {
             bytes: None,
             sha256: None,
             input_hash,
+            output_hashes: None,
             render_ms: 0,
             error: None,
             error_kind: None,
@@ -149,7 +187,7 @@ impl ManifestLine {
 }
 
 /// What a rerun needs to know about records already done: for each record whose last line is
-/// `ok`, its input hash and a digest of its file names. Kept compact (about 60 bytes a record,
+/// `ok`, its files' short hashes and a digest of its file names. Kept compact (about 70 bytes a record,
 /// keys and values as fixed-size digests) because it holds every done record of the run.
 #[derive(Debug, Default)]
 pub struct Done {
@@ -164,7 +202,10 @@ pub struct Done {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DoneEntry {
-    pub input_hash: [u8; 32],
+    /// The short hash of each file (video, poster, preview, captions, page; see
+    /// [`short_hash`]); all 0 for a line written before files had their own hashes, so that
+    /// everything is remade once.
+    pub outputs: [u64; 5],
     /// Digest of the video and poster names (they change with the link secret).
     pub names: u64,
 }
@@ -219,7 +260,7 @@ impl Done {
                 (Status::Ok, Some(video)) => {
                     done.failed.remove(&key);
                     let entry = DoneEntry {
-                        input_hash: hash_bytes(&m.input_hash),
+                        outputs: m.output_hashes.as_ref().map_or([0; 5], OutputHashes::short),
                         names: names_digest(video, m.poster.as_deref()),
                     };
                     done.ok.insert(key, entry);
@@ -374,6 +415,13 @@ mod tests {
     fn line(id: &str, status: Status, hash: &str) -> ManifestLine {
         let mut l = ManifestLine::new(Some(id.into()), 1, status, hash.into());
         l.video = (status == Status::Ok).then(|| format!("{id}.mp4"));
+        l.output_hashes = Some(OutputHashes {
+            video: hash.into(),
+            poster: hash.into(),
+            preview: None,
+            captions: None,
+            page: None,
+        });
         l
     }
 
@@ -400,10 +448,11 @@ mod tests {
         w.write(&line("C", Status::Failed, &"c4".repeat(32))).unwrap();
         drop(w);
         let done = Done::read(&path).unwrap();
-        assert_eq!(done.get("A").unwrap().input_hash, hash_bytes(&"a1".repeat(32)));
+        let short = |h: &str| short_hash(&hash_bytes(&h.repeat(32)));
+        assert_eq!(done.get("A").unwrap().outputs, [short("a1"), short("a1"), 0, 0, 0]);
         assert_eq!(
-            done.get("B").unwrap().input_hash,
-            hash_bytes(&"b2".repeat(32)),
+            done.get("B").unwrap().outputs,
+            [short("b2"), short("b2"), 0, 0, 0],
             "the retried record is done now"
         );
         assert_eq!(done.get("B").unwrap().names, names_digest("B.mp4", None));

@@ -13,7 +13,8 @@
 //! records are in flight per worker. Files are written under temporary names, fsynced and renamed
 //! when complete, and a manifest line is written only after its files are in place, so a run
 //! killed at any moment loses nothing: a rerun skips what is done (manifest line ok, files
-//! present, same input hash) and renders the rest. One run at a time holds the output folder
+//! present, same hashes) and makes the rest; each file has its own hash, so a change to the
+//! page alone rewrites the pages and keeps the videos ([`reuse`]). One run at a time holds the output folder
 //! (per shard, see [`lock`]); the manifest is compacted to one line per record when a run starts
 //! and when it ends (see [`manifest`]). A record that takes longer than
 //! [`Limits::record_timeout`](crate::limits::Limits) fails alone (checked per frame and between
@@ -22,6 +23,7 @@
 pub mod links;
 pub mod lock;
 pub mod manifest;
+pub mod reuse;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -42,6 +44,7 @@ use crate::record::{Record, RecordError, Records};
 use crate::timings::{Stage, Timings};
 pub use links::{LinkNamer, Shard};
 pub use manifest::{ManifestLine, Status};
+use reuse::{Made, Reuse};
 
 /// Everything a batch run is told.
 #[derive(Debug, Clone)]
@@ -101,6 +104,8 @@ pub struct Summary {
     pub timings: Timings,
     /// How the segment cache did, when there was one.
     pub cache: Option<encode::CacheStats>,
+    /// Files made by this run (a rerun keeps those whose inputs did not change).
+    pub made: Made,
 }
 
 impl Summary {
@@ -221,6 +226,8 @@ fn joined(name: &str, thread: std::thread::JoinHandle<()>) -> Option<(String, St
 struct Outcome {
     line: ManifestLine,
     skipped: bool,
+    /// The files it made (not kept from a previous run).
+    made: Made,
     /// Where the time went, for a record that was rendered.
     timings: Option<Timings>,
 }
@@ -259,8 +266,6 @@ pub fn run(
         let ms = t.elapsed().as_millis() as u64;
         tracing::info!(before = c.before, after = c.after, ms, "manifest compacted to one line per record");
     }
-    let base_hash = base_hash(&binder, &opts.settings, opts.srt)
-        .map_err(|e| out_err(format!("cannot hash the inputs: {e}")))?;
 
     let total = count_records(&opts.data, &opts.id_field, opts.shard, binder.limits())?;
     on_event(Event::Started { total, manifest: &manifest_path });
@@ -283,7 +288,7 @@ pub fn run(
 
     // Segments encoded once for the whole run, shared by the workers.
     let cache = opts.segment_cache_mb.map(encode::SegmentCache::new);
-    let job = Arc::new(Job { binder, opts: opts.clone(), done, base_hash, tag, cache });
+    let job = Arc::new(Job { binder, opts: opts.clone(), done, tag, cache });
     // Workers: one whole video at a time each.
     let mut workers = Vec::new();
     for w in 0..jobs {
@@ -300,7 +305,7 @@ pub fn run(
     // Writer: this thread. One line per finished record, flushed, then progress.
     let mut writer = manifest::Writer::append(&manifest_path)
         .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
-    let Collected { counts, superseded, write_error, timings } =
+    let Collected { counts, superseded, write_error, timings, made } =
         collect(done_rx, &mut writer, &job.done, opts, &abort, on_event);
     // Every thread's end is accounted for; the reader first, whose failure explains the rest.
     let mut crashed = vec![joined("reader", reader)];
@@ -324,6 +329,7 @@ pub fn run(
         manifest: manifest_path,
         timings,
         cache: job.cache.as_ref().map(|c| c.stats()),
+        made,
     })
 }
 
@@ -334,6 +340,7 @@ struct Collected {
     superseded: bool,
     write_error: Option<String>,
     timings: Timings,
+    made: Made,
 }
 
 /// The writer (the batch's own thread): one manifest line per finished record, flushed, then
@@ -350,7 +357,9 @@ fn collect(
     let mut superseded = false;
     let mut write_error = None;
     let mut timings = Timings::default();
+    let mut made = Made::default();
     for outcome in done_rx {
+        made.add(&outcome.made);
         if let Some(t) = &outcome.timings {
             timings.merge(t);
         }
@@ -373,7 +382,7 @@ fn collect(
             abort.store(true, Ordering::Relaxed);
         }
     }
-    Collected { counts, superseded, write_error, timings }
+    Collected { counts, superseded, write_error, timings, made }
 }
 
 /// The reader thread: streams the input, keeps this shard's records (and its unreadable lines),
@@ -411,12 +420,11 @@ fn read_shard(
     }
 }
 /// What every worker shares: the prepared storyboard, the options, what the manifest says is
-/// done, the inputs' common hash, the temporary-file tag and the segment cache.
+/// done, the temporary-file tag and the segment cache.
 struct Job {
     binder: Arc<Binder>,
     opts: BatchOptions,
     done: manifest::Done,
-    base_hash: Vec<u8>,
     tag: String,
     cache: Option<encode::SegmentCache>,
 }
@@ -435,7 +443,7 @@ fn work(
         }
         let outcome = match item {
             Ok(rec) => process(job, rec),
-            Err(e) => Outcome { line: unreadable(&e), skipped: false, timings: None },
+            Err(e) => Outcome { line: unreadable(&e), skipped: false, timings: None, made: Made::default() },
         };
         if tx.send(outcome).is_err() {
             break;
@@ -443,10 +451,11 @@ fn work(
     }
 }
 
-/// Renders one record, or says why it cannot be, or that it is already done.
+/// Renders one record, or says why it cannot be, or that it is already done; on a rerun,
+/// remakes only the files whose inputs changed (see [`reuse`]).
 fn process(job: &Job, rec: Record) -> Outcome {
     let _warnings = crate::warnings::per_record(&rec.id);
-    let Job { binder, opts, done, base_hash, tag, cache } = job;
+    let Job { binder, opts, done, tag, cache } = job;
     let cache = cache.as_ref();
     let started = Instant::now();
     let budget = binder.limits().record_timeout;
@@ -456,35 +465,37 @@ fn process(job: &Job, rec: Record) -> Outcome {
     let req = outputs::Request { dir: &opts.out, name: &name, tag, srt: opts.srt, deadline: Some(deadline) };
     let video = req.file("mp4");
     let video_path = req.path("mp4");
-    let input_hash = input_hash(base_hash, &rec);
-    if !opts.force {
-        if let Some(d) = done.get(&rec.id) {
-            if d.input_hash == manifest::hash_bytes(&input_hash)
-                && d.names == manifest::names_digest(&video, Some(&req.file("jpg")))
-                && video_path.is_file()
-                && req.path("jpg").is_file()
-            {
-                // Same input, same storyboard: the files written then are still right.
-                let mut line = base_line(&rec, Status::Ok, input_hash);
-                line.video = Some(video);
-                line.set_outputs(Outputs::existing(&req), None);
-                return Outcome { line, skipped: true, timings: None };
-            }
+    let mut hashes = None;
+    let mut made = Made::default();
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Option<(Rendered, Outputs)>, RecordFailure> {
+        let record = || rec.id.clone();
+        // Between stages: a stage that cannot look at the clock itself ends before the next.
+        let in_time = |stage: &str| match deadline.passed() {
+            true => Err(RecordFailure::timeout(&rec.id, stage.to_string(), budget)),
+            false => Ok(()),
+        };
+        let t = Instant::now();
+        let graph = binder.bind(&rec)?;
+        let picture = graph.picture_hash();
+        let prepared = outputs::prepare(&graph, &req, picture);
+        let h = reuse::Hashes::new(&graph, picture, &opts.settings, prepared.hashes);
+        hashes = Some(h);
+        let bound = t.elapsed();
+        let keep = match opts.force {
+            true => Reuse::default(),
+            false => reuse::decide(done.get(&rec.id), &h, &req),
+        };
+        if keep.everything(&h) {
+            // Same inputs for every file: the files written then are still right.
+            return Ok(None);
         }
-    }
-    let result =
-        catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, Outputs), RecordFailure> {
-            let record = || rec.id.clone();
-            // Between stages: a stage that cannot look at the clock itself ends before the next.
-            let in_time = |stage: &str| match deadline.passed() {
-                true => Err(RecordFailure::timeout(&rec.id, stage.to_string(), budget)),
-                false => Ok(()),
-            };
-            let t = Instant::now();
-            let graph = binder.bind(&rec)?;
-            let bound = t.elapsed();
-            in_time("after binding")?;
-            let mut stats =
+        made = Made::of(&keep, &h);
+        in_time("after binding")?;
+        let mut rendered = if keep.video {
+            Rendered::kept(&video_path, &graph)
+                .map_err(|source| RecordFailure::Digest { record: record(), source })?
+        } else {
+            let stats =
                 encode::render_video_until(&graph, &video_path, &opts.settings, tag, cache, Some(deadline))
                     .map_err(|source| match source {
                     encode::EncodeError::Timeout { frame, frames, .. } => RecordFailure::timeout(
@@ -494,46 +505,80 @@ fn process(job: &Job, rec: Record) -> Outcome {
                     ),
                     source => RecordFailure::Encode { record: record(), source },
                 })?;
-            stats.timings.add(Stage::Bind, bound);
-            in_time("after encoding the video")?;
-            let t = Instant::now();
-            let written = outputs::write(&graph, &req).map_err(|source| match source {
+            Rendered { duration_secs: stats.duration_secs, bytes: stats.bytes, timings: Some(stats.timings) }
+        };
+        if let Some(t) = rendered.timings.as_mut() {
+            t.add(Stage::Bind, bound);
+        }
+        in_time("after encoding the video")?;
+        let t = Instant::now();
+        let written =
+            outputs::write_prepared(&graph, &req, &prepared, keep.files).map_err(|source| match source {
                 OutputsError::Timeout { .. } => {
                     RecordFailure::timeout(&rec.id, "while making the animated preview".into(), budget)
                 }
                 source => RecordFailure::Outputs { record: record(), source },
             })?;
-            stats.timings.add(Stage::Files, t.elapsed());
-            in_time("after writing the poster and the other files")?;
-            Ok((stats, written))
-        }));
+        if let Some(timings) = rendered.timings.as_mut() {
+            timings.add(Stage::Files, t.elapsed());
+        }
+        in_time("after writing the poster and the other files")?;
+        Ok(Some((rendered, written)))
+    }));
     let result = match result {
         Ok(r) => r,
         Err(panic) => Err(RecordFailure::Panic { record: rec.id.clone(), cause: panic_message(&*panic) }),
     };
-    let mut line = base_line(&rec, Status::Ok, input_hash);
+    let mut line =
+        base_line(&rec, Status::Ok, hashes.as_ref().map_or_else(String::new, reuse::Hashes::combined));
+    line.output_hashes = hashes.as_ref().map(reuse::Hashes::to_manifest);
+    if let Ok(None) = result {
+        line.video = Some(video);
+        line.set_outputs(Outputs::existing(&req), None);
+        return Outcome { line, skipped: true, timings: None, made };
+    }
     line.render_ms = started.elapsed().as_millis() as u64;
     let mut timings = None;
-    match result.and_then(|stats| {
+    match result.and_then(|rendered| {
+        let (rendered, written) = rendered.expect("a record with nothing to do returned above");
         file_sha256(&video_path)
-            .map(|h| (stats, h))
+            .map(|h| (rendered, written, h))
             .map_err(|source| RecordFailure::Digest { record: rec.id.clone(), source })
     }) {
-        Ok(((stats, written), sha)) => {
+        Ok((rendered, written, sha)) => {
             line.video_url = opts.base_url.as_ref().map(|b| format!("{b}{video}"));
             line.video = Some(video);
             line.set_outputs(written, opts.base_url.as_deref());
-            line.duration_s = Some(stats.duration_secs);
-            line.bytes = Some(stats.bytes);
+            line.duration_s = Some(rendered.duration_secs);
+            line.bytes = Some(rendered.bytes);
             line.sha256 = Some(sha);
-            timings = Some(stats.timings);
+            timings = rendered.timings;
         }
         Err(failure) => {
             line.fail(failure.to_string(), failure.kind());
             line.error_field = failure.field().map(str::to_string);
+            made = Made::default();
         }
     }
-    Outcome { line, skipped: false, timings }
+    Outcome { line, skipped: false, timings, made }
+}
+
+/// The video of a record: encoded now (with where the time went), or kept from a previous run.
+struct Rendered {
+    duration_secs: f64,
+    bytes: u64,
+    timings: Option<Timings>,
+}
+
+impl Rendered {
+    /// A video a previous run wrote and this one keeps.
+    fn kept(path: &Path, graph: &crate::scene::SceneGraph) -> std::io::Result<Rendered> {
+        Ok(Rendered {
+            duration_secs: graph.duration_secs(),
+            bytes: std::fs::metadata(path)?.len(),
+            timings: None,
+        })
+    }
 }
 
 fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {
@@ -574,65 +619,6 @@ fn remove_leftovers(out: &Path, tag: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The part of every record's input hash that all records share: engine version, storyboard
-/// text, every asset file, encoder settings.
-fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::Result<Vec<u8>> {
-    let mut h = Sha256::new();
-    h.update(concat!("billreel ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
-    h.update(std::fs::read(&binder.storyboard().source.file)?);
-    h.update(
-        format!(
-            "\npreset={} crf={} tune={:?} x264={:?} cfr={} burn_captions={} srt={srt}\n",
-            settings.preset,
-            settings.crf,
-            settings.tune,
-            settings.x264_params,
-            settings.cfr,
-            binder.burns_captions()
-        )
-        .as_bytes(),
-    );
-    let root = binder.assets().root().to_path_buf();
-    let mut files = list_files(&root)?;
-    files.sort();
-    for f in files {
-        h.update(f.strip_prefix(&root).unwrap_or(&f).to_string_lossy().as_bytes());
-        let mut buf = Vec::new();
-        std::fs::File::open(&f)?.read_to_end(&mut buf)?;
-        h.update((buf.len() as u64).to_le_bytes());
-        h.update(&buf);
-    }
-    Ok(h.finalize().to_vec())
-}
-
-/// Every file under `dir`, through symbolic links (as the assets resolver follows them), in no
-/// particular order. walkdir notices a link back to a folder it is already inside and reports
-/// it instead of looping: that folder's files are listed already, so the link is skipped.
-fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    if !dir.is_dir() {
-        return Ok(out);
-    }
-    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) if e.loop_ancestor().is_some() => continue,
-            Err(e) => return Err(e.into()),
-        };
-        if !entry.file_type().is_dir() {
-            out.push(entry.into_path());
-        }
-    }
-    Ok(out)
-}
-
-fn input_hash(base: &[u8], rec: &Record) -> String {
-    let mut h = Sha256::new();
-    h.update(base);
-    h.update(serde_json::to_vec(&rec.data).unwrap_or_default());
-    hex::encode(h.finalize())
-}
-
 fn file_sha256(path: &Path) -> std::io::Result<String> {
     let mut h = Sha256::new();
     let mut f = std::fs::File::open(path)?;
@@ -659,21 +645,5 @@ mod tests {
         assert_eq!(joined("reader", reader), Some(("reader".into(), "input vanished at line 7".into())));
         let worker = std::thread::spawn(|| std::panic::panic_any(42u8));
         assert_eq!(joined("worker 1", worker), Some(("worker 1".into(), String::new())));
-    }
-
-    #[test]
-    fn listing_the_assets_survives_a_link_cycle() {
-        let dir = std::env::temp_dir().join(format!("billreel-list-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("img/sub")).unwrap();
-        std::fs::write(dir.join("a.txt"), b"a").unwrap();
-        std::fs::write(dir.join("img/sub/b.png"), b"b").unwrap();
-        #[cfg(unix)]
-        std::os::unix::fs::symlink("..", dir.join("img/sub/up")).unwrap();
-        let mut files = list_files(&dir).unwrap();
-        files.sort();
-        assert_eq!(files, vec![dir.join("a.txt"), dir.join("img/sub/b.png")]);
-        assert!(list_files(&dir.join("missing")).unwrap().is_empty());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

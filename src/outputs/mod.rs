@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::output::{write_text, OutputError};
+use sha2::{Digest, Sha256};
+
+use crate::scene::hash::ContentHash;
 use crate::scene::SceneGraph;
 
 /// A file beside the video that could not be written.
@@ -88,32 +91,113 @@ impl Written {
 /// Writes the poster, the captions, the preview and the page of `graph` (those it has), each
 /// atomically; the page refers to `<name>.mp4`, the poster and the captions.
 pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError> {
+    let prepared = prepare(graph, req, graph.picture_hash());
+    write_prepared(graph, req, &prepared, Keep::default())
+}
+
+/// SHA-256 of what each file beside the video is made from: equal hashes, equal files. The
+/// poster's and the preview's are of the frames they show (the video's picture hash) and their
+/// settings; the captions' and the page's are of their text. None: the file is not made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileHashes {
+    pub poster: ContentHash,
+    pub preview: Option<ContentHash>,
+    pub captions: Option<ContentHash>,
+    pub page: Option<ContentHash>,
+}
+
+/// Files a previous run wrote that are still right (their hashes match and they are there):
+/// [`write_prepared`] leaves them as they are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Keep {
+    pub poster: bool,
+    pub preview: bool,
+    pub captions: bool,
+    pub page: bool,
+}
+
+/// The texts beside the video, made (they are cheap), and every file's hash, before anything
+/// is written: lets a rerun see which files changed.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    vtt: Option<String>,
+    srt: Option<String>,
+    page: Option<String>,
+    pub hashes: FileHashes,
+}
+
+/// Makes the texts and hashes the files of `graph` whose picture hash is `picture`.
+pub fn prepare(graph: &SceneGraph, req: &Request, picture: ContentHash) -> Prepared {
+    let sha = |parts: &[&[u8]]| -> ContentHash {
+        let mut h = Sha256::new();
+        h.update(concat!("billreel ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
+        for p in parts {
+            h.update((p.len() as u64).to_le_bytes());
+            h.update(p);
+        }
+        h.finalize().into()
+    };
+    let c = &graph.companions;
+    let vtt = (!c.captions.is_empty()).then(|| captions::to_vtt_in(&c.captions, &c.captions_lang));
+    let srt = vtt.as_ref().filter(|_| req.srt).map(|_| captions::to_srt_in(&c.captions, &c.captions_lang));
+    let video = req.file("mp4");
     let poster = req.file("jpg");
-    poster::write_poster(graph, &req.path("jpg"), req.tag)?;
+    let caption_file = vtt.as_ref().map(|_| req.file("vtt"));
+    let files = page::Files { video: &video, poster: &poster, captions: caption_file.as_deref() };
+    let page = page::render(graph, &files);
+    let p = c.poster;
+    let button_at = p.play_button_at.map(|a| a.fractions());
+    let poster_settings = format!("poster at={} button={} at={button_at:?}", p.at, p.play_button);
+    let hashes = FileHashes {
+        poster: sha(&[&picture, poster_settings.as_bytes()]),
+        preview: c.preview.map(|v| {
+            let settings = format!("preview from={} secs={} width={} fps={}", v.from, v.secs, v.width, v.fps);
+            sha(&[&picture, settings.as_bytes()])
+        }),
+        captions: vtt.as_ref().map(|v| sha(&[v.as_bytes(), srt.as_deref().unwrap_or("").as_bytes()])),
+        page: page.as_ref().map(|html| sha(&[html.as_bytes()])),
+    };
+    Prepared { vtt, srt, page, hashes }
+}
+
+/// Writes the files of `prepared` that `keep` does not keep, each atomically; the names of the
+/// kept ones are given as they are on disk.
+pub fn write_prepared(
+    graph: &SceneGraph,
+    req: &Request,
+    prepared: &Prepared,
+    keep: Keep,
+) -> Result<Written, OutputsError> {
+    let poster = req.file("jpg");
+    if !keep.poster {
+        poster::write_poster(graph, &req.path("jpg"), req.tag)?;
+    }
     let mut written = Written { poster, ..Written::default() };
-    let cues = &graph.companions.captions;
-    if !cues.is_empty() {
-        write_text(&req.path("vtt"), req.tag, &captions::to_vtt_in(cues, &graph.companions.captions_lang))?;
+    if let Some(vtt) = &prepared.vtt {
+        if !keep.captions {
+            write_text(&req.path("vtt"), req.tag, vtt)?;
+        }
         written.captions = Some(req.file("vtt"));
-        if req.srt {
-            write_text(
-                &req.path("srt"),
-                req.tag,
-                &captions::to_srt_in(cues, &graph.companions.captions_lang),
-            )?;
+        if let Some(srt) = &prepared.srt {
+            if !keep.captions {
+                write_text(&req.path("srt"), req.tag, srt)?;
+            }
             written.srt = Some(req.file("srt"));
         }
     }
-    if preview::write_preview_until(graph, &req.path("gif"), req.tag, req.deadline)? {
+    let preview_there = prepared.hashes.preview.is_some() && keep.preview;
+    if preview_there || preview::write_preview_until(graph, &req.path("gif"), req.tag, req.deadline)? {
         written.preview = Some(req.file("gif"));
     }
-    let video = req.file("mp4");
-    let files = page::Files { video: &video, poster: &written.poster, captions: written.captions.as_deref() };
-    if let Some(html) = page::render(graph, &files) {
+    if let Some(html) = &prepared.page {
+        // Fonts are shared by every page of the folder and written only when missing or
+        // different, so they are checked even when the page is kept.
         for (font, url) in page::fonts(graph) {
             publish_font(font, &req.dir.join(url), req.tag)?;
         }
-        write_text(&req.path("html"), req.tag, &html)?;
+        if !keep.page {
+            write_text(&req.path("html"), req.tag, html)?;
+        }
         written.page = Some(req.file("html"));
     }
     Ok(written)

@@ -118,6 +118,15 @@ pub struct Page {
 }
 
 impl SceneGraph {
+    /// A SHA-256 of everything the video's frames depend on (see [`hash`]): the canvas, the
+    /// frame rate and length, the background and every scene where it starts. Two graphs with
+    /// equal picture hashes draw the same frames; sound, captions and the page are not in it.
+    pub fn picture_hash(&self) -> hash::ContentHash {
+        let SceneGraph { width, height, fps, total_frames, background, scenes, companions: _ } = self;
+        let starts: Vec<u32> = scenes.iter().map(|s| s.start).collect();
+        hash::content_hash(&((*width, *height, *fps), (*total_frames, background), (starts, scenes)))
+    }
+
     pub fn duration_secs(&self) -> f64 {
         self.total_frames as f64 / self.fps as f64
     }

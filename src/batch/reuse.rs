@@ -1,0 +1,163 @@
+//! Reuse: which of a record's files a rerun can keep.
+//!
+//! Each kind of output has its own hash, of what that file is made from once the record is
+//! bound (not of the storyboard's text): the video's is of its frames (the scene graph's picture
+//! hash: every resolved value, glyph outline and image pixel), its sound (the mix plan's digest,
+//! which covers the audio files' samples) and the encoder settings; the poster's and the GIF's
+//! are of the frames and their own settings; the captions' and the page's are of their text.
+//! So a change to the landing page alone rewrites the pages and keeps every video; a change to
+//! one scene re-encodes the videos that play it (a record whose `when` skips it keeps its video);
+//! a new logo re-encodes the videos that show it. Binding costs milliseconds, so every record
+//! is bound on a rerun to find out.
+
+use sha2::{Digest, Sha256};
+
+use super::manifest::{self, DoneEntry};
+use crate::encode::EncodeSettings;
+use crate::outputs::{FileHashes, Keep, Request};
+use crate::scene::hash::ContentHash;
+use crate::scene::SceneGraph;
+
+/// Every output's hash for one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hashes {
+    pub video: ContentHash,
+    pub files: FileHashes,
+}
+
+impl Hashes {
+    /// The video's hash from its picture hash, its sound and the encoder settings; the files'
+    /// from [`crate::outputs::prepare`].
+    pub fn new(
+        graph: &SceneGraph,
+        picture: ContentHash,
+        settings: &EncodeSettings,
+        files: FileHashes,
+    ) -> Hashes {
+        let mut h = Sha256::new();
+        h.update(concat!("billreel video ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
+        h.update(picture);
+        match &graph.companions.audio {
+            Some(plan) => h.update(plan.digest(graph.total_frames as usize)),
+            None => h.update(b"silent"),
+        }
+        h.update(
+            format!(
+                "\npreset={} crf={} tune={:?} x264={:?} cfr={}\n",
+                settings.preset, settings.crf, settings.tune, settings.x264_params, settings.cfr
+            )
+            .as_bytes(),
+        );
+        Hashes { video: h.finalize().into(), files }
+    }
+
+    /// The manifest's `outputs_hash`: each kind's hash in hex.
+    pub fn to_manifest(&self) -> manifest::OutputHashes {
+        let f = &self.files;
+        manifest::OutputHashes {
+            video: hex::encode(self.video),
+            poster: hex::encode(f.poster),
+            preview: f.preview.map(hex::encode),
+            captions: f.captions.map(hex::encode),
+            page: f.page.map(hex::encode),
+        }
+    }
+
+    /// The manifest's `input_hash`: one hash of all of them (it changes when any output does).
+    pub fn combined(&self) -> String {
+        let f = &self.files;
+        let mut h = Sha256::new();
+        h.update(self.video);
+        h.update(f.poster);
+        for part in [f.preview, f.captions, f.page] {
+            match part {
+                Some(p) => h.update(p),
+                None => h.update([0u8; 32]),
+            }
+        }
+        hex::encode(h.finalize())
+    }
+
+    /// The short form kept in memory for every done record (see [`DoneEntry`]).
+    pub fn short(&self) -> [u64; 5] {
+        let f = &self.files;
+        let s = |h: Option<ContentHash>| h.map_or(0, |h| manifest::short_hash(&h));
+        [s(Some(self.video)), s(Some(f.poster)), s(f.preview), s(f.captions), s(f.page)]
+    }
+}
+
+/// What a rerun keeps of a record's files: the video, and the files beside it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reuse {
+    pub video: bool,
+    pub files: Keep,
+}
+
+impl Reuse {
+    /// Whether every file the record has is kept: nothing to do.
+    pub fn everything(&self, hashes: &Hashes) -> bool {
+        let (k, f) = (&self.files, &hashes.files);
+        self.video
+            && k.poster
+            && (k.preview || f.preview.is_none())
+            && (k.captions || f.captions.is_none())
+            && (k.page || f.page.is_none())
+    }
+}
+
+/// Which files of the previous run are still right: same names, same hash, still on disk.
+pub fn decide(previous: Option<&DoneEntry>, hashes: &Hashes, req: &Request) -> Reuse {
+    let Some(previous) = previous else { return Reuse::default() };
+    if previous.names != manifest::names_digest(&req.file("mp4"), Some(&req.file("jpg"))) {
+        // Another link secret: every name changed.
+        return Reuse::default();
+    }
+    let now = hashes.short();
+    let same = |i: usize, ext: &str| now[i] != 0 && previous.outputs[i] == now[i] && req.path(ext).is_file();
+    Reuse {
+        video: same(0, "mp4"),
+        files: Keep {
+            poster: same(1, "jpg"),
+            preview: same(2, "gif"),
+            captions: same(3, "vtt") && (!req.srt || req.path("srt").is_file()),
+            page: same(4, "html"),
+        },
+    }
+}
+
+/// How many of each file a run made (not kept), for the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Made {
+    pub videos: u64,
+    pub posters: u64,
+    pub previews: u64,
+    pub captions: u64,
+    pub pages: u64,
+    /// Records that kept at least one file of a previous run (and made the others).
+    pub partly_kept: u64,
+}
+
+impl Made {
+    /// What one record made, given what it kept.
+    pub fn of(reuse: &Reuse, hashes: &Hashes) -> Made {
+        let (k, f) = (&reuse.files, &hashes.files);
+        let n = |made: bool| u64::from(made);
+        Made {
+            videos: n(!reuse.video),
+            posters: n(!k.poster),
+            previews: n(f.preview.is_some() && !k.preview),
+            captions: n(f.captions.is_some() && !k.captions),
+            pages: n(f.page.is_some() && !k.page),
+            partly_kept: n(reuse.video || k.poster || k.preview || k.captions || k.page),
+        }
+    }
+
+    pub fn add(&mut self, other: &Made) {
+        self.videos += other.videos;
+        self.posters += other.posters;
+        self.previews += other.previews;
+        self.captions += other.captions;
+        self.pages += other.pages;
+        self.partly_kept += other.partly_kept;
+    }
+}
