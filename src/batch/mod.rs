@@ -575,11 +575,16 @@ fn remove_leftovers(out: &Path, tag: &str) -> std::io::Result<()> {
 }
 
 /// The part of every record's input hash that all records share: engine version, storyboard
-/// text, every asset file, encoder settings.
+/// text and the parts it includes, every asset file, encoder settings.
 fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::Result<Vec<u8>> {
     let mut h = Sha256::new();
     h.update(concat!("billreel ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
     h.update(std::fs::read(&binder.storyboard().source.file)?);
+    for part in binder.storyboard().source.spans.part_files() {
+        let text = std::fs::read(part)?;
+        h.update(format!("\npart {} {}\n", part.display(), text.len()).as_bytes());
+        h.update(text);
+    }
     h.update(
         format!(
             "\npreset={} crf={} tune={:?} x264={:?} cfr={} burn_captions={} srt={srt}\n",
