@@ -26,7 +26,7 @@ pub struct Limits {
     pub template_output_bytes: usize,
     /// minijinja fuel for one template or expression evaluation (every instruction costs one).
     pub fuel: u64,
-    /// Largest storyboard file, in bytes.
+    /// Largest storyboard file, in bytes (with the parts it includes).
     pub storyboard_bytes: u64,
     /// Deepest nesting of the storyboard's YAML (mappings and sequences).
     pub yaml_depth: usize,
@@ -48,6 +48,8 @@ pub struct Limits {
     pub svg_nodes: usize,
     /// Wall time one record may take (bind, draw, encode, write) before it fails alone.
     pub record_timeout: Duration,
+    /// Deepest chain of storyboard parts including parts (`include:`).
+    pub include_depth: usize,
 }
 
 impl Default for Limits {
@@ -70,6 +72,7 @@ impl Default for Limits {
             svg_depth: 256,
             svg_nodes: 50_000,
             record_timeout: Duration::from_secs(120),
+            include_depth: 8,
         }
     }
 }
@@ -93,7 +96,7 @@ const NAMES: &[(&str, Unit, &str)] = &[
     ("text-chars", Unit::Count, "most characters one text layer draws"),
     ("template-output-bytes", Unit::Bytes, "most bytes one template or expression produces"),
     ("fuel", Unit::Count, "template instructions per evaluation"),
-    ("storyboard-bytes", Unit::Bytes, "largest storyboard file"),
+    ("storyboard-bytes", Unit::Bytes, "largest storyboard file, its parts included"),
     ("yaml-depth", Unit::Count, "deepest nesting of the storyboard's YAML"),
     ("video-seconds", Unit::Seconds, "longest video"),
     ("video-frames", Unit::Count, "most frames in one video"),
@@ -104,6 +107,7 @@ const NAMES: &[(&str, Unit, &str)] = &[
     ("svg-depth", Unit::Count, "deepest element nesting of an SVG"),
     ("svg-nodes", Unit::Count, "most elements in an SVG"),
     ("record-timeout", Unit::Seconds, "wall time one record may take"),
+    ("include-depth", Unit::Count, "deepest chain of storyboard parts including parts"),
 ];
 
 impl Limits {
@@ -152,6 +156,7 @@ impl Limits {
             "svg-depth" => self.svg_depth = whole as usize,
             "svg-nodes" => self.svg_nodes = whole as usize,
             "record-timeout" => self.record_timeout = Duration::from_secs_f64(n),
+            "include-depth" => self.include_depth = whole as usize,
             _ => unreachable!("every name of NAMES is matched above"),
         }
         Ok(())
@@ -185,6 +190,7 @@ impl Limits {
             "svg-depth" => self.svg_depth.to_string(),
             "svg-nodes" => self.svg_nodes.to_string(),
             "record-timeout" => format!("{}s", self.record_timeout.as_secs_f64()),
+            "include-depth" => self.include_depth.to_string(),
             _ => unreachable!("every name of NAMES is matched above"),
         }
     }

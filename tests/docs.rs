@@ -95,6 +95,11 @@ fn every_snippet_in_the_storyboard_reference_loads() {
     let mut checked = 0;
     for (i, block) in doc.split("```yaml\n").skip(2).enumerate() {
         let block = &block[..block.find("```").unwrap()];
+        if block.lines().next().is_some_and(|l| l.starts_with("# ") && l.contains(".yaml: ")) {
+            // A file of a several-file example (`# parts/pay.yaml: ...`): those files are
+            // loaded together, by the_include_example_renders_and_its_error_is_the_one_shown.
+            continue;
+        }
         let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
         let sb = if block.starts_with("- id:") {
             format!("{header}scenes:\n{}", block.lines().map(|l| format!("  {l}\n")).collect::<String>())
@@ -204,4 +209,63 @@ fn every_relative_link_in_the_docs_leads_somewhere() {
         }
     }
     assert!(broken.is_empty(), "links to nothing:\n{}", broken.join("\n"));
+}
+
+/// The fenced blocks of `lang` in the section of `doc` that starts with `heading`.
+fn blocks_in_section<'a>(doc: &'a str, heading: &str, lang: &str) -> Vec<&'a str> {
+    let start = doc.find(heading).unwrap_or_else(|| panic!("no section {heading}"));
+    let section = &doc[start..];
+    let section = &section[..section[heading.len()..].find("\n## ").map_or(section.len(), |i| i + heading.len())];
+    let fence = format!("```{lang}\n");
+    section
+        .match_indices(&fence)
+        .map(|(i, _)| {
+            let body = &section[i + fence.len()..];
+            &body[..body.find("```").unwrap()]
+        })
+        .collect()
+}
+
+#[test]
+fn the_include_example_renders_and_its_error_is_the_one_shown() {
+    let doc = std::fs::read_to_string(repo().join("docs/storyboard.md")).unwrap();
+    let heading = "## Including shared parts";
+    let dir = common::fresh_dir("docs-test", "include");
+    let files = blocks_in_section(&doc, heading, "yaml");
+    assert_eq!(files.len(), 3, "the storyboard and its two parts");
+    for body in &files {
+        // Each block starts `# NAME: what it is`.
+        let name = body.strip_prefix("# ").and_then(|l| l.split(':').next()).unwrap();
+        std::fs::create_dir_all(dir.join(name).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(name), body).unwrap();
+    }
+    let sb = dir.join("bill.yaml");
+    let binder = billreel::load(&sb, Some(&repo().join("assets"))).unwrap_or_else(|d| panic!("{d}"));
+    let data = serde_json::json!({"id": "A", "customer": {"first_name": "Ann"}, "bill": {"total": 12.5},
+        "links": {"pay": "https://pay.example/A"}});
+    let graph = binder.bind(&Record { id: "A".into(), data, line: 1 }).unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = graph.scenes.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["hello", "pay", "thanks"]);
+    assert_eq!(binder.storyboard().scenes[1].duration.0, 4.0, "the storyboard's duration over the part's");
+    let line = |scene: usize, node: usize| {
+        let NodeKind::Text(t) = &graph.scenes[scene].nodes[node].kind else { panic!("a text layer") };
+        t.at(1.5).lines.join(" ")
+    };
+    assert_eq!(line(0, 0), "Hello Ann,");
+    assert_eq!(line(1, 0), "Pay £12.50");
+    assert!(matches!(graph.scenes[1].nodes[1].kind, NodeKind::Qr(_)), "the part's QR code");
+    for s in &graph.scenes {
+        let pix = billreel::raster::render(&graph, s.start + s.frames / 2);
+        assert_eq!((pix.width(), pix.height()), (1280, 720));
+    }
+
+    // The mistake the section describes gives the error it shows.
+    let pay = std::fs::read_to_string(dir.join("parts/pay.yaml")).unwrap();
+    std::fs::write(dir.join("parts/pay.yaml"), pay.replacen("y: 120 }", "y: 120, colr: red }", 1)).unwrap();
+    let shown = blocks_in_section(&doc, heading, "text")[0].lines().next().unwrap();
+    let got = match billreel::load(&sb, Some(&repo().join("assets"))) {
+        Ok(_) => panic!("`colr` is not a key"),
+        Err(d) => d.to_string().replace(&format!("{}/", dir.display()), "scenes/"),
+    };
+    assert_eq!(got.lines().next(), Some(shown), "{got}");
 }

@@ -87,7 +87,11 @@ impl Binder {
         let fonts = load_fonts(&sb, &assets, &mut rep);
         found.extend(rep.found);
         if !found.is_empty() {
-            found.sort_by_key(|d| d.pos.map(|p| (p.line, p.column)));
+            // By file (a storyboard's parts are files of their own), then by place in it.
+            found.sort_by(|a, b| {
+                let place = |d: &Diagnostic| d.pos.map(|p| (p.line, p.column));
+                (&a.file, place(a)).cmp(&(&b.file, place(b)))
+            });
             return Err(Diagnostics(found));
         }
         Ok(Binder {
@@ -213,13 +217,11 @@ impl Binder {
         Ok(graph)
     }
 
-    /// `file:line:column` of a storyboard path.
+    /// `file:line:column` of a storyboard path (in the part that wrote it, if a part did).
     fn locate(&self, path: &str) -> Option<String> {
-        self.sb
-            .source
-            .spans
-            .value(path)
-            .map(|p| format!("{}:{}:{}", self.sb.source.file.display(), p.line, p.column))
+        let at = self.sb.source.spans.locate(path, false)?;
+        let file = at.part.map_or(&self.sb.source.file, |p| &p.shown);
+        Some(format!("{}:{}:{}", file.display(), at.pos.line, at.pos.column))
     }
 }
 

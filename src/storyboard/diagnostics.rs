@@ -73,24 +73,25 @@ impl<'a> Reporter<'a> {
 
     /// A problem with the value at `path`.
     pub fn error(&mut self, path: &str, message: impl Into<String>, hint: Option<String>) {
-        self.found.push(Diagnostic {
-            file: self.file.to_path_buf(),
-            pos: self.spans.value(path),
-            path: path.to_string(),
-            message: message.into(),
-            hint,
-        });
+        let d = self.at(path, false, message.into(), hint);
+        self.found.push(d);
     }
 
     /// A problem with the key at `path` (an unknown key, say).
     pub fn key_error(&mut self, path: &str, message: impl Into<String>, hint: Option<String>) {
-        self.found.push(Diagnostic {
-            file: self.file.to_path_buf(),
-            pos: self.spans.key(path),
-            path: path.to_string(),
-            message: message.into(),
-            hint,
-        });
+        let d = self.at(path, true, message.into(), hint);
+        self.found.push(d);
+    }
+
+    /// A problem located in the file that wrote `path`: the storyboard, or a part it includes
+    /// (then the message says which file included the part, and where).
+    fn at(&self, path: &str, key: bool, message: String, hint: Option<String>) -> Diagnostic {
+        let located = self.spans.locate(path, key);
+        let (file, message) = match located.and_then(|l| l.part) {
+            Some(part) => (part.shown.clone(), format!("{message} ({})", part.included_by)),
+            None => (self.file.to_path_buf(), message),
+        };
+        Diagnostic { file, pos: located.map(|l| l.pos), path: path.to_string(), message, hint }
     }
 
     /// Deserialises `value` (found at `base`) into `T`, reporting every failure at its precise

@@ -7,11 +7,14 @@
 //! - [`schema`]: the types (each layer's own keys are its kind's, in `layers`);
 //! - [`parse`]: YAML -> types, piece by piece, so one pass reports a problem in every piece;
 //! - [`validate`]: what the types cannot say (sizes, references, colours, assets);
-//! - [`diagnostics`]: problems located by [`spans`], collected by a [`Reporter`];
+//! - [`include`]: the shared parts a storyboard includes, merged under it;
+//! - [`diagnostics`]: problems located by [`spans`] (in the file that wrote them), collected by
+//!   a [`Reporter`];
 //! - [`bindable`]: the strings evaluated per record; [`markup`]: rich text in text layers.
 
 pub mod bindable;
 pub mod diagnostics;
+pub mod include;
 pub mod markup;
 pub mod parse;
 pub mod schema;
@@ -22,5 +25,5 @@ pub use bindable::{Bindable, Expr, FromText, Slot};
 pub use diagnostics::{closest, describe, Diagnostic, Diagnostics, Reporter};
 pub use parse::{load_partial, parse_partial};
 pub use schema::*;
-pub use spans::{Pos, SpanMap};
+pub use spans::{Located, Pos, SpanMap};
 pub use validate::{check_color, check_paint, validate};

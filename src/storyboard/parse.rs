@@ -13,8 +13,9 @@ use serde_yaml::Value;
 
 use super::bindable::Expr;
 use super::diagnostics::{describe, Diagnostic, Diagnostics, Reporter};
+use super::include;
 use super::schema::{LayerSource, Scene, Source, Storyboard, Transition, Variant};
-use super::spans::{self, Pos, SpanMap};
+use super::spans::{self, Pos};
 use yaml_rust2::parser::{Event, Parser};
 
 use crate::limits::Limits;
@@ -69,60 +70,18 @@ pub fn parse_partial(text: &str, file: &Path) -> (Option<Storyboard>, Vec<Diagno
 /// and the diagnostics say what was not. Lets `check` go on to validate the rest in one pass.
 /// YAML nested deeper than `limits.yaml_depth` is refused before serde_yaml sees it.
 pub fn parse_partial_with(text: &str, file: &Path, limits: &Limits) -> (Option<Storyboard>, Vec<Diagnostic>) {
-    if let Some((pos, depth)) = too_deep(text, limits.yaml_depth) {
-        return (
-            None,
-            vec![Diagnostic {
-                file: file.to_path_buf(),
-                pos: Some(pos),
-                path: String::new(),
-                message: format!("the YAML nests {depth} levels deep here; the limit is {}", limits.yaml_depth),
-                hint: Some("a storyboard needs a handful of levels: flatten the lists and mappings that open here; or raise the limit with --limit yaml-depth=N".into()),
-            }],
-        );
-    }
-    let mut root: Value = match serde_yaml::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() });
-            let mut message = e.to_string();
-            // serde_yaml appends " at line L column C"; we print the location up front instead.
-            if let Some(i) = message.find(" at line ") {
-                message.truncate(i);
-            }
-            let hint = "check the indentation and that every `key: value` has a space after the colon";
-            return (
-                None,
-                vec![Diagnostic {
-                    file: file.to_path_buf(),
-                    pos,
-                    path: String::new(),
-                    message: format!("YAML syntax error: {message}"),
-                    hint: Some(hint.into()),
-                }],
-            );
-        }
+    // The parts it includes are read first, written into one YAML text with it (so that their
+    // anchors can be used), and merged under it once parsed.
+    let doc = match include::assemble(text, file, limits) {
+        Ok(doc) => doc,
+        Err(found) => return (None, found),
     };
-    let spans = SpanMap::build(text);
+    let (root, spans, found) = match read_yaml(doc.text(), file, limits) {
+        Ok(root) => doc.merge(root),
+        Err(d) => return (None, vec![doc.relocate(d)]),
+    };
     let mut rep = Reporter::new(file, &spans);
-    // serde_yaml reads a merge key (`<<: *defaults`) as a key named `<<`; YAML 1.1 means it
-    // to bring in the anchored mapping's keys, and authors expect that.
-    if let Err(e) = root.apply_merge() {
-        let pos = text
-            .lines()
-            .enumerate()
-            .find_map(|(i, l)| l.find("<<").map(|c| Pos { line: i + 1, column: c + 1 }));
-        return (
-            None,
-            vec![Diagnostic {
-                file: file.to_path_buf(),
-                pos,
-                path: String::new(),
-                message: format!("a YAML merge key (`<<`) cannot be applied: {e}"),
-                hint: Some("a merge key takes an anchored mapping or a list of them: `<<: *defaults` or `<<: [*a, *b]`, with `defaults: &defaults { size: 24 }` written earlier".into()),
-            }],
-        );
-    }
+    rep.found = found;
 
     let Value::Mapping(mut top) = root else {
         rep.error("", "a storyboard must be a mapping with `video:` and `scenes:`", None);
@@ -159,6 +118,56 @@ pub fn parse_partial_with(text: &str, file: &Path, limits: &Limits) -> (Option<S
         sb
     });
     (sb, rep.found)
+}
+
+/// The YAML text as one value, merge keys applied; or the problem that stops it: nesting
+/// deeper than `limits.yaml_depth` (refused before serde_yaml sees it), a syntax error, a
+/// merge key that cannot be applied.
+fn read_yaml(text: &str, file: &Path, limits: &Limits) -> Result<Value, Diagnostic> {
+    if let Some((pos, depth)) = too_deep(text, limits.yaml_depth) {
+        return Err(Diagnostic {
+            file: file.to_path_buf(),
+            pos: Some(pos),
+            path: String::new(),
+            message: format!("the YAML nests {depth} levels deep here; the limit is {}", limits.yaml_depth),
+            hint: Some("a storyboard needs a handful of levels: flatten the lists and mappings that open here; or raise the limit with --limit yaml-depth=N".into()),
+        });
+    }
+    let mut root: Value = match serde_yaml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() });
+            let mut message = e.to_string();
+            // serde_yaml appends " at line L column C"; we print the location up front instead.
+            if let Some(i) = message.find(" at line ") {
+                message.truncate(i);
+            }
+            let hint = "check the indentation and that every `key: value` has a space after the colon";
+            return Err(Diagnostic {
+                file: file.to_path_buf(),
+                pos,
+                path: String::new(),
+                message: format!("YAML syntax error: {message}"),
+                hint: Some(hint.into()),
+            });
+        }
+    };
+    // serde_yaml reads a merge key (`<<: *defaults`) as a key named `<<`; YAML 1.1 means it
+    // to bring in the anchored mapping's keys, and authors expect that.
+    if let Err(e) = root.apply_merge() {
+        let pos = text
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| l.find("<<").map(|c| Pos { line: i + 1, column: c + 1 }));
+        return Err(Diagnostic {
+            file: file.to_path_buf(),
+            pos,
+            path: String::new(),
+            message: format!("a YAML merge key (`<<`) cannot be applied: {e}"),
+            hint: Some("a merge key takes an anchored mapping or a list of them: `<<: *defaults` or `<<: [*a, *b]`, with `defaults: &defaults { size: 24 }` written earlier".into()),
+        });
+    }
+    Ok(root)
 }
 
 /// Where the YAML first nests deeper than `max` mappings and sequences, by one linear pass over
@@ -282,6 +291,7 @@ fn parse_layer(rep: &mut Reporter, path: &str, value: Value) -> Option<LayerSour
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storyboard::spans::SpanMap;
 
     fn parse(text: &str) -> (Option<Storyboard>, Vec<Diagnostic>) {
         parse_partial(text, Path::new("sb.yaml"))

@@ -6,9 +6,12 @@
 //! (`scenes[1].layers[0].duration`), where its value and its key start.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
+
+use super::include::{PartFile, Parts};
 
 /// A 1-based line and column in a storyboard file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +25,18 @@ pub struct Pos {
 pub struct SpanMap {
     values: HashMap<String, Pos>,
     keys: HashMap<String, Pos>,
+    /// Set when the storyboard includes parts: its paths are then found through the parts
+    /// (which file, which line), and `values`/`keys` are empty.
+    parts: Option<Arc<Parts>>,
+}
+
+/// Where a path of the storyboard is written: a position, in the storyboard's own file or in a
+/// part it includes.
+#[derive(Debug, Clone, Copy)]
+pub struct Located<'a> {
+    pub pos: Pos,
+    /// None: the storyboard's own file.
+    pub part: Option<&'a PartFile>,
 }
 
 impl SpanMap {
@@ -34,8 +49,42 @@ impl SpanMap {
         builder.map
     }
 
+    /// A map whose paths are found through the parts a storyboard includes.
+    pub(super) fn through_parts(parts: Parts) -> SpanMap {
+        SpanMap { parts: Some(Arc::new(parts)), ..SpanMap::default() }
+    }
+
     /// The position of the value at `path`, or of the nearest enclosing value that has one.
+    /// With parts, the position may be in a part: [`SpanMap::locate`] says which file.
     pub fn value(&self, path: &str) -> Option<Pos> {
+        self.locate(path, false).map(|l| l.pos)
+    }
+
+    /// The position of the key at `path` (falls back to the value, then to parents).
+    pub fn key(&self, path: &str) -> Option<Pos> {
+        self.locate(path, true).map(|l| l.pos)
+    }
+
+    /// Where the value (`key: false`) or the key at `path` is written, and in which file.
+    pub fn locate(&self, path: &str, key: bool) -> Option<Located<'_>> {
+        match &self.parts {
+            Some(parts) => parts.locate(path, key),
+            None => self.own(path, key).map(|pos| Located { pos, part: None }),
+        }
+    }
+
+    /// The files of the parts the storyboard includes, as read (canonical paths).
+    pub fn part_files(&self) -> impl Iterator<Item = &std::path::Path> {
+        self.parts.iter().flat_map(|p| p.files())
+    }
+
+    /// The position at `path` in the text this map was built from.
+    pub(super) fn own(&self, path: &str, key: bool) -> Option<Pos> {
+        if key {
+            if let Some(pos) = self.keys.get(path) {
+                return Some(*pos);
+            }
+        }
         let mut p = path.to_string();
         loop {
             if let Some(pos) = self.values.get(&p) {
@@ -44,15 +93,10 @@ impl SpanMap {
             p = parent(&p)?;
         }
     }
-
-    /// The position of the key at `path` (falls back to the value, then to parents).
-    pub fn key(&self, path: &str) -> Option<Pos> {
-        self.keys.get(path).copied().or_else(|| self.value(path))
-    }
 }
 
 /// `a.b[2].c` -> `a.b[2]` -> `a.b` -> `a` -> `` -> None.
-fn parent(path: &str) -> Option<String> {
+pub(super) fn parent(path: &str) -> Option<String> {
     if path.is_empty() {
         return None;
     }
