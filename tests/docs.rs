@@ -215,7 +215,8 @@ fn every_relative_link_in_the_docs_leads_somewhere() {
 fn blocks_in_section<'a>(doc: &'a str, heading: &str, lang: &str) -> Vec<&'a str> {
     let start = doc.find(heading).unwrap_or_else(|| panic!("no section {heading}"));
     let section = &doc[start..];
-    let section = &section[..section[heading.len()..].find("\n## ").map_or(section.len(), |i| i + heading.len())];
+    let section =
+        &section[..section[heading.len()..].find("\n## ").map_or(section.len(), |i| i + heading.len())];
     let fence = format!("```{lang}\n");
     section
         .match_indices(&fence)

@@ -133,6 +133,26 @@ fn a_mistake_in_a_part_is_reported_at_its_file_line_and_column() {
 }
 
 #[test]
+fn a_part_that_is_not_a_mapping_is_refused_at_its_start() {
+    let dir = folder(
+        "list",
+        &[
+            ("main.yaml", "include: [ok.yaml, list.yaml]\nscenes: []\n"),
+            ("ok.yaml", "# fine\n"),
+            ("list.yaml", "# oops\n- 1\n"),
+        ],
+    );
+    let t = problems(&dir.join("main.yaml"), &Limits::default());
+    let want = format!(
+        "{}:1:1: an included part must be a mapping of storyboard keys (`fonts:`, `scenes:`, …), but this one is a list (included by {}:1:20)",
+        s(&dir.join("list.yaml")),
+        s(&dir.join("main.yaml"))
+    );
+    assert!(t.contains(&want), "{t}");
+    assert!(!t.contains("ok.yaml"), "an empty part (comments only) is fine: {t}");
+}
+
+#[test]
 fn a_cycle_is_refused_with_its_chain() {
     let dir = folder(
         "cycle",
@@ -325,4 +345,19 @@ fn render_and_batch_see_the_parts_and_a_changed_part_renders_again() {
     std::fs::write(dir.join("parts/brand.yaml"), BRAND.replace("#123a63", "#0b1f3a")).unwrap();
     let t = batch();
     assert!(t.contains("done: 2 ok, 0 skipped"), "a changed part changes every video: {t}");
+}
+
+#[test]
+fn a_records_problem_in_a_parts_template_names_the_part() {
+    let pay = PAY.replace("Pay {{ brand }}", "Pay {{ bill.total | currency }}");
+    let dir = folder("record", &[("main.yaml", MAIN), ("parts/brand.yaml", BRAND), ("parts/pay.yaml", &pay)]);
+    let data = common::write(&dir, "run.jsonl", "{\"id\": \"A\", \"customer\": {\"first_name\": \"Ann\"}}\n");
+    let o = billreel(["check", &s(&dir.join("main.yaml")), "--data", &data]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    let want = format!(
+        "record A: the record has no field `bill.total` (in scenes[1].layers[0].text at {}:4:35)",
+        s(&dir.join("parts/pay.yaml"))
+    );
+    assert!(t.contains(&want), "the template's place in the part:\n{t}");
 }

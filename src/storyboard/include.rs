@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 use yaml_rust2::parser::{Event, Parser};
 
 use super::diagnostics::{describe, Diagnostic};
@@ -147,75 +147,72 @@ impl Assembled<'_> {
     pub fn merge(self, root: Value) -> (Value, SpanMap, Vec<Diagnostic>) {
         let spans = SpanMap::build(&self.text);
         let Some(layout) = self.layout else { return (root, spans, Vec::new()) };
-        // (path in the assembled text, message)
-        let mut problems: Vec<(String, String)> = Vec::new();
         let Value::Mapping(mut top) = root else {
             // Not a mapping: the parser says so, at the storyboard's first line.
             let parts = Parts { layout, assembled: spans, origins: Origins::new() };
             return (root, SpanMap::through_parts(parts), Vec::new());
         };
-        let n = layout.files.len();
-        let mut own: Vec<Option<Piece>> = (0..n).map(|_| None).collect();
-        for (i, slot) in own.iter_mut().enumerate().skip(1) {
-            let key = format!("{HIDDEN}{i}");
-            let value = top.remove(key.as_str()).unwrap_or(Value::Null);
-            let mut map = match value {
-                Value::Mapping(m) => m,
-                Value::Null => Default::default(),
-                other => {
-                    let message = format!(
-                        "an included part must be a mapping of storyboard keys (`fonts:`, `scenes:`, …), but this one is {}",
-                        describe(&other)
-                    );
-                    problems.push((key.clone(), message));
-                    Default::default()
-                }
-            };
-            map.remove(KEY);
-            if let Some(scenes) = map.get("scenes").filter(|s| !matches!(s, Value::Sequence(_) | Value::Null))
-            {
-                let message = format!("`scenes` must be a list, but got {}", describe(scenes));
-                problems.push((spans::join_key(&key, "scenes"), message));
-                map.remove("scenes");
-            }
-            *slot = Some(Piece::whole(Value::Mapping(map), key));
-        }
-        top.remove(KEY);
-        own[0] = Some(Piece::whole(Value::Mapping(top), String::new()));
-        let mut merged: Vec<Option<Piece>> = (0..n).map(|_| None).collect();
-        for &i in &layout.order {
-            let mine = own[i].take().expect("each file is merged once, in order");
-            let includes = &layout.files[i].includes;
-            merged[i] = Some(if includes.is_empty() {
-                mine
-            } else {
-                let mut piece =
-                    Piece::combine(includes.iter().map(|&j| merged[j].clone().expect("parts first")));
-                piece.merge_over(mine);
-                piece
-            });
-        }
-        let Piece { value, origins } = merged[0].take().expect("the storyboard is merged last");
+        let mut problems = Vec::new();
+        let own = own_pieces(&layout, &mut top, &mut problems);
+        let Piece { value, origins } = merge_in_order(&layout, own);
         let parts = Parts { layout, assembled: spans, origins };
-        let found = problems
-            .into_iter()
-            .map(|(path, message)| {
-                let located = parts.locate_assembled(&path, true);
-                let file = located.and_then(|l| l.part);
-                Diagnostic {
-                    file: file.map_or_else(|| parts.layout.files[0].shown.clone(), |p| p.shown.clone()),
-                    pos: located.map(|l| l.pos),
-                    path: String::new(),
-                    message: match file {
-                        Some(p) => format!("{message} ({})", p.included_by),
-                        None => message,
-                    },
-                    hint: Some("a part holds top-level storyboard keys, like the storyboard itself".into()),
-                }
-            })
-            .collect();
+        let found = problems.into_iter().map(|(path, message)| parts.problem(&path, message)).collect();
         (value, SpanMap::through_parts(parts), found)
     }
+}
+
+/// Each file's own keys, taken out of the assembled mapping `top` (a part from under its hidden
+/// key, the storyboard from what is left), without `include`. A part that is not a mapping, or
+/// whose `scenes` is not a list, is a problem: (path in the assembled text, message).
+fn own_pieces(
+    layout: &Layout,
+    top: &mut Mapping,
+    problems: &mut Vec<(String, String)>,
+) -> Vec<Option<Piece>> {
+    let mut own: Vec<Option<Piece>> = (0..layout.files.len()).map(|_| None).collect();
+    for (i, slot) in own.iter_mut().enumerate().skip(1) {
+        let key = format!("{HIDDEN}{i}");
+        let mut map = match top.remove(key.as_str()).unwrap_or(Value::Null) {
+            Value::Mapping(m) => m,
+            Value::Null => Mapping::new(),
+            other => {
+                let message = format!(
+                    "an included part must be a mapping of storyboard keys (`fonts:`, `scenes:`, …), but this one is {}",
+                    describe(&other)
+                );
+                problems.push((key.clone(), message));
+                Mapping::new()
+            }
+        };
+        map.remove(KEY);
+        if let Some(scenes) = map.get("scenes").filter(|s| !matches!(s, Value::Sequence(_) | Value::Null)) {
+            let message = format!("`scenes` must be a list, but got {}", describe(scenes));
+            problems.push((spans::join_key(&key, "scenes"), message));
+            map.remove("scenes");
+        }
+        *slot = Some(Piece::whole(Value::Mapping(map), key));
+    }
+    top.remove(KEY);
+    own[0] = Some(Piece::whole(Value::Mapping(std::mem::take(top)), String::new()));
+    own
+}
+
+/// Merges each file over the parts it includes, parts first: the storyboard, merged.
+fn merge_in_order(layout: &Layout, mut own: Vec<Option<Piece>>) -> Piece {
+    let mut merged: Vec<Option<Piece>> = (0..own.len()).map(|_| None).collect();
+    for &i in &layout.order {
+        let mine = own[i].take().expect("each file is merged once, in order");
+        let includes = &layout.files[i].includes;
+        merged[i] = Some(if includes.is_empty() {
+            mine
+        } else {
+            // A part two files include is cloned: each merge takes its own copy.
+            let mut piece = Piece::combine(includes.iter().map(|&j| merged[j].clone().expect("parts first")));
+            piece.merge_over(mine);
+            piece
+        });
+    }
+    merged[0].take().expect("the storyboard is merged last")
 }
 
 impl Parts {
@@ -226,6 +223,22 @@ impl Parts {
             return Some(Located { pos: self.layout.main_start, part: None });
         }
         self.locate_assembled(&origin, key)
+    }
+
+    /// A problem of a part's own keys at `path` of the assembled text.
+    fn problem(&self, path: &str, message: String) -> Diagnostic {
+        let located = self.locate_assembled(path, true);
+        let part = located.and_then(|l| l.part);
+        Diagnostic {
+            file: part.map_or_else(|| self.layout.files[0].shown.clone(), |p| p.shown.clone()),
+            pos: located.map(|l| l.pos),
+            path: String::new(),
+            message: match part {
+                Some(p) => format!("{message} ({})", p.included_by),
+                None => message,
+            },
+            hint: Some("a part holds top-level storyboard keys, like the storyboard itself".into()),
+        }
     }
 
     /// Where the value (or key) at `path` of the assembled text is written.

@@ -92,8 +92,8 @@ fn merge_scenes(
     origins.insert("scenes".into(), resolve(over_origins, "scenes"));
     let old: Vec<Value> = std::mem::take(base);
     let mut placed = vec![false; old.len()];
-    // (value, where it came from) in the new order; the parts' scenes are put first where
-    // Append keeps them in front.
+    // The scenes in their new order; `keep_base` moves one of the parts' scenes there, with
+    // where it was written.
     let mut out: Vec<Value> = Vec::new();
     let keep_base = |out: &mut Vec<Value>, origins: &mut Origins, i: usize| {
         let at = join_index("scenes", out.len());
@@ -102,8 +102,8 @@ fn merge_scenes(
         out.len() - 1
     };
     if how == Scenes::Append {
+        placed.fill(true);
         for i in 0..old.len() {
-            placed[i] = true;
             keep_base(&mut out, origins, i);
         }
     }
@@ -125,10 +125,8 @@ fn merge_scenes(
             }
         }
     }
-    for i in 0..old.len() {
-        if !placed[i] {
-            keep_base(&mut out, origins, i);
-        }
+    for i in (0..old.len()).filter(|&i| !placed[i]) {
+        keep_base(&mut out, origins, i);
     }
     *base = out;
 }
