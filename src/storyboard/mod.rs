@@ -12,6 +12,7 @@
 
 pub mod bindable;
 pub mod diagnostics;
+pub mod json_schema;
 pub mod markup;
 pub mod parse;
 pub mod schema;
