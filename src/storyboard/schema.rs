@@ -640,8 +640,6 @@ impl<'de> Deserialize<'de> for Transition {
     }
 }
 
-/// One layer: what every layer has, plus its kind.
-
 /// `theme:`: the colours charts take when a layer names none.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

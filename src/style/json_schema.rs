@@ -7,7 +7,8 @@
 //! tests below hold each pattern to its parser on a list of strings and on every short string of
 //! the unit's alphabet. What a pattern cannot say is a number's size: `1e999s` has the shape of a
 //! duration and overflows, and a cubic-bezier's x values must lie within 0 and 1; the parser
-//! refuses those with a message.
+//! refuses those with a message. `patternErrorMessage` (a keyword of the YAML language server's,
+//! ignored by other validators) says in words what a pattern wants.
 
 use std::borrow::Cow;
 
@@ -63,6 +64,7 @@ impl JsonSchema for Duration {
         json_schema!({
             "type": "string",
             "pattern": duration_pattern(),
+            "patternErrorMessage": "expected a duration with a unit, like `4s` or `500ms`",
             "description": "A duration with its unit: `4s`, `1.5s`, `500ms` (a bare number is refused: it could mean frames, seconds or milliseconds).",
             "examples": ["2s", "500ms"],
         })
@@ -79,7 +81,11 @@ impl JsonSchema for Length {
             "description": "A length: pixels (`120` or `120px`) or a percentage of the canvas along the same axis (`50%`).",
             "anyOf": [
                 { "type": "number" },
-                { "type": "string", "pattern": length_pattern() },
+                {
+                    "type": "string",
+                    "pattern": length_pattern(),
+                    "patternErrorMessage": "expected a length like `120`, `120px` or `50%`",
+                },
             ],
             "examples": [120, "50%"],
         })
@@ -95,6 +101,7 @@ impl JsonSchema for Rgba {
         json_schema!({
             "type": "string",
             "pattern": colour_pattern(),
+            "patternErrorMessage": "expected a colour like `#1a73e8`, `#fff`, `#1a73e880` or white, black, transparent (or a `{{ }}` binding)",
             "description": "A colour: `#rgb`, `#rrggbb`, `#rrggbbaa` (alpha last) or white, black, transparent.",
             "examples": ["#0b1f3a", "#ffffffcc"],
         })
@@ -112,7 +119,11 @@ impl JsonSchema for Easing {
             "description": "An easing curve, as in CSS: linear, ease-in, ease-out, ease-in-out or `cubic-bezier(x1, y1, x2, y2)` with x1 and x2 between 0 and 1.",
             "anyOf": [
                 { "enum": EASING_NAMES },
-                { "type": "string", "pattern": easing_pattern() },
+                {
+                    "type": "string",
+                    "pattern": easing_pattern(),
+                    "patternErrorMessage": "expected linear, ease-in, ease-out, ease-in-out or cubic-bezier(x1, y1, x2, y2)",
+                },
             ],
         })
     }
