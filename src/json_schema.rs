@@ -266,6 +266,24 @@ mod tests {
     }
 
     #[test]
+    fn defaults_are_written_as_an_author_writes_them() {
+        let doc = document();
+        let defs = &doc["definitions"];
+        let text = &defs["TextLayer"]["properties"];
+        assert_eq!(text["color"]["default"], "#ffffff");
+        assert_eq!(text["size"]["default"], 32.0);
+        assert_eq!(text["anchor"]["default"], "top-left");
+        assert_eq!(text["x"]["default"], 0.0);
+        assert_eq!(defs["Motion"]["properties"]["duration"]["default"], "0.5s");
+        assert_eq!(defs["Motion"]["properties"]["easing"]["default"], "ease-out");
+        assert_eq!(
+            defs["ComparisonLayer"]["properties"]["delta_format"]["default"],
+            "{{ change | percent }}"
+        );
+        assert_eq!(defs["QrLayer"]["properties"]["error_correction"]["default"], "M");
+    }
+
+    #[test]
     fn only_what_is_referred_to_is_defined() {
         let doc = document();
         let text = doc.to_string();

@@ -291,7 +291,7 @@ fn cubic_bezier(x1: f32, y1: f32, x2: f32, y2: f32, x: f32) -> f32 {
 
 /// Horizontal alignment of text in its box. `start` and `end` follow the text's direction:
 /// the left and right of a left-to-right paragraph, the right and left of a right-to-left one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
     #[default]
@@ -337,7 +337,7 @@ pub enum Mirror {
 /// Which way a chart's categories (its time axis) run. `left_to_right` (the default): as
 /// written, whatever the language. `reading`: in the reader's direction, so the first month is
 /// on the right for a record whose locale is written right to left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeFlow {
     #[default]
@@ -346,7 +346,7 @@ pub enum TimeFlow {
 }
 
 /// Vertical placement of text in its box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VAlign {
     #[default]
@@ -366,7 +366,7 @@ pub enum Side {
 }
 
 /// Which point of a layer's box sits at its (x, y); scaling happens around it too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Anchor {
     #[default]

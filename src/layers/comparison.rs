@@ -85,7 +85,7 @@ fn bad_color() -> Bindable<Rgba> {
 }
 
 /// Which way of change is good news.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GoodDirection {
     Up,

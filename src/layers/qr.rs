@@ -38,7 +38,7 @@ fn four() -> u32 {
 }
 
 /// Error correction: `L`, `M`, `Q` or `H`, from least to most of the code that may be damaged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
 pub enum EcLevel {
     L,
     #[default]

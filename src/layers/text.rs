@@ -85,7 +85,7 @@ fn two() -> f32 {
 }
 
 /// What a text layer does when its text does not fit its box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TextFit {
     #[default]

@@ -20,6 +20,19 @@ pub const LAYER: &str = "Layer";
 /// The transition names [`Transition`]'s reader knows.
 pub const TRANSITIONS: &[&str] = &["cut", "fade", "slide", "wipe"];
 
+/// Written back as written, so that the schema's `default`s read like the docs.
+impl<T> serde::Serialize for Bindable<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.source())
+    }
+}
+
+impl serde::Serialize for super::bindable::Expr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.source())
+    }
+}
+
 impl JsonSchema for LayerSource {
     fn schema_name() -> Cow<'static, str> {
         LAYER.into()

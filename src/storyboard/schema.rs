@@ -21,7 +21,7 @@ pub const MAX_SCENE_SECS: f64 = 600.0;
 pub const MAX_TEXT_SIZE: f32 = 2000.0;
 
 /// What happens to text that no font can draw (see [`Storyboard::missing_glyphs`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MissingGlyphs {
     #[default]

@@ -55,6 +55,37 @@ pub fn easing_pattern() -> String {
     format!("^{WS}(?:{}|cubic-bezier\\({n},{n},{n},{n}\\)){WS}$", EASING_NAMES.join("|"))
 }
 
+// Written back as an author writes them, so that the schema's `default`s read like the docs.
+
+impl serde::Serialize for Duration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}s", self.0))
+    }
+}
+
+impl serde::Serialize for Length {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Length::Px(v) => s.serialize_f64(*v),
+            Length::Percent(p) => s.collect_str(&format_args!("{p}%")),
+        }
+    }
+}
+
+impl serde::Serialize for Easing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Easing::Linear => s.serialize_str("linear"),
+            Easing::EaseIn => s.serialize_str("ease-in"),
+            Easing::EaseOut => s.serialize_str("ease-out"),
+            Easing::EaseInOut => s.serialize_str("ease-in-out"),
+            Easing::CubicBezier(a, b, c, d) => {
+                s.collect_str(&format_args!("cubic-bezier({a}, {b}, {c}, {d})"))
+            }
+        }
+    }
+}
+
 impl JsonSchema for Duration {
     fn schema_name() -> Cow<'static, str> {
         "Duration".into()
@@ -264,6 +295,19 @@ mod tests {
         ] {
             let (_, pattern, parse) = units().into_iter().find(|u| u.0 == unit).unwrap();
             assert!(matches(&pattern, text) && !parse(text), "{unit} {text:?}");
+        }
+    }
+
+    #[test]
+    fn a_unit_written_back_reads_as_itself() {
+        for d in ["0.5s", "0.06s", "2s"] {
+            let written = serde_json::to_value(parse_duration(d).unwrap()).unwrap();
+            assert_eq!(written, d);
+        }
+        assert_eq!(serde_json::to_value(parse_length("50%").unwrap()).unwrap(), "50%");
+        assert_eq!(serde_json::to_value(parse_length("80").unwrap()).unwrap(), 80.0);
+        for e in ["ease-out", "cubic-bezier(0.2, 0, 0.2, 1)"] {
+            assert_eq!(serde_json::to_value(parse_easing(e).unwrap()).unwrap(), e);
         }
     }
 
