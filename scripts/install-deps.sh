@@ -17,6 +17,7 @@ PACKAGES=(
 OPTIONAL=(
   chromium
   firefox-esr                   # a default (variable frame rate) video must end on time in Firefox too
+  python3-jsonschema python3-yaml   # tests/schema.rs validates storyboards with them, independently of billreel (required under CI too)
 )
 # Under CI (the variable CI set, to anything but "", 0 or false) chromium is required: the
 # browser tests fail there without it, so a failed install stops here, not as a skipped test.

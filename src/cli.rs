@@ -61,6 +61,9 @@ pub enum Command {
     Sample(SampleArgs),
     /// List the bounds on what one record, asset or storyboard may cost, with their values.
     Limits,
+    /// Print the JSON Schema (draft-07) of the storyboard, for editors: autocompletion, the keys'
+    /// descriptions and unknown keys flagged as you type (docs/storyboard.md, "Schema and editors").
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +272,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Check(a) => check(a, &limits),
         Command::Batch(a) => batch(a, &limits),
         Command::Sample(a) => sample(a),
+        Command::Schema => {
+            print!("{}", crate::json_schema::storyboard_schema_text());
+            Ok(())
+        }
     }
 }
 

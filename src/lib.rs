@@ -21,6 +21,7 @@
 //! - [`template`]: `{{ }}` bindings and expressions, compiled once, evaluated per record.
 //! - [`layers`]: one module per layer kind: its keys, its checks, its binding into scene nodes.
 //! - [`bind`]: storyboard + record -> scene graph: the timeline, captions, sound, page.
+//! - [`json_schema`]: the storyboard's JSON Schema for editors (`billreel schema`).
 //! - [`raster`]: scene graph + frame index -> RGBA pixels.
 //! - [`encode`]: frames -> H.264/AAC MP4 (libx264, BT.709, +faststart, shared segments).
 //! - [`outputs`]: the files beside a video: poster, captions, GIF preview, landing page.
@@ -38,6 +39,7 @@ pub mod cli;
 pub mod convert;
 pub mod encode;
 pub mod ffmpeg;
+pub mod json_schema;
 pub mod layers;
 pub mod limits;
 pub mod math;

@@ -9,9 +9,13 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use thiserror::Error;
+
+mod json_schema;
+pub use json_schema::{colour_pattern, duration_pattern, easing_pattern, length_pattern};
 
 /// Why a duration, length, colour or easing written in a storyboard could not be read. The
 /// messages say what was expected and quote what was written.
@@ -27,6 +31,8 @@ pub enum StyleError {
         #[source]
         source: std::num::ParseFloatError,
     },
+    #[error("a duration must be a finite number of seconds, but got `{0}`")]
+    DurationRange(String),
     #[error("expected a length like `120`, `120px` or `50%`, but got `{0}`")]
     Length(String),
     #[error("expected a colour like `#1a73e8`, `#fff` or `#1a73e880`, but got `{0}`")]
@@ -59,9 +65,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, StyleError> {
     } else {
         return Err(StyleError::DurationUnit(t.into()));
     };
-    match num.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Duration(v * scale)),
-        Ok(_) => Err(StyleError::NegativeDuration(t.into())),
+    let num = num.trim();
+    match num.parse::<f64>() {
+        // `-0s` and `-1e-400s` read as zero, but the author wrote a negative duration.
+        Ok(_) if num.starts_with('-') => Err(StyleError::NegativeDuration(t.into())),
+        Ok(v) if v.is_finite() => Ok(Duration(v * scale)),
+        Ok(_) => Err(StyleError::DurationRange(t.into())),
         Err(source) => Err(StyleError::Duration { text: t.into(), source }),
     }
 }
@@ -220,9 +229,12 @@ pub fn parse_easing(text: &str) -> Result<Easing, StyleError> {
                 .strip_prefix("cubic-bezier(")
                 .and_then(|s| s.strip_suffix(')'))
                 .ok_or_else(|| StyleError::UnknownEasing(t.into()))?;
-            let nums: Vec<f32> = inner.split(',').filter_map(|s| s.trim().parse().ok()).collect();
-            match nums[..] {
-                [x1, y1, x2, y2] if (0.0..=1.0).contains(&x1) && (0.0..=1.0).contains(&x2) => {
+            // Every piece must be a finite number: `cubic-bezier(0.2, x, 0, 0.2, 1)` is a typo, not
+            // four numbers and one to skip.
+            let nums: Option<Vec<f32>> =
+                inner.split(',').map(|s| s.trim().parse().ok().filter(|v: &f32| v.is_finite())).collect();
+            match nums.as_deref() {
+                Some(&[x1, y1, x2, y2]) if (0.0..=1.0).contains(&x1) && (0.0..=1.0).contains(&x2) => {
                     Ok(Easing::CubicBezier(x1, y1, x2, y2))
                 }
                 _ => Err(StyleError::CubicBezier(t.into())),
@@ -279,7 +291,7 @@ fn cubic_bezier(x1: f32, y1: f32, x2: f32, y2: f32, x: f32) -> f32 {
 
 /// Horizontal alignment of text in its box. `start` and `end` follow the text's direction:
 /// the left and right of a left-to-right paragraph, the right and left of a right-to-left one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
     #[default]
@@ -315,7 +327,7 @@ impl Align {
 /// (ar, he, fa, ...), x positions, anchors and left/right alignment are flipped, as a
 /// right-to-left reader expects the layout; other records see it as written. `none` (on a
 /// layer): not mirrored, whatever its scene says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mirror {
     None,
@@ -325,7 +337,7 @@ pub enum Mirror {
 /// Which way a chart's categories (its time axis) run. `left_to_right` (the default): as
 /// written, whatever the language. `reading`: in the reader's direction, so the first month is
 /// on the right for a record whose locale is written right to left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeFlow {
     #[default]
@@ -334,7 +346,7 @@ pub enum TimeFlow {
 }
 
 /// Vertical placement of text in its box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VAlign {
     #[default]
@@ -344,7 +356,7 @@ pub enum VAlign {
 }
 
 /// A side of the canvas: where a slide comes from, where a wipe starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Left,
@@ -354,7 +366,7 @@ pub enum Side {
 }
 
 /// Which point of a layer's box sits at its (x, y); scaling happens around it too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Anchor {
     #[default]

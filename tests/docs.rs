@@ -101,7 +101,10 @@ fn every_snippet_in_the_storyboard_reference_loads() {
             continue;
         }
         let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
-        let sb = if block.starts_with("- id:") {
+        let sb = if block.lines().any(|l| l.starts_with("video:")) {
+            // A whole storyboard.
+            block.to_string()
+        } else if block.starts_with("- id:") {
             format!("{header}scenes:\n{}", block.lines().map(|l| format!("  {l}\n")).collect::<String>())
         } else if block.starts_with("- ") {
             format!("{header}scenes:\n  - id: s\n    duration: 3s\n    layers:\n{indented}")

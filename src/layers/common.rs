@@ -2,6 +2,7 @@
 //! share (strokes, grow-ins, chart labels); the contexts a kind validates and binds in.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::assets::Assets;
@@ -19,40 +20,50 @@ pub const COMMON_KEYS: &[&str] = &[
     "caption", "mirror",
 ];
 
-#[derive(Debug, Clone, Deserialize)]
+/// The keys every layer has: its box, visibility, motion and caption.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LayerCommon {
     #[serde(rename = "type")]
     pub kind: String,
+    /// The layer's name, used in messages and by a CTA's `follow`.
     #[serde(default)]
     pub name: Option<String>,
+    /// Where the layer's anchor point sits: pixels or a percentage of the canvas width.
     #[serde(default = "zero_len")]
     pub x: Length,
+    /// Where the layer's anchor point sits: pixels or a percentage of the canvas height.
     #[serde(default = "zero_len")]
     pub y: Length,
+    /// The box's width (required for rect, image and the charts; makes text wrap).
     #[serde(default)]
     pub width: Option<Length>,
+    /// The box's height (required for rect, image and the charts).
     #[serde(default)]
     pub height: Option<Length>,
     /// Which point of the layer's box sits at (x, y); scaling happens around it too.
     #[serde(default)]
     pub anchor: Anchor,
+    /// 0 (transparent) to 1 (opaque).
     #[serde(default = "one_f32")]
     pub opacity: f32,
     /// Expression; the layer is drawn only when it is true for the record.
     #[serde(default)]
     pub when: Option<Expr>,
+    /// A preset played from the scene's start (after its `delay`).
     #[serde(default)]
     pub enter: Option<Motion>,
+    /// A preset played to end `delay` before the scene's end.
     #[serde(default)]
     pub exit: Option<Motion>,
+    /// Keyframes: a list of `{ at, opacity?, x?, y?, scale?, easing? }`.
     #[serde(default)]
     pub animate: Vec<Keyframe>,
     /// A caption line shown while the layer is (from its enter delay to the scene's end).
     #[serde(default)]
     pub caption: Option<Bindable<String>>,
-    /// `rtl`: mirrored for right-to-left records (see [`crate::style::Mirror`]); None: as its
-    /// scene says.
+    /// `rtl`: mirrored for right-to-left records; `none`: never mirrored, whatever its scene
+    /// says; absent: as its scene says.
     #[serde(default)]
     pub mirror: Option<crate::style::Mirror>,
 }
@@ -86,15 +97,18 @@ pub(super) fn value_format() -> Bindable<String> {
 }
 
 /// An enter or exit preset.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Motion {
+    /// `fade`, `slide-up`, `slide-down`, `slide-left`, `slide-right` or `zoom`.
     pub preset: Preset,
+    /// How long the preset plays.
     #[serde(default = "half_second")]
     pub duration: Duration,
     /// Enter: wait this long after the scene starts. Exit: end this long before the scene ends.
     #[serde(default)]
     pub delay: Duration,
+    /// The preset's easing curve.
     #[serde(default = "ease_out")]
     pub easing: Easing,
     /// How far a slide travels.
@@ -110,7 +124,7 @@ fn slide_distance() -> Length {
 }
 
 /// Slides name the direction of travel: `slide-up` enters from below, and exits upwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Preset {
     Fade,
@@ -122,16 +136,21 @@ pub enum Preset {
 }
 
 /// A keyframe: at `at` (from the scene's start) the listed properties have these values.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Keyframe {
+    /// When, from the scene's start.
     pub at: Duration,
+    /// Opacity at this keyframe, 0–1.
     #[serde(default)]
     pub opacity: Option<f32>,
+    /// Position at this keyframe, like the layer's `x`.
     #[serde(default)]
     pub x: Option<Length>,
+    /// Position at this keyframe, like the layer's `y`.
     #[serde(default)]
     pub y: Option<Length>,
+    /// Scale at this keyframe (1: as drawn), around the anchor.
     #[serde(default)]
     pub scale: Option<f32>,
     /// The curve used to arrive at this keyframe from the previous one.
@@ -140,25 +159,30 @@ pub struct Keyframe {
 }
 
 /// A line around a shape or each letter.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stroke {
+    /// The line's colour; may hold bindings.
     pub color: Bindable<Rgba>,
+    /// The line's width in pixels.
     #[serde(default = "one_f32")]
     pub width: f32,
 }
 
 /// Marks that appear one after another: bars, slices, a gauge, table rows.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Grow {
+    /// How long each mark takes to appear.
     #[serde(default = "grow_duration")]
     pub duration: Duration,
     /// Delay between one mark and the next.
     #[serde(default = "grow_stagger")]
     pub stagger: Duration,
+    /// Wait this long after the scene starts.
     #[serde(default)]
     pub delay: Duration,
+    /// The easing curve of each mark.
     #[serde(default = "ease_out")]
     pub easing: Easing,
 }
@@ -179,7 +203,7 @@ impl Grow {
 
 /// A chart's category labels: an expression giving a list (`usage.months`), or a literal list
 /// of templates.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum LabelsSpec {
     List(Vec<Bindable<String>>),

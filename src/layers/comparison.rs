@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{
@@ -16,9 +17,9 @@ use crate::storyboard::{spans, Bindable, Expr, MAX_TEXT_SIZE};
 use crate::style::{Align, Duration, Easing, Rgba};
 use crate::template::{BindError, Compiler, ProblemKind, Value};
 
-/// A comparison card: a big number, and under it an arrow and the change against a previous
+/// `comparison`: a card with a big number, and under it an arrow and the change against a previous
 /// value (up or down, coloured by whether that is good news).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComparisonLayer {
     /// Expression for the number shown, e.g. `bill.total`.
@@ -35,29 +36,37 @@ pub struct ComparisonLayer {
     /// A caption above the number, e.g. `"{{ copy.due }}"`.
     #[serde(default)]
     pub label: Option<Bindable<String>>,
+    /// Font of the caption and the change (a name from `fonts:`); default: the first font.
     #[serde(default)]
     pub font: Option<String>,
     /// Font of the big number; default: `font`.
     #[serde(default)]
     pub number_font: Option<String>,
+    /// Size of the big number, in pixels.
     #[serde(default = "card_size")]
     pub size: f32,
+    /// Colour of the big number.
     #[serde(default = "white")]
     pub color: Bindable<Rgba>,
+    /// Size of the caption, in pixels (the change is 1.3 times it).
     #[serde(default = "label_size")]
     pub label_size: f32,
+    /// Colour of the caption (and of the level bar when nothing changed).
     #[serde(default = "label_color")]
     pub label_color: Bindable<Rgba>,
     /// Whether a rise is good news (green) or bad news (red, the default: a bill going up).
     #[serde(default)]
     pub good: GoodDirection,
+    /// Colour of the arrow and the change when the change is good news.
     #[serde(default = "good_color")]
     pub good_color: Bindable<Rgba>,
+    /// Colour of the arrow and the change when the change is bad news.
     #[serde(default = "bad_color")]
     pub bad_color: Bindable<Rgba>,
     /// Counts the number up from `from` (default 0) to the value.
     #[serde(default)]
     pub count_up: Option<CardCount>,
+    /// Alignment in the box: left, center, right; `start` or `end` as the card reads.
     #[serde(default)]
     pub align: Align,
 }
@@ -75,7 +84,8 @@ fn bad_color() -> Bindable<Rgba> {
     Bindable::new("#ef5350")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// Which way of change is good news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GoodDirection {
     Up,
@@ -83,15 +93,20 @@ pub enum GoodDirection {
     Down,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// `count_up`: the big number counts up to the value.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardCount {
+    /// The number counting starts from.
     #[serde(default)]
     pub from: f64,
+    /// How long the count takes.
     #[serde(default = "one_second")]
     pub duration: Duration,
+    /// Wait this long after the scene starts.
     #[serde(default)]
     pub delay: Duration,
+    /// The count's easing curve.
     #[serde(default = "ease_out")]
     pub easing: Easing,
 }

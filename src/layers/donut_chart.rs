@@ -1,6 +1,7 @@
 //! `donut_chart`: shares of a total (the bill split into energy, network and taxes), with a
 //! legend of labels and percentages; `hole: 0` draws a pie.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{label_color, label_size, Check, Cx, Drawn, Grow, LabelsSpec, LayerCommon};
@@ -11,9 +12,9 @@ use crate::storyboard::{spans, Bindable, Expr, MAX_TEXT_SIZE};
 use crate::style::Rgba;
 use crate::template::{BindError, Compiler, ProblemKind, Value};
 
-/// A donut (or, with `hole: 0`, a pie): shares of a total, e.g. the bill split into energy,
+/// `donut_chart`: a donut (or, with `hole: 0`, a pie): shares of a total, e.g. the bill split into energy,
 /// network and taxes, with a legend of labels and percentages.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DonutLayer {
     /// Slice names: an expression giving a list, or a literal list (may hold `{{ }}`).
@@ -32,12 +33,16 @@ pub struct DonutLayer {
     /// Text in the hole, e.g. `"{{ bill.total | currency }}"`.
     #[serde(default)]
     pub center: Option<Bindable<String>>,
+    /// Size of the text in the hole, in pixels.
     #[serde(default = "center_size")]
     pub center_size: f32,
+    /// Font of the legend and the centre (a name from `fonts:`); default: the first font.
     #[serde(default)]
     pub font: Option<String>,
+    /// Size of the legend's text, in pixels.
     #[serde(default = "label_size")]
     pub label_size: f32,
+    /// Colour of the legend's text.
     #[serde(default = "label_color")]
     pub label_color: Bindable<Rgba>,
     /// Sweep-in: the slices appear clockwise from 12 o'clock; `stagger` is per slice.

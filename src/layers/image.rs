@@ -1,6 +1,7 @@
 //! `image`: a PNG, JPEG or SVG from the assets folder (the path may be bound per record),
 //! fitted to its box, with rounded corners.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{Check, Cx, Drawn, LayerCommon};
@@ -11,11 +12,13 @@ use crate::scene::{Node, NodeKind};
 use crate::storyboard::{spans, Bindable};
 use crate::template::{BindError, Compiler, Context, ProblemKind};
 
-#[derive(Debug, Clone, Deserialize)]
+/// `image`: a PNG, JPEG or SVG from the assets folder, fitted to its box.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageLayer {
     /// Path under the assets folder (PNG, JPEG or SVG); may hold `{{ }}`.
     pub src: Bindable<String>,
+    /// How the image fills its box: `contain` (letterboxed), `cover` (cropped) or `fill` (stretched).
     #[serde(default)]
     pub fit: Fit,
     /// Corner radius in pixels, applied to the image as drawn in its box.

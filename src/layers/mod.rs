@@ -25,7 +25,7 @@ use crate::template::{BindError, Compiler};
 
 pub use common::{
     bind_paint, compile_paint, Check, Cx, Drawn, Grow, Keyframe, LabelsSpec, LayerCommon, Motion, Part,
-    Preset, Stroke,
+    Preset, Stroke, COMMON_KEYS,
 };
 pub use image::within_frame_budget;
 
@@ -52,6 +52,12 @@ macro_rules! layer_kinds {
 
         /// The `type:` names, in order.
         pub const LAYER_KINDS: &[&str] = &[$($name),*];
+
+        /// Each kind's `type:` name and the JSON Schema of its own keys, its doc comment the
+        /// description (for `billreel schema`, which adds the keys every layer has).
+        pub fn kind_schemas(generator: &mut schemars::SchemaGenerator) -> Vec<(&'static str, schemars::Schema)> {
+            vec![$(($name, <$ty as schemars::JsonSchema>::json_schema(generator))),*]
+        }
 
         impl LayerKind {
             /// Reads the kind's own keys; None when `kind` names no layer kind.

@@ -1,5 +1,6 @@
 //! `progress`: a bar gauge (consumption against a budget), with an optional marker.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{white, Check, Cx, Drawn, Grow, LayerCommon};
@@ -9,15 +10,16 @@ use crate::storyboard::{spans, Bindable, Expr};
 use crate::style::Rgba;
 use crate::template::{BindError, Compiler};
 
-/// A bar gauge: how far `value` is towards `max` (consumption against a budget, say), with an
+/// `progress`: a bar gauge, how far `value` is towards `max` (consumption against a budget, say), with an
 /// optional marker (the average of similar homes).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressLayer {
     /// Expression for the value, e.g. `usage.kwh | sum`.
     pub value: Expr,
     /// Expression for the full scale, e.g. `budget.kwh` or `4000`.
     pub max: Expr,
+    /// Colour of the filled part.
     #[serde(default = "bar_color")]
     pub color: Bindable<Rgba>,
     /// The unfilled part of the bar.
@@ -29,8 +31,10 @@ pub struct ProgressLayer {
     /// A tick across the bar at this value (expression), in `marker_color`.
     #[serde(default)]
     pub marker: Option<Expr>,
+    /// Colour of the marker's tick.
     #[serde(default = "white")]
     pub marker_color: Bindable<Rgba>,
+    /// The fill grows in from zero: `{ duration, delay, easing }`.
     #[serde(default)]
     pub grow: Option<Grow>,
 }

@@ -1,5 +1,6 @@
 //! `qr`: a QR code (the pay link), whole pixels per module so it scans.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{white, Check, Cx, Drawn, LayerCommon};
@@ -9,8 +10,8 @@ use crate::storyboard::{spans, Bindable};
 use crate::style::Rgba;
 use crate::template::{BindError, Compiler, ProblemKind};
 
-/// A QR code, e.g. for the pay link: square, `width` wide (the quiet zone included).
-#[derive(Debug, Clone, Deserialize)]
+/// `qr`: a QR code, e.g. for the pay link: square, `width` wide (the quiet zone included).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QrLayer {
     /// What the code holds, with bindings: `"{{ links.pay }}"`.
@@ -36,7 +37,8 @@ fn four() -> u32 {
     4
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// Error correction: `L`, `M`, `Q` or `H`, from least to most of the code that may be damaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
 pub enum EcLevel {
     L,
     #[default]

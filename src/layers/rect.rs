@@ -1,5 +1,6 @@
 //! `rect`: a rectangle (rounded, filled with a colour or a gradient, stroked).
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{bind_paint, compile_paint, Check, Cx, Drawn, LayerCommon, Stroke};
@@ -8,13 +9,17 @@ use crate::scene::NodeKind;
 use crate::storyboard::{check_paint, spans, PaintSpec};
 use crate::template::{BindError, Compiler};
 
-#[derive(Debug, Clone, Deserialize)]
+/// `rect`: a rectangle, rounded, filled with a colour or a gradient, stroked.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RectLayer {
+    /// A colour or `{ linear: { angle, stops } }`; none: not filled.
     #[serde(default)]
     pub fill: Option<PaintSpec>,
+    /// Corner radius in pixels.
     #[serde(default)]
     pub radius: f32,
+    /// A line around the rectangle: `{ color, width }`.
     #[serde(default)]
     pub stroke: Option<Stroke>,
 }

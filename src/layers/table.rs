@@ -22,6 +22,7 @@
 
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{label_color, white, Check, Cx, Drawn, Grow, LayerCommon, Part};
@@ -35,7 +36,8 @@ use crate::template::{BindError, Compiler, ProblemKind, Value};
 /// More rows than this are not an itemised bill a customer can read in a video.
 pub const MAX_ROWS: usize = 30;
 
-#[derive(Debug, Clone, Deserialize)]
+/// `table`: an itemised bill, a row per item of a list in the record, amounts aligned on their decimals.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableLayer {
     /// Expression giving the list of rows, e.g. `bill.items`.
@@ -50,13 +52,16 @@ pub struct TableLayer {
     /// A total row under a rule.
     #[serde(default)]
     pub total: Option<TotalRow>,
+    /// Font of the rows (a name from `fonts:`); default: the first font.
     #[serde(default)]
     pub font: Option<String>,
     /// Font of the total row; default: `bold` when the storyboard has one, else `font`.
     #[serde(default)]
     pub total_font: Option<String>,
+    /// Text size in pixels.
     #[serde(default = "table_size")]
     pub size: f32,
+    /// Text colour.
     #[serde(default = "white")]
     pub color: Bindable<Rgba>,
     /// Colour of negative amounts (credits).
@@ -77,10 +82,12 @@ pub struct TableLayer {
 }
 
 /// The total row: its label and its value (default: the sum of the amounts).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TotalRow {
+    /// The total row's label; may hold bindings.
     pub label: Bindable<String>,
+    /// Expression for the total; default: the sum of the amounts.
     #[serde(default)]
     pub value: Option<Expr>,
 }

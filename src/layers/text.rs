@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{ease_out, one_second, white, Check, Cx, Drawn, LayerCommon, Stroke};
@@ -13,7 +14,8 @@ use crate::storyboard::{markup, spans, Bindable, Expr, MissingGlyphs, MAX_SCENE_
 use crate::style::{parse_color, Align, Duration, Easing, Rgba, VAlign};
 use crate::template::{BindError, Compiler, Context, ProblemKind, Value};
 
-#[derive(Debug, Clone, Deserialize)]
+/// `text`: text with `{{ }}` bindings and rich-text markup, wrapped and fitted to its box.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextLayer {
     /// The text, with `{{ }}` bindings.
@@ -21,10 +23,13 @@ pub struct TextLayer {
     /// A name from `fonts:`; default: the first font.
     #[serde(default)]
     pub font: Option<String>,
+    /// Text size in pixels.
     #[serde(default = "default_size")]
     pub size: f32,
+    /// Text colour; may hold bindings.
     #[serde(default = "white")]
     pub color: Bindable<Rgba>,
+    /// Alignment in the box: left, center, right; `start` and `end` follow the paragraph's direction.
     #[serde(default)]
     pub align: Align,
     /// Line height as a multiple of the font size.
@@ -40,6 +45,7 @@ pub struct TextLayer {
     /// Smallest size `fit: shrink` may use; default 60% of `size`.
     #[serde(default)]
     pub min_size: Option<f32>,
+    /// At most this many lines; the last ends with an ellipsis when the text is cut.
     #[serde(default)]
     pub max_lines: Option<usize>,
     /// Vertical placement in the box when `height` is given: top, middle, bottom.
@@ -56,13 +62,17 @@ pub struct TextLayer {
     pub shadow: Option<Shadow>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A hard shadow under the text.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Shadow {
+    /// The shadow's colour (default half-transparent black).
     #[serde(default = "shadow_color")]
     pub color: Bindable<Rgba>,
+    /// Horizontal offset in pixels (positive: to the right).
     #[serde(default = "two")]
     pub dx: f32,
+    /// Vertical offset in pixels (positive: down).
     #[serde(default = "two")]
     pub dy: f32,
 }
@@ -74,7 +84,8 @@ fn two() -> f32 {
     2.0
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+/// What a text layer does when its text does not fit its box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TextFit {
     #[default]
@@ -89,17 +100,22 @@ fn line_height() -> f32 {
     1.25
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// `count_up`: a number counting up; the text sees it as `count`, and the last frame shows the exact value.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountUp {
     /// Expression for the final number, e.g. `bill.total`.
     pub to: Expr,
+    /// The number counting starts from.
     #[serde(default)]
     pub from: f64,
+    /// How long the count takes.
     #[serde(default = "one_second")]
     pub duration: Duration,
+    /// Wait this long after the scene starts.
     #[serde(default)]
     pub delay: Duration,
+    /// The count's easing curve.
     #[serde(default = "ease_out")]
     pub easing: Easing,
 }

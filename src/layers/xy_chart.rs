@@ -1,6 +1,7 @@
 //! `bar_chart` and `line_chart`: categories along the bottom, one or more series of numbers.
 //! The two kinds share their keys and their layout; each is a kind of its own.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::common::{
@@ -14,12 +15,12 @@ use crate::style::{Rgba, TimeFlow};
 use crate::template::{BindError, Compiler, ProblemKind, Value};
 
 /// `bar_chart`: bars per category, growing from the zero line.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct BarChart(ChartLayer);
 
 /// `line_chart`: a line per series, drawn on from left to right.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct LineChart(ChartLayer);
 
@@ -49,11 +50,12 @@ impl Kind for LineChart {
 
 /// A bar chart (`bar_chart`) or a line chart (`line_chart`): categories along the bottom, one
 /// or more series of numbers.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChartLayer {
     /// Category labels: an expression giving a list (`usage.months`) or a literal list.
     pub labels: LabelsSpec,
+    /// The series: `{ values: EXPRESSION, color?, label?, show_values? }` each.
     pub series: Vec<SeriesSpec>,
     /// Template for the label above each bar (or the highlighted point); sees `value`.
     /// Empty string: no value labels.
@@ -69,6 +71,7 @@ pub struct ChartLayer {
     /// Template for tick labels; sees `value`.
     #[serde(default = "tick_format")]
     pub tick_format: Bindable<String>,
+    /// Colour of the axis' grid lines.
     #[serde(default = "grid_color")]
     pub grid_color: Bindable<Rgba>,
     /// Line charts: the point to emphasise (a dot and its value label), an expression giving an
@@ -81,17 +84,22 @@ pub struct ChartLayer {
     /// Line charts: stroke width in pixels.
     #[serde(default = "line_width")]
     pub line_width: f32,
+    /// Font (a name from `fonts:`) of labels, ticks and legend; default: the first font.
     #[serde(default)]
     pub font: Option<String>,
+    /// Size of labels, ticks and legend, in pixels.
     #[serde(default = "label_size")]
     pub label_size: f32,
+    /// Colour of labels, ticks and legend.
     #[serde(default = "label_color")]
     pub label_color: Bindable<Rgba>,
     /// Fraction of each category's slot left empty between groups.
     #[serde(default = "bar_gap")]
     pub gap: f32,
+    /// Bars: corner radius of the end away from zero, in pixels.
     #[serde(default = "corner")]
     pub radius: f32,
+    /// Bars grow from the zero line category after category; lines draw on from left to right.
     #[serde(default)]
     pub grow: Option<Grow>,
     /// Show a legend when there is more than one series.
@@ -122,11 +130,13 @@ fn corner() -> f32 {
     4.0
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// One series of a chart.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeriesSpec {
     /// Expression giving a list of numbers, e.g. `usage.kwh`.
     pub values: Expr,
+    /// The series' name in the legend; may hold bindings.
     #[serde(default)]
     pub label: Option<Bindable<String>>,
     /// Default: the theme's palette, in series order.

@@ -137,3 +137,50 @@ impl<'de> Deserialize<'de> for Expr {
         String::deserialize(d).map(Expr::new)
     }
 }
+
+/// In the JSON Schema (`billreel schema`), a bindable value is its type written out, or a
+/// string with `{{ }}` bindings (checked per record); a bindable string is any string.
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Bindable<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Bindable_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let literal = generator.subschema_for::<T>();
+        if literal.get("type").and_then(|t| t.as_str()) == Some("string") && literal.get("pattern").is_none()
+        {
+            return literal;
+        }
+        // `check_color` and its kin skip a value with `{{`: it is checked when a record binds it.
+        schemars::json_schema!({
+            "anyOf": [
+                literal,
+                {
+                    "type": "string",
+                    "pattern": "\\{\\{",
+                    "description": "A template with `{{ }}` bindings, evaluated for each record.",
+                },
+            ],
+        })
+    }
+}
+
+/// In the JSON Schema, an expression is a string (its syntax is checked when the storyboard is
+/// compiled).
+impl schemars::JsonSchema for Expr {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Expr".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
+}

@@ -15,6 +15,7 @@
 pub mod bindable;
 pub mod diagnostics;
 pub mod include;
+pub mod json_schema;
 pub mod markup;
 pub mod parse;
 pub mod schema;

@@ -4,6 +4,7 @@
 //! Strings that are evaluated per record are [`Bindable`] or [`Expr`] values.
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_yaml::Value;
 
@@ -20,7 +21,7 @@ pub const MAX_SCENE_SECS: f64 = 600.0;
 pub const MAX_TEXT_SIZE: f32 = 2000.0;
 
 /// What happens to text that no font can draw (see [`Storyboard::missing_glyphs`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MissingGlyphs {
     #[default]
@@ -96,13 +97,29 @@ impl FallbackFonts {
     }
 }
 
+/// `include:` as written: one path or a list of paths (for the schema only).
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum IncludeList {
+    One(String),
+    Many(Vec<String>),
+}
+
 /// The whole storyboard.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Storyboard {
+    /// Shared parts merged under this storyboard (fonts, palette, a pay scene): one path or a
+    /// list, each relative to this file; this file's keys win. Read by `storyboard::include`
+    /// before the rest, so the typed storyboard never holds it.
+    #[serde(skip_deserializing)]
+    #[schemars(!skip_deserializing, with = "Option<IncludeList>")]
+    pub include: (),
     /// Format version; only 1 exists.
     #[serde(default = "one")]
     pub version: u32,
+    /// The canvas (size, frame rate, background) and the encoder's settings.
     pub video: Video,
     /// Folder holding fonts, images and audio, relative to the storyboard file.
     #[serde(default)]
@@ -154,13 +171,16 @@ pub struct Storyboard {
     /// The loudness the whole sound track (music and clips) is brought to.
     #[serde(default)]
     pub sound: SoundSpec,
+    /// The scenes, played in order (those whose `when` is false for a record are left out).
     #[serde(skip_deserializing)]
+    #[schemars(!skip_deserializing)]
     pub scenes: Vec<Scene>,
     #[serde(skip)]
     pub source: Source,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// `poster:`: the still frame saved as each video's poster JPEG, for emails.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PosterSpec {
     /// Time of the poster frame from the start of the video (clamped to its end).
@@ -218,7 +238,7 @@ impl<'de> Deserialize<'de> for PlayButtonSpec {
 
 /// A music bed: looped (or trimmed) to the video's length, faded in and out, and ducked under
 /// the scenes' clips.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AudioSpec {
     /// Audio file under the assets folder (WAV, MP3, OGG, M4A…); may hold bindings.
@@ -226,8 +246,10 @@ pub struct AudioSpec {
     /// Gain, 0–1 (1: as recorded).
     #[serde(default = "music_volume")]
     pub volume: f32,
+    /// How long the music takes to rise from silence at the start.
     #[serde(default = "one_second")]
     pub fade_in: Duration,
+    /// How long the music takes to fall to silence at the end.
     #[serde(default = "two_seconds")]
     pub fade_out: Duration,
     /// Start again when the file ends (otherwise silence after it).
@@ -239,7 +261,7 @@ pub struct AudioSpec {
 }
 
 /// The mix's loudness target: `sound: { loudness: -16, true_peak: -1 }`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SoundSpec {
     /// Integrated loudness (EBU R128), LUFS.
@@ -274,13 +296,15 @@ fn duck() -> f32 {
 }
 
 /// A sound clip in a scene, e.g. the voice-over: `{ src: "voice/{{ lang }}/intro.wav" }`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClipSpec {
     /// Audio file under the assets folder; may hold bindings.
     pub src: Bindable<String>,
+    /// Wait this long after the scene starts before playing the clip.
     #[serde(default)]
     pub delay: Duration,
+    /// Gain, 0–1 (1: as recorded).
     #[serde(default = "one_f32")]
     pub volume: f32,
     /// Expression; the clip plays only when it is true.
@@ -289,7 +313,7 @@ pub struct ClipSpec {
 }
 
 /// A button over the video on the landing page.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CtaSpec {
     /// The button's text; may hold bindings.
@@ -308,11 +332,16 @@ pub struct CtaSpec {
     pub to: Option<Duration>,
     /// Position and size on the canvas, like a layer's box (top-left corner).
     pub x: Length,
+    /// Top edge (or the anchor's point), like a layer's `y`.
     pub y: Length,
+    /// The button's width: pixels or a percentage of the canvas width.
     pub width: Length,
+    /// The button's height: pixels or a percentage of the canvas height.
     pub height: Length,
+    /// The button's colour (the one its text's contrast is checked against); may hold bindings.
     #[serde(default = "cta_background")]
     pub background: Bindable<Rgba>,
+    /// The label's colour; may hold bindings.
     #[serde(default = "white")]
     pub color: Bindable<Rgba>,
     /// Corner radius in canvas pixels.
@@ -348,7 +377,7 @@ fn cta_size() -> f32 {
 }
 
 /// The landing page: its title and the bill summary shown as text under the video.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PageSpec {
     /// May hold bindings.
@@ -362,6 +391,7 @@ pub struct PageSpec {
     /// Page colours.
     #[serde(default = "page_background")]
     pub background: Bindable<Rgba>,
+    /// Text colour; may hold bindings.
     #[serde(default = "white")]
     pub color: Bindable<Rgba>,
 }
@@ -387,17 +417,19 @@ fn yes() -> bool {
 }
 
 /// The animated preview for emails.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewSpec {
     /// Start of the excerpt in the video.
     #[serde(default)]
     pub from: Duration,
+    /// Length of the excerpt.
     #[serde(default = "three_seconds")]
     pub duration: Duration,
     /// Width in pixels (the height follows the video's shape).
     #[serde(default = "preview_width")]
     pub width: u32,
+    /// Frames per second of the GIF.
     #[serde(default = "preview_fps")]
     pub fps: u32,
 }
@@ -423,23 +455,31 @@ pub struct Source {
     pub spans: SpanMap,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// `video:`: the canvas and how it is encoded.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Video {
+    /// Canvas width in pixels: an even number (4:2:0 video), at most 4096.
     pub width: u32,
+    /// Canvas height in pixels: an even number (4:2:0 video), at most 4096.
     pub height: u32,
+    /// Frames per second, 1–120.
     pub fps: u32,
+    /// Fill under every scene: a colour or `{ linear: { angle, stops } }`.
     #[serde(default)]
     pub background: Option<PaintSpec>,
+    /// x264 settings (the command line's `--preset`, `--crf`, `--tune`, `--x264-params` win).
     #[serde(default)]
     pub encoder: EncoderSpec,
 }
 
 /// x264 settings a storyboard may choose; the command line overrides them.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EncoderSpec {
+    /// x264 preset, e.g. `veryfast` (the default).
     pub preset: Option<String>,
+    /// Constant rate factor, 0–51: lower is better and bigger (default 23).
     pub crf: Option<u8>,
     /// x264's `--tune`, e.g. `animation`.
     #[serde(default)]
@@ -456,7 +496,8 @@ pub enum PaintSpec {
     Linear(LinearSpec),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A linear gradient: `{ angle: 90, stops: ["#0b1f3a", "#1a73e8"] }`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinearSpec {
     /// Direction in degrees, CSS style: 0 = upwards, 90 = to the right, 180 = downwards.
@@ -490,14 +531,18 @@ impl<'de> Deserialize<'de> for PaintSpec {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// One scene: a stretch of the video with its own layers.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scene {
+    /// Unique name of the scene (used by `cta.scene`, messages and captions).
     pub id: String,
+    /// How long the scene plays, e.g. `4s`.
     pub duration: Duration,
     /// Expression; the scene plays only when it is true for the record.
     #[serde(default)]
     pub when: Option<Expr>,
+    /// How the scene comes in over the previous one, which it overlaps by the transition's duration.
     #[serde(default)]
     pub transition: Transition,
     /// Fill drawn under this scene's layers (the video background shows otherwise).
@@ -514,11 +559,14 @@ pub struct Scene {
     /// (each layer's `mirror` wins over it).
     #[serde(default)]
     pub mirror: Option<crate::style::Mirror>,
+    /// The layers, drawn in order (later ones on top).
     #[serde(skip_deserializing)]
+    #[schemars(!skip_deserializing, with = "Option<Vec<LayerSource>>")]
     pub layers: Vec<LayerSource>,
     /// Alternative layer sets: the first whose `when` is true (or that has none) is drawn
     /// after `layers`; e.g. a tip per customer segment, a message per dunning level.
     #[serde(skip_deserializing)]
+    #[schemars(!skip_deserializing, with = "Option<Vec<Variant>>")]
     pub variants: Vec<Variant>,
     /// Where the scene is in the document (`scenes[2]`), for messages.
     #[serde(skip)]
@@ -526,10 +574,15 @@ pub struct Scene {
 }
 
 /// One alternative of a scene's `variants`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Variant {
+    /// Expression; the variant is drawn when it is true (none: always, as the last resort).
     pub when: Option<Expr>,
+    /// The variant's layers, drawn after the scene's own.
+    #[schemars(with = "Option<Vec<LayerSource>>")]
     pub layers: Vec<LayerSource>,
+    #[schemars(skip)]
     pub path: String,
 }
 
@@ -602,12 +655,13 @@ impl<'de> Deserialize<'de> for Transition {
     }
 }
 
-/// One layer: what every layer has, plus its kind.
-
-#[derive(Debug, Clone, Deserialize)]
+/// `theme:`: the colours charts take when a layer names none.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Theme {
+    /// Colours given to chart series and slices in order, where a layer names none.
     #[serde(default = "default_palette")]
+    #[schemars(with = "Vec<Bindable<Rgba>>", length(min = 1))]
     pub palette: Vec<String>,
 }
 
