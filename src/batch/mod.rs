@@ -602,6 +602,12 @@ fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::
         h.update((buf.len() as u64).to_le_bytes());
         h.update(&buf);
     }
+    // The translations, as read when the storyboard loaded: a changed message renders again.
+    for (path, text) in binder.translation_sources() {
+        h.update(path.to_string_lossy().as_bytes());
+        h.update((text.len() as u64).to_le_bytes());
+        h.update(text.as_bytes());
+    }
     Ok(h.finalize().to_vec())
 }
 

@@ -39,6 +39,8 @@ pub struct Used {
     pub tests: Vec<String>,
     pub functions: Vec<String>,
     pub roots: Vec<String>,
+    /// The ids of `t("id", …)` calls written as text literals, each once, in order.
+    pub messages: Vec<String>,
 }
 
 impl Used {
@@ -245,6 +247,13 @@ impl<'s> Walker<'s> {
         if let Expr::Var(v) = &c.expr {
             if !self.is_local(v.id) {
                 Used::note(&mut self.used.functions, v.id);
+                if v.id == "t" {
+                    if let Some(CallArg::Pos(Expr::Const(c))) = c.args.first() {
+                        if let Some(id) = c.value.as_str() {
+                            Used::note(&mut self.used.messages, id);
+                        }
+                    }
+                }
             }
         } else {
             self.expr(&c.expr);
