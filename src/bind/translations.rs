@@ -30,7 +30,11 @@ pub(super) fn load(sb: &Storyboard, limits: &Limits, rep: &mut Reporter) -> Opti
             return None;
         }
         (Err(e), _) | (_, Err(e)) => {
-            rep.error("translations", format!("cannot read the translations folder {}: {e}", folder.display()), Some(hint.into()));
+            rep.error(
+                "translations",
+                format!("cannot read the translations folder {}: {e}", folder.display()),
+                Some(hint.into()),
+            );
             return None;
         }
     };
@@ -50,7 +54,12 @@ pub(super) fn load(sb: &Storyboard, limits: &Limits, rep: &mut Reporter) -> Opti
 
 /// Every `t("id")` call must name a message of the storyboard's locale; a call with no
 /// `translations:` at all is an error too.
-pub(super) fn check_uses(sb: &Storyboard, messages: Option<&Messages>, uses: &[MessageUse], rep: &mut Reporter) {
+pub(super) fn check_uses(
+    sb: &Storyboard,
+    messages: Option<&Messages>,
+    uses: &[MessageUse],
+    rep: &mut Reporter,
+) {
     match messages {
         Some(m) => {
             for (path, message, hint) in m.check_uses(uses) {
@@ -92,14 +101,23 @@ impl std::fmt::Display for Untranslated {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         let (n, loc) = (self.records, &self.locale);
         let who = if n == 1 { format!("the 1 {loc} record") } else { format!("the {n} {loc} records") };
+        let s = if n == 1 { "s" } else { "" };
         let then = match &self.falls_back_to {
-            Some(d) => format!("{who} get the {d} text"),
-            None => format!("{who} fail"),
+            Some(d) => format!("{who} get{s} the {d} text"),
+            None => format!("{who} fail{s}"),
         };
         match &self.message {
-            None => write!(f, "translations: no folder for {loc} (looked for {}): {then} of every message", self.tried.join(", ")),
+            None => write!(
+                f,
+                "translations: no folder for {loc} (looked for {}): {then} of every message",
+                self.tried.join(", ")
+            ),
             Some(id) => {
-                write!(f, "translations: message `{id}` is missing for {loc} (looked in {}): {then}", self.tried.join(", "))?;
+                write!(
+                    f,
+                    "translations: message `{id}` is missing for {loc} (looked in {}): {then}",
+                    self.tried.join(", ")
+                )?;
                 match self.used_at.as_slice() {
                     [] => Ok(()),
                     [one] => write!(f, " (t(\"{id}\") at {one})"),

@@ -48,13 +48,19 @@ pub fn read(folder: &Path, storyboard_dir: &Path, limits: &Limits) -> (Vec<Local
     let root = match std::fs::canonicalize(storyboard_dir) {
         Ok(r) => r,
         Err(e) => {
-            problems.push(problem(storyboard_dir, None, format!("cannot read the storyboard's folder: {e}"), None));
+            problems.push(problem(
+                storyboard_dir,
+                None,
+                format!("cannot read the storyboard's folder: {e}"),
+                None,
+            ));
             return (locales, problems);
         }
     };
     // Links are followed (a locale folder may be one) and every file's real path checked to be
     // inside the storyboard's folder; walkdir stops a link cycle.
-    let walker = walkdir::WalkDir::new(folder).follow_links(true).min_depth(1).max_depth(8).sort_by_file_name();
+    let walker =
+        walkdir::WalkDir::new(folder).follow_links(true).min_depth(1).max_depth(8).sort_by_file_name();
     let mut count = 0;
     for entry in walker {
         let entry = match entry {
@@ -78,7 +84,10 @@ pub fn read(folder: &Path, storyboard_dir: &Path, limits: &Limits) -> (Vec<Local
                     path,
                     None,
                     format!("the translations folder `{name}` is not named after a locale: {why}"),
-                    Some("name each folder after the BCP 47 locale its files are in: en, de, pt-BR, zh-Hant".into()),
+                    Some(
+                        "name each folder after the BCP 47 locale its files are in: en, de, pt-BR, zh-Hant"
+                            .into(),
+                    ),
                 )),
             }
             continue;
@@ -101,16 +110,22 @@ pub fn read(folder: &Path, storyboard_dir: &Path, limits: &Limits) -> (Vec<Local
         }
         count += 1;
         if count > MAX_FILES {
-            problems.push(problem(folder, None, format!("the translations folder holds over {MAX_FILES} .ftl files"), None));
+            problems.push(problem(
+                folder,
+                None,
+                format!("the translations folder holds over {MAX_FILES} .ftl files"),
+                None,
+            ));
             break;
         }
         // The locale folder this file is under (its first component below `folder`).
         let owner = path.strip_prefix(folder).ok().and_then(|p| p.components().next());
         let owner = owner.map(|c| c.as_os_str().to_string_lossy().to_string()).unwrap_or_default();
         let Some(locale) = locales.iter_mut().find(|l| l.name == owner) else { continue };
-        match read_file(path, &root, limits) {
-            Ok(resource) => locale.files.push((path.to_path_buf(), Arc::new(resource))),
-            Err(mut found) => problems.append(&mut found),
+        let (resource, mut found) = read_file(path, &root, limits);
+        problems.append(&mut found);
+        if let Some(resource) = resource {
+            locale.files.push((path.to_path_buf(), Arc::new(resource)));
         }
     }
     locales.retain(|l| !l.files.is_empty());
@@ -121,13 +136,51 @@ pub fn read(folder: &Path, storyboard_dir: &Path, limits: &Limits) -> (Vec<Local
 fn locale_of(name: &str) -> Result<String, String> {
     let locale = super::super::locale::check_locale(name).map_err(|e| e.to_string())?;
     if !locale.extensions.is_empty() {
-        return Err(format!("`{name}` has extensions (`-u-…`); a translation is for a language, script and region"));
+        return Err(format!(
+            "`{name}` has extensions (`-u-…`); a translation is for a language, script and region"
+        ));
     }
-    super::fallbacks(&locale.to_string()).into_iter().next().ok_or_else(|| format!("`{name}` has no language"))
+    super::fallbacks(&locale.to_string())
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("`{name}` has no language"))
 }
 
-/// Reads and parses one `.ftl` file: every syntax error, each with its line and column.
-fn read_file(path: &Path, root: &Path, limits: &Limits) -> Result<FluentResource, Vec<Diagnostic>> {
+/// Reads and parses one `.ftl` file: what parsed (the messages around a syntax error still
+/// do, so the storyboard's calls are checked in the same pass) and every syntax error, each
+/// with its line and column.
+fn read_file(path: &Path, root: &Path, limits: &Limits) -> (Option<FluentResource>, Vec<Diagnostic>) {
+    match read_text(path, root, limits) {
+        Ok(text) => parse(path, text),
+        Err(problems) => (None, problems),
+    }
+}
+
+fn parse(path: &Path, text: String) -> (Option<FluentResource>, Vec<Diagnostic>) {
+    match FluentResource::try_new(text) {
+        Ok(resource) => (Some(resource), Vec::new()),
+        Err((resource, errors)) => {
+            let source = resource.source();
+            let found = errors
+                .into_iter()
+                .map(|e| Diagnostic {
+                    file: path.to_path_buf(),
+                    pos: Some(pos_at(source, e.pos.start)),
+                    path: String::new(),
+                    message: format!("Fluent syntax error: {}", e.kind),
+                    hint: Some(
+                        "a message is `id = text`, its variables `{ $name }`, a selector `{ $n -> [one] … *[other] … }` (the default marked with `*`); see docs/storyboard.md, Translations"
+                            .into(),
+                    ),
+                })
+                .collect();
+            (Some(resource), found)
+        }
+    }
+}
+
+/// A translation file's text, read within the limit, from inside the storyboard's folder.
+fn read_text(path: &Path, root: &Path, limits: &Limits) -> Result<String, Vec<Diagnostic>> {
     let fail = |message: String, hint: Option<String>| {
         vec![Diagnostic { file: path.to_path_buf(), pos: None, path: String::new(), message, hint }]
     };
@@ -160,22 +213,7 @@ fn read_file(path: &Path, root: &Path, limits: &Limits) -> Result<FluentResource
             Some("save it as UTF-8, as Fluent files are".into()),
         )
     })?;
-    FluentResource::try_new(text).map_err(|(resource, errors)| {
-        let source = resource.source();
-        errors
-            .into_iter()
-            .map(|e| Diagnostic {
-                file: path.to_path_buf(),
-                pos: Some(pos_at(source, e.pos.start)),
-                path: String::new(),
-                message: format!("Fluent syntax error: {}", e.kind),
-                hint: Some(
-                    "a message is `id = text`, its variables `{ $name }`, a selector `{ $n -> [one] … *[other] … }` (the default marked with `*`); see docs/storyboard.md, Translations"
-                        .into(),
-                ),
-            })
-            .collect()
-    })
+    Ok(text)
 }
 
 /// The 1-based line and column (in characters) of byte `offset` of `text`.

@@ -96,8 +96,12 @@ impl MessageError {
     pub fn hint(&self) -> String {
         match self {
             MessageError::Missing { id, files, .. } => match files.first() {
-                Some(f) => format!("add `{id} = …` to {} (or to a file of the record's language)", f.display()),
-                None => format!("add `{id} = …` to a .ftl file of the record's language or of the storyboard's locale"),
+                Some(f) => {
+                    format!("add `{id} = …` to {} (or to a file of the record's language)", f.display())
+                }
+                None => format!(
+                    "add `{id} = …` to a .ftl file of the record's language or of the storyboard's locale"
+                ),
             },
             MessageError::Resolve { .. } => {
                 "pass every `{ $variable }` the message uses as `name=value` in the `t()` call".into()
@@ -130,7 +134,8 @@ fn language(tag: &str) -> &str {
 impl Messages {
     /// Reads and parses the translations in `folder` (the storyboard's key joined to its
     /// folder, `storyboard_dir`). `default` is the storyboard's locale; its chain must reach a
-    /// locale folder, since every record's chain ends there.
+    /// locale folder, since every record's chain ends there. With problems, the messages that
+    /// did parse come back too, so that the storyboard's calls are checked in the same pass.
     pub fn load(
         folder: &Path,
         storyboard_dir: &Path,
@@ -153,9 +158,6 @@ impl Messages {
             locales.push(Locale::bundle(lf, &mut problems));
         }
         let messages = Messages { locales, default: default.to_string() };
-        if !problems.is_empty() {
-            return (None, problems);
-        }
         if messages.default_locales().next().is_none() {
             problems.push(Diagnostic {
                 file: folder.to_path_buf(),
@@ -236,7 +238,9 @@ impl Messages {
                 },
             };
             let mut errors = Vec::new();
-            let text = numbers::with_locale(locale, || loc.bundle.format_pattern(pattern, Some(args), &mut errors).into_owned());
+            let text = numbers::with_locale(locale, || {
+                loc.bundle.format_pattern(pattern, Some(args), &mut errors).into_owned()
+            });
             if !errors.is_empty() {
                 return Err(MessageError::Resolve {
                     id: id.into(),
@@ -260,8 +264,10 @@ impl Messages {
                 None => (u.id.as_str(), None),
             };
             let found = self.default_locales().find_map(|l| l.bundle.get_message(message_id).map(|m| (l, m)));
-            let files: Vec<String> =
-                self.default_locales().flat_map(|l| l.files.iter().map(|f| f.display().to_string())).collect();
+            let files: Vec<String> = self
+                .default_locales()
+                .flat_map(|l| l.files.iter().map(|f| f.display().to_string()))
+                .collect();
             match found {
                 None => {
                     let ids = self.default_locales().flat_map(|l| l.ids());
@@ -287,7 +293,10 @@ impl Messages {
                         problems.push((
                             u.path.clone(),
                             format!("`t(\"{}\")`: message `{message_id}` has no attribute `.{a}`", u.id),
-                            format!("its attributes: {}", if has.is_empty() { "none".into() } else { has.join(", ") }),
+                            format!(
+                                "its attributes: {}",
+                                if has.is_empty() { "none".into() } else { has.join(", ") }
+                            ),
                         ));
                     }
                 }
@@ -356,8 +365,12 @@ impl Locale {
             if let Err(errors) = bundle.add_resource(Arc::clone(&resource)) {
                 for e in errors {
                     let fluent_bundle::FluentError::Overriding { id, .. } = e else { continue };
-                    let earlier = paths.iter().zip(&resources).find(|(_, r)| files::message_ids(r).any(|m| m == id));
-                    let first = earlier.map_or_else(|| "earlier in this file".into(), |(p, _)| format!("in {}", p.display()));
+                    let earlier =
+                        paths.iter().zip(&resources).find(|(_, r)| files::message_ids(r).any(|m| m == id));
+                    let first = earlier.map_or_else(
+                        || "earlier in this file".into(),
+                        |(p, _)| format!("in {}", p.display()),
+                    );
                     problems.push(Diagnostic {
                         file: path.clone(),
                         pos: files::message_pos(&resource, &id),

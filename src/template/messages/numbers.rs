@@ -86,7 +86,12 @@ pub fn args(id: &str, kwargs: &Kwargs, markup_text: bool) -> Result<FluentArgs<'
             }
             ValueKind::Bool => FluentValue::String(if value.is_true() { "true" } else { "false" }.into()),
             ValueKind::Undefined | ValueKind::None => return Err(bad("nothing (undefined or none)")),
-            _ => return Err(bad(&format!("{} (a list or an object)", crate::template::env::kind_name(&value)))),
+            _ => {
+                return Err(bad(&format!(
+                    "{} (a list or an object)",
+                    crate::template::env::kind_name(&value)
+                )))
+            }
         };
         out.set(name.to_string(), v);
     }
