@@ -157,6 +157,18 @@ fn read_file(path: &Path, root: &Path, limits: &Limits) -> (Option<FluentResourc
 }
 
 fn parse(path: &Path, text: String) -> (Option<FluentResource>, Vec<Diagnostic>) {
+    if let Some(offset) = too_deep(&text) {
+        let d = Diagnostic {
+            file: path.to_path_buf(),
+            pos: Some(pos_at(&text, offset)),
+            path: String::new(),
+            message: format!("the placeables nest over {MAX_NESTING} levels deep here"),
+            hint: Some(
+                "a message needs a few levels (a selector in a placeable); flatten what opens here".into(),
+            ),
+        };
+        return (None, vec![d]);
+    }
     match FluentResource::try_new(text) {
         Ok(resource) => (Some(resource), Vec::new()),
         Err((resource, errors)) => {
@@ -214,6 +226,37 @@ fn read_text(path: &Path, root: &Path, limits: &Limits) -> Result<String, Vec<Di
         )
     })?;
     Ok(text)
+}
+
+/// The deepest nesting of `{ … }` a file may have. fluent-syntax's parser recurses once per
+/// level, so a file of a million `{` would overflow the stack instead of failing; real
+/// messages need two or three levels.
+const MAX_NESTING: usize = 64;
+
+/// The byte offset where `text`'s braces first nest deeper than [`MAX_NESTING`], if they do.
+/// Every `{` counts, even one inside a string literal (`{ "{" }`): that only errs towards
+/// refusing, at a depth no message reaches. Comment lines are skipped.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if !line.starts_with('#') {
+            for (i, b) in line.bytes().enumerate() {
+                match b {
+                    b'{' => {
+                        depth += 1;
+                        if depth > MAX_NESTING {
+                            return Some(offset + i);
+                        }
+                    }
+                    b'}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The 1-based line and column (in characters) of byte `offset` of `text`.

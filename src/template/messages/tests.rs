@@ -155,6 +155,13 @@ fn syntax_errors_are_reported_with_file_line_and_column() {
 }
 
 #[test]
+fn deeply_nested_placeables_are_refused_before_the_parser_recurses_into_them() {
+    let deep = format!("a = A\nb = {}\n", "{ ".repeat(200_000));
+    let found = problems("deep", "en-GB", &[("en/a.ftl", &deep)]);
+    assert!(found[0].contains("en/a.ftl:2:133: the placeables nest over 64 levels deep here"), "{found:?}");
+}
+
+#[test]
 fn folders_are_named_after_locales_and_the_storyboards_locale_has_one() {
     let found = problems(
         "layout",
