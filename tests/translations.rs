@@ -184,3 +184,37 @@ fn values_passed_to_a_message_are_escaped_in_text_but_the_message_may_hold_tags(
     // The name shows as written, brackets and all; the message's own [color] is a tag.
     assert_eq!(t.at(1.0).lines, ["Hello [i]Ann"]);
 }
+
+#[test]
+fn a_changed_translation_renders_the_batch_again() {
+    let sb = storyboard(
+        "batch",
+        &one_text("{{ t('hello', name=name) }}"),
+        &[("en/a.ftl", "hello = Hello { $name }\n")],
+    );
+    let dir = sb.parent().unwrap().to_path_buf();
+    let data = write(&dir, "run.jsonl", "{\"id\":\"A\",\"name\":\"Ann\"}\n{\"id\":\"B\",\"name\":\"Bo\"}\n");
+    let run = || {
+        let out = dir.join("out");
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_billreel"))
+            .args([
+                "batch",
+                sb.to_str().unwrap(),
+                "--data",
+                &data,
+                "--out",
+                out.to_str().unwrap(),
+                "--jobs",
+                "1",
+            ])
+            .env("BILLREEL_LINK_SECRET", "test-secret-0123456789abcdef")
+            .output()
+            .unwrap();
+        text(&o)
+    };
+    assert!(run().contains("done: 2 ok, 0 skipped"));
+    assert!(run().contains("done: 0 ok, 2 skipped"), "nothing changed: nothing renders");
+    std::fs::write(dir.join("translations/en/a.ftl"), "hello = Hi { $name }\n").unwrap();
+    let t = run();
+    assert!(t.contains("done: 2 ok, 0 skipped"), "the wording changed: {t}");
+}
