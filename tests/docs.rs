@@ -91,6 +91,11 @@ fn every_snippet_in_the_storyboard_reference_loads() {
     let mut checked = 0;
     for (i, block) in doc.split("```yaml\n").skip(2).enumerate() {
         let block = &block[..block.find("```").unwrap()];
+        if block.contains("\ntranslations:") {
+            // A whole storyboard that needs its .ftl files: loaded with them by
+            // the_translations_example_renders_in_each_language.
+            continue;
+        }
         let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
         let sb = if block.starts_with("- id:") {
             format!("{header}scenes:\n{}", block.lines().map(|l| format!("  {l}\n")).collect::<String>())

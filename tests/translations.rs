@@ -127,6 +127,21 @@ fn unknown_ids_and_syntax_errors_are_found_when_the_storyboard_loads() {
 }
 
 #[test]
+fn a_variable_a_translation_reads_that_the_call_does_not_pass_is_found_at_load() {
+    let sb = storyboard(
+        "unpassed",
+        &one_text("{{ t('hello', name=name) }}"),
+        &[("en/a.ftl", "hello = Hello { $name }\n"), ("de/a.ftl", "# Grüße\nhello = Hallo { $nmae }\n")],
+    );
+    let t = text(&billreel(["check", sb.to_str().unwrap()]));
+    assert!(t.contains("sb.yaml:9:"), "at the call: {t}");
+    assert!(t.contains("`t(\"hello\")`: the de text ("), "{t}");
+    assert!(t.contains("de/a.ftl:2:1) uses `$nmae`, which the call does not pass (it passes `name`)"), "{t}");
+    assert!(t.contains("did you mean `name`?"), "{t}");
+    assert!(!t.contains("the en text"), "en reads what the call passes: {t}");
+}
+
+#[test]
 fn the_translations_folder_stays_inside_the_storyboards_folder() {
     let dir = common::fresh_dir("translations", "outside");
     let outside = common::fresh_dir("translations", "outside-elsewhere");

@@ -160,8 +160,9 @@ impl Compiler {
     /// only when a record is rendered, once per record, with no suggestion. Whether a name
     /// exists is asked of the environment itself; [`KNOWN_NAMES`] only feeds "did you mean".
     fn check_names(&mut self, used: &Used, path: &str, source: &str) {
-        for id in &used.messages {
-            self.message_uses.push(MessageUse { id: id.clone(), path: path.to_string() });
+        for call in &used.messages {
+            let (id, names) = (call.id.clone(), call.names.clone());
+            self.message_uses.push(MessageUse { id, names, path: path.to_string() });
         }
         let state = self.env.empty_state();
         let mut unknown: Vec<(&str, &str, Vec<&str>)> = Vec::new();

@@ -17,6 +17,7 @@
 
 mod files;
 mod numbers;
+mod variables;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,6 +54,8 @@ struct Locale {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageUse {
     pub id: String,
+    /// The names the call passes (`None`: it passes `**values`).
+    pub names: Option<Vec<String>>,
     pub path: String,
 }
 
@@ -288,6 +291,9 @@ impl Messages {
                     ));
                 }
                 Some((_, m)) => {
+                    if let Some(names) = &u.names {
+                        problems.extend(self.unpassed(u, message_id, attribute, names));
+                    }
                     if let Some(a) = attribute.filter(|a| m.get_attribute(a).is_none()) {
                         let has: Vec<String> = m.attributes().map(|x| format!(".{}", x.id())).collect();
                         problems.push((
@@ -300,6 +306,49 @@ impl Messages {
                         ));
                     }
                 }
+            }
+        }
+        problems
+    }
+
+    /// The variables a locale's text of the message reads that the call `u` does not pass
+    /// (`names`): Fluent would fail every record of that locale, so it is said at load, with the
+    /// place of the call and of the text.
+    fn unpassed(
+        &self,
+        u: &MessageUse,
+        id: &str,
+        attribute: Option<&str>,
+        names: &[String],
+    ) -> Vec<(String, String, String)> {
+        let mut problems = Vec::new();
+        for loc in &self.locales {
+            let Some(m) = loc.bundle.get_message(id) else { continue };
+            let pattern = match attribute {
+                Some(a) => m.get_attribute(a).map(|x| x.value()),
+                None => m.value(),
+            };
+            let mut vars = Vec::new();
+            if let Some(p) = pattern {
+                variables::of_pattern(p, &mut vars);
+            }
+            for var in vars {
+                if names.iter().any(|n| n == var) {
+                    continue;
+                }
+                let at = loc.defined_at(id);
+                let passed = passed_list(names);
+                let hint = match closest(var, names.iter().map(String::as_str)) {
+                    Some(g) => {
+                        format!("did you mean `{g}`? correct `${var}` in {at}, or pass `{var}=…` in the call")
+                    }
+                    None => format!("pass `{var}=…` in the call, or take `${var}` out of {at}"),
+                };
+                problems.push((
+                    u.path.clone(),
+                    format!("`t(\"{}\")`: the {} text ({at}) uses `${var}`, which the call does not pass (it passes {passed})", u.id, loc.tag),
+                    hint,
+                ));
             }
         }
         problems
@@ -384,6 +433,16 @@ impl Locale {
             resources.push(resource);
         }
         Locale { tag: lf.tag, files: paths, resources, bundle }
+    }
+
+    /// `file:line:column` of message `id`'s definition.
+    fn defined_at(&self, id: &str) -> String {
+        for (path, res) in self.files.iter().zip(&self.resources) {
+            if let Some(p) = files::message_pos(res, id) {
+                return format!("{}:{}:{}", path.display(), p.line, p.column);
+            }
+        }
+        self.file_of(id).display().to_string()
     }
 
     /// The file that defines message `id`.
