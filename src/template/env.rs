@@ -107,7 +107,7 @@ pub fn environment(default_currency: Option<String>, limits: &Limits) -> Environ
 pub fn add_translations(env: &mut Environment<'static>, translations: Option<std::sync::Arc<Messages>>) {
     env.add_function("t", move |state: &State, id: &str, kwargs: Kwargs| {
         let fail = |e: MessageError| {
-            minijinja::Error::new(ErrorKind::InvalidOperation, e.to_string()).with_source(e)
+            minijinja::Error::new(ErrorKind::InvalidOperation, format!("{e}; {}", e.hint())).with_source(e)
         };
         let Some(m) = &translations else { return Err(fail(MessageError::NoTranslations { id: id.into() })) };
         let markup = state.auto_escape() == MARKUP;
