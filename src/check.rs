@@ -5,7 +5,8 @@
 //! kind and message (a missing or wrong field, chart lists of different lengths, text that
 //! overflows its box even at its smallest size, characters no font has, an asset that does not
 //! exist, a line that is not a record, an id used twice); and for records that render, layout
-//! warnings (text or pictures leaving the canvas, texts that overlap) for their data.
+//! warnings (text or pictures leaving the canvas, texts that overlap) for their data; and the
+//! messages of the storyboard's translations that a locale of the data lacks.
 //! Records are bound in parallel on all cores; nothing is drawn or encoded.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -14,6 +15,7 @@ use std::sync::{Mutex, PoisonError};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use serde::Serialize;
 
+use crate::bind::translations::Untranslated;
 use crate::bind::{Binder, ProblemKind};
 use crate::record::{Record, RecordError, Records};
 
@@ -57,6 +59,11 @@ pub struct CheckReport {
     /// Layout warnings, in input order; at most [`MAX_DETAILED`].
     pub warnings: Vec<Warning>,
     pub warnings_not_detailed: u64,
+    /// How many records are in each locale (their own, or the storyboard's).
+    pub locales: BTreeMap<String, u64>,
+    /// Every message the storyboard calls that a locale of the data has no translation of,
+    /// once per (locale, message): those records get the storyboard's locale's text, or fail.
+    pub untranslated: Vec<Untranslated>,
 }
 
 /// Checks every record (in parallel): every problem of each one, and its layout warnings. A
@@ -76,11 +83,14 @@ pub fn check_records(binder: &Binder, records: Records) -> CheckReport {
     });
     let report = Mutex::new(CheckReport::default());
     records.par_bridge().for_each(|item| {
-        let mut preview = None;
-        let (problems, warnings) = check_one(binder, item, &mut preview);
+        let (mut preview, mut locale) = (None, None);
+        let (problems, warnings) = check_one(binder, item, &mut preview, &mut locale);
         // Only counting happens under the lock; nothing there panics.
         let mut r = report.lock().unwrap_or_else(PoisonError::into_inner);
         r.records += 1;
+        if let Some(l) = locale {
+            *r.locales.entry(l).or_default() += 1;
+        }
         if let Some(p) = preview {
             *r.previews.entry(p).or_default() += 1;
         }
@@ -112,6 +122,7 @@ pub fn check_records(binder: &Binder, records: Records) -> CheckReport {
     // Stable: a record's problems keep the order binding found them in.
     report.problems.sort_by_key(|p| p.line);
     report.warnings.sort_by_key(|w| w.line);
+    report.untranslated = binder.untranslated(&report.locales);
     report
 }
 
@@ -119,6 +130,7 @@ fn check_one(
     binder: &Binder,
     item: Result<Record, RecordError>,
     preview: &mut Option<String>,
+    locale: &mut Option<String>,
 ) -> (Vec<Problem>, Vec<Warning>) {
     let rec = match item {
         Ok(rec) => rec,
@@ -136,6 +148,7 @@ fn check_one(
     // storyboard says `missing_glyphs: replace`), in `batch` exactly as here.
     let (gathered, graph) = binder.check_record(&rec);
     *preview = graph.as_ref().and_then(crate::outputs::preview::describe);
+    locale.clone_from(&gathered.locale);
     let problems = gathered
         .problems
         .into_iter()
@@ -167,6 +180,7 @@ impl CheckReport {
             ProblemKind::TextOverflow,
             ProblemKind::MissingGlyph,
             ProblemKind::UnreadableLine,
+            ProblemKind::MissingMessage,
             ProblemKind::Other,
             ProblemKind::Encode,
             ProblemKind::Internal,

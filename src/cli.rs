@@ -482,6 +482,12 @@ fn check(a: CheckArgs, limits: &Limits) -> Result<()> {
     if warnings > SHOWN {
         println!("... and {} more warnings{more}", warnings - SHOWN);
     }
+    for u in report.untranslated.iter().take(SHOWN) {
+        println!("warning: {u}");
+    }
+    if report.untranslated.len() > SHOWN {
+        println!("... and {} more untranslated messages{more}", report.untranslated.len() - SHOWN);
+    }
     for (window, records) in &report.previews {
         println!("{window}: {records} record(s)");
     }

@@ -100,6 +100,11 @@ fn every_snippet_in_the_storyboard_reference_loads() {
             // loaded together, by the_include_example_renders_and_its_error_is_the_one_shown.
             continue;
         }
+        if block.contains("\ntranslations:") {
+            // A whole storyboard that needs its .ftl files: loaded with them by
+            // the_translations_example_renders_in_each_language.
+            continue;
+        }
         let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
         let sb = if block.lines().any(|l| l.starts_with("video:")) {
             // A whole storyboard.
@@ -272,4 +277,41 @@ fn the_include_example_renders_and_its_error_is_the_one_shown() {
         Err(d) => d.to_string().replace(&format!("{}/", dir.display()), "scenes/"),
     };
     assert_eq!(got.lines().next(), Some(shown), "{got}");
+}
+
+#[test]
+fn the_translations_example_renders_in_each_language() {
+    let doc = std::fs::read_to_string(repo().join("docs/storyboard.md")).unwrap();
+    let section = &doc[doc.find("\n## Translations\n").expect("a Translations section")..];
+    let dir = common::fresh_dir("docs-test", "translations");
+    std::fs::write(dir.join("bill.yaml"), first_block(section, "yaml")).unwrap();
+    // Each ```ftl block starts with a comment naming its file.
+    let mut rest = section;
+    let mut files = 0;
+    while let Some(i) = rest.find("```ftl\n") {
+        let block = first_block(&rest[i..], "ftl");
+        let path = block.lines().next().unwrap().trim_start_matches("# ");
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, block).unwrap();
+        files += 1;
+        rest = &rest[i + 7..];
+    }
+    assert_eq!(files, 2);
+    let binder = billreel::load(&dir.join("bill.yaml"), Some(&repo().join("assets")))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let texts = |data: serde_json::Value| -> Vec<String> {
+        let rec = Record { id: data["id"].as_str().unwrap().into(), data, line: 1 };
+        let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        for node in &graph.scenes[0].nodes {
+            let NodeKind::Text(t) = &node.kind else { continue };
+            out.push(t.at(2.0).lines.join(" "));
+        }
+        out
+    };
+    let pl: serde_json::Value = serde_json::from_str(first_block(section, "json")).unwrap();
+    assert_eq!(texts(pl), ["Dzień dobry Zofia,", "Twój rachunek: 1234,50\u{a0}zł.", "Zaległość od 22 dni."]);
+    let en = serde_json::json!({"id": "E1", "locale": "en-GB", "customer": {"first_name": "Ann", "gender": "female"}, "bill": {"total": 12.5, "currency": "GBP", "overdue_days": 1}});
+    assert_eq!(texts(en), ["Hello Ann,", "your bill is £12.50.", "She has been overdue for 1 day."]);
 }

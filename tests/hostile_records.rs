@@ -202,6 +202,7 @@ fn text_no_font_can_draw_fails_the_record_unless_the_storyboard_says_replace() {
     let dir = fresh_dir("hostile", "replace");
     let sb = dir.join("replace.yaml");
     std::fs::write(&sb, format!("missing_glyphs: replace\n{yaml}")).unwrap();
+    common::copy_demo_translations(&dir);
     let replacing = billreel::load(&sb, Some(&repo().join("assets"))).unwrap_or_else(|d| panic!("{d}"));
     let graph = replacing.bind(&rec).expect("with `missing_glyphs: replace` the record renders");
     assert!(!graph.missing_glyphs().is_empty());

@@ -55,6 +55,7 @@ fn the_mix_is_brought_to_the_storyboards_loudness_under_its_peak_ceiling() {
     assert_ne!(quieter, text);
     let broadcast = d.join("broadcast.yaml");
     std::fs::write(&broadcast, quieter).unwrap();
+    common::copy_demo_translations(&d);
     for (storyboard, loudness, ceiling) in [(demo, -16.0, -1.0), (broadcast, -23.0, -3.0)] {
         let out = d.join(format!("{}.mp4", storyboard.file_stem().unwrap().to_string_lossy()));
         render(&storyboard, &out);

@@ -16,6 +16,8 @@ use crate::template::{BindError, Context};
 pub struct Gather {
     pub problems: Vec<BindError>,
     pub warnings: Vec<Warning>,
+    /// The locale the record is bound in (its own, or the storyboard's), once it is known.
+    pub locale: Option<String>,
 }
 
 /// A layout warning: the record still renders, but probably not as the author meant.

@@ -12,6 +12,7 @@
 pub mod companions;
 pub mod lint;
 pub mod timeline;
+pub mod translations;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ use crate::scene::text::{Font, FontBook};
 use crate::scene::SceneGraph;
 use crate::storyboard::spans::{join_index, join_key};
 use crate::storyboard::{self, Diagnostic, Diagnostics, Reporter, Storyboard};
+use crate::template::messages::{MessageUse, Messages};
 use crate::template::{locale, Compiled, Compiler, Context, Mode};
 pub use crate::template::{BindError, ProblemKind, DEFAULT_LOCALE, FUEL};
 
@@ -47,6 +49,9 @@ pub struct Binder {
     limits: Limits,
     /// Quote record values in errors (`--show-values`); off, errors give kind and size only.
     show_values: bool,
+    /// The storyboard's translations (`translations:`), and its `t("id")` calls with literal ids.
+    messages: Option<Arc<Messages>>,
+    message_uses: Vec<MessageUse>,
 }
 
 /// A scene's layers and its variants' layers, typed.
@@ -74,10 +79,16 @@ impl Binder {
         let mut rep = Reporter::new(&source.file, &source.spans);
         let mut scenes = read_layers(&sb, &assets, &mut rep);
         let mut compiler = Compiler::with_limits(sb.currency.clone(), limits);
+        let messages = translations::load(&sb, limits, &mut rep);
+        if let Some(m) = &messages {
+            compiler.translations(Arc::clone(m));
+        }
         compile(&mut sb, &mut scenes, &mut compiler);
         for p in compiler.problems() {
             rep.error(&p.path, p.message.clone(), Some(p.hint.clone()));
         }
+        let message_uses = compiler.message_uses().to_vec();
+        translations::check_uses(&sb, messages.as_deref(), &message_uses, &mut rep);
         for (key, tag) in [("locale", &sb.locale), ("fallback_locale", &sb.fallback_locale)] {
             if let Some(Err(e)) = tag.as_deref().map(locale::check_locale) {
                 rep.error(key, e.to_string(), Some(locale::SUPPORTED_HINT.into()));
@@ -104,6 +115,8 @@ impl Binder {
             burn_captions: false,
             limits: *limits,
             show_values: false,
+            messages,
+            message_uses,
         })
     }
 
@@ -186,6 +199,9 @@ impl Binder {
         // knowing the video's length: `video.seconds` (whole, rounded) and `video.duration`.
         // `vars` are evaluated once, before `video` exists (they cannot read it).
         let mut cx = Context::new(compiled, record, locale, fallback, vars, &locate, mode)?;
+        if let Some(g) = gather.as_deref_mut() {
+            g.locale = Some(cx.locale());
+        }
         let plan = timeline::plan(self, &cx, gather.as_deref_mut())?;
         let secs = plan.total_frames as f64 / self.sb.video.fps as f64;
         if record.data.get("video").is_some() {

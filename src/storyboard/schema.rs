@@ -147,6 +147,11 @@ pub struct Storyboard {
     /// ISO 4217 code used by `| currency` when none is given.
     #[serde(default)]
     pub currency: Option<String>,
+    /// Folder of translations read by `t("id", name=value)`, relative to the storyboard file
+    /// and inside its folder: one folder per locale named by its BCP 47 tag, holding that
+    /// locale's Project Fluent files (`translations/en/bill.ftl`, `translations/pt-BR/bill.ftl`).
+    #[serde(default)]
+    pub translations: Option<String>,
     /// Derived values, evaluated once per record in order: `delta: bill.total - bill.previous_total`.
     #[serde(default)]
     pub vars: IndexMap<String, Expr>,

@@ -7,6 +7,9 @@
 
 use minijinja::{Environment, ErrorKind, Expression, Template};
 
+use std::sync::Arc;
+
+use super::messages::{MessageUse, Messages};
 use super::types::{self, Need, Used};
 use crate::storyboard::{Bindable, Expr, FromText, Slot};
 
@@ -28,6 +31,8 @@ pub struct Compiler {
     /// What each template's and expression's operators need of the values they read, by slot.
     template_needs: Vec<Vec<Need>>,
     expr_needs: Vec<Vec<Need>>,
+    /// The `t("id")` calls with a literal id, where they are.
+    message_uses: Vec<MessageUse>,
     problems: Vec<CompileProblem>,
 }
 
@@ -38,14 +43,27 @@ impl Compiler {
 
     /// A compiler whose environment runs under `limits` (fuel, output size, list sizes).
     pub fn with_limits(default_currency: Option<String>, limits: &crate::limits::Limits) -> Compiler {
+        let mut env = super::env::environment(default_currency, limits);
+        super::env::add_translations(&mut env, None);
         Compiler {
-            env: super::env::environment(default_currency, limits),
+            env,
             templates: Vec::new(),
             exprs: Vec::new(),
             template_needs: Vec::new(),
             expr_needs: Vec::new(),
+            message_uses: Vec::new(),
             problems: Vec::new(),
         }
+    }
+
+    /// The storyboard's translations, read by `t()` (call before compiling the values).
+    pub fn translations(&mut self, messages: Arc<Messages>) {
+        super::env::add_translations(&mut self.env, Some(messages));
+    }
+
+    /// The `t("id")` calls with a literal id compiled so far, with the paths of their values.
+    pub fn message_uses(&self) -> &[MessageUse] {
+        &self.message_uses
     }
 
     /// Compiles a string with bindings (or parses a literal once) found at `path`. The path names
@@ -142,6 +160,10 @@ impl Compiler {
     /// only when a record is rendered, once per record, with no suggestion. Whether a name
     /// exists is asked of the environment itself; [`KNOWN_NAMES`] only feeds "did you mean".
     fn check_names(&mut self, used: &Used, path: &str, source: &str) {
+        for call in &used.messages {
+            let (id, names) = (call.id.clone(), call.names.clone());
+            self.message_uses.push(MessageUse { id, names, path: path.to_string() });
+        }
         let state = self.env.empty_state();
         let mut unknown: Vec<(&str, &str, Vec<&str>)> = Vec::new();
         for name in &used.filters {

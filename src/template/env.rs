@@ -27,6 +27,7 @@ use minijinja::value::{Kwargs, Rest, StringInput, Value, ValueKind};
 use minijinja::{filters, Environment, ErrorKind, State, UndefinedBehavior};
 
 use super::locale;
+use super::messages::{self, MessageError, Messages};
 use crate::limits::{self, Limits};
 use crate::storyboard::markup;
 
@@ -96,6 +97,24 @@ pub fn environment(default_currency: Option<String>, limits: &Limits) -> Environ
     });
     case_filters(&mut env);
     env
+}
+
+/// `t("id", name=value, …)`: message `id` of the storyboard's translations in the record's
+/// locale (see [`messages`]). In a text layer the message is rich-text markup (a translator may
+/// bold a word) and the text passed to it is escaped, as any value a text layer prints. Without
+/// `translations:` (`None`) the function still exists, so that the compiler can say what is
+/// missing rather than "unknown function".
+pub fn add_translations(env: &mut Environment<'static>, translations: Option<std::sync::Arc<Messages>>) {
+    env.add_function("t", move |state: &State, id: &str, kwargs: Kwargs| {
+        let fail = |e: MessageError| {
+            minijinja::Error::new(ErrorKind::InvalidOperation, format!("{e}; {}", e.hint())).with_source(e)
+        };
+        let Some(m) = &translations else { return Err(fail(MessageError::NoTranslations { id: id.into() })) };
+        let markup = state.auto_escape() == MARKUP;
+        let args = messages::args(id, &kwargs, markup).map_err(fail)?;
+        let text = m.format(&state_locale(state), id, &args).map_err(fail)?;
+        Ok(if markup { Value::from_safe_string(text) } else { Value::from(text) })
+    });
 }
 
 /// minijinja's `upper`, `lower`, `title` and `capitalize`, by the record's locale's case rules

@@ -43,6 +43,8 @@ pub enum ProblemKind {
     MissingGlyph,
     /// The input line is not a record (bad JSON or CSV, no id, duplicate id).
     UnreadableLine,
+    /// A `t("id")` message that no translation of the record's locale chain has.
+    MissingMessage,
     /// Anything else (a template that fails, no scene to play).
     Other,
     /// Encoding the video or writing its files failed (batch only: `check` does not encode).
@@ -62,6 +64,7 @@ impl ProblemKind {
             ProblemKind::TextOverflow => "text overflow",
             ProblemKind::MissingGlyph => "missing glyph",
             ProblemKind::UnreadableLine => "unreadable line",
+            ProblemKind::MissingMessage => "missing message",
             ProblemKind::Other => "other",
             ProblemKind::Encode => "encode",
             ProblemKind::Internal => "internal",

@@ -4,6 +4,7 @@
 //! - [`env`]: the sandboxed environment and billreel's filters (`currency`, `number`,
 //!   `percent`, `date`, formatted by [`locale`] from CLDR data through ICU4X);
 //! - [`compiler`]: every bindable value of a storyboard compiled once, before any record;
+//! - [`messages`]: the storyboard's translations (Fluent `.ftl` files), read by `t()`;
 //! - [`types`]: what each template's operators need of its values (a number, one kind);
 //! - [`context`]: one record's values, and evaluating compiled values against them;
 //! - [`redact`]: keeping customers' values out of errors and logs (kind and size instead);
@@ -14,6 +15,7 @@ pub mod context;
 pub mod env;
 pub mod error;
 pub mod locale;
+pub mod messages;
 pub mod redact;
 pub mod types;
 

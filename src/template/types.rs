@@ -39,6 +39,16 @@ pub struct Used {
     pub tests: Vec<String>,
     pub functions: Vec<String>,
     pub roots: Vec<String>,
+    /// The `t("id", …)` calls whose id is a text literal, in order.
+    pub messages: Vec<MessageCall>,
+}
+
+/// A `t("id", name=value, …)` call: its id, and the names it passes (`None`: it passes
+/// `**values`, whose names are known only per record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageCall {
+    pub id: String,
+    pub names: Option<Vec<String>>,
 }
 
 impl Used {
@@ -245,6 +255,21 @@ impl<'s> Walker<'s> {
         if let Expr::Var(v) = &c.expr {
             if !self.is_local(v.id) {
                 Used::note(&mut self.used.functions, v.id);
+                if v.id == "t" {
+                    if let Some(CallArg::Pos(Expr::Const(k))) = c.args.first() {
+                        if let Some(id) = k.value.as_str() {
+                            let mut names = Some(Vec::new());
+                            for a in &c.args[1..] {
+                                match (a, names.as_mut()) {
+                                    (CallArg::Kwarg(name, _), Some(list)) => list.push(name.to_string()),
+                                    (CallArg::KwargSplat(_) | CallArg::PosSplat(_), _) => names = None,
+                                    _ => {}
+                                }
+                            }
+                            self.used.messages.push(MessageCall { id: id.to_string(), names });
+                        }
+                    }
+                }
             }
         } else {
             self.expr(&c.expr);

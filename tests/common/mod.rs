@@ -368,3 +368,18 @@ pub fn demo_records(dir: &Path, skip: usize, n: usize) -> PathBuf {
     std::fs::write(&data, lines.join("\n") + "\n").unwrap();
     data
 }
+
+/// Copies the demo's translations (scenes/translations/<lang>/*.ftl) into `dir/translations`,
+/// for a test that writes a variant of the demo storyboard into `dir`: its `translations:` is
+/// read next to the storyboard and must stay inside its folder.
+pub fn copy_demo_translations(dir: &Path) {
+    for entry in std::fs::read_dir(repo().join("scenes/translations")).unwrap() {
+        let lang = entry.unwrap().path();
+        let to = dir.join("translations").join(lang.file_name().unwrap());
+        std::fs::create_dir_all(&to).unwrap();
+        for file in std::fs::read_dir(&lang).unwrap() {
+            let file = file.unwrap().path();
+            std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+        }
+    }
+}

@@ -20,6 +20,9 @@ impl Context<'_> {
         referenced: HashSet<String>,
         source: &str,
     ) -> BindError {
+        if let Some(e) = self.message_err(path, &e) {
+            return e;
+        }
         let missing = self.missing_fields(referenced.clone());
         if e.kind() == ErrorKind::UndefinedError {
             // `range.__globals__`: an attribute of one of minijinja's functions, not a field.
@@ -88,6 +91,24 @@ impl Context<'_> {
             [only] => e.in_field(only.clone()),
             _ => e,
         }
+    }
+
+    /// A `t()` call whose message no locale has: the translations' own message, which names
+    /// the message, the locales tried and the files. Those are the storyboard's, except an id computed from the
+    /// record (`t(plan.key)`), which alone is kept out of the text as any record value.
+    fn message_err(&self, path: &str, e: &minijinja::Error) -> Option<BindError> {
+        use crate::template::messages::MessageError;
+        let source = std::error::Error::source(e)?.downcast_ref::<MessageError>()?;
+        // Any other failure (an argument that is a list) is an operation's, said as those are,
+        // with the fields the template reads.
+        let MessageError::Missing { .. } = source else { return None };
+        let mut source = source.clone();
+        if let MessageError::Missing { id, .. } = &mut source {
+            *id = super::super::redact::scrub(id, &self.record.data, self.show_values);
+        }
+        let mut err = self.err(ProblemKind::MissingMessage, path, "");
+        err.message = format!("{source}; {}", source.hint());
+        Some(err)
     }
 
     /// When a template failed because a field is missing (or a var made from fields came out
