@@ -362,7 +362,7 @@ fn render(a: RenderArgs, limits: &Limits) -> Result<()> {
         format!("record {}: writing the files beside {}", a.record.id, a.output.display())
     })?;
     for file in [
-        Some(&written.poster),
+        written.poster.as_ref(),
         written.captions.as_ref(),
         written.srt.as_ref(),
         written.preview.as_ref(),

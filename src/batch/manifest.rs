@@ -123,11 +123,11 @@ impl ManifestLine {
     /// Names the files beside the video, and their public URLs under `base_url`.
     pub fn set_outputs(&mut self, w: crate::outputs::Written, base_url: Option<&str>) {
         let url = |file: Option<&String>| Some(format!("{}{}", base_url?, file?));
-        self.poster_url = url(Some(&w.poster));
+        self.poster_url = url(w.poster.as_ref());
         self.captions_url = url(w.captions.as_ref());
         self.preview_url = url(w.preview.as_ref());
         self.page_url = url(w.page.as_ref());
-        self.poster = Some(w.poster);
+        self.poster = w.poster;
         (self.captions, self.srt, self.preview, self.page) = (w.captions, w.srt, w.preview, w.page);
     }
 

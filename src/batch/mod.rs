@@ -459,10 +459,12 @@ fn process(job: &Job, rec: Record) -> Outcome {
     let input_hash = input_hash(base_hash, &rec);
     if !opts.force {
         if let Some(d) = done.get(&rec.id) {
+            // With `poster: false` there is no poster to find (the storyboard is in the hash).
+            let poster = binder.storyboard().poster_enabled().then(|| req.file("jpg"));
             if d.input_hash == manifest::hash_bytes(&input_hash)
-                && d.names == manifest::names_digest(&video, Some(&req.file("jpg")))
+                && d.names == manifest::names_digest(&video, poster.as_deref())
                 && video_path.is_file()
-                && req.path("jpg").is_file()
+                && poster.is_none_or(|p| opts.out.join(p).is_file())
             {
                 // Same input, same storyboard: the files written then are still right.
                 let mut line = base_line(&rec, Status::Ok, input_hash);

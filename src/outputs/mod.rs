@@ -64,7 +64,8 @@ impl Request<'_> {
 /// The names (in the request's folder) of the files beside the video.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Written {
-    pub poster: String,
+    /// None: the storyboard turned the poster off.
+    pub poster: Option<String>,
     pub captions: Option<String>,
     pub srt: Option<String>,
     pub preview: Option<String>,
@@ -76,7 +77,7 @@ impl Written {
     pub fn existing(req: &Request) -> Written {
         let present = |ext: &str| Some(req.file(ext)).filter(|f| req.dir.join(f).is_file());
         Written {
-            poster: req.file("jpg"),
+            poster: present("jpg"),
             captions: present("vtt"),
             srt: present("srt"),
             preview: present("gif"),
@@ -88,9 +89,11 @@ impl Written {
 /// Writes the poster, the captions, the preview and the page of `graph` (those it has), each
 /// atomically; the page refers to `<name>.mp4`, the poster and the captions.
 pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError> {
-    let poster = req.file("jpg");
-    poster::write_poster(graph, &req.path("jpg"), req.tag)?;
-    let mut written = Written { poster, ..Written::default() };
+    let mut written = Written::default();
+    if !graph.companions.poster.off {
+        poster::write_poster(graph, &req.path("jpg"), req.tag)?;
+        written.poster = Some(req.file("jpg"));
+    }
     let cues = &graph.companions.captions;
     if !cues.is_empty() {
         write_text(&req.path("vtt"), req.tag, &captions::to_vtt_in(cues, &graph.companions.captions_lang))?;
@@ -108,7 +111,7 @@ pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError>
         written.preview = Some(req.file("gif"));
     }
     let video = req.file("mp4");
-    let files = page::Files { video: &video, poster: &written.poster, captions: written.captions.as_deref() };
+    let files = page::Files { video: &video, poster: written.poster.as_deref(), captions: written.captions.as_deref() };
     if let Some(html) = page::render(graph, &files) {
         for (font, url) in page::fonts(graph) {
             publish_font(font, &req.dir.join(url), req.tag)?;

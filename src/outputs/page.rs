@@ -15,7 +15,8 @@ use crate::scene::{Page, Paint, Rgba, SceneGraph};
 /// The record's files, as the page refers to them (relative to the page).
 pub struct Files<'a> {
     pub video: &'a str,
-    pub poster: &'a str,
+    /// None: no poster (the video element gets no `poster` attribute).
+    pub poster: Option<&'a str>,
     pub captions: Option<&'a str>,
 }
 
@@ -81,7 +82,7 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
 <body>
   <main>
     <div class="player">
-      <video controls playsinline preload="metadata" poster="{poster}">
+      <video controls playsinline preload="metadata"{poster}>
         <source src="{video}" type="video/mp4">{track}
       </video>{buttons}
     </div>
@@ -98,7 +99,7 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
         title = escape(&page.title),
         bg = css(page.background),
         fg = css(page.color),
-        poster = escape(files.poster),
+        poster = files.poster.map_or(String::new(), |p| format!(" poster=\"{}\"", escape(p))),
         video = escape(files.video),
         script = SCRIPT,
     ))

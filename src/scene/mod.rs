@@ -51,6 +51,8 @@ pub struct Companions {
 /// The poster: the frame shown `at` seconds into the video, with a play button or not.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Poster {
+    /// The storyboard turned the poster off (`poster: false`): no still is written.
+    pub off: bool,
     pub at: f64,
     pub play_button: bool,
     /// Where the play button goes: None, the spot nearest the centre that covers no text.

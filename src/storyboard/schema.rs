@@ -134,6 +134,7 @@ pub struct Storyboard {
     #[serde(default)]
     pub vars: IndexMap<String, Expr>,
     /// The still image for emails: `poster: { at: 6s }`; default: the last frame of the first scene.
+    /// `poster: false` (or `{ enabled: false }`): no poster is written.
     #[serde(default)]
     pub poster: Option<PosterSpec>,
     /// Chart colours.
@@ -160,15 +161,58 @@ pub struct Storyboard {
     pub source: Source,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `poster:` as written: `false` / `true`, or its keys.
+#[derive(Debug, Clone)]
 pub struct PosterSpec {
-    /// Time of the poster frame from the start of the video (clamped to its end).
-    pub at: Duration,
+    /// Whether a poster is written at all (`poster: false`, `poster: { enabled: false }`: no
+    /// `.jpg`, no poster in the manifest, no `poster` attribute on the page).
+    pub enabled: bool,
+    /// Time of the poster frame from the start of the video (clamped to its end); None: the
+    /// last frame of the first scene.
+    pub at: Option<Duration>,
     /// Draw a play button over the poster, so it reads as a video in an email: `true` (placed
     /// where it covers no text), or `{ at: auto | center | top-left | … }`.
-    #[serde(default)]
     pub play_button: PlayButtonSpec,
+}
+
+/// The keys of `poster:` written as a mapping.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PosterKeys {
+    /// `false`: no poster (the other keys are then ignored).
+    #[serde(default = "yes")]
+    enabled: bool,
+    /// Time of the poster frame from the start of the video.
+    #[serde(default)]
+    at: Option<Duration>,
+    /// The play button (see [`PlayButtonSpec`]).
+    #[serde(default)]
+    play_button: PlayButtonSpec,
+}
+
+impl<'de> Deserialize<'de> for PosterSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Read as a YAML value first, so a mistake inside the mapping (`att: 6s`) keeps serde's
+        // own message (unknown field, did-you-mean) instead of an untagged enum's "no variant".
+        let value = serde_yaml::Value::deserialize(d)?;
+        if let serde_yaml::Value::Bool(enabled) = value {
+            return Ok(PosterSpec { enabled, at: None, play_button: PlayButtonSpec::None });
+        }
+        if !value.is_mapping() {
+            return Err(serde::de::Error::custom(
+                "expected `false`, `true` or `{ at: 6s, play_button: true }` (`{ enabled: false }`: no poster)",
+            ));
+        }
+        let k = PosterKeys::deserialize(value).map_err(serde::de::Error::custom)?;
+        Ok(PosterSpec { enabled: k.enabled, at: k.at, play_button: k.play_button })
+    }
+}
+
+impl Storyboard {
+    /// Whether each video gets a poster (`poster: false` turns it off).
+    pub fn poster_enabled(&self) -> bool {
+        self.poster.as_ref().is_none_or(|p| p.enabled)
+    }
 }
 
 /// The poster's play button: none, or where it goes.
