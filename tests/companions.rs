@@ -712,7 +712,16 @@ fn a_poster_turned_off_is_not_written_listed_or_referred_to() {
 
         let video = dir.join("one/A1.mp4");
         let (sb, data) = (sb.to_str().unwrap(), dir.join("run.jsonl"));
-        let o = billreel(["render", sb, "--data", data.to_str().unwrap(), "--id", "A1", "-o", video.to_str().unwrap()]);
+        let o = billreel([
+            "render",
+            sb,
+            "--data",
+            data.to_str().unwrap(),
+            "--id",
+            "A1",
+            "-o",
+            video.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{off}: {}", String::from_utf8_lossy(&o.stderr));
         assert!(video.is_file() && !video.with_extension("jpg").exists(), "{off}: render wrote a poster");
     }

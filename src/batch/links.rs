@@ -48,7 +48,8 @@ impl LinkNamer {
                 if !id.is_empty() && id.len() <= 100 && !id.starts_with('-') && id.chars().all(safe_char) {
                     return id.to_string();
                 }
-                let mut safe: String = id.chars().map(|c| if safe_char(c) { c } else { '_' }).take(100).collect();
+                let mut safe: String =
+                    id.chars().map(|c| if safe_char(c) { c } else { '_' }).take(100).collect();
                 if safe.is_empty() || safe.starts_with('-') {
                     safe.insert(0, '_');
                 }

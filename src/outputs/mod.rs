@@ -111,7 +111,11 @@ pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError>
         written.preview = Some(req.file("gif"));
     }
     let video = req.file("mp4");
-    let files = page::Files { video: &video, poster: written.poster.as_deref(), captions: written.captions.as_deref() };
+    let files = page::Files {
+        video: &video,
+        poster: written.poster.as_deref(),
+        captions: written.captions.as_deref(),
+    };
     if let Some(html) = page::render(graph, &files) {
         for (font, url) in page::fonts(graph) {
             publish_font(font, &req.dir.join(url), req.tag)?;
