@@ -280,6 +280,31 @@ fn bold_cjk_falls_back_to_a_bold_face() {
     check("scripts-ja", "scripts", "SCR-JA1", 0.0);
 }
 
+/// Positions, sizes and keyframes from expressions: a greeting slides in from its own width
+/// off-screen, an underline as wide as the greeting sits under it, a badge follows its right
+/// edge and blinks (`opacity` of `t`), a button pulses (`scale` of `t`).
+#[test]
+fn expressions_measure_layers_and_properties_follow_time() {
+    check("motion-sliding", "motion", "R1", 0.2);
+    check("motion-rest", "motion", "R1", 1.0);
+}
+
+/// A layer that follows time changes on every frame: the held-frame detector never holds it
+/// and frames drawn over the settled layers equal frames drawn from scratch.
+#[test]
+fn a_layer_following_time_is_never_held_or_settled() {
+    let dir = frames_dir();
+    let binder = billreel::load(&dir.join("motion.yaml"), None).unwrap_or_else(|d| panic!("{d}"));
+    let rec = record::find(&dir.join("data.jsonl"), "R1", "id").unwrap();
+    let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
+    let mut drawer = billreel::raster::Drawer::new(&graph);
+    for f in 0..graph.total_frames {
+        assert!(drawer.draw(&graph, f).is_some(), "frame {f} was held, but the button pulses");
+        let scratch = billreel::raster::render(&graph, f);
+        assert!(drawer.canvas().data() == scratch.data(), "frame {f} differs from one drawn from scratch");
+    }
+}
+
 /// A held frame (its drawing state equals the previous frame's) must be the same picture: the
 /// encoder re-sends the previous frame for it without drawing. Checked over every frame of the
 /// storyboards with animation, growth, count-ups and transitions.

@@ -11,6 +11,7 @@ mod common;
 mod comparison;
 mod donut_chart;
 mod image;
+mod number;
 mod progress;
 mod qr;
 mod rect;
@@ -28,6 +29,7 @@ pub use common::{
     Preset, Stroke,
 };
 pub use image::within_frame_budget;
+pub use number::{layers_read, Measured, Num, Scope};
 
 /// What each layer kind's module provides.
 trait Kind: Sized + serde::de::DeserializeOwned {
