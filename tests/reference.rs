@@ -280,6 +280,14 @@ fn bold_cjk_falls_back_to_a_bold_face() {
     check("scripts-ja", "scripts", "SCR-JA1", 0.0);
 }
 
+/// A bar chart whose value labels show from the start while the bars grow in turn, with value
+/// labels (18 px) and category labels (9 px) of their own sizes and no zero line.
+#[test]
+fn bar_chart_with_labels_from_the_start_own_label_sizes_and_no_zero_line() {
+    check("chart-options-growing", "chart-options", "R1", 0.3);
+    check("chart-options-grown", "chart-options", "R1", 2.0);
+}
+
 /// Positions, sizes and keyframes from expressions: a greeting slides in from its own width
 /// off-screen, an underline as wide as the greeting sits under it, a badge follows its right
 /// edge and blinks (`opacity` of `t`), a button pulses (`scale` of `t`).
