@@ -132,6 +132,7 @@ fn the_motion_sections_examples_render() {
         "## Motion over time",
         "## Chart labels and the zero line",
         "## Turning the poster off",
+        "## Background images",
     ] {
         let section = &doc[doc.find(heading).unwrap_or_else(|| panic!("no {heading}"))..];
         let binder = load_first_yaml(section, &heading[3..].replace(' ', "-"));
@@ -151,4 +152,7 @@ fn the_motion_sections_examples_render() {
     // The button pulses: one scale key per frame of the 4 s scene.
     assert_eq!(graphs[1].scenes[0].nodes[0].animation.scale[0].keys.len(), 120);
     assert!(graphs[3].companions.poster.off);
+    // The video's background is the picture, fitted to the canvas.
+    let billreel::scene::Paint::Image(bg) = &graphs[4].background else { panic!("an image background") };
+    assert_eq!((bg.width(), bg.height()), (640, 360));
 }

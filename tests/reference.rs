@@ -288,6 +288,14 @@ fn bar_chart_with_labels_from_the_start_own_label_sizes_and_no_zero_line() {
     check("chart-options-grown", "chart-options", "R1", 2.0);
 }
 
+/// A background image for the video (cover) and one for a scene (contain, the video's showing
+/// around it).
+#[test]
+fn background_images_of_the_video_and_of_a_scene() {
+    check("background-video", "background", "R1", 0.5);
+    check("background-scene", "background", "R1", 1.5);
+}
+
 /// Positions, sizes and keyframes from expressions: a greeting slides in from its own width
 /// off-screen, an underline as wide as the greeting sits under it, a badge follows its right
 /// edge and blinks (`opacity` of `t`), a button pulses (`scale` of `t`).

@@ -4,7 +4,7 @@
 use crate::audio;
 use std::collections::BTreeMap;
 
-use crate::layers::{bind_paint, Cx, Layer, Measured, Scope};
+use crate::layers::{bind_background, Cx, Layer, Measured, Scope};
 use crate::scene::{self, Node, Paint, Rect, SceneGraph};
 use crate::storyboard::Transition;
 use crate::style::{Mirror, Rgba};
@@ -70,7 +70,7 @@ pub fn graph(
     let sb = &b.sb;
     let (w, h, fps) = (sb.video.width, sb.video.height, sb.video.fps);
     let background = match &sb.video.background {
-        Some(p) => bind_paint(p, cx)?,
+        Some(p) => bind_background(p, cx, &b.assets, (w, h), true)?,
         None => Paint::Solid(Rgba::rgb(0, 0, 0)),
     };
     let mut scenes: Vec<scene::Scene> = Vec::new();
@@ -84,7 +84,7 @@ pub fn graph(
             Transition::Wipe(_, side) => scene::TransitionKind::Wipe(side),
         };
         let background = match &s.background {
-            Some(p) => Some(bind_paint(p, cx)?),
+            Some(p) => Some(bind_background(p, cx, &b.assets, (w, h), false)?),
             None => None,
         };
         let (nodes, caption) = scene_nodes(b, cx, s, layers, gather.as_deref_mut())?;

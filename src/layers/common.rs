@@ -600,10 +600,11 @@ pub fn compile_paint(p: &mut PaintSpec, c: &mut Compiler, path: String) {
                 c.template(s, spans::join_index(&stops, i));
             }
         }
+        PaintSpec::Image(i) => c.template(&mut i.image, spans::join_key(&path, "image")),
     }
 }
 
-/// A fill for one record.
+/// A fill for one record (a picture only as a background: see [`bind_background`]).
 pub fn bind_paint(p: &PaintSpec, t: &Context) -> Result<Paint, BindError> {
     Ok(match p {
         PaintSpec::Color(c) => Paint::Solid(t.value(c)?),
@@ -611,5 +612,46 @@ pub fn bind_paint(p: &PaintSpec, t: &Context) -> Result<Paint, BindError> {
             angle: l.angle,
             stops: l.stops.iter().map(|s| t.value(s)).collect::<Result<_, _>>()?,
         },
+        PaintSpec::Image(i) => {
+            let why = "internal error: an image fill outside a background was not refused at load";
+            return Err(t.err(ProblemKind::Other, i.image.path(), why));
+        }
     })
+}
+
+/// The video's or a scene's background for one record: a fill, or a picture from the assets
+/// folder fitted to the `width`x`height` canvas (through the assets' limits, decoded once per
+/// file and size) and centred on a canvas-sized picture: transparent around it for a scene
+/// (the video's background shows), black for the video's own (`opaque`: every pixel of a
+/// frame is opaque).
+pub fn bind_background(
+    p: &PaintSpec,
+    t: &Context,
+    assets: &Assets,
+    (width, height): (u32, u32),
+    opaque: bool,
+) -> Result<Paint, BindError> {
+    let PaintSpec::Image(i) = p else { return bind_paint(p, t) };
+    let src = t.text(&i.image)?;
+    let (w, h) = (width as f32, height as f32);
+    let fitted = assets
+        .fitted(&src, w, h, i.fit, 0.0)
+        .map_err(|e| t.err(ProblemKind::MissingAsset, i.image.path(), e.to_string()))?;
+    if (fitted.width(), fitted.height()) == (width, height) {
+        return Ok(Paint::Image(fitted));
+    }
+    let mut canvas = tiny_skia::Pixmap::new(width, height).expect("the canvas size was checked at load");
+    if opaque {
+        canvas.fill(tiny_skia::Color::BLACK);
+    }
+    let (x, y) = ((width as i32 - fitted.width() as i32) / 2, (height as i32 - fitted.height() as i32) / 2);
+    canvas.draw_pixmap(
+        x,
+        y,
+        fitted.as_ref().as_ref(),
+        &tiny_skia::PixmapPaint::default(),
+        tiny_skia::Transform::identity(),
+        None,
+    );
+    Ok(Paint::Image(std::sync::Arc::new(canvas)))
 }

@@ -25,8 +25,8 @@ use crate::storyboard::{closest, describe, spans, LayerSource, Reporter};
 use crate::template::{BindError, Compiler};
 
 pub use common::{
-    bind_paint, compile_paint, Check, Cx, Drawn, Grow, Keyframe, LabelsSpec, LayerCommon, Motion, Part,
-    Preset, Stroke,
+    bind_background, bind_paint, compile_paint, Check, Cx, Drawn, Grow, Keyframe, LabelsSpec, LayerCommon,
+    Motion, Part, Preset, Stroke,
 };
 pub use image::within_frame_budget;
 pub use number::{layers_read, Measured, Num, Scope};

@@ -203,6 +203,8 @@ fn paint_css(p: &Paint) -> String {
             let stops: Vec<String> = stops.iter().map(|c| css(*c)).collect();
             format!("linear-gradient({angle}deg, {})", stops.join(", "))
         }
+        // Only backgrounds are pictures (a button's fill is checked when the storyboard loads).
+        Paint::Image(_) => "none".into(),
     }
 }
 
@@ -284,7 +286,7 @@ fn warn_low_contrast(graph: &SceneGraph) {
         match &c.look.fill {
             Some(Paint::Solid(s)) => grounds = vec![*s],
             Some(Paint::Linear { stops, .. }) => grounds = stops.clone(),
-            None => {}
+            Some(Paint::Image(_)) | None => {}
         }
         if let Some(worst) = grounds.iter().map(|g| contrast(c.color, *g)).min_by(f64::total_cmp) {
             if worst < 4.5 {

@@ -277,6 +277,12 @@ impl HashContent for Paint {
                 angle.hash_content(h);
                 stops.hash_content(h);
             }
+            Paint::Image(pixels) => {
+                h.write_u8(2);
+                h.write_u32(pixels.width());
+                h.write_u32(pixels.height());
+                h.write(pixels.data());
+            }
         }
     }
 }

@@ -308,6 +308,9 @@ pub enum Paint {
         angle: f32,
         stops: Vec<Rgba>,
     },
+    /// A picture of the canvas's size (a background image, already fitted; transparent where
+    /// `contain` leaves room), drawn from the canvas's top-left corner.
+    Image(Arc<tiny_skia::Pixmap>),
 }
 
 /// Keyframed properties. Several tracks of one property combine: opacities and scales

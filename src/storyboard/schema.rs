@@ -493,11 +493,30 @@ pub struct EncoderSpec {
     pub x264_params: Option<String>,
 }
 
-/// A fill: a colour string (`"#0b1f3a"`, may hold `{{ }}`) or a linear gradient.
+/// A fill: a colour string (`"#0b1f3a"`, may hold `{{ }}`) or a linear gradient; for the
+/// video's and a scene's `background`, also an image.
 #[derive(Debug, Clone)]
 pub enum PaintSpec {
     Color(Bindable<Rgba>),
     Linear(LinearSpec),
+    Image(ImagePaint),
+}
+
+/// `background: { image: photos/hall.jpg, fit: cover }`: a picture from the assets folder
+/// filling the canvas.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagePaint {
+    /// Path under the assets folder (may hold bindings).
+    pub image: Bindable<String>,
+    /// `cover` (default: fills the canvas, cut to its shape), `contain` (all of it, centred:
+    /// around it a scene shows the video's background, the video black) or `fill` (stretched).
+    #[serde(default = "cover")]
+    pub fit: crate::assets::Fit,
+}
+
+fn cover() -> crate::assets::Fit {
+    crate::assets::Fit::Cover
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -523,11 +542,14 @@ impl<'de> Deserialize<'de> for PaintSpec {
         }
         match Value::deserialize(d)? {
             Value::String(s) => Ok(PaintSpec::Color(Bindable::new(s))),
+            v @ Value::Mapping(_) if v.get("image").is_some() => serde_yaml::from_value::<ImagePaint>(v)
+                .map(PaintSpec::Image)
+                .map_err(serde::de::Error::custom),
             v @ Value::Mapping(_) => serde_yaml::from_value::<Wrapper>(v)
                 .map(|w| PaintSpec::Linear(w.linear))
                 .map_err(serde::de::Error::custom),
             other => Err(serde::de::Error::custom(format!(
-                "expected a colour string like \"#0b1f3a\" or {{ linear: {{ angle: 90, stops: [...] }} }}, but got {}",
+                "expected a colour string like \"#0b1f3a\", {{ linear: {{ angle: 90, stops: [...] }} }} or (a background) {{ image: photos/hall.jpg, fit: cover }}, but got {}",
                 describe(&other)
             ))),
         }
