@@ -85,7 +85,9 @@ pub struct BatchArgs {
     /// File holding the secret that makes link names unguessable (or set BILLREEL_LINK_SECRET).
     #[arg(long)]
     pub link_secret_file: Option<PathBuf>,
-    /// Name files after record ids instead (local demos only: anyone can guess a link).
+    /// Name files after record ids instead: `C0001.mp4`, `C0001.jpg`, ... (an id with other
+    /// characters than ASCII letters, digits, `-` and `_` gets them replaced by `_` and 8 hex
+    /// characters of its hash, `a_b.1f2e3d4c.mp4`). Local demos only: anyone can guess a link.
     #[arg(long)]
     pub guessable_links: bool,
     /// Render every record, even those a previous run finished.
@@ -367,7 +369,7 @@ fn render(a: RenderArgs, limits: &Limits) -> Result<()> {
         format!("record {}: writing the files beside {}", a.record.id, a.output.display())
     })?;
     for file in [
-        Some(&written.poster),
+        written.poster.as_ref(),
         written.captions.as_ref(),
         written.srt.as_ref(),
         written.preview.as_ref(),

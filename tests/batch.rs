@@ -216,6 +216,15 @@ fn links_are_unguessable_stable_and_required() {
     );
     let o = batch(&data, &dir.join("e"), &["--guessable-links"], None);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // `--guessable-links` names files after the ids, as its help says.
+    for line in manifest(&dir.join("e/manifest.jsonl")) {
+        let id = line.id.unwrap();
+        assert_eq!(line.video.as_deref(), Some(format!("{id}.mp4").as_str()));
+        assert!(
+            dir.join("e").join(format!("{id}.mp4")).is_file()
+                && dir.join("e").join(format!("{id}.jpg")).is_file()
+        );
+    }
     let o = batch(&data, &dir.join("f"), &[], Some("short"));
     assert!(text(&o).contains("use at least 16 random bytes"), "{}", text(&o));
 }

@@ -181,7 +181,7 @@ scenes:
         "unknown filter `upperr` in `{{ customer.first_name | upperr }} {{ fmt(1) }}`",
         "did you mean `upper`? the filters are:",
         "unknown function `fmt`",
-        "the functions are: dict, namespace, range",
+        "the functions are: cos, dict, namespace, range, sin",
         "unknown filter `curency`",
         "did you mean `currency`?",
     ] {

@@ -675,3 +675,59 @@ fn the_demo_landing_page_has_no_axe_violations() {
         assert_eq!(r["focus_after_hide"], "VIDEO", "{size:?}");
     }
 }
+
+/// `poster: false` (or `poster: { enabled: false }`): `batch` and `render` write no `.jpg`, the
+/// manifest line has no poster, the page's video has no `poster` attribute, and a rerun still
+/// finds the record done.
+#[test]
+fn a_poster_turned_off_is_not_written_listed_or_referred_to() {
+    for (i, off) in ["poster: false", "poster: { enabled: false, at: 500ms }"].iter().enumerate() {
+        let dir = scratch(&format!("poster-off-{i}"));
+        let scene = "scenes:\n  - { id: a, duration: 1s, layers: [{ type: text, text: Hi }] }\n";
+        let sb = storyboard(&dir, &format!("{off}\npage: {{ title: Bill }}\n{scene}"));
+        std::fs::write(dir.join("run.jsonl"), "{\"id\":\"A1\"}\n").unwrap();
+        let out = dir.join("out");
+        let run = || {
+            let (sb, data, out) = (sb.to_str().unwrap(), dir.join("run.jsonl"), out.to_str().unwrap());
+            billreel(["batch", sb, "--data", data.to_str().unwrap(), "--out", out, "--guessable-links"])
+        };
+        let o = run();
+        assert!(o.status.success(), "{off}: {}", String::from_utf8_lossy(&o.stderr));
+        let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
+        let line: serde_json::Value = serde_json::from_str(manifest.lines().next().unwrap()).unwrap();
+        assert_eq!(line["status"], "ok", "{line}");
+        assert!(line.get("poster").is_none() && line.get("poster_url").is_none(), "{off}: {line}");
+        let files: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(files.contains(&"A1.mp4".to_string()), "{files:?}");
+        assert!(!files.iter().any(|f| f.ends_with(".jpg")), "{off}: {files:?}");
+        let html = std::fs::read_to_string(out.join(line["page"].as_str().unwrap())).unwrap();
+        assert!(html.contains("<video controls playsinline preload=\"metadata\">"), "{off}: {html}");
+        assert!(!html.contains("poster="), "{off}");
+        let again = run();
+        let said = String::from_utf8_lossy(&again.stdout);
+        assert!(again.status.success() && said.contains("1 skipped"), "{off}: {said}");
+
+        let video = dir.join("one/A1.mp4");
+        let (sb, data) = (sb.to_str().unwrap(), dir.join("run.jsonl"));
+        let o = billreel([
+            "render",
+            sb,
+            "--data",
+            data.to_str().unwrap(),
+            "--id",
+            "A1",
+            "-o",
+            video.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{off}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(video.is_file() && !video.with_extension("jpg").exists(), "{off}: render wrote a poster");
+    }
+    let e = billreel::load(&storyboard(&scratch("poster-bad"), "poster: sometimes\nscenes: []\n"), None)
+        .err()
+        .expect("`poster: sometimes` is refused")
+        .to_string();
+    assert!(e.contains("sb.yaml:4:") && e.contains("expected `false`, `true` or `{ at: 6s"), "{e}");
+}

@@ -315,3 +315,44 @@ fn the_translations_example_renders_in_each_language() {
     let en = serde_json::json!({"id": "E1", "locale": "en-GB", "customer": {"first_name": "Ann", "gender": "female"}, "bill": {"total": 12.5, "currency": "GBP", "overdue_days": 1}});
     assert_eq!(texts(en), ["Hello Ann,", "your bill is £12.50.", "She has been overdue for 1 day."]);
 }
+
+/// The examples of the sections on expressions, motion over time, chart labels and the poster
+/// load, bind to a record and draw; what each shows is checked on the bound scene.
+#[test]
+fn the_motion_sections_examples_render() {
+    let doc = std::fs::read_to_string(repo().join("docs/storyboard.md")).unwrap();
+    let data = serde_json::json!({
+        "id": "M1", "locale": "en-GB", "customer": {"first_name": "Olivia"},
+        "usage": {"months": ["2026-01", "2026-02", "2026-03"], "kwh": [320, 280, 150]}
+    });
+    let rec = Record { id: "M1".into(), data, line: 1 };
+    let mut graphs = Vec::new();
+    for heading in [
+        "## Positions and sizes from expressions",
+        "## Motion over time",
+        "## Chart labels and the zero line",
+        "## Turning the poster off",
+        "## Background images",
+    ] {
+        let section = &doc[doc.find(heading).unwrap_or_else(|| panic!("no {heading}"))..];
+        let binder = load_first_yaml(section, &heading[3..].replace(' ', "-"));
+        let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{heading}: {e}"));
+        let last = graph.total_frames - 1;
+        for f in [0, graph.total_frames / 2, last] {
+            billreel::raster::render(&graph, f);
+        }
+        graphs.push(graph);
+    }
+    // The underline is as wide as the greeting and the badge follows its right edge.
+    let nodes = &graphs[0].scenes[0].nodes;
+    assert_eq!(nodes[1].bounds.w, nodes[0].bounds.w);
+    assert_eq!(nodes[2].bounds.x, nodes[0].bounds.x + nodes[0].bounds.w + 16.0);
+    // The greeting starts its own width off the left edge.
+    assert_eq!(nodes[0].animation.at(0.0).dx, -nodes[0].bounds.w - 40.0);
+    // The button pulses: one scale key per frame of the 4 s scene.
+    assert_eq!(graphs[1].scenes[0].nodes[0].animation.scale[0].keys.len(), 120);
+    assert!(graphs[3].companions.poster.off);
+    // The video's background is the picture, fitted to the canvas.
+    let billreel::scene::Paint::Image(bg) = &graphs[4].background else { panic!("an image background") };
+    assert_eq!((bg.width(), bg.height()), (640, 360));
+}

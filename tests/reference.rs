@@ -280,6 +280,47 @@ fn bold_cjk_falls_back_to_a_bold_face() {
     check("scripts-ja", "scripts", "SCR-JA1", 0.0);
 }
 
+/// A bar chart whose value labels show from the start while the bars grow in turn, with value
+/// labels (18 px) and category labels (9 px) of their own sizes and no zero line.
+#[test]
+fn bar_chart_with_labels_from_the_start_own_label_sizes_and_no_zero_line() {
+    check("chart-options-growing", "chart-options", "R1", 0.3);
+    check("chart-options-grown", "chart-options", "R1", 2.0);
+}
+
+/// A background image for the video (cover) and one for a scene (contain, the video's showing
+/// around it).
+#[test]
+fn background_images_of_the_video_and_of_a_scene() {
+    check("background-video", "background", "R1", 0.5);
+    check("background-scene", "background", "R1", 1.5);
+}
+
+/// Positions, sizes and keyframes from expressions: a greeting slides in from its own width
+/// off-screen, an underline as wide as the greeting sits under it, a badge follows its right
+/// edge and blinks (`opacity` of `t`), a button pulses (`scale` of `t`).
+#[test]
+fn expressions_measure_layers_and_properties_follow_time() {
+    check("motion-sliding", "motion", "R1", 0.2);
+    check("motion-rest", "motion", "R1", 1.0);
+}
+
+/// A layer that follows time changes on every frame: the held-frame detector never holds it
+/// and frames drawn over the settled layers equal frames drawn from scratch.
+#[test]
+fn a_layer_following_time_is_never_held_or_settled() {
+    let dir = frames_dir();
+    let binder = billreel::load(&dir.join("motion.yaml"), None).unwrap_or_else(|d| panic!("{d}"));
+    let rec = record::find(&dir.join("data.jsonl"), "R1", "id").unwrap();
+    let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
+    let mut drawer = billreel::raster::Drawer::new(&graph);
+    for f in 0..graph.total_frames {
+        assert!(drawer.draw(&graph, f).is_some(), "frame {f} was held, but the button pulses");
+        let scratch = billreel::raster::render(&graph, f);
+        assert!(drawer.canvas().data() == scratch.data(), "frame {f} differs from one drawn from scratch");
+    }
+}
+
 /// A held frame (its drawing state equals the previous frame's) must be the same picture: the
 /// encoder re-sends the previous frame for it without drawing. Checked over every frame of the
 /// storyboards with animation, growth, count-ups and transitions.

@@ -16,8 +16,9 @@ pub const NAME_HEX_LEN: usize = 32;
 pub enum LinkNamer {
     /// HMAC-SHA256 of the id with this secret.
     Secret(Vec<u8>),
-    /// The id itself (made safe for a file name). For local demos only: anyone who knows an id
-    /// can guess its link.
+    /// The id itself when it is made of ASCII letters, digits, `-` and `_` (at most 100, not
+    /// starting with `-`); otherwise the id made safe plus `.` and 8 hex characters of its
+    /// SHA-256. For local demos only: anyone who knows an id can guess its link.
     Guessable,
 }
 
@@ -41,14 +42,21 @@ impl LinkNamer {
                 full[..NAME_HEX_LEN].to_string()
             }
             LinkNamer::Guessable => {
-                let safe: String = id
-                    .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-                    .take(100)
-                    .collect();
-                // Different ids can sanitise alike ("a/b", "a_b"): a short hash keeps them apart.
+                let safe_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+                // An id that is already a good file name is the name (`C0001.mp4`), as
+                // `--guessable-links` promises; a leading `-` would read as an option in a shell.
+                if !id.is_empty() && id.len() <= 100 && !id.starts_with('-') && id.chars().all(safe_char) {
+                    return id.to_string();
+                }
+                let mut safe: String =
+                    id.chars().map(|c| if safe_char(c) { c } else { '_' }).take(100).collect();
+                if safe.is_empty() || safe.starts_with('-') {
+                    safe.insert(0, '_');
+                }
+                // Different ids can sanitise alike ("a/b", "a_b"): a short hash keeps them apart,
+                // after a `.`, which no id used as it is contains, so no id's name is another's.
                 let h = hex::encode(Sha256::digest(id.as_bytes()));
-                format!("{safe}-{}", &h[..8])
+                format!("{safe}.{}", &h[..8])
             }
         }
     }
@@ -151,6 +159,21 @@ mod tests {
         let other = LinkNamer::Secret(b"another-secret-of-enough-length".to_vec());
         assert_ne!(a, other.name("C0001"), "the secret changes every name");
         assert!(format!("{n:?}").contains(".."), "Debug never shows the secret");
+    }
+
+    #[test]
+    fn guessable_names_are_the_ids_and_unsafe_ids_stay_apart() {
+        let n = LinkNamer::Guessable;
+        assert_eq!(n.name("C0001"), "C0001");
+        assert_eq!(n.name("cust_7-b"), "cust_7-b");
+        let (slash, underscore) = (n.name("a/b"), n.name("a_b"));
+        assert_eq!(underscore, "a_b");
+        assert!(slash.starts_with("a_b.") && slash.len() == "a_b.".len() + 8, "{slash}");
+        for odd in ["", "-rf", "../x", "é"] {
+            let name = n.name(odd);
+            assert!(name.contains('.') && !name.contains('/'), "{odd:?}: {name}");
+            assert!(name.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'), "{odd:?}: {name}");
+        }
     }
 
     #[test]

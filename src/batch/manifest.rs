@@ -99,7 +99,8 @@ pub struct ManifestLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputHashes {
     pub video: String,
-    pub poster: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preview: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,7 +115,7 @@ impl OutputHashes {
         let s = |h: Option<&String>| h.map_or(0, |h| short_hash(&hash_bytes(h)));
         [
             s(Some(&self.video)),
-            s(Some(&self.poster)),
+            s(self.poster.as_ref()),
             s(self.preview.as_ref()),
             s(self.captions.as_ref()),
             s(self.page.as_ref()),
@@ -161,11 +162,11 @@ impl ManifestLine {
     /// Names the files beside the video, and their public URLs under `base_url`.
     pub fn set_outputs(&mut self, w: crate::outputs::Written, base_url: Option<&str>) {
         let url = |file: Option<&String>| Some(format!("{}{}", base_url?, file?));
-        self.poster_url = url(Some(&w.poster));
+        self.poster_url = url(w.poster.as_ref());
         self.captions_url = url(w.captions.as_ref());
         self.preview_url = url(w.preview.as_ref());
         self.page_url = url(w.page.as_ref());
-        self.poster = Some(w.poster);
+        self.poster = w.poster;
         (self.captions, self.srt, self.preview, self.page) = (w.captions, w.srt, w.preview, w.page);
     }
 
@@ -417,7 +418,7 @@ mod tests {
         l.video = (status == Status::Ok).then(|| format!("{id}.mp4"));
         l.output_hashes = Some(OutputHashes {
             video: hash.into(),
-            poster: hash.into(),
+            poster: Some(hash.into()),
             preview: None,
             captions: None,
             page: None,

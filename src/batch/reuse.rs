@@ -56,7 +56,7 @@ impl Hashes {
         let f = &self.files;
         manifest::OutputHashes {
             video: hex::encode(self.video),
-            poster: hex::encode(f.poster),
+            poster: f.poster.map(hex::encode),
             preview: f.preview.map(hex::encode),
             captions: f.captions.map(hex::encode),
             page: f.page.map(hex::encode),
@@ -68,8 +68,7 @@ impl Hashes {
         let f = &self.files;
         let mut h = Sha256::new();
         h.update(self.video);
-        h.update(f.poster);
-        for part in [f.preview, f.captions, f.page] {
+        for part in [f.poster, f.preview, f.captions, f.page] {
             match part {
                 Some(p) => h.update(p),
                 None => h.update([0u8; 32]),
@@ -82,7 +81,7 @@ impl Hashes {
     pub fn short(&self) -> [u64; 5] {
         let f = &self.files;
         let s = |h: Option<ContentHash>| h.map_or(0, |h| manifest::short_hash(&h));
-        [s(Some(self.video)), s(Some(f.poster)), s(f.preview), s(f.captions), s(f.page)]
+        [s(Some(self.video)), s(f.poster), s(f.preview), s(f.captions), s(f.page)]
     }
 }
 
@@ -98,7 +97,7 @@ impl Reuse {
     pub fn everything(&self, hashes: &Hashes) -> bool {
         let (k, f) = (&self.files, &hashes.files);
         self.video
-            && k.poster
+            && (k.poster || f.poster.is_none())
             && (k.preview || f.preview.is_none())
             && (k.captions || f.captions.is_none())
             && (k.page || f.page.is_none())
@@ -108,7 +107,8 @@ impl Reuse {
 /// Which files of the previous run are still right: same names, same hash, still on disk.
 pub fn decide(previous: Option<&DoneEntry>, hashes: &Hashes, req: &Request) -> Reuse {
     let Some(previous) = previous else { return Reuse::default() };
-    if previous.names != manifest::names_digest(&req.file("mp4"), Some(&req.file("jpg"))) {
+    let poster = hashes.files.poster.map(|_| req.file("jpg"));
+    if previous.names != manifest::names_digest(&req.file("mp4"), poster.as_deref()) {
         // Another link secret: every name changed.
         return Reuse::default();
     }
@@ -144,7 +144,7 @@ impl Made {
         let n = |made: bool| u64::from(made);
         Made {
             videos: n(!reuse.video),
-            posters: n(!k.poster),
+            posters: n(f.poster.is_some() && !k.poster),
             previews: n(f.preview.is_some() && !k.preview),
             captions: n(f.captions.is_some() && !k.captions),
             pages: n(f.page.is_some() && !k.page),

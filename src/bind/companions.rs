@@ -62,8 +62,8 @@ pub fn resolve(
         }),
         None => None,
     };
-    let poster_at = match &sb.poster {
-        Some(p) => p.at.secs(),
+    let poster_at = match sb.poster.as_ref().and_then(|p| p.at) {
+        Some(at) => at.secs(),
         None => {
             let first = &graph.scenes[0];
             (first.start + first.frames - 1) as f64 / fps
@@ -139,6 +139,7 @@ fn poster(spec: Option<&crate::storyboard::PosterSpec>, at: f64) -> scene::Poste
     use crate::storyboard::PlayButtonSpec;
     let place = spec.map_or(PlayButtonSpec::None, |p| p.play_button);
     scene::Poster {
+        off: spec.is_some_and(|p| !p.enabled),
         at,
         play_button: place != PlayButtonSpec::None,
         play_button_at: match place {

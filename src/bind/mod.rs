@@ -95,6 +95,7 @@ impl Binder {
             }
         }
         companions::check_ctas(&sb, &scenes, &mut rep);
+        check_layer_refs(&sb, &scenes, &mut rep);
         let fonts = load_fonts(&sb, &assets, &mut rep);
         found.extend(rep.found);
         if !found.is_empty() {
@@ -346,6 +347,67 @@ fn vars_in_order(sb: &Storyboard, c: &mut Compiler) {
                     format!("var `{name}` reads `{root}`, which is defined after it (vars are made in order, top to bottom)"),
                     format!("move `{root}` above `{name}` in `vars:` (var {} of {})", j + 1, sb.vars.len()),
                 );
+            }
+        }
+    }
+}
+
+/// Every `layers.NAME` a layer's box or motion reads names a layer bound before it in its scene
+/// (the scene's own layers in order, then its variant's): layers are bound top to bottom, so
+/// one below is not measured yet. Otherwise an error at the expression, with a guess.
+fn check_layer_refs(sb: &Storyboard, scenes: &[SceneLayers], rep: &mut Reporter) {
+    for (scene, layers) in sb.scenes.iter().zip(scenes) {
+        let own = layers.layers.iter().map(|l| (l, &[][..]));
+        let variants = layers.variants.iter().flat_map(|v| v.iter().map(move |l| (l, v.as_slice())));
+        let all: Vec<&str> = layers
+            .layers
+            .iter()
+            .chain(layers.variants.iter().flatten())
+            .filter_map(|l| l.common.name.as_deref())
+            .collect();
+        for (layer, variant) in own.chain(variants) {
+            // Before it: the scene's own layers above it, or (in a variant) all of them and the
+            // variant's layers above it.
+            let (list, at): (Vec<&Layer>, usize) = if variant.is_empty() {
+                let at = layers.layers.iter().position(|l| std::ptr::eq(l, layer)).unwrap_or(0);
+                (layers.layers.iter().collect(), at)
+            } else {
+                let at = variant.iter().position(|l| std::ptr::eq(l, layer)).unwrap_or(0);
+                let list: Vec<&Layer> = layers.layers.iter().chain(variant.iter()).collect();
+                (list, layers.layers.len() + at)
+            };
+            let before: Vec<&str> = list[..at].iter().filter_map(|l| l.common.name.as_deref()).collect();
+            for expr in layer.common.exprs() {
+                for name in crate::layers::layers_read(expr) {
+                    if before.contains(&name.as_str()) {
+                        continue;
+                    }
+                    let (message, hint) = if all.contains(&name.as_str()) {
+                        (
+                            format!("`{}` reads layer `{name}`, which is bound after this one", expr.source()),
+                            format!("layers are bound top to bottom: move `{name}` above this layer in scene `{}`", scene.id),
+                        )
+                    } else {
+                        let hint = match storyboard::closest(&name, all.iter().copied()) {
+                            Some(g) => format!(
+                                "did you mean `{g}`? named layers of scene `{}`: {}",
+                                scene.id,
+                                all.join(", ")
+                            ),
+                            None if all.is_empty() => "give the layer to measure a `name:`".to_string(),
+                            None => format!("named layers of scene `{}`: {}", scene.id, all.join(", ")),
+                        };
+                        (
+                            format!(
+                                "`{}` reads layer `{name}`, but scene `{}` has no layer named so",
+                                expr.source(),
+                                scene.id
+                            ),
+                            hint,
+                        )
+                    };
+                    rep.error(expr.path(), message, Some(hint));
+                }
             }
         }
     }

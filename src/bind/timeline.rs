@@ -2,7 +2,9 @@
 //! and the scene nodes of the layers that show.
 
 use crate::audio;
-use crate::layers::{bind_paint, Cx, Layer};
+use std::collections::BTreeMap;
+
+use crate::layers::{bind_background, Cx, Layer, Measured, Scope};
 use crate::scene::{self, Node, Paint, Rect, SceneGraph};
 use crate::storyboard::Transition;
 use crate::style::{Mirror, Rgba};
@@ -68,7 +70,7 @@ pub fn graph(
     let sb = &b.sb;
     let (w, h, fps) = (sb.video.width, sb.video.height, sb.video.fps);
     let background = match &sb.video.background {
-        Some(p) => bind_paint(p, cx)?,
+        Some(p) => bind_background(p, cx, &b.assets, (w, h), true)?,
         None => Paint::Solid(Rgba::rgb(0, 0, 0)),
     };
     let mut scenes: Vec<scene::Scene> = Vec::new();
@@ -82,7 +84,7 @@ pub fn graph(
             Transition::Wipe(_, side) => scene::TransitionKind::Wipe(side),
         };
         let background = match &s.background {
-            Some(p) => Some(bind_paint(p, cx)?),
+            Some(p) => Some(bind_background(p, cx, &b.assets, (w, h), false)?),
             None => None,
         };
         let (nodes, caption) = scene_nodes(b, cx, s, layers, gather.as_deref_mut())?;
@@ -151,6 +153,8 @@ fn scene_nodes(
     let mut nodes = Vec::new();
     // Which nodes each layer drew: (layer path, first node, end), for the layout warnings.
     let mut drawn_by: Vec<(&str, usize, usize)> = Vec::new();
+    // The boxes of the named layers bound so far, which later layers' expressions may read.
+    let mut measured: BTreeMap<String, Measured> = BTreeMap::new();
     for (li, layer) in chosen.into_iter().enumerate() {
         let start = nodes.len();
         let bound = (|| -> Result<Option<String>, BindError> {
@@ -161,7 +165,11 @@ fn scene_nodes(
                 Some(Mirror::Rtl) => crate::scene::text::locale_is_rtl(&cx.locale()),
                 Some(Mirror::None) | None => false,
             };
-            let own = layer_nodes(b, cx, li, layer, s.duration.secs() as f32, mirrored)?;
+            let (own, at_rest) =
+                layer_nodes(b, cx, &measured, li, layer, s.duration.secs() as f32, mirrored)?;
+            if let Some(name) = &layer.common.name {
+                measured.insert(name.clone(), Measured::of(at_rest));
+            }
             if layer.text_fit() == Some(true) {
                 lint::overflow(cx, &s.id, &layer.path, || layer.text_fields(cx), &own)?;
             }
@@ -194,21 +202,25 @@ fn scene_nodes(
     Ok((nodes, caption))
 }
 
-/// The scene nodes of layer `index` of a scene lasting `scene_secs`: its box placed on the
-/// canvas by its anchor, its motion, and what its kind draws in it.
+/// The scene nodes of layer `index` of a scene lasting `scene_secs`: its box placed on the canvas by
+/// its anchor, its motion, and what its kind draws in it; and its box at rest (what later
+/// layers measure as `layers.NAME`). Its size is bound first (it may read the layers before
+/// it), then its kind lays it out, then its position and motion (which may read `self`).
 fn layer_nodes(
     b: &Binder,
     t: &Context,
+    before: &BTreeMap<String, Measured>,
     index: usize,
     layer: &Layer,
     scene_secs: f32,
     mirrored: bool,
-) -> Result<Vec<Node>, BindError> {
+) -> Result<(Vec<Node>, Rect), BindError> {
     let video = &b.sb.video;
     let (cw, ch) = (video.width as f64, video.height as f64);
     let c = &layer.common;
-    let x = c.x.resolve(cw) as f32;
-    let y = c.y.resolve(ch) as f32;
+    let mut scope = Scope::new(t, before);
+    let width = c.width.as_ref().map(|l| scope.length(l, cw)).transpose()?;
+    let height = c.height.as_ref().map(|l| scope.length(l, ch)).transpose()?;
     let cx = Cx {
         t,
         fonts: &b.fonts,
@@ -216,17 +228,21 @@ fn layer_nodes(
         palette: &b.sb.theme.palette,
         fps: video.fps,
         path: &layer.path,
-        width: c.width.map(|l| l.resolve(cw) as f32),
-        height: c.height.map(|l| l.resolve(ch) as f32),
+        width,
+        height,
         limits: &b.limits,
         missing_glyphs: b.sb.missing_glyphs,
         mirrored,
     };
     let drawn = layer.bind(&cx)?;
     let (w, h) = (drawn.width, drawn.height);
+    scope.measured(w, h);
+    let (x, y) = c.position(&scope, cw, ch)?;
     let (ax, ay) = c.anchor.fractions();
     let mut bounds = Rect { x: x - ax * w, y: y - ay * h, w, h };
-    let mut animation = c.animation(x, y, scene_secs, cw, ch);
+    let timing = (scene_secs, secs_to_frames(scene_secs as f64, video.fps).max(1), video.fps);
+    let mut animation = c.animation(&scope, (x, y), timing, (cw, ch))?;
+    let opacity = c.resting_opacity(&scope)?;
     let mut x = x;
     if mirrored {
         // Mirrored about the canvas's vertical centre line: the point at `x` moves to the
@@ -237,7 +253,7 @@ fn layer_nodes(
         flip_dx(&mut animation);
     }
     let name = c.name.clone().unwrap_or_else(|| format!("{}#{index}", c.kind));
-    Ok(drawn
+    let nodes = drawn
         .parts
         .into_iter()
         .map(|mut part| {
@@ -261,12 +277,13 @@ fn layer_nodes(
                     h: part.at.h,
                 },
                 origin: (x, y),
-                opacity: c.opacity,
+                opacity,
                 animation: a,
                 kind: part.kind,
             }
         })
-        .collect())
+        .collect();
+    Ok((nodes, bounds))
 }
 
 /// Sideways motion reversed: a slide from the left comes from the right.

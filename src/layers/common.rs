@@ -12,12 +12,14 @@ use crate::scene::{Animation, Key, NodeKind, Paint, Rect, Track};
 use crate::storyboard::MissingGlyphs;
 use crate::storyboard::{closest, spans, Bindable, Expr, PaintSpec, Reporter};
 use crate::style::{parse_color, Anchor, Duration, Easing, Length, Rgba};
+
+use super::number::{Allow, Num, Scope};
 use crate::template::{BindError, Compiler, Context, ProblemKind};
 
 /// Keys every layer kind accepts.
 pub const COMMON_KEYS: &[&str] = &[
     "type", "name", "x", "y", "width", "height", "anchor", "opacity", "when", "enter", "exit", "animate",
-    "caption", "mirror",
+    "caption", "mirror", "scale",
 ];
 
 /// The keys every layer has: its box, visibility, motion and caption.
@@ -29,24 +31,33 @@ pub struct LayerCommon {
     /// The layer's name, used in messages and by a CTA's `follow`.
     #[serde(default)]
     pub name: Option<String>,
-    /// Where the layer's anchor point sits: pixels or a percentage of the canvas width.
+    /// Where the layer's anchor point sits: pixels, a percentage of the canvas width, or an
+    /// expression in pixels (`"layers.title.right + 16"`; of time `t` for periodic motion); see
+    /// [`super::number`].
     #[serde(default = "zero_len")]
-    pub x: Length,
-    /// Where the layer's anchor point sits: pixels or a percentage of the canvas height.
+    pub x: Num<Length>,
+    /// Where the layer's anchor point sits: pixels, a percentage of the canvas height, or an
+    /// expression in pixels.
     #[serde(default = "zero_len")]
-    pub y: Length,
-    /// The box's width (required for rect, image and the charts; makes text wrap).
+    pub y: Num<Length>,
+    /// The box's width (required for rect, image and the charts; makes text wrap): a length or
+    /// an expression (not of `self` or `t`).
     #[serde(default)]
-    pub width: Option<Length>,
-    /// The box's height (required for rect, image and the charts).
+    pub width: Option<Num<Length>>,
+    /// The box's height (required for rect, image and the charts): a length or an expression
+    /// (not of `self` or `t`).
     #[serde(default)]
-    pub height: Option<Length>,
+    pub height: Option<Num<Length>>,
     /// Which point of the layer's box sits at (x, y); scaling happens around it too.
     #[serde(default)]
     pub anchor: Anchor,
-    /// 0 (transparent) to 1 (opaque).
-    #[serde(default = "one_f32")]
-    pub opacity: f32,
+    /// 0–1, or an expression (of `t`: it follows time, clamped to 0–1).
+    #[serde(default = "one_num")]
+    pub opacity: Num<f32>,
+    /// The layer's scale around its anchor: a number, or an expression (of `t`, seconds from
+    /// the scene's start: `"1 + 0.04 * sin(2 * pi * t)"`). Multiplies with presets and keyframes.
+    #[serde(default)]
+    pub scale: Option<Num<f32>>,
     /// Expression; the layer is drawn only when it is true for the record.
     #[serde(default)]
     pub when: Option<Expr>,
@@ -68,8 +79,11 @@ pub struct LayerCommon {
     pub mirror: Option<crate::style::Mirror>,
 }
 
-fn zero_len() -> Length {
-    Length::Px(0.0)
+fn zero_len() -> Num<Length> {
+    Num::Lit(Length::Px(0.0))
+}
+fn one_num() -> Num<f32> {
+    Num::Lit(1.0)
 }
 pub(super) fn one_f32() -> f32 {
     1.0
@@ -111,16 +125,16 @@ pub struct Motion {
     /// The preset's easing curve.
     #[serde(default = "ease_out")]
     pub easing: Easing,
-    /// How far a slide travels.
+    /// How far a slide travels: a length, or an expression (`"self.width + 40"`).
     #[serde(default = "slide_distance")]
-    pub distance: Length,
+    pub distance: Num<Length>,
 }
 
 fn half_second() -> Duration {
     Duration(0.5)
 }
-fn slide_distance() -> Length {
-    Length::Px(80.0)
+fn slide_distance() -> Num<Length> {
+    Num::Lit(Length::Px(80.0))
 }
 
 /// Slides name the direction of travel: `slide-up` enters from below, and exits upwards.
@@ -141,18 +155,18 @@ pub enum Preset {
 pub struct Keyframe {
     /// When, from the scene's start.
     pub at: Duration,
-    /// Opacity at this keyframe, 0–1.
+    /// Opacity at this keyframe, 0–1: a number or an expression worked out once per record.
     #[serde(default)]
-    pub opacity: Option<f32>,
-    /// Position at this keyframe, like the layer's `x`.
+    pub opacity: Option<Num<f32>>,
+    /// Position at this keyframe, like the layer's `x` (an expression too: `x: "-self.width"`).
     #[serde(default)]
-    pub x: Option<Length>,
+    pub x: Option<Num<Length>>,
     /// Position at this keyframe, like the layer's `y`.
     #[serde(default)]
-    pub y: Option<Length>,
+    pub y: Option<Num<Length>>,
     /// Scale at this keyframe (1: as drawn), around the anchor.
     #[serde(default)]
-    pub scale: Option<f32>,
+    pub scale: Option<Num<f32>>,
     /// The curve used to arrive at this keyframe from the previous one.
     #[serde(default)]
     pub easing: Easing,
@@ -240,15 +254,17 @@ impl LabelsSpec {
 impl LayerCommon {
     /// The checks every layer gets: its box, opacity and keyframes.
     pub(super) fn validate(&self, check: &mut Check) {
-        for (key, len) in [("width", self.width), ("height", self.height)] {
-            if let Some(Length::Px(v) | Length::Percent(v)) = len {
-                if v < 0.0 {
+        for (key, len) in [("width", &self.width), ("height", &self.height)] {
+            if let Some(Num::Lit(Length::Px(v) | Length::Percent(v))) = len {
+                if *v < 0.0 {
                     check.error(key, format!("`{key}` must not be negative, but is {v}"));
                 }
             }
         }
-        if !(0.0..=1.0).contains(&self.opacity) {
-            check.error("opacity", format!("opacity must be between 0 and 1, but is {}", self.opacity));
+        if let Num::Lit(o) = self.opacity {
+            if !(0.0..=1.0).contains(&o) {
+                check.error("opacity", format!("opacity must be between 0 and 1, but is {o}"));
+            }
         }
         let mut last_at = -1.0;
         for (ki, k) in self.animate.iter().enumerate() {
@@ -257,7 +273,7 @@ impl LayerCommon {
                 check.rep.error(&spans::join_key(&kp, "at"), "keyframes must be in time order", None);
             }
             last_at = k.at.secs();
-            if let Some(o) = k.opacity {
+            if let Some(Num::Lit(o)) = k.opacity {
                 if !(0.0..=1.0).contains(&o) {
                     check.rep.error(
                         &spans::join_key(&kp, "opacity"),
@@ -272,43 +288,150 @@ impl LayerCommon {
     pub(super) fn compile(&mut self, c: &mut Compiler, lp: &str) {
         c.expr_opt(&mut self.when, spans::join_key(lp, "when"));
         c.template_opt(&mut self.caption, spans::join_key(lp, "caption"));
+        let key = |k: &str| spans::join_key(lp, k);
+        self.x.compile(c, key("x"), Allow::MOVING);
+        self.y.compile(c, key("y"), Allow::MOVING);
+        self.opacity.compile(c, key("opacity"), Allow::MOVING);
+        if let Some(s) = &mut self.scale {
+            s.compile(c, key("scale"), Allow::MOVING);
+        }
+        for (k, n) in [("width", &mut self.width), ("height", &mut self.height)] {
+            if let Some(n) = n {
+                n.compile(c, key(k), Allow::SIZE);
+            }
+        }
+        for (k, m) in [("enter", &mut self.enter), ("exit", &mut self.exit)] {
+            if let Some(m) = m {
+                m.distance.compile(c, spans::join_key(&key(k), "distance"), Allow::PLACED);
+            }
+        }
+        for (i, k) in self.animate.iter_mut().enumerate() {
+            let kp = spans::join_index(&key("animate"), i);
+            for (name, n) in [("x", &mut k.x), ("y", &mut k.y)] {
+                if let Some(n) = n {
+                    n.compile(c, spans::join_key(&kp, name), Allow::PLACED);
+                }
+            }
+            for (name, n) in [("opacity", &mut k.opacity), ("scale", &mut k.scale)] {
+                if let Some(n) = n {
+                    n.compile(c, spans::join_key(&kp, name), Allow::PLACED);
+                }
+            }
+        }
     }
 
-    /// The layer's keyframe tracks and its enter and exit presets, in a scene of `scene_secs`,
-    /// for a box placed at (`base_x`, `base_y`) on a `cw`x`ch` canvas.
-    pub fn animation(&self, base_x: f32, base_y: f32, scene_secs: f32, cw: f64, ch: f64) -> Animation {
+    /// Every expression of the layer's box and motion, with its path: what `layers.NAME` is
+    /// checked in when the storyboard loads.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        let mut out: Vec<&Expr> = Vec::new();
+        out.extend(self.x.as_expr());
+        out.extend(self.y.as_expr());
+        out.extend(self.opacity.as_expr());
+        out.extend(self.scale.as_ref().and_then(Num::as_expr));
+        out.extend(self.width.as_ref().and_then(Num::as_expr));
+        out.extend(self.height.as_ref().and_then(Num::as_expr));
+        for m in self.enter.iter().chain(self.exit.iter()) {
+            out.extend(m.distance.as_expr());
+        }
+        for k in &self.animate {
+            out.extend(k.x.as_ref().and_then(Num::as_expr));
+            out.extend(k.y.as_ref().and_then(Num::as_expr));
+            out.extend(k.opacity.as_ref().and_then(Num::as_expr));
+            out.extend(k.scale.as_ref().and_then(Num::as_expr));
+        }
+        out
+    }
+
+    /// The layer's keyframe tracks, its enter and exit presets and its motion over time (`t`),
+    /// in a scene of `scene_secs` (`frames` frames at `fps`), for a box placed at (`base_x`,
+    /// `base_y`) on a `cw`x`ch` canvas. Expressions are evaluated in `scope` (the layer's size
+    /// known).
+    pub fn animation(
+        &self,
+        scope: &Scope,
+        (base_x, base_y): (f32, f32),
+        (scene_secs, frames, fps): (f32, u32, u32),
+        (cw, ch): (f64, f64),
+    ) -> Result<Animation, BindError> {
         let mut a = Animation::default();
-        let track = |sel: &dyn Fn(&Keyframe) -> Option<f32>| -> Option<Track> {
-            let keys: Vec<Key> = self
-                .animate
-                .iter()
-                .filter_map(|k| sel(k).map(|v| Key { t: k.at.secs() as f32, v, easing: k.easing }))
-                .collect();
-            (!keys.is_empty()).then_some(Track { keys })
+        let track =
+            |sel: &dyn Fn(&Keyframe) -> Option<Result<f32, BindError>>| -> Result<Option<Track>, BindError> {
+                let mut keys = Vec::new();
+                for k in &self.animate {
+                    if let Some(v) = sel(k) {
+                        keys.push(Key { t: k.at.secs() as f32, v: v?, easing: k.easing });
+                    }
+                }
+                Ok((!keys.is_empty()).then_some(Track { keys }))
+            };
+        a.opacity.extend(track(&|k| k.opacity.as_ref().map(|n| scope.amount(n)))?);
+        a.dx.extend(track(&|k| k.x.as_ref().map(|x| Ok(scope.length(x, cw)? - base_x)))?);
+        a.dy.extend(track(&|k| k.y.as_ref().map(|y| Ok(scope.length(y, ch)? - base_y)))?);
+        a.scale.extend(track(&|k| k.scale.as_ref().map(|n| scope.amount(n)))?);
+        // Motion over time: sampled per frame (see `number`); x and y move by their distance
+        // from where the layer rests (their value at 0 s).
+        let sampled = |n: Option<&Expr>, map: &dyn Fn(f64) -> f32| match n {
+            Some(expr) => scope.track(expr, frames, fps, map).map(Some),
+            None => Ok(None),
         };
-        a.opacity.extend(track(&|k| k.opacity));
-        a.dx.extend(track(&|k| k.x.map(|x| x.resolve(cw) as f32 - base_x)));
-        a.dy.extend(track(&|k| k.y.map(|y| y.resolve(ch) as f32 - base_y)));
-        a.scale.extend(track(&|k| k.scale));
+        fn timed<T>(n: &Num<T>) -> Option<&Expr> {
+            n.as_expr().filter(|_| n.over_time())
+        }
+        a.dx.extend(sampled(timed(&self.x), &|v| v as f32 - base_x)?);
+        a.dy.extend(sampled(timed(&self.y), &|v| v as f32 - base_y)?);
+        a.opacity.extend(sampled(timed(&self.opacity), &|v| v.clamp(0.0, 1.0) as f32)?);
+        match &self.scale {
+            Some(n) if n.over_time() => a.scale.extend(sampled(timed(n), &|v| v as f32)?),
+            Some(n) => a
+                .scale
+                .push(Track { keys: vec![Key { t: 0.0, v: scope.amount(n)?, easing: Easing::Linear }] }),
+            None => {}
+        }
         if let Some(m) = &self.enter {
             let t0 = m.delay.secs() as f32;
-            apply_motion(&mut a, m, t0, true, cw, ch);
+            apply_motion(&mut a, m, scope, t0, true, cw, ch)?;
         }
         if let Some(m) = &self.exit {
             let t0 = scene_secs - m.delay.secs() as f32 - m.duration.secs() as f32;
-            apply_motion(&mut a, m, t0.max(0.0), false, cw, ch);
+            apply_motion(&mut a, m, scope, t0.max(0.0), false, cw, ch)?;
         }
-        a
+        Ok(a)
+    }
+
+    /// Where the layer rests: (x, y) in canvas pixels; a position that follows time rests at
+    /// its value at 0 s.
+    pub fn position(&self, scope: &Scope, cw: f64, ch: f64) -> Result<(f32, f32), BindError> {
+        let at = |n: &Num<Length>, extent: f64| match n {
+            Num::Expr { expr, over_time: true } => scope.at(expr, 0.0).map(|v| v as f32),
+            n => scope.length(n, extent),
+        };
+        Ok((at(&self.x, cw)?, at(&self.y, ch)?))
+    }
+
+    /// The layer's opacity that does not change over time (one that does is a track).
+    pub fn resting_opacity(&self, scope: &Scope) -> Result<f32, BindError> {
+        match &self.opacity {
+            Num::Expr { over_time: true, .. } => Ok(1.0),
+            n => scope.amount(n),
+        }
     }
 }
 
 /// Adds an enter (`entering`) or exit preset's tracks starting at `t0`.
-fn apply_motion(a: &mut Animation, m: &Motion, t0: f32, entering: bool, cw: f64, ch: f64) {
+fn apply_motion(
+    a: &mut Animation,
+    m: &Motion,
+    scope: &Scope,
+    t0: f32,
+    entering: bool,
+    cw: f64,
+    ch: f64,
+) -> Result<(), BindError> {
     let d = m.duration.secs() as f32;
     let (from, to) = if entering { (0.0, 1.0) } else { (1.0, 0.0) };
     a.opacity.push(Track::ramp(t0, d, from, to, m.easing));
-    let dist_x = m.distance.resolve(cw) as f32;
-    let dist_y = m.distance.resolve(ch) as f32;
+    let dist_x = scope.length(&m.distance, cw)?;
+    let dist_y = scope.length(&m.distance, ch)?;
     // Slides name the direction of travel: entering ends at 0, exiting starts at 0.
     let travel = |a: &mut Vec<Track>, delta: f32| {
         let (f, t) = if entering { (-delta, 0.0) } else { (0.0, delta) };
@@ -325,6 +448,7 @@ fn apply_motion(a: &mut Animation, m: &Motion, t0: f32, entering: bool, cw: f64,
             a.scale.push(Track::ramp(t0, d, f, t, m.easing));
         }
     }
+    Ok(())
 }
 
 /// Where a layer kind reports what is wrong with its keys.
@@ -500,10 +624,11 @@ pub fn compile_paint(p: &mut PaintSpec, c: &mut Compiler, path: String) {
                 c.template(s, spans::join_index(&stops, i));
             }
         }
+        PaintSpec::Image(i) => c.template(&mut i.image, spans::join_key(&path, "image")),
     }
 }
 
-/// A fill for one record.
+/// A fill for one record (a picture only as a background: see [`bind_background`]).
 pub fn bind_paint(p: &PaintSpec, t: &Context) -> Result<Paint, BindError> {
     Ok(match p {
         PaintSpec::Color(c) => Paint::Solid(t.value(c)?),
@@ -511,5 +636,46 @@ pub fn bind_paint(p: &PaintSpec, t: &Context) -> Result<Paint, BindError> {
             angle: l.angle,
             stops: l.stops.iter().map(|s| t.value(s)).collect::<Result<_, _>>()?,
         },
+        PaintSpec::Image(i) => {
+            let why = "internal error: an image fill outside a background was not refused at load";
+            return Err(t.err(ProblemKind::Other, i.image.path(), why));
+        }
     })
+}
+
+/// The video's or a scene's background for one record: a fill, or a picture from the assets
+/// folder fitted to the `width`x`height` canvas (through the assets' limits, decoded once per
+/// file and size) and centred on a canvas-sized picture: transparent around it for a scene
+/// (the video's background shows), black for the video's own (`opaque`: every pixel of a
+/// frame is opaque).
+pub fn bind_background(
+    p: &PaintSpec,
+    t: &Context,
+    assets: &Assets,
+    (width, height): (u32, u32),
+    opaque: bool,
+) -> Result<Paint, BindError> {
+    let PaintSpec::Image(i) = p else { return bind_paint(p, t) };
+    let src = t.text(&i.image)?;
+    let (w, h) = (width as f32, height as f32);
+    let fitted = assets
+        .fitted(&src, w, h, i.fit, 0.0)
+        .map_err(|e| t.err(ProblemKind::MissingAsset, i.image.path(), e.to_string()))?;
+    if (fitted.width(), fitted.height()) == (width, height) {
+        return Ok(Paint::Image(fitted));
+    }
+    let mut canvas = tiny_skia::Pixmap::new(width, height).expect("the canvas size was checked at load");
+    if opaque {
+        canvas.fill(tiny_skia::Color::BLACK);
+    }
+    let (x, y) = ((width as i32 - fitted.width() as i32) / 2, (height as i32 - fitted.height() as i32) / 2);
+    canvas.draw_pixmap(
+        x,
+        y,
+        fitted.as_ref().as_ref(),
+        &tiny_skia::PixmapPaint::default(),
+        tiny_skia::Transform::identity(),
+        None,
+    );
+    Ok(Paint::Image(std::sync::Arc::new(canvas)))
 }

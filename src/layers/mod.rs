@@ -11,6 +11,7 @@ mod common;
 mod comparison;
 mod donut_chart;
 mod image;
+mod number;
 mod progress;
 mod qr;
 mod rect;
@@ -24,10 +25,11 @@ use crate::storyboard::{closest, describe, spans, LayerSource, Reporter};
 use crate::template::{BindError, Compiler};
 
 pub use common::{
-    bind_paint, compile_paint, Check, Cx, Drawn, Grow, Keyframe, LabelsSpec, LayerCommon, Motion, Part,
-    Preset, Stroke, COMMON_KEYS,
+    bind_background, bind_paint, compile_paint, Check, Cx, Drawn, Grow, Keyframe, LabelsSpec, LayerCommon,
+    Motion, Part, Preset, Stroke, COMMON_KEYS,
 };
 pub use image::within_frame_budget;
+pub use number::{layers_read, Measured, Num, Scope};
 
 /// What each layer kind's module provides.
 trait Kind: Sized + serde::de::DeserializeOwned {

@@ -85,6 +85,13 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn an_image_fill_is_refused_outside_a_background() {
+        let p = problems("{ type: rect, width: 10, height: 10, fill: { image: logos/brightwave.png } }");
+        assert!(p.contains("test.yaml:8:") && p.contains("an image fills only a background"), "{p}");
+        assert!(p.contains("draw a picture in a box with an `image` layer"), "{p}");
+    }
+
+    #[test]
     fn a_rect_needs_a_box_and_a_sane_stroke() {
         let p = problems("{ type: rect, width: 10, stroke: { color: \"#fff\", width: 0 } }");
         assert!(p.contains("a rect layer needs `width` and `height`"), "{p}");

@@ -90,6 +90,19 @@ pub struct ChartLayer {
     /// Size of labels, ticks and legend, in pixels.
     #[serde(default = "label_size")]
     pub label_size: f32,
+    /// Size of the value labels (over the bars, at the highlighted point); default `label_size`.
+    #[serde(default)]
+    pub value_label_size: Option<f32>,
+    /// Size of the category labels along the bottom; default `label_size`.
+    #[serde(default)]
+    pub category_label_size: Option<f32>,
+    /// Bar charts: `with_bars` (default) fades each value label in as its bar grows; `always`
+    /// shows every value label from the start, where its grown bar will end.
+    #[serde(default)]
+    pub value_labels: ValueLabels,
+    /// Draw the line values grow from (`false`: none).
+    #[serde(default = "yes")]
+    pub zero_line: bool,
     /// Colour of labels, ticks and legend.
     #[serde(default = "label_color")]
     pub label_color: Bindable<Rgba>,
@@ -109,6 +122,17 @@ pub struct ChartLayer {
     /// record whose locale is written right to left; `left_to_right` (default): as written.
     #[serde(default)]
     pub time_flows: TimeFlow,
+}
+
+/// When a bar's value label shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueLabels {
+    /// Fading in as its bar grows.
+    #[default]
+    WithBars,
+    /// From the start, at the end of the grown bar.
+    Always,
 }
 
 fn tick_format() -> Bindable<String> {
@@ -158,6 +182,13 @@ impl ChartLayer {
         }
         check.font_key("font", ch.font.as_deref());
         check.positive("label_size", ch.label_size, MAX_TEXT_SIZE);
+        for (key, size) in
+            [("value_label_size", ch.value_label_size), ("category_label_size", ch.category_label_size)]
+        {
+            if let Some(size) = size {
+                check.positive(key, size, MAX_TEXT_SIZE);
+            }
+        }
         check.positive("line_width", ch.line_width, 100.0);
         check.color_key("label_color", &ch.label_color);
         check.color_key("grid_color", &ch.grid_color);
@@ -179,6 +210,13 @@ impl ChartLayer {
                 &check.key("ticks"),
                 format!("ticks must be between 2 and 12, but is {}", ch.ticks),
                 None,
+            );
+        }
+        if kind == "line_chart" && ch.value_labels == ValueLabels::Always {
+            check.rep.error(
+                &check.key("value_labels"),
+                "`value_labels: always` is for bar charts (a line chart labels its highlighted point once the line reaches it)",
+                Some("use `type: bar_chart`, or remove the key".into()),
             );
         }
         if kind == "bar_chart" {
@@ -384,6 +422,10 @@ fn xy_chart(cx: &Cx, spec: &ChartLayer, lines: bool, bounds: Rect) -> Result<Cha
     }
     let style = ChartStyle {
         label_size: spec.label_size,
+        value_label_size: spec.value_label_size.unwrap_or(spec.label_size),
+        category_label_size: spec.category_label_size.unwrap_or(spec.label_size),
+        value_labels_always: spec.value_labels == ValueLabels::Always,
+        zero_line: spec.zero_line,
         label_color: cx.t.value(&spec.label_color)?,
         gap: spec.gap,
         radius: spec.radius,

@@ -67,7 +67,8 @@ impl Request<'_> {
 /// The names (in the request's folder) of the files beside the video.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Written {
-    pub poster: String,
+    /// None: the storyboard turned the poster off.
+    pub poster: Option<String>,
     pub captions: Option<String>,
     pub srt: Option<String>,
     pub preview: Option<String>,
@@ -79,7 +80,7 @@ impl Written {
     pub fn existing(req: &Request) -> Written {
         let present = |ext: &str| Some(req.file(ext)).filter(|f| req.dir.join(f).is_file());
         Written {
-            poster: req.file("jpg"),
+            poster: present("jpg"),
             captions: present("vtt"),
             srt: present("srt"),
             preview: present("gif"),
@@ -100,7 +101,7 @@ pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError>
 /// settings; the captions' and the page's are of their text. None: the file is not made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileHashes {
-    pub poster: ContentHash,
+    pub poster: Option<ContentHash>,
     pub preview: Option<ContentHash>,
     pub captions: Option<ContentHash>,
     pub page: Option<ContentHash>,
@@ -141,15 +142,15 @@ pub fn prepare(graph: &SceneGraph, req: &Request, picture: ContentHash) -> Prepa
     let vtt = (!c.captions.is_empty()).then(|| captions::to_vtt_in(&c.captions, &c.captions_lang));
     let srt = vtt.as_ref().filter(|_| req.srt).map(|_| captions::to_srt_in(&c.captions, &c.captions_lang));
     let video = req.file("mp4");
-    let poster = req.file("jpg");
+    let poster = (!c.poster.off).then(|| req.file("jpg"));
     let caption_file = vtt.as_ref().map(|_| req.file("vtt"));
-    let files = page::Files { video: &video, poster: &poster, captions: caption_file.as_deref() };
+    let files = page::Files { video: &video, poster: poster.as_deref(), captions: caption_file.as_deref() };
     let page = page::render(graph, &files);
     let p = c.poster;
     let button_at = p.play_button_at.map(|a| a.fractions());
     let poster_settings = format!("poster at={} button={} at={button_at:?}", p.at, p.play_button);
     let hashes = FileHashes {
-        poster: sha(&[&picture, poster_settings.as_bytes()]),
+        poster: poster.map(|_| sha(&[&picture, poster_settings.as_bytes()])),
         preview: c.preview.map(|v| {
             let settings = format!("preview from={} secs={} width={} fps={}", v.from, v.secs, v.width, v.fps);
             sha(&[&picture, settings.as_bytes()])
@@ -168,11 +169,13 @@ pub fn write_prepared(
     prepared: &Prepared,
     keep: Keep,
 ) -> Result<Written, OutputsError> {
-    let poster = req.file("jpg");
-    if !keep.poster {
-        poster::write_poster(graph, &req.path("jpg"), req.tag)?;
+    let mut written = Written::default();
+    if prepared.hashes.poster.is_some() {
+        if !keep.poster {
+            poster::write_poster(graph, &req.path("jpg"), req.tag)?;
+        }
+        written.poster = Some(req.file("jpg"));
     }
-    let mut written = Written { poster, ..Written::default() };
     if let Some(vtt) = &prepared.vtt {
         if !keep.captions {
             write_text(&req.path("vtt"), req.tag, vtt)?;

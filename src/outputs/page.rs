@@ -15,7 +15,8 @@ use crate::scene::{Page, Paint, Rgba, SceneGraph};
 /// The record's files, as the page refers to them (relative to the page).
 pub struct Files<'a> {
     pub video: &'a str,
-    pub poster: &'a str,
+    /// None: no poster (the video element gets no `poster` attribute).
+    pub poster: Option<&'a str>,
     pub captions: Option<&'a str>,
 }
 
@@ -81,7 +82,7 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
 <body>
   <main>
     <div class="player">
-      <video controls playsinline preload="metadata" poster="{poster}">
+      <video controls playsinline preload="metadata"{poster}>
         <source src="{video}" type="video/mp4">{track}
       </video>{buttons}
     </div>
@@ -98,7 +99,7 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
         title = escape(&page.title),
         bg = css(page.background),
         fg = css(page.color),
-        poster = escape(files.poster),
+        poster = files.poster.map_or(String::new(), |p| format!(" poster=\"{}\"", escape(p))),
         video = escape(files.video),
         script = SCRIPT,
     ))
@@ -202,6 +203,8 @@ fn paint_css(p: &Paint) -> String {
             let stops: Vec<String> = stops.iter().map(|c| css(*c)).collect();
             format!("linear-gradient({angle}deg, {})", stops.join(", "))
         }
+        // Only backgrounds are pictures (a button's fill is checked when the storyboard loads).
+        Paint::Image(_) => "none".into(),
     }
 }
 
@@ -283,7 +286,7 @@ fn warn_low_contrast(graph: &SceneGraph) {
         match &c.look.fill {
             Some(Paint::Solid(s)) => grounds = vec![*s],
             Some(Paint::Linear { stops, .. }) => grounds = stops.clone(),
-            None => {}
+            Some(Paint::Image(_)) | None => {}
         }
         if let Some(worst) = grounds.iter().map(|g| contrast(c.color, *g)).min_by(f64::total_cmp) {
             if worst < 4.5 {

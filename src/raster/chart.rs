@@ -91,6 +91,8 @@ pub(super) fn draw(canvas: &mut Pixmap, chart: &Chart, t: f32, opacity: f32, tf:
             }
         }
         if let Some(label) = &bar.value_label {
+            // Shown from the start where the grown bar ends, or fading in with the bar's end.
+            let (h, p) = if bar.label_always { (bar.h, 1.0) } else { (h, p) };
             if p > 0.0 {
                 let lx = bar.x + (bar.w - label.width) / 2.0;
                 let ly = if bar.down { bar.base + h + 4.0 } else { bar.base - h - label.height - 4.0 };

@@ -21,7 +21,7 @@ pub(super) fn solid(c: Rgba, opacity: f32) -> SkPaint<'static> {
     p
 }
 
-pub(super) fn sk_paint(p: &Paint, area: Rect, opacity: f32) -> SkPaint<'static> {
+pub(super) fn sk_paint(p: &Paint, area: Rect, opacity: f32) -> SkPaint<'_> {
     match p {
         Paint::Solid(c) => solid(*c, opacity),
         Paint::Linear { angle, stops } => {
@@ -42,6 +42,16 @@ pub(super) fn sk_paint(p: &Paint, area: Rect, opacity: f32) -> SkPaint<'static> 
                     Shader::SolidColor(Color::from_rgba8(stops[0].r, stops[0].g, stops[0].b, stops[0].a))
                 });
             SkPaint { shader, anti_alias: true, ..Default::default() }
+        }
+        Paint::Image(pixels) => {
+            let shader = tiny_skia::Pattern::new(
+                pixels.as_ref().as_ref(),
+                SpreadMode::Pad,
+                tiny_skia::FilterQuality::Nearest,
+                opacity,
+                Transform::from_translate(area.x, area.y),
+            );
+            SkPaint { shader, anti_alias: false, ..Default::default() }
         }
     }
 }

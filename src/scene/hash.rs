@@ -225,7 +225,7 @@ by_fields! {
     TextBlock { glyphs, color, width, height, lines, missing, overflow, size, outline, shadow, rtl }
     PlacedGlyph { path, x, y, scale, color }
     Chart { bars, lines, slices, shapes, rules, labels, counters, swatches }
-    Bar { x, base, w, h, down, color, radius, grow, value_label }
+    Bar { x, base, w, h, down, color, radius, grow, value_label, label_always }
     Line { points, color, width, area, draw, highlight }
     Slice { center, outer, inner, start, sweep, color, grow }
     GrowTiming { start, duration, easing }
@@ -276,6 +276,12 @@ impl HashContent for Paint {
                 h.write_u8(1);
                 angle.hash_content(h);
                 stops.hash_content(h);
+            }
+            Paint::Image(pixels) => {
+                h.write_u8(2);
+                h.write_u32(pixels.width());
+                h.write_u32(pixels.height());
+                h.write(pixels.data());
             }
         }
     }

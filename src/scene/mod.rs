@@ -51,6 +51,8 @@ pub struct Companions {
 /// The poster: the frame shown `at` seconds into the video, with a play button or not.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Poster {
+    /// The storyboard turned the poster off (`poster: false`): no still is written.
+    pub off: bool,
     pub at: f64,
     pub play_button: bool,
     /// Where the play button goes: None, the spot nearest the centre that covers no text.
@@ -315,6 +317,9 @@ pub enum Paint {
         angle: f32,
         stops: Vec<Rgba>,
     },
+    /// A picture of the canvas's size (a background image, already fitted; transparent where
+    /// `contain` leaves room), drawn from the canvas's top-left corner.
+    Image(Arc<tiny_skia::Pixmap>),
 }
 
 /// Keyframed properties. Several tracks of one property combine: opacities and scales

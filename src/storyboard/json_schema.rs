@@ -98,7 +98,7 @@ impl JsonSchema for PaintSpec {
         let colour = generator.subschema_for::<Bindable<Rgba>>();
         let linear = generator.subschema_for::<LinearSpec>();
         json_schema!({
-            "description": "A fill: a colour (`\"#0b1f3a\"`, may hold `{{ }}`) or a linear gradient (`{ linear: { angle: 90, stops: [\"#000\", \"#fff\"] } }`).",
+            "description": "A fill: a colour (`\"#0b1f3a\"`, may hold `{{ }}`), an image (backgrounds only) or a linear gradient (`{ linear: { angle: 90, stops: [\"#000\", \"#fff\"] } }`).",
             "anyOf": [
                 colour,
                 {
@@ -110,6 +110,21 @@ impl JsonSchema for PaintSpec {
                         },
                     },
                     "required": ["linear"],
+                    "additionalProperties": false,
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "image": {
+                            "description": "A picture under the assets folder (may hold `{{ }}`); only for `video.background` and a scene's `background`.",
+                            "type": "string",
+                        },
+                        "fit": {
+                            "description": "`cover` (default: fills the canvas, cut to its shape), `contain` (all of it, centred) or `fill` (stretched).",
+                            "enum": ["cover", "contain", "fill"],
+                        },
+                    },
+                    "required": ["image"],
                     "additionalProperties": false,
                 },
             ],

@@ -156,6 +156,7 @@ pub struct Storyboard {
     #[serde(default)]
     pub vars: IndexMap<String, Expr>,
     /// The still image for emails: `poster: { at: 6s }`; default: the last frame of the first scene.
+    /// `poster: false` (or `{ enabled: false }`): no poster is written.
     #[serde(default)]
     pub poster: Option<PosterSpec>,
     /// Chart colours.
@@ -184,16 +185,74 @@ pub struct Storyboard {
     pub source: Source,
 }
 
-/// `poster:`: the still frame saved as each video's poster JPEG, for emails.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+/// `poster:` as written: `false` / `true`, or its keys.
+#[derive(Debug, Clone)]
 pub struct PosterSpec {
-    /// Time of the poster frame from the start of the video (clamped to its end).
-    pub at: Duration,
+    /// Whether a poster is written at all (`poster: false`, `poster: { enabled: false }`: no
+    /// `.jpg`, no poster in the manifest, no `poster` attribute on the page).
+    pub enabled: bool,
+    /// Time of the poster frame from the start of the video (clamped to its end); None: the
+    /// last frame of the first scene.
+    pub at: Option<Duration>,
     /// Draw a play button over the poster, so it reads as a video in an email: `true` (placed
     /// where it covers no text), or `{ at: auto | center | top-left | … }`.
-    #[serde(default)]
     pub play_button: PlayButtonSpec,
+}
+
+/// The keys of `poster:` written as a mapping.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct PosterKeys {
+    /// `false`: no poster (the other keys are then ignored).
+    #[serde(default = "yes")]
+    enabled: bool,
+    /// Time of the poster frame from the start of the video (clamped to its end); default: the
+    /// last frame of the first scene.
+    #[serde(default)]
+    at: Option<Duration>,
+    /// The play button (see [`PlayButtonSpec`]).
+    #[serde(default)]
+    play_button: PlayButtonSpec,
+}
+
+impl<'de> Deserialize<'de> for PosterSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Read as a YAML value first, so a mistake inside the mapping (`att: 6s`) keeps serde's
+        // own message (unknown field, did-you-mean) instead of an untagged enum's "no variant".
+        let value = serde_yaml::Value::deserialize(d)?;
+        if let serde_yaml::Value::Bool(enabled) = value {
+            return Ok(PosterSpec { enabled, at: None, play_button: PlayButtonSpec::None });
+        }
+        if !value.is_mapping() {
+            return Err(serde::de::Error::custom(
+                "expected `false`, `true` or `{ at: 6s, play_button: true }` (`{ enabled: false }`: no poster)",
+            ));
+        }
+        let k = PosterKeys::deserialize(value).map_err(serde::de::Error::custom)?;
+        Ok(PosterSpec { enabled: k.enabled, at: k.at, play_button: k.play_button })
+    }
+}
+
+/// `false`, `true` or the keys, as [`PosterSpec`]'s reader takes them.
+impl JsonSchema for PosterSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Poster".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let keys = generator.subschema_for::<PosterKeys>();
+        schemars::json_schema!({
+            "description": "The still frame saved as each video's poster JPEG, for emails: `false` (none), `true`, or `{ at: 6s, play_button: true }`.",
+            "anyOf": [{ "type": "boolean" }, keys],
+        })
+    }
+}
+
+impl Storyboard {
+    /// Whether each video gets a poster (`poster: false` turns it off).
+    pub fn poster_enabled(&self) -> bool {
+        self.poster.as_ref().is_none_or(|p| p.enabled)
+    }
 }
 
 /// The poster's play button: none, or where it goes.
@@ -494,11 +553,30 @@ pub struct EncoderSpec {
     pub x264_params: Option<String>,
 }
 
-/// A fill: a colour string (`"#0b1f3a"`, may hold `{{ }}`) or a linear gradient.
+/// A fill: a colour string (`"#0b1f3a"`, may hold `{{ }}`) or a linear gradient; for the
+/// video's and a scene's `background`, also an image.
 #[derive(Debug, Clone)]
 pub enum PaintSpec {
     Color(Bindable<Rgba>),
     Linear(LinearSpec),
+    Image(ImagePaint),
+}
+
+/// `background: { image: photos/hall.jpg, fit: cover }`: a picture from the assets folder
+/// filling the canvas.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagePaint {
+    /// Path under the assets folder (may hold bindings).
+    pub image: Bindable<String>,
+    /// `cover` (default: fills the canvas, cut to its shape), `contain` (all of it, centred:
+    /// around it a scene shows the video's background, the video black) or `fill` (stretched).
+    #[serde(default = "cover")]
+    pub fit: crate::assets::Fit,
+}
+
+fn cover() -> crate::assets::Fit {
+    crate::assets::Fit::Cover
 }
 
 /// A linear gradient: `{ angle: 90, stops: ["#0b1f3a", "#1a73e8"] }`.
@@ -525,11 +603,14 @@ impl<'de> Deserialize<'de> for PaintSpec {
         }
         match Value::deserialize(d)? {
             Value::String(s) => Ok(PaintSpec::Color(Bindable::new(s))),
+            v @ Value::Mapping(_) if v.get("image").is_some() => serde_yaml::from_value::<ImagePaint>(v)
+                .map(PaintSpec::Image)
+                .map_err(serde::de::Error::custom),
             v @ Value::Mapping(_) => serde_yaml::from_value::<Wrapper>(v)
                 .map(|w| PaintSpec::Linear(w.linear))
                 .map_err(serde::de::Error::custom),
             other => Err(serde::de::Error::custom(format!(
-                "expected a colour string like \"#0b1f3a\" or {{ linear: {{ angle: 90, stops: [...] }} }}, but got {}",
+                "expected a colour string like \"#0b1f3a\", {{ linear: {{ angle: 90, stops: [...] }} }} or (a background) {{ image: photos/hall.jpg, fit: cover }}, but got {}",
                 describe(&other)
             ))),
         }

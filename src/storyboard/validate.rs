@@ -14,12 +14,12 @@ use crate::style as units;
 /// Checks the storyboard but for its layers, under `limits`; every problem found is returned.
 pub fn validate(sb: &Storyboard, assets: &Assets, limits: &Limits) -> Vec<Diagnostic> {
     let mut rep = Reporter::new(&sb.source.file, &sb.source.spans);
-    video(&mut rep, sb);
+    video(&mut rep, sb, assets);
     fonts(&mut rep, sb, assets);
     sound(&mut rep, sb, assets);
     companions(&mut rep, sb);
     look(&mut rep, sb);
-    scenes(&mut rep, sb);
+    scenes(&mut rep, sb, assets);
     length(&mut rep, sb, limits);
     rep.found
 }
@@ -62,7 +62,7 @@ fn length(rep: &mut Reporter, sb: &Storyboard, limits: &Limits) {
 }
 
 /// Size, frame rate, encoder settings, background.
-fn video(rep: &mut Reporter, sb: &Storyboard) {
+fn video(rep: &mut Reporter, sb: &Storyboard, assets: &Assets) {
     let v = &sb.video;
     if v.width == 0 || v.height == 0 || v.width > 4096 || v.height > 4096 {
         rep.error(
@@ -111,7 +111,7 @@ fn video(rep: &mut Reporter, sb: &Storyboard) {
         }
     }
     if let Some(bg) = &v.background {
-        check_paint(rep, "video.background", bg);
+        check_background(rep, assets, "video.background", bg);
     }
 }
 
@@ -270,7 +270,7 @@ fn look(rep: &mut Reporter, sb: &Storyboard) {
 }
 
 /// Scene ids, durations, transitions, backgrounds.
-fn scenes(rep: &mut Reporter, sb: &Storyboard) {
+fn scenes(rep: &mut Reporter, sb: &Storyboard, assets: &Assets) {
     if sb.scenes.is_empty() {
         rep.error("scenes", "the storyboard has no scenes", None);
     }
@@ -310,7 +310,7 @@ fn scenes(rep: &mut Reporter, sb: &Storyboard) {
             }
         }
         if let Some(bg) = &scene.background {
-            check_paint(rep, &spans::join_key(&sp, "background"), bg);
+            check_background(rep, assets, &spans::join_key(&sp, "background"), bg);
         }
     }
 }
@@ -324,9 +324,29 @@ pub fn check_color(rep: &mut Reporter, path: &str, text: &str) {
     }
 }
 
+/// A background: a fill, or an image whose file (when written without bindings) is a good
+/// asset.
+fn check_background(rep: &mut Reporter, assets: &Assets, path: &str, paint: &PaintSpec) {
+    match paint {
+        PaintSpec::Image(i) if !i.image.is_template() => {
+            if let Err(e) = assets.check(i.image.source()) {
+                let hint = format!("images live under {}", assets.root().display());
+                rep.error(&spans::join_key(path, "image"), e.to_string(), Some(hint));
+            }
+        }
+        PaintSpec::Image(_) => {}
+        other => check_paint(rep, path, other),
+    }
+}
+
 /// A fill's colours (see [`check_color`]), and a gradient's number of stops.
 pub fn check_paint(rep: &mut Reporter, path: &str, paint: &PaintSpec) {
     match paint {
+        PaintSpec::Image(_) => rep.error(
+            &spans::join_key(path, "image"),
+            "an image fills only a background (`video.background`, a scene's `background`)",
+            Some("draw a picture in a box with an `image` layer".into()),
+        ),
         PaintSpec::Color(c) => check_color(rep, path, c.source()),
         PaintSpec::Linear(l) => {
             if l.stops.len() < 2 {

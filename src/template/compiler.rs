@@ -183,7 +183,13 @@ impl Compiler {
                 unknown.push(("test", name, known.collect()));
             }
         }
-        let globals: Vec<&str> = self.env.globals().map(|(n, _)| n).collect();
+        // The callable globals (not constants such as `pi`).
+        let globals: Vec<&str> = self
+            .env
+            .globals()
+            .filter(|(_, v)| v.kind() == minijinja::value::ValueKind::Plain)
+            .map(|(n, _)| n)
+            .collect();
         for name in &used.functions {
             if !globals.contains(&name.as_str()) {
                 unknown.push(("function", name, globals.clone()));

@@ -82,6 +82,18 @@ pub fn used_in_expression(source: &str) -> Used {
     w.used
 }
 
+/// The dotted paths an expression reads from its context (`layers.greeting.height`), each once.
+pub fn dotted_reads(source: &str) -> Vec<String> {
+    if ["{{", "}}", "{%", "%}", "{#", "#}"].iter().any(|d| source.contains(d)) {
+        return Vec::new();
+    }
+    let env = minijinja::Environment::empty();
+    let Ok(e) = env.compile_expression(source) else { return Vec::new() };
+    let mut reads: Vec<String> = e.undeclared_variables(true).into_iter().collect();
+    reads.sort();
+    reads
+}
+
 /// The filters that take a number.
 const NUMBER_FILTERS: &[&str] = &["currency", "number", "percent", "round", "abs"];
 

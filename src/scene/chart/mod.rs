@@ -84,6 +84,8 @@ pub struct Bar {
     pub(crate) grow: Option<GrowTiming>,
     /// Drawn centred beyond the bar's end, fading in as the bar grows.
     pub(crate) value_label: Option<Arc<TextBlock>>,
+    /// The value label shows from the start, beyond the grown bar's end.
+    pub(crate) label_always: bool,
 }
 
 /// A polyline through the series' points, drawn on from left to right.
@@ -255,7 +257,16 @@ pub fn nice_ticks(lo: f64, hi: f64, count: usize) -> Ticks {
 }
 
 pub struct ChartStyle {
+    /// The legend's and the tick labels' size.
     pub label_size: f32,
+    /// The value labels' size (bars, a line's highlighted point).
+    pub value_label_size: f32,
+    /// The category labels' size.
+    pub category_label_size: f32,
+    /// Bars' value labels show from the start, not as their bars grow.
+    pub value_labels_always: bool,
+    /// Draw the zero line.
+    pub zero_line: bool,
     pub label_color: Rgba,
     pub gap: f32,
     pub radius: f32,
@@ -301,9 +312,17 @@ pub fn layout(
     let label = |s: &str, align: Align, max_width: Option<f32>| {
         small(font, style.label_size, style.label_color, s, align, max_width)
     };
+    let value_label = |s: &str, align: Align, max_width: Option<f32>| {
+        small(font, style.value_label_size, style.label_color, s, align, max_width)
+    };
+    let category_label = |s: &str, align: Align, max_width: Option<f32>| {
+        small(font, style.category_label_size, style.label_color, s, align, max_width)
+    };
     let row = style.label_size * 1.7;
     let mut chart = Chart::default();
     let top = legend(&mut chart, &label, bounds, series, style, row);
+    // The category labels' row.
+    let row = style.category_label_size * 1.7;
     // Tick labels set the left margin.
     let tick_blocks: Vec<(f64, Arc<TextBlock>)> = match &style.axis {
         Some((ticks, labels, _)) => {
@@ -327,13 +346,15 @@ pub fn layout(
             });
         }
     }
-    category_labels(&mut chart, font, &label, &plot, categories, style);
-    let axis_color = Rgba { a: style.label_color.a / 2, ..style.label_color };
-    let zero_line = Rect { x: plot.left, y: plot.zero_y(), w: plot.w, h: 2.0 };
-    chart.rules.push(Filled { rect: zero_line, color: axis_color });
+    category_labels(&mut chart, font, &category_label, &plot, categories, style);
+    if style.zero_line {
+        let axis_color = Rgba { a: style.label_color.a / 2, ..style.label_color };
+        let zero_line = Rect { x: plot.left, y: plot.zero_y(), w: plot.w, h: 2.0 };
+        chart.rules.push(Filled { rect: zero_line, color: axis_color });
+    }
     match style.lines {
-        Some((width, area)) => line_marks(&mut chart, &label, &plot, series, style, (width, area)),
-        None => bar_marks(&mut chart, font, &label, &plot, series, style),
+        Some((width, area)) => line_marks(&mut chart, &value_label, &plot, series, style, (width, area)),
+        None => bar_marks(&mut chart, font, &value_label, &plot, series, style),
     }
     chart
 }
@@ -407,7 +428,7 @@ impl Plot {
         let left = tick_blocks.iter().map(|(_, b)| b.width).fold(0.0f32, f32::max)
             + if tick_blocks.is_empty() { 0.0 } else { style.label_size * 0.6 };
         let has_labels = series.iter().any(|s| !s.labels.is_empty()) || style.highlight.is_some();
-        let value_room = if has_labels { style.label_size * 1.5 } else { 0.0 };
+        let value_room = if has_labels { style.value_label_size * 1.5 } else { 0.0 };
         let below_room = if has_labels && data_lo < 0.0 && style.lines.is_none() { value_room } else { 0.0 };
         let bottom = bounds.h - row;
         let plot_top = top + value_room;
@@ -438,8 +459,9 @@ fn category_labels(
     categories: &[String],
     style: &ChartStyle,
 ) {
-    let widest = categories.iter().map(|c| font.advance(c, style.label_size)).fold(0.0f32, f32::max);
-    let every = ((widest + style.label_size * 0.5) / plot.slot).ceil().max(1.0) as usize;
+    let size = style.category_label_size;
+    let widest = categories.iter().map(|c| font.advance(c, size)).fold(0.0f32, f32::max);
+    let every = ((widest + size * 0.5) / plot.slot).ceil().max(1.0) as usize;
     for (i, cat) in categories.iter().enumerate() {
         // Keep the last label (the latest month) and step back from it.
         if !(plot.n - 1 - i).is_multiple_of(every) {
@@ -447,11 +469,7 @@ fn category_labels(
         }
         let block = label(cat, Align::Center, Some(plot.slot));
         let x = plot.left + i as f32 * plot.slot;
-        chart.labels.push(Label {
-            x,
-            y: plot.bottom + (plot.row - block.height) / 2.0 + style.label_size * 0.15,
-            block,
-        });
+        chart.labels.push(Label { x, y: plot.bottom + (plot.row - block.height) / 2.0 + size * 0.15, block });
     }
 }
 
@@ -511,7 +529,7 @@ fn bar_marks(
     // Value labels wider than a category's slot would overlap their neighbours: then none is
     // shown (an axis tells the values instead).
     let value_labels_fit =
-        series.iter().flat_map(|s| s.labels.iter()).all(|l| font.advance(l, style.label_size) <= slot);
+        series.iter().flat_map(|s| s.labels.iter()).all(|l| font.advance(l, style.value_label_size) <= slot);
     let group = slot * (1.0 - style.gap);
     let bar_w = group / series.len().max(1) as f32;
     let inner = if series.len() > 1 { bar_w * 0.08 } else { 0.0 };
@@ -536,6 +554,7 @@ fn bar_marks(
                     .get(i)
                     .filter(|l| value_labels_fit && !l.is_empty())
                     .map(|l| label(l, Align::Center, None)),
+                label_always: style.value_labels_always,
             });
         }
     }
