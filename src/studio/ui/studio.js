@@ -64,6 +64,7 @@ async function load() {
     ui.format.replaceChildren(...info.formats.map((f) => new Option(f, f)));
     ui.format.value = choice.format || info.formats[0];
   }
+  if (info.width) document.querySelector(".screen").style.aspectRatio = `${info.width} / ${info.height}`;
   ui.scrub.max = info.duration;
   ui.scrub.step = info.fps ? (1 / info.fps).toFixed(5) : "0.0333";
   t = Math.min(t, info.duration);
