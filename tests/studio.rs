@@ -413,7 +413,7 @@ struct Browser {
 impl Browser {
     fn start(chromium: &Path, width: u32, height: u32) -> Browser {
         use std::os::unix::process::CommandExt;
-        let profile = std::env::temp_dir().join(format!("billreel-studio-chromium-{}", std::process::id()));
+        let profile = std::env::temp_dir().join(format!("billreel-chromium-studio-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&profile);
         let mut child = Command::new(chromium)
             .args(["--headless", "--no-sandbox", "--disable-gpu", "--mute-audio", "--no-first-run"])

@@ -23,7 +23,8 @@ pub enum StillError {
 
 /// The frame shown `secs` seconds into the video (the nearest one), refusing a time outside it.
 pub fn frame_at(graph: &SceneGraph, secs: f64) -> Result<u32, StillError> {
-    if !(secs >= 0.0) {
+    // NaN too: it is no time.
+    if secs.is_nan() || secs < 0.0 {
         return Err(StillError::Negative { at: secs });
     }
     if secs > graph.duration_secs() {

@@ -58,8 +58,7 @@ pub fn run(opts: Options, addr: SocketAddr, ready: impl FnOnce(SocketAddr)) -> R
         .enable_all()
         .build()
         .map_err(StudioError::Runtime)?;
-    let playback_dir = std::env::temp_dir().join(format!("billreel-studio-{}", std::process::id()));
-    let playback = Arc::new(playback::Playback::new(playback_dir).map_err(StudioError::Playback)?);
+    let playback = Arc::new(playback::Playback::new(&std::env::temp_dir()).map_err(StudioError::Playback)?);
     let ws = Arc::new(workspace::Workspace::new(opts));
     let (reloads, _) = tokio::sync::broadcast::channel(16);
     // Kept until the server stops: dropping it stops the watching.

@@ -26,6 +26,9 @@ pub enum Status {
     Failed { message: String },
 }
 
+/// A studio's folder for preview videos: this, then its process id.
+const FOLDER_PREFIX: &str = "billreel-studio-";
+
 pub struct Playback {
     dir: PathBuf,
     jobs: Mutex<HashMap<(u64, Choice), Status>>,
@@ -35,8 +38,12 @@ pub struct Playback {
 }
 
 impl Playback {
-    /// Preview videos go into `dir` (created, and emptied of earlier runs' videos).
-    pub fn new(dir: PathBuf) -> std::io::Result<Playback> {
+    /// Preview videos go into a folder of this process under `parent` (the system's temporary
+    /// folder), created empty. The folders of studios that ended (killed, say, which leaves no
+    /// chance to clean up) are removed first.
+    pub fn new(parent: &Path) -> std::io::Result<Playback> {
+        sweep_ended(parent);
+        let dir = parent.join(format!("{FOLDER_PREFIX}{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir)?;
         }
@@ -99,5 +106,44 @@ impl Playback {
             }
             Err(e) => Status::Failed { message: e.to_string() },
         }
+    }
+}
+
+/// Removes the preview folders of studios whose process is gone.
+fn sweep_ended(parent: &Path) {
+    for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(pid) =
+            name.to_str().and_then(|n| n.strip_prefix(FOLDER_PREFIX)).and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: kill(2) with signal 0 only asks whether the process exists; nothing is sent.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            tracing::debug!(folder = %entry.path().display(), "studio: removing an ended studio's preview videos");
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ended_studios_folders_are_swept_and_live_ones_kept() {
+        let parent = std::env::temp_dir().join(format!("billreel-sweep-{}", std::process::id()));
+        let dead = parent.join(format!("{FOLDER_PREFIX}{}", i32::MAX - 1));
+        let live = parent.join(format!("{FOLDER_PREFIX}1"));
+        let other = parent.join("something-else");
+        for d in [&dead, &live, &other] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let playback = Playback::new(&parent).unwrap();
+        assert!(!dead.exists() && live.exists() && other.exists());
+        assert!(playback.dir().is_dir());
+        std::fs::remove_dir_all(&parent).unwrap();
     }
 }

@@ -58,6 +58,9 @@ pub struct Choice {
 /// A storyboard as loaded: ready to bind, or every problem that stops it.
 pub type Loaded = Result<Binder, Diagnostics>;
 
+/// A storyboard's name and format.
+type StoryboardKey = (String, Option<String>);
+
 /// One record bound at one version: its scene graph (None when it does not bind), the
 /// renderer's cache for that graph, and `check`'s problems for it.
 pub struct Bound {
@@ -86,7 +89,8 @@ pub struct Workspace {
     pub folder: PathBuf,
     version: AtomicU64,
     customers: RwLock<Arc<Result<CustomerIndex, String>>>,
-    storyboards: Mutex<HashMap<(String, Option<String>), (u64, Arc<Loaded>)>>,
+    /// Each storyboard (by name and format) as loaded, with the version it was loaded at.
+    storyboards: Mutex<HashMap<StoryboardKey, (u64, Arc<Loaded>)>>,
     bound: Mutex<LruCache<(u64, Choice), Arc<Bound>>>,
     frames: Mutex<LruCache<FrameKey, Arc<Vec<u8>>>>,
 }
