@@ -712,6 +712,7 @@ fn studio(a: StudioArgs, limits: &Limits) -> Result<()> {
         name_field: a.name_field,
         assets: a.source.assets,
         limits: *limits,
+        loader: crate::load_with,
     };
     crate::studio::run(opts, addr, |bound| {
         use std::io::Write as _;

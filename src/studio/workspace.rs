@@ -41,7 +41,13 @@ pub struct Options {
     pub name_field: Option<String>,
     pub assets: Option<PathBuf>,
     pub limits: Limits,
+    /// How a storyboard file becomes a binder: the library's front door (`crate::load_with`),
+    /// handed in by the command line, which alone uses the crate root.
+    pub loader: Loader,
 }
+
+/// Loads a storyboard file with an assets folder (None: its own `assets:`) under limits.
+pub type Loader = fn(&Path, Option<&Path>, &Limits) -> Result<Binder, Diagnostics>;
 
 /// The author's choice, as every request names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
@@ -332,7 +338,7 @@ pub fn load_storyboard(path: &Path, format: Option<&str>, opts: &Options) -> Loa
             hint: Some("choose the default format (no `format`)".into()),
         }]));
     }
-    crate::load_with(path, opts.assets.as_deref(), &opts.limits)
+    (opts.loader)(path, opts.assets.as_deref(), &opts.limits)
 }
 
 /// The formats a storyboard declares, its default first; empty while storyboards have one shape.
