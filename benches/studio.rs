@@ -5,7 +5,8 @@
 //! layers) and for `N` frames at random times (seeded, so every run asks the same), each as a
 //! scrubbing page does: one request at a time, a 720p JPEG. Prints p50, p95 and the largest
 //! time from sending the request to the last byte of the answer. Frames asked twice come from
-//! the cache; the random times are drawn so that none repeats.
+//! the cache; the random times are drawn so that none repeats. Then the time to make one
+//! customer's preview video (playback).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -1,8 +1,10 @@
 //! Real-time playback: the chosen record's video encoded in the background at preview quality
 //! (x264 `ultrafast`, CRF 30, through the same encode path as `render`), played by the page in a
-//! `<video>`. Measured on the demo (C0002, 35 s, debug build beside a test build): a preview
-//! MP4 is ready in a few seconds, where drawing and sending JPEG frames kept up with about 10 of
-//! the video's 30 frames a second; so scrubbing draws frames and playing plays a video.
+//! `<video>`. Measured on the demo, debug build on the shared 2-core machine: drawing and sending
+//! a 720p JPEG took 100-230 ms a frame, so streaming frames would show 4-10 of the video's 30 a
+//! second; the preview MP4 of C0002 (35 s) was ready 16 s after the first ask (the release
+//! figure is in docs/BENCHMARKS.md). So scrubbing draws frames, and playing plays a video.
+//! One video is encoded at a time, on one thread (x264 `threads=1`), so scrubbing keeps a core.
 //!
 //! In: a bound scene graph. Out: an MP4 in the studio's own temporary folder (never beside the
 //! storyboard), named by a counter, and its status for the page to poll.
@@ -35,6 +37,9 @@ pub struct Playback {
     /// One preview encodes at a time: the other core stays free for scrubbing.
     encoding: Arc<Mutex<()>>,
     next: std::sync::atomic::AtomicU64,
+    /// The newest workspace version asked for: a video of an older one still waiting for its
+    /// turn is not made (several saves in a row queue one video, not one each).
+    newest: std::sync::atomic::AtomicU64,
 }
 
 impl Playback {
@@ -53,6 +58,7 @@ impl Playback {
             jobs: Mutex::new(HashMap::new()),
             encoding: Arc::new(Mutex::new(())),
             next: Default::default(),
+            newest: Default::default(),
         })
     }
 
@@ -63,6 +69,7 @@ impl Playback {
     /// The preview video of `bound`: its status, starting its encoding on first ask.
     pub fn status(self: &Arc<Self>, choice: &Choice, bound: Arc<Bound>) -> Status {
         let key = (bound.version, choice.clone());
+        self.newest.fetch_max(bound.version, std::sync::atomic::Ordering::SeqCst);
         let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(s) = jobs.get(&key) {
             return s.clone();
@@ -95,6 +102,9 @@ impl Playback {
     fn encode(&self, bound: &Bound, file: &str) -> Status {
         let Some(graph) = &bound.graph else { return Status::Failed { message: "nothing to play".into() } };
         let _one_at_a_time = self.encoding.lock().unwrap_or_else(PoisonError::into_inner);
+        if bound.version < self.newest.load(std::sync::atomic::Ordering::SeqCst) {
+            return Status::Failed { message: "a file changed since: reload for the new version".into() };
+        }
         let settings =
             EncodeSettings { preset: "ultrafast".into(), crf: 30, tune: None, x264_params: None, cfr: false };
         let started = Instant::now();
