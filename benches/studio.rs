@@ -75,6 +75,18 @@ fn main() {
         CUSTOMERS.len(),
         summary(&mut all)
     );
+    // Playback: the preview video of one customer, from the first ask to ready.
+    let q = "storyboard=bill-explainer.yaml&id=C0002";
+    let started = Instant::now();
+    loop {
+        let status = String::from_utf8(get(&authority, &format!("/api/video?{q}")).1).unwrap();
+        if !status.contains("rendering") {
+            let secs = started.elapsed().as_secs_f64();
+            println!("preview video, C0002 (35 s): {status}, {secs:.1} s from the first ask");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let _ = child.kill();
     let _ = child.wait();
 }
