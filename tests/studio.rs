@@ -320,6 +320,7 @@ fn saving_the_yaml_reloads_within_a_second_and_a_broken_one_shows_its_line() {
     let version = next_reload(&mut events);
     let took = saved.elapsed();
     assert!(took < Duration::from_secs(1), "the reload came {took:?} after the save");
+    eprintln!("reload pushed {took:?} after the save");
     assert_eq!(studio.json(&format!("/api/state?{SMALL_Q}"))["version"].to_string(), version);
     let after = studio.get(&format!("/api/frame?{SMALL_Q}&t=1&type=png"));
     assert_eq!(pixel(&after.body, 300, 170), [0xc0, 0x30, 0x20, 255], "the frame after the save");
