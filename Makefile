@@ -28,8 +28,9 @@ test: deps              ## formatting, lints, every test
 fmt:
 	$(CARGO) fmt
 
-bench: build            ## where one video's time goes; single renders; batch videos/min, scaling, memory
+bench: build            ## where one video's time goes; single renders; batch videos/min, scaling, memory; studio scrub latency
 	$(CARGO) bench --bench render
+	$(CARGO) bench --bench studio
 	bash scripts/bench.sh $(BIN) $(STORYBOARD) $(DATA)
 	bash scripts/bench-batch.sh $(BIN)
 	bash scripts/bench-x264.sh $(BIN) $(STORYBOARD) $(DATA)

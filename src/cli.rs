@@ -1,4 +1,4 @@
-//! The command line: `render`, `preview`, `check`.
+//! The command line: `render`, `preview`, `check`, `batch`, `studio`, ...
 //!
 //! Only this module (and `main`) prints or decides exit codes; the library logs through
 //! `tracing`. Exit codes: 0 success; 1 the work failed (bad storyboard, bad record, encoding
@@ -64,6 +64,32 @@ pub enum Command {
     /// Print the JSON Schema (draft-07) of the storyboard, for editors: autocompletion, the keys'
     /// descriptions and unknown keys flagged as you type (docs/storyboard.md, "Schema and editors").
     Schema,
+
+    /// Open the studio: a local web app to preview a storyboard for any customer while you edit
+    /// it (timeline, playback, landing page, problems; reloads on save).
+    Studio(StudioArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StudioArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// Billing data: JSON Lines (.jsonl) or CSV (.csv); its customers can be searched by id or name.
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// The record field to search customers by name (default: `customer.name`, `name`, or
+    /// `customer.first_name` and `customer.last_name`).
+    #[arg(long)]
+    pub name_field: Option<String>,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = crate::studio::DEFAULT_PORT)]
+    pub port: u16,
+    /// Address to listen on. The studio shows customers' data: anything but a loopback address
+    /// (127.0.0.1, ::1) lets other machines see it.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub listen: std::net::IpAddr,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +304,8 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", crate::json_schema::storyboard_schema_text());
             Ok(())
         }
+
+        Command::Studio(a) => studio(a, &limits),
     }
 }
 
@@ -414,17 +442,15 @@ fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
         }
         let graph = &graphs[0];
         let at = units::parse_duration(&a.at).map_err(|e| anyhow!("--at: {e}"))?;
-        if at.secs() > graph.duration_secs() {
-            bail!("--at {} is past the end of this record's video ({:.2}s)", a.at, graph.duration_secs());
-        }
-        let frame = graph.frame_at(at.secs());
+        let frame =
+            crate::outputs::still::frame_at(graph, at.secs()).map_err(|e| anyhow!("--at {}: {e}", a.at))?;
         let done = format!(
             "{}: frame {frame} of {} ({:.2}s)",
             a.output.display(),
             graph.total_frames,
             frame as f64 / graph.fps as f64
         );
-        (raster::to_rgba_image(&raster::render(graph, frame)), done)
+        (crate::outputs::still::draw(graph, frame, &mut raster::Cache::default()), done)
     };
     // Encoded in memory, then written under a temporary name, fsynced and renamed: a full disk
     // is an error (exit 1) and leaves no truncated PNG; success is printed only after.
@@ -692,5 +718,32 @@ fn sample(a: SampleArgs) -> Result<()> {
         write(&mut std::io::BufWriter::new(file))?;
         println!("{}: {} customers (seed {})", a.output.display(), a.customers, a.seed);
     }
+    Ok(())
+}
+
+fn studio(a: StudioArgs, limits: &Limits) -> Result<()> {
+    let addr = std::net::SocketAddr::new(a.listen, a.port);
+    if !a.listen.is_loopback() {
+        eprintln!(
+            "warning: the studio listens on {addr}, which is not a loopback address: every machine that \
+             can reach it sees your customers' data. Use --listen 127.0.0.1 unless you mean it."
+        );
+        tracing::warn!(%addr, "studio: listening beyond loopback");
+    }
+    let opts = crate::studio::Options {
+        storyboard: a.source.storyboard,
+        data: a.data,
+        id_field: a.id_field,
+        name_field: a.name_field,
+        assets: a.source.assets,
+        limits: *limits,
+        loader: crate::load_with,
+    };
+    crate::studio::run(opts, addr, |bound| {
+        use std::io::Write as _;
+        // The first line of stdout is the address, for scripts and tests that start the studio.
+        println!("studio: http://{bound}/ (read-only; Ctrl-C to stop)");
+        let _ = std::io::stdout().flush();
+    })?;
     Ok(())
 }

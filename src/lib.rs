@@ -28,6 +28,7 @@
 //! - [`check`]: a storyboard checked against every record of a run, without rendering.
 //! - [`batch`]: a whole billing run on a pool of workers, with its manifest.
 //! - [`sample`]: a synthetic, deterministic billing run for demos and benchmarks.
+//! - [`studio`]: a local web app for authors: frames on demand, playback, reload on save.
 //! - [`cli`]: the command line (the only module that prints or picks exit codes).
 
 pub mod assets;
@@ -50,6 +51,7 @@ pub mod record;
 pub mod sample;
 pub mod scene;
 pub mod storyboard;
+pub mod studio;
 pub mod style;
 pub mod template;
 pub mod timings;

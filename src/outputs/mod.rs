@@ -11,6 +11,7 @@ pub mod captions;
 pub mod page;
 pub mod poster;
 pub mod preview;
+pub mod still;
 
 use std::path::{Path, PathBuf};
 

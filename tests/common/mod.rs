@@ -369,17 +369,25 @@ pub fn demo_records(dir: &Path, skip: usize, n: usize) -> PathBuf {
     data
 }
 
-/// Copies the demo's translations (scenes/translations/<lang>/*.ftl) into `dir/translations`,
-/// for a test that writes a variant of the demo storyboard into `dir`: its `translations:` is
-/// read next to the storyboard and must stay inside its folder.
+/// Copies the demo's translations (scenes/translations/<lang>/*.ftl) and the parts it includes
+/// (scenes/parts/) into `dir`, for a test that writes a variant of the demo storyboard into
+/// `dir`: both are read next to the storyboard and must stay inside its folder.
 pub fn copy_demo_translations(dir: &Path) {
-    for entry in std::fs::read_dir(repo().join("scenes/translations")).unwrap() {
-        let lang = entry.unwrap().path();
-        let to = dir.join("translations").join(lang.file_name().unwrap());
-        std::fs::create_dir_all(&to).unwrap();
-        for file in std::fs::read_dir(&lang).unwrap() {
-            let file = file.unwrap().path();
-            std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+    for folder in ["translations", "parts"] {
+        copy_tree(&repo().join("scenes").join(folder), &dir.join(folder));
+    }
+}
+
+/// Copies the files of `from` (and of its folders) into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let dest = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &dest);
+        } else {
+            std::fs::copy(&path, dest).unwrap();
         }
     }
 }
