@@ -71,8 +71,19 @@ pub fn load_with(
     assets_override: Option<&Path>,
     limits: &limits::Limits,
 ) -> Result<bind::Binder, storyboard::Diagnostics> {
-    let (sb, parse_problems) = storyboard::load_partial(storyboard_file, limits)?;
-    prepare(sb, parse_problems, storyboard_file, assets_override, limits)
+    load_format(storyboard_file, assets_override, limits, None)
+}
+
+/// [`load_with`] in the format named `format` (None: the storyboard's default; see
+/// [`storyboard::formats`]). The binder's storyboard lists every format it declares.
+pub fn load_format(
+    storyboard_file: &Path,
+    assets_override: Option<&Path>,
+    limits: &limits::Limits,
+    format: Option<&str>,
+) -> Result<bind::Binder, storyboard::Diagnostics> {
+    let text = storyboard::parse::read_text(storyboard_file, limits)?;
+    load_text_format(&text, storyboard_file, assets_override, limits, format)
 }
 
 /// [`load_with`] for a storyboard already in memory: `text` is parsed as if read from
@@ -84,7 +95,18 @@ pub fn load_text(
     assets_override: Option<&Path>,
     limits: &limits::Limits,
 ) -> Result<bind::Binder, storyboard::Diagnostics> {
-    let (sb, parse_problems) = storyboard::parse::parse_partial_with(text, storyboard_file, limits);
+    load_text_format(text, storyboard_file, assets_override, limits, None)
+}
+
+/// [`load_text`] in the format named `format` (None: the default).
+pub fn load_text_format(
+    text: &str,
+    storyboard_file: &Path,
+    assets_override: Option<&Path>,
+    limits: &limits::Limits,
+    format: Option<&str>,
+) -> Result<bind::Binder, storyboard::Diagnostics> {
+    let (sb, parse_problems) = storyboard::parse::parse_partial_for(text, storyboard_file, limits, format);
     prepare(sb, parse_problems, storyboard_file, assets_override, limits)
 }
 

@@ -19,6 +19,7 @@
 //! [`Limits::record_timeout`](crate::limits::Limits) fails alone (checked per frame and between
 //! stages; no thread is killed).
 
+pub mod formats;
 pub mod links;
 pub mod lock;
 pub mod manifest;
@@ -39,7 +40,7 @@ use crate::encode::{self, EncodeSettings};
 use crate::limits::Limits;
 use crate::outputs::{self, OutputsError, Written as Outputs};
 use crate::record::{Record, RecordError, Records};
-use crate::timings::{Stage, Timings};
+use crate::timings::Timings;
 pub use links::{LinkNamer, Shard};
 pub use manifest::{ManifestLine, Status};
 
@@ -231,6 +232,18 @@ pub fn run(
     opts: &BatchOptions,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Summary, BatchError> {
+    run_formats(vec![binder], opts, on_event)
+}
+
+/// [`run`] in several formats of one storyboard: a binder per format, the default first (see
+/// [`formats`] for how their files are named). Each record is read once and rendered in
+/// every format; its manifest line lists every format's files.
+pub fn run_formats(
+    binders: Vec<Arc<Binder>>,
+    opts: &BatchOptions,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Summary, BatchError> {
+    let binder = binders.first().cloned().expect("a batch renders at least one format");
     let started = Instant::now();
     let out_err = |reason: String| BatchError::Output { path: opts.out.clone(), reason };
     std::fs::create_dir_all(&opts.out).map_err(|e| out_err(e.to_string()))?;
@@ -259,7 +272,7 @@ pub fn run(
         let ms = t.elapsed().as_millis() as u64;
         tracing::info!(before = c.before, after = c.after, ms, "manifest compacted to one line per record");
     }
-    let base_hash = base_hash(&binder, &opts.settings, opts.srt)
+    let base_hash = base_hash(&binders, &opts.settings, opts.srt)
         .map_err(|e| out_err(format!("cannot hash the inputs: {e}")))?;
 
     let total = count_records(&opts.data, &opts.id_field, opts.shard, binder.limits())?;
@@ -283,7 +296,7 @@ pub fn run(
 
     // Segments encoded once for the whole run, shared by the workers.
     let cache = opts.segment_cache_mb.map(encode::SegmentCache::new);
-    let job = Arc::new(Job { binder, opts: opts.clone(), done, base_hash, tag, cache });
+    let job = Arc::new(Job { binders, opts: opts.clone(), done, base_hash, tag, cache });
     // Workers: one whole video at a time each.
     let mut workers = Vec::new();
     for w in 0..jobs {
@@ -413,7 +426,8 @@ fn read_shard(
 /// What every worker shares: the prepared storyboard, the options, what the manifest says is
 /// done, the inputs' common hash, the temporary-file tag and the segment cache.
 struct Job {
-    binder: Arc<Binder>,
+    /// One per format rendered, the default first.
+    binders: Vec<Arc<Binder>>,
     opts: BatchOptions,
     done: manifest::Done,
     base_hash: Vec<u8>,
@@ -443,70 +457,39 @@ fn work(
     }
 }
 
-/// Renders one record, or says why it cannot be, or that it is already done.
+/// Renders one record in every format, or says why it cannot be, or that it is already done.
 fn process(job: &Job, rec: Record) -> Outcome {
     let _warnings = crate::warnings::per_record(&rec.id);
-    let Job { binder, opts, done, base_hash, tag, cache } = job;
-    let cache = cache.as_ref();
+    let Job { binders, opts, done, base_hash, tag, .. } = job;
     let started = Instant::now();
-    let budget = binder.limits().record_timeout;
+    let budget = binders[0].limits().record_timeout;
     let deadline = encode::Deadline { at: started + budget, budget };
     let name = opts.links.name(&rec.id);
-    // Every file of the record shares its unguessable name.
-    let req = outputs::Request { dir: &opts.out, name: &name, tag, srt: opts.srt, deadline: Some(deadline) };
-    let video = req.file("mp4");
-    let video_path = req.path("mp4");
+    // Every file of the record shares its unguessable name; a format other than the default
+    // adds its own (`NAME-portrait.mp4`).
+    let stems: Vec<String> = binders.iter().map(|b| formats::stem(&name, b.storyboard())).collect();
+    let reqs: Vec<outputs::Request> = stems
+        .iter()
+        .map(|n| outputs::Request { dir: &opts.out, name: n, tag, srt: opts.srt, deadline: Some(deadline) })
+        .collect();
+    let video = reqs[0].file("mp4");
     let input_hash = input_hash(base_hash, &rec);
     if !opts.force {
         if let Some(d) = done.get(&rec.id) {
             if d.input_hash == manifest::hash_bytes(&input_hash)
-                && d.names == manifest::names_digest(&video, Some(&req.file("jpg")))
-                && video_path.is_file()
-                && req.path("jpg").is_file()
+                && d.names == manifest::names_digest(&video, Some(&reqs[0].file("jpg")))
+                && reqs.iter().all(|r| r.path("mp4").is_file() && r.path("jpg").is_file())
             {
                 // Same input, same storyboard: the files written then are still right.
                 let mut line = base_line(&rec, Status::Ok, input_hash);
                 line.video = Some(video);
-                line.set_outputs(Outputs::existing(&req), None);
+                line.set_outputs(Outputs::existing(&reqs[0]), None);
+                formats::list_existing(&mut line, binders, &reqs);
                 return Outcome { line, skipped: true, timings: None };
             }
         }
     }
-    let result =
-        catch_unwind(AssertUnwindSafe(|| -> Result<(encode::VideoStats, Outputs), RecordFailure> {
-            let record = || rec.id.clone();
-            // Between stages: a stage that cannot look at the clock itself ends before the next.
-            let in_time = |stage: &str| match deadline.passed() {
-                true => Err(RecordFailure::timeout(&rec.id, stage.to_string(), budget)),
-                false => Ok(()),
-            };
-            let t = Instant::now();
-            let graph = binder.bind(&rec)?;
-            let bound = t.elapsed();
-            in_time("after binding")?;
-            let mut stats =
-                encode::render_video_until(&graph, &video_path, &opts.settings, tag, cache, Some(deadline))
-                    .map_err(|source| match source {
-                    encode::EncodeError::Timeout { frame, frames, .. } => RecordFailure::timeout(
-                        &rec.id,
-                        format!("while encoding, at frame {frame} of {frames}"),
-                        budget,
-                    ),
-                    source => RecordFailure::Encode { record: record(), source },
-                })?;
-            stats.timings.add(Stage::Bind, bound);
-            in_time("after encoding the video")?;
-            let t = Instant::now();
-            let written = outputs::write(&graph, &req).map_err(|source| match source {
-                OutputsError::Timeout { .. } => {
-                    RecordFailure::timeout(&rec.id, "while making the animated preview".into(), budget)
-                }
-                source => RecordFailure::Outputs { record: record(), source },
-            })?;
-            stats.timings.add(Stage::Files, t.elapsed());
-            in_time("after writing the poster and the other files")?;
-            Ok((stats, written))
-        }));
+    let result = catch_unwind(AssertUnwindSafe(|| formats::render(job, &rec, &reqs, deadline)));
     let result = match result {
         Ok(r) => r,
         Err(panic) => Err(RecordFailure::Panic { record: rec.id.clone(), cause: panic_message(&*panic) }),
@@ -514,19 +497,19 @@ fn process(job: &Job, rec: Record) -> Outcome {
     let mut line = base_line(&rec, Status::Ok, input_hash);
     line.render_ms = started.elapsed().as_millis() as u64;
     let mut timings = None;
-    match result.and_then(|stats| {
-        file_sha256(&video_path)
-            .map(|h| (stats, h))
-            .map_err(|source| RecordFailure::Digest { record: rec.id.clone(), source })
-    }) {
-        Ok(((stats, written), sha)) => {
+    match result {
+        Ok(rendered) => {
+            let first = &rendered[0];
             line.video_url = opts.base_url.as_ref().map(|b| format!("{b}{video}"));
             line.video = Some(video);
-            line.set_outputs(written, opts.base_url.as_deref());
-            line.duration_s = Some(stats.duration_secs);
-            line.bytes = Some(stats.bytes);
-            line.sha256 = Some(sha);
-            timings = Some(stats.timings);
+            line.set_outputs(first.written.clone(), opts.base_url.as_deref());
+            line.duration_s = Some(first.stats.duration_secs);
+            line.bytes = Some(first.stats.bytes);
+            line.sha256 = Some(first.sha256.clone());
+            let mut all = Timings::default();
+            rendered.iter().for_each(|r| all.merge(&r.stats.timings));
+            timings = Some(all);
+            formats::list(&mut line, binders, &reqs, &rendered, opts.base_url.as_deref());
         }
         Err(failure) => {
             line.fail(failure.to_string(), failure.kind());
@@ -575,11 +558,17 @@ fn remove_leftovers(out: &Path, tag: &str) -> std::io::Result<()> {
 }
 
 /// The part of every record's input hash that all records share: engine version, storyboard
-/// text, every asset file, encoder settings.
-fn base_hash(binder: &Binder, settings: &EncodeSettings, srt: bool) -> std::io::Result<Vec<u8>> {
+/// text, the formats rendered, every asset file, encoder settings.
+fn base_hash(binders: &[Arc<Binder>], settings: &EncodeSettings, srt: bool) -> std::io::Result<Vec<u8>> {
+    let binder = &binders[0];
     let mut h = Sha256::new();
     h.update(concat!("billreel ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
     h.update(std::fs::read(&binder.storyboard().source.file)?);
+    // A storyboard without formats hashes as it always did, so a rerun after an upgrade skips.
+    if binder.storyboard().formats.first().is_some_and(|f| f.name != crate::storyboard::formats::IMPLICIT) {
+        let names: Vec<&str> = binders.iter().map(|b| b.storyboard().format.name.as_str()).collect();
+        h.update(format!("\nformats={}\n", names.join(",")).as_bytes());
+    }
     h.update(
         format!(
             "\npreset={} crf={} tune={:?} x264={:?} cfr={} burn_captions={} srt={srt}\n",

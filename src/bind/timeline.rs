@@ -5,7 +5,7 @@ use crate::audio;
 use crate::layers::{bind_paint, Cx, Layer};
 use crate::scene::{self, Node, Paint, Rect, SceneGraph};
 use crate::storyboard::Transition;
-use crate::style::{Mirror, Rgba};
+use crate::style::{Axis, Mirror, Rgba};
 use crate::template::{BindError, Context, ProblemKind};
 
 use super::lint::{self, Gather};
@@ -187,8 +187,8 @@ fn scene_nodes(
     if let Some(g) = gather {
         let drawn: Vec<lint::Drawn> =
             drawn_by.iter().map(|(path, a, z)| lint::Drawn { path, nodes: &nodes[*a..*z] }).collect();
-        let canvas = (b.sb.video.width as f32, b.sb.video.height as f32);
-        lint::scene(g, cx, canvas, &s.id, s.duration.secs() as f32, &drawn);
+        let framing = lint::Framing { format: &b.sb.format, named: b.sb.formats.len() > 1 };
+        lint::scene(g, cx, &framing, &s.id, s.duration.secs() as f32, &drawn);
     }
     let caption = caption.into_iter().filter(|c| !c.trim().is_empty()).collect::<Vec<_>>().join("\n");
     Ok((nodes, caption))
@@ -205,10 +205,10 @@ fn layer_nodes(
     mirrored: bool,
 ) -> Result<Vec<Node>, BindError> {
     let video = &b.sb.video;
-    let (cw, ch) = (video.width as f64, video.height as f64);
+    let frame = b.sb.format.frame();
     let c = &layer.common;
-    let x = c.x.resolve(cw) as f32;
-    let y = c.y.resolve(ch) as f32;
+    let x = c.x.position(Axis::X, &frame) as f32;
+    let y = c.y.position(Axis::Y, &frame) as f32;
     let cx = Cx {
         t,
         fonts: &b.fonts,
@@ -216,8 +216,8 @@ fn layer_nodes(
         palette: &b.sb.theme.palette,
         fps: video.fps,
         path: &layer.path,
-        width: c.width.map(|l| l.resolve(cw) as f32),
-        height: c.height.map(|l| l.resolve(ch) as f32),
+        width: c.width.map(|l| l.size(Axis::X, &frame) as f32),
+        height: c.height.map(|l| l.size(Axis::Y, &frame) as f32),
         limits: &b.limits,
         missing_glyphs: b.sb.missing_glyphs,
         mirrored,
@@ -226,14 +226,14 @@ fn layer_nodes(
     let (w, h) = (drawn.width, drawn.height);
     let (ax, ay) = c.anchor.fractions();
     let mut bounds = Rect { x: x - ax * w, y: y - ay * h, w, h };
-    let mut animation = c.animation(x, y, scene_secs, cw, ch);
+    let mut animation = c.animation(x, y, scene_secs, &frame);
     let mut x = x;
     if mirrored {
         // Mirrored about the canvas's vertical centre line: the point at `x` moves to the
         // same distance from the right edge, the anchor flips with it (a box hanging right of
         // its point now hangs left), and sideways motion runs the other way.
-        x = cw as f32 - x;
-        bounds.x = cw as f32 - bounds.x - w;
+        x = frame.width as f32 - x;
+        bounds.x = frame.width as f32 - bounds.x - w;
         flip_dx(&mut animation);
     }
     let name = c.name.clone().unwrap_or_else(|| format!("{}#{index}", c.kind));

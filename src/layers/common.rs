@@ -10,7 +10,7 @@ use crate::scene::text::{FontBook, FontChain};
 use crate::scene::{Animation, Key, NodeKind, Paint, Rect, Track};
 use crate::storyboard::MissingGlyphs;
 use crate::storyboard::{closest, spans, Bindable, Expr, PaintSpec, Reporter};
-use crate::style::{parse_color, Anchor, Duration, Easing, Length, Rgba};
+use crate::style::{parse_color, Anchor, Axis, Duration, Easing, Frame, Length, Rgba};
 use crate::template::{BindError, Compiler, Context, ProblemKind};
 
 /// Keys every layer kind accepts.
@@ -217,7 +217,7 @@ impl LayerCommon {
     /// The checks every layer gets: its box, opacity and keyframes.
     pub(super) fn validate(&self, check: &mut Check) {
         for (key, len) in [("width", self.width), ("height", self.height)] {
-            if let Some(Length::Px(v) | Length::Percent(v)) = len {
+            if let Some(v) = len.map(Length::number) {
                 if v < 0.0 {
                     check.error(key, format!("`{key}` must not be negative, but is {v}"));
                 }
@@ -251,8 +251,8 @@ impl LayerCommon {
     }
 
     /// The layer's keyframe tracks and its enter and exit presets, in a scene of `scene_secs`,
-    /// for a box placed at (`base_x`, `base_y`) on a `cw`x`ch` canvas.
-    pub fn animation(&self, base_x: f32, base_y: f32, scene_secs: f32, cw: f64, ch: f64) -> Animation {
+    /// for a box placed at (`base_x`, `base_y`) on `frame`.
+    pub fn animation(&self, base_x: f32, base_y: f32, scene_secs: f32, frame: &Frame) -> Animation {
         let mut a = Animation::default();
         let track = |sel: &dyn Fn(&Keyframe) -> Option<f32>| -> Option<Track> {
             let keys: Vec<Key> = self
@@ -263,28 +263,28 @@ impl LayerCommon {
             (!keys.is_empty()).then_some(Track { keys })
         };
         a.opacity.extend(track(&|k| k.opacity));
-        a.dx.extend(track(&|k| k.x.map(|x| x.resolve(cw) as f32 - base_x)));
-        a.dy.extend(track(&|k| k.y.map(|y| y.resolve(ch) as f32 - base_y)));
+        a.dx.extend(track(&|k| k.x.map(|x| x.position(Axis::X, frame) as f32 - base_x)));
+        a.dy.extend(track(&|k| k.y.map(|y| y.position(Axis::Y, frame) as f32 - base_y)));
         a.scale.extend(track(&|k| k.scale));
         if let Some(m) = &self.enter {
             let t0 = m.delay.secs() as f32;
-            apply_motion(&mut a, m, t0, true, cw, ch);
+            apply_motion(&mut a, m, t0, true, frame);
         }
         if let Some(m) = &self.exit {
             let t0 = scene_secs - m.delay.secs() as f32 - m.duration.secs() as f32;
-            apply_motion(&mut a, m, t0.max(0.0), false, cw, ch);
+            apply_motion(&mut a, m, t0.max(0.0), false, frame);
         }
         a
     }
 }
 
 /// Adds an enter (`entering`) or exit preset's tracks starting at `t0`.
-fn apply_motion(a: &mut Animation, m: &Motion, t0: f32, entering: bool, cw: f64, ch: f64) {
+fn apply_motion(a: &mut Animation, m: &Motion, t0: f32, entering: bool, frame: &Frame) {
     let d = m.duration.secs() as f32;
     let (from, to) = if entering { (0.0, 1.0) } else { (1.0, 0.0) };
     a.opacity.push(Track::ramp(t0, d, from, to, m.easing));
-    let dist_x = m.distance.resolve(cw) as f32;
-    let dist_y = m.distance.resolve(ch) as f32;
+    let dist_x = m.distance.size(Axis::X, frame) as f32;
+    let dist_y = m.distance.size(Axis::Y, frame) as f32;
     // Slides name the direction of travel: entering ends at 0, exiting starts at 0.
     let travel = |a: &mut Vec<Track>, delta: f32| {
         let (f, t) = if entering { (-delta, 0.0) } else { (0.0, delta) };

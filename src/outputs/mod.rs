@@ -88,6 +88,16 @@ impl Written {
 /// Writes the poster, the captions, the preview and the page of `graph` (those it has), each
 /// atomically; the page refers to `<name>.mp4`, the poster and the captions.
 pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError> {
+    let mut written = write_beside(graph, req)?;
+    let video = req.file("mp4");
+    let files = page::Files { video: &video, poster: &written.poster, captions: written.captions.as_deref() };
+    let view = page::View { format: "", graph, files };
+    written.page = write_page(std::slice::from_ref(&view), req)?;
+    Ok(written)
+}
+
+/// [`write`] without the page: the poster, the captions and the preview of one format.
+pub fn write_beside(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError> {
     let poster = req.file("jpg");
     poster::write_poster(graph, &req.path("jpg"), req.tag)?;
     let mut written = Written { poster, ..Written::default() };
@@ -107,16 +117,20 @@ pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError>
     if preview::write_preview_until(graph, &req.path("gif"), req.tag, req.deadline)? {
         written.preview = Some(req.file("gif"));
     }
-    let video = req.file("mp4");
-    let files = page::Files { video: &video, poster: &written.poster, captions: written.captions.as_deref() };
-    if let Some(html) = page::render(graph, &files) {
-        for (font, url) in page::fonts(graph) {
+    Ok(written)
+}
+
+/// Writes the page (`<name>.html`) offering the video in each format of `views` (the default
+/// first), with the fonts its buttons use; None when the storyboard has no `page`.
+pub fn write_page(views: &[page::View], req: &Request) -> Result<Option<String>, OutputsError> {
+    let Some(html) = page::render_formats(views) else { return Ok(None) };
+    for v in views {
+        for (font, url) in page::fonts(v.graph) {
             publish_font(font, &req.dir.join(url), req.tag)?;
         }
-        write_text(&req.path("html"), req.tag, &html)?;
-        written.page = Some(req.file("html"));
     }
-    Ok(written)
+    write_text(&req.path("html"), req.tag, &html)?;
+    Ok(Some(req.file("html")))
 }
 
 /// Copies a font a page uses to `dest` (its `fonts/` folder), with its licence when one sits

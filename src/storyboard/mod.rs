@@ -8,10 +8,12 @@
 //! - [`parse`]: YAML -> types, piece by piece, so one pass reports a problem in every piece;
 //! - [`validate`]: what the types cannot say (sizes, references, colours, assets);
 //! - [`diagnostics`]: problems located by [`spans`], collected by a [`Reporter`];
+//! - [`formats`]: the screen shapes a storyboard declares, and its per-format overrides;
 //! - [`bindable`]: the strings evaluated per record; [`markup`]: rich text in text layers.
 
 pub mod bindable;
 pub mod diagnostics;
+pub mod formats;
 pub mod markup;
 pub mod parse;
 pub mod schema;
@@ -20,6 +22,7 @@ pub mod validate;
 
 pub use bindable::{Bindable, Expr, FromText, Slot};
 pub use diagnostics::{closest, describe, Diagnostic, Diagnostics, Reporter};
+pub use formats::Format;
 pub use parse::{load_partial, parse_partial};
 pub use schema::*;
 pub use spans::{Pos, SpanMap};
