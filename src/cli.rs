@@ -455,7 +455,12 @@ fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
     }
     ensure_parent(&a.output)?;
     let (image, done) = if a.sheet {
-        (contact_sheet(&graphs), format!("{}: contact sheet of {} records", a.output.display(), graphs.len()))
+        let formats = match binders.len() {
+            1 => String::new(),
+            n => format!(" in {n} formats"),
+        };
+        let done = format!("{}: contact sheet of {} records{formats}", a.output.display(), a.ids.len());
+        (contact_sheet(&graphs), done)
     } else {
         if graphs.len() > 1 {
             bail!("several --id are for --sheet; a single frame is of one record");
