@@ -183,13 +183,16 @@ impl Length {
     }
 }
 
+/// A length unit as written, and the length it makes of its number.
+type Unit = (&'static str, fn(f64) -> Length);
+
 pub fn parse_length(text: &str) -> Result<Length, StyleError> {
     let t = text.trim();
     let bad = || StyleError::Length(t.into());
     // Rust's float parser accepts `nan` and `inf`; neither is a length.
     let num = |n: &str| n.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(bad);
     // Longest suffixes first: `s%` before `%`, `vmin` before a bare number.
-    let units: [(&str, fn(f64) -> Length); 7] = [
+    let units: [Unit; 7] = [
         ("s%", Length::Safe),
         ("%", Length::Percent),
         ("vmin", Length::Vmin),
