@@ -295,36 +295,12 @@ fn load_in(source: &Source, limits: &Limits, format: Option<&str>) -> Result<bin
     Ok(binder.show_values(SHOW_VALUES.load(std::sync::atomic::Ordering::Relaxed)))
 }
 
-/// The storyboard read in each format of `wanted` (empty: every format it declares), in the
-/// storyboard's order, the default first when it is among them.
+/// The storyboard read in each format of `wanted` (empty: every format it declares).
 fn load_formats(source: &Source, limits: &Limits, wanted: &[String]) -> Result<Vec<bind::Binder>> {
-    let first = load_in(source, limits, None)?;
-    let declared: Vec<String> = first.storyboard().formats.iter().map(|f| f.name.clone()).collect();
-    for w in wanted {
-        if !declared.contains(w) {
-            let hint = match crate::storyboard::closest(w, declared.iter().map(String::as_str)) {
-                Some(g) => format!("did you mean `{g}`? "),
-                None => String::new(),
-            };
-            bail!(
-                "no format `{w}` in {}: {hint}its formats are {}",
-                source.storyboard.display(),
-                declared.join(", ")
-            );
-        }
-    }
-    let mut binders = Vec::new();
-    let mut first = Some(first);
-    for (k, name) in declared.iter().enumerate() {
-        if !wanted.is_empty() && !wanted.contains(name) {
-            continue;
-        }
-        binders.push(match (k, first.take()) {
-            (0, Some(b)) => b,
-            _ => load_in(source, limits, Some(name))?,
-        });
-    }
-    Ok(binders)
+    let show = SHOW_VALUES.load(std::sync::atomic::Ordering::Relaxed);
+    let binders = crate::load_formats(&source.storyboard, source.assets.as_deref(), limits, wanted)
+        .map_err(|d| anyhow!("{d}"))?;
+    Ok(binders.into_iter().map(|b| b.show_values(show)).collect())
 }
 
 fn bind_one(binder: &bind::Binder, choice: &RecordChoice) -> Result<crate::scene::SceneGraph> {
@@ -460,7 +436,7 @@ fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
             n => format!(" in {n} formats"),
         };
         let done = format!("{}: contact sheet of {} records{formats}", a.output.display(), a.ids.len());
-        (contact_sheet(&graphs), done)
+        (raster::sheet::contact_sheet(&graphs), done)
     } else {
         if graphs.len() > 1 {
             bail!("several --id are for --sheet; a single frame is of one record");
@@ -489,30 +465,6 @@ fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
         .with_context(|| format!("cannot write {}", a.output.display()))?;
     println!("{done}");
     Ok(())
-}
-
-/// One row per graph (a record, in one format), one tile per scene (its middle frame), each at
-/// a third of its video's size (rows of a taller format are taller).
-fn contact_sheet(graphs: &[crate::scene::SceneGraph]) -> image::RgbaImage {
-    use image::imageops::{self, FilterType};
-    let gap = 8;
-    let tile = |g: &crate::scene::SceneGraph| (g.width / 3, g.height / 3);
-    let width = graphs.iter().map(|g| g.scenes.len() as u32 * (tile(g).0 + gap) + gap).max().unwrap_or(gap);
-    let height = graphs.iter().map(|g| tile(g).1 + gap).sum::<u32>() + gap;
-    let mut sheet = image::RgbaImage::from_pixel(width, height, image::Rgba([24, 24, 28, 255]));
-    let mut y = gap;
-    for graph in graphs {
-        let (w, h) = tile(graph);
-        for (col, scene) in graph.scenes.iter().enumerate() {
-            let frame = scene.start + scene.frames / 2;
-            let full = raster::to_rgba_image(&raster::render(graph, frame));
-            let tile = imageops::resize(&full, w, h, FilterType::Triangle);
-            let x = gap + col as u32 * (w + gap);
-            imageops::replace(&mut sheet, &tile, x as i64, y as i64);
-        }
-        y += h + gap;
-    }
-    sheet
 }
 
 fn check(a: CheckArgs, limits: &Limits) -> Result<()> {
