@@ -100,7 +100,8 @@ pub fn apply(root: &mut Value, spans: &mut SpanMap, file: &Path, wanted: Option<
         },
     };
     w.chosen = chosen.as_ref().map(|f| f.name.clone());
-    if let Some(f) = &chosen {
+    // An unknown name was reported; the default's size spares a follow-on "no `video.width`".
+    if let Some(f) = chosen.as_ref().or(declared.first()) {
         w.set_video_size(top, f);
     }
     for (k, v) in top.iter_mut() {
@@ -394,8 +395,10 @@ mod tests {
             d.message
         );
         assert!(d.hint.as_deref().unwrap().starts_with("did you mean `portrait`?"), "{:?}", d.hint);
-        let (_, _, a) = read(SB, Some("square"));
+        let (v, _, a) = read(SB, Some("square"));
         assert!(a.problems[0].message.contains("--format names the format `square`"), "{:?}", a.problems);
+        assert_eq!(a.problems.len(), 1, "{:?}", a.problems);
+        assert_eq!(v["video"]["width"], Value::from(1280), "no follow-on error about the size");
     }
 
     #[test]
