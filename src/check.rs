@@ -69,6 +69,14 @@ pub struct CheckReport {
 /// Checks every record (in parallel): every problem of each one, and its layout warnings. A
 /// record whose id an earlier line has is refused, as `batch` refuses it.
 pub fn check_records(binder: &Binder, records: Records) -> CheckReport {
+    check_records_in(&[binder], records)
+}
+
+/// [`check_records`] in several formats of one storyboard (a binder per format, the default
+/// first): each record is read once and bound in every format. It fails when it fails in any
+/// (a problem found in several formats is listed once), and its layout warnings are every
+/// format's, each naming its format.
+pub fn check_records_in(binders: &[&Binder], records: Records) -> CheckReport {
     let path = records.path().to_path_buf();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     let records = records.map(move |item| match item {
@@ -84,7 +92,7 @@ pub fn check_records(binder: &Binder, records: Records) -> CheckReport {
     let report = Mutex::new(CheckReport::default());
     records.par_bridge().for_each(|item| {
         let (mut preview, mut locale) = (None, None);
-        let (problems, warnings) = check_one(binder, item, &mut preview, &mut locale);
+        let (problems, warnings) = check_formats(binders, item, &mut preview, &mut locale);
         // Only counting happens under the lock; nothing there panics.
         let mut r = report.lock().unwrap_or_else(PoisonError::into_inner);
         r.records += 1;
@@ -122,8 +130,42 @@ pub fn check_records(binder: &Binder, records: Records) -> CheckReport {
     // Stable: a record's problems keep the order binding found them in.
     report.problems.sort_by_key(|p| p.line);
     report.warnings.sort_by_key(|w| w.line);
-    report.untranslated = binder.untranslated(&report.locales);
+    report.untranslated = binders[0].untranslated(&report.locales);
     report
+}
+
+/// One record in every format: the first format's preview window; problems without repeats.
+fn check_formats(
+    binders: &[&Binder],
+    item: Result<Record, RecordError>,
+    preview: &mut Option<String>,
+    locale: &mut Option<String>,
+) -> (Vec<Problem>, Vec<Warning>) {
+    // An unreadable line is the same in every format.
+    let rec = match item {
+        Ok(rec) => rec,
+        Err(e) => return check_one(binders[0], Err(e), preview, locale),
+    };
+    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+    for (k, binder) in binders.iter().enumerate() {
+        let (mut window, mut read_in) = (None, None);
+        let (p, w) = check_one(binder, Ok(rec.clone()), &mut window, &mut read_in);
+        if k == 0 {
+            *preview = window;
+            *locale = read_in;
+        }
+        // A problem the default format has too is listed once; one only this format has says so.
+        for mut p in p {
+            if !problems.contains(&p) {
+                if k > 0 {
+                    p.message = format!("in format `{}`: {}", binder.storyboard().format.name, p.message);
+                }
+                problems.push(p);
+            }
+        }
+        warnings.extend(w);
+    }
+    (problems, warnings)
 }
 
 fn check_one(

@@ -147,6 +147,11 @@ pub struct BatchArgs {
     /// several records (an intro, an outro) are encoded once and spliced into each video.
     #[arg(long, default_value_t = 256, value_name = "MB")]
     pub segment_cache_mb: usize,
+    /// The formats to render, of those the storyboard declares (`formats:`), e.g.
+    /// `--formats landscape,portrait` (default: all of them). The default format's files are
+    /// `NAME.mp4`, `NAME.jpg`…; another's are `NAME-FORMAT.mp4`…; one page offers them all.
+    #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
+    pub formats: Vec<String>,
     /// Encode every video whole (no shared segments).
     #[arg(long)]
     pub no_segment_cache: bool,
@@ -246,6 +251,9 @@ pub struct RenderArgs {
     /// and the slowest frames.
     #[arg(long)]
     pub timings: bool,
+    /// The format to render, of those the storyboard declares (default: its first).
+    #[arg(long, value_name = "NAME")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -264,9 +272,13 @@ pub struct PreviewArgs {
     #[arg(long, default_value = "0s", conflicts_with = "sheet")]
     pub at: String,
     /// A contact sheet instead: the middle of every scene each record plays, one row per
-    /// record, each frame a third of the video's size.
+    /// record (and format), each frame a third of the video's size.
     #[arg(long)]
     pub sheet: bool,
+    /// The format to show, of those the storyboard declares (default: its first); with
+    /// --sheet, repeat it (or give `a,b`) for a row per format of each record.
+    #[arg(long = "format", value_delimiter = ',', value_name = "NAME")]
+    pub formats: Vec<String>,
     /// Output PNG file.
     #[arg(short, long)]
     pub output: PathBuf,
@@ -310,9 +322,22 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn load(source: &Source, limits: &Limits) -> Result<bind::Binder> {
-    let binder =
-        crate::load_with(&source.storyboard, source.assets.as_deref(), limits).map_err(|d| anyhow!("{d}"))?;
+    load_in(source, limits, None)
+}
+
+/// The storyboard read in the format `format` (None: its default).
+fn load_in(source: &Source, limits: &Limits, format: Option<&str>) -> Result<bind::Binder> {
+    let binder = crate::load_format(&source.storyboard, source.assets.as_deref(), limits, format)
+        .map_err(|d| anyhow!("{d}"))?;
     Ok(binder.show_values(SHOW_VALUES.load(std::sync::atomic::Ordering::Relaxed)))
+}
+
+/// The storyboard read in each format of `wanted` (empty: every format it declares).
+fn load_formats(source: &Source, limits: &Limits, wanted: &[String]) -> Result<Vec<bind::Binder>> {
+    let show = SHOW_VALUES.load(std::sync::atomic::Ordering::Relaxed);
+    let binders = crate::load_formats(&source.storyboard, source.assets.as_deref(), limits, wanted)
+        .map_err(|d| anyhow!("{d}"))?;
+    Ok(binders.into_iter().map(|b| b.show_values(show)).collect())
 }
 
 fn bind_one(binder: &bind::Binder, choice: &RecordChoice) -> Result<crate::scene::SceneGraph> {
@@ -378,7 +403,7 @@ fn render(a: RenderArgs, limits: &Limits) -> Result<()> {
         &[vec![a.output.clone()], beside].concat(),
         &[("the billing data", &a.record.data), ("the storyboard", &a.source.storyboard)],
     )?;
-    let binder = load(&a.source, limits)?.burn_captions(a.burn_captions);
+    let binder = load_in(&a.source, limits, a.format.as_deref())?.burn_captions(a.burn_captions);
     let _warnings = crate::warnings::per_record(&a.record.id);
     let bind_started = Instant::now();
     let graph = bind_one(&binder, &a.record)?;
@@ -427,15 +452,28 @@ fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
         std::slice::from_ref(&a.output),
         &[("the billing data", &a.data), ("the storyboard", &a.source.storyboard)],
     )?;
-    let binder = load(&a.source, limits)?;
-    let graphs = a
-        .ids
-        .iter()
-        .map(|id| Ok(binder.bind(&record::find_with(&a.data, id, &a.id_field, limits)?)?))
-        .collect::<Result<Vec<_>>>()?;
+    if a.formats.len() > 1 && !a.sheet {
+        bail!("several --format are for --sheet; a single frame is of one format");
+    }
+    let binders = match a.formats.is_empty() {
+        true => vec![load(&a.source, limits)?],
+        false => load_formats(&a.source, limits, &a.formats)?,
+    };
+    let mut graphs = Vec::new();
+    for id in &a.ids {
+        let rec = record::find_with(&a.data, id, &a.id_field, limits)?;
+        for binder in &binders {
+            graphs.push(binder.bind(&rec)?);
+        }
+    }
     ensure_parent(&a.output)?;
     let (image, done) = if a.sheet {
-        (contact_sheet(&graphs), format!("{}: contact sheet of {} records", a.output.display(), graphs.len()))
+        let formats = match binders.len() {
+            1 => String::new(),
+            n => format!(" in {n} formats"),
+        };
+        let done = format!("{}: contact sheet of {} records{formats}", a.output.display(), a.ids.len());
+        (raster::sheet::contact_sheet(&graphs), done)
     } else {
         if graphs.len() > 1 {
             bail!("several --id are for --sheet; a single frame is of one record");
@@ -464,36 +502,26 @@ fn preview(a: PreviewArgs, limits: &Limits) -> Result<()> {
     Ok(())
 }
 
-/// One row per record, one tile per scene (its middle frame), at a third of the size.
-fn contact_sheet(graphs: &[crate::scene::SceneGraph]) -> image::RgbaImage {
-    use image::imageops::{self, FilterType};
-    let (w, h) = (graphs[0].width / 3, graphs[0].height / 3);
-    let gap = 8;
-    let cols = graphs.iter().map(|g| g.scenes.len()).max().unwrap_or(1) as u32;
-    let mut sheet = image::RgbaImage::from_pixel(
-        cols * (w + gap) + gap,
-        graphs.len() as u32 * (h + gap) + gap,
-        image::Rgba([24, 24, 28, 255]),
-    );
-    for (row, graph) in graphs.iter().enumerate() {
-        for (col, scene) in graph.scenes.iter().enumerate() {
-            let frame = scene.start + scene.frames / 2;
-            let full = raster::to_rgba_image(&raster::render(graph, frame));
-            let tile = imageops::resize(&full, w, h, FilterType::Triangle);
-            let (x, y) = (gap + col as u32 * (w + gap), gap + row as u32 * (h + gap));
-            imageops::replace(&mut sheet, &tile, x as i64, y as i64);
-        }
-    }
-    sheet
-}
-
 fn check(a: CheckArgs, limits: &Limits) -> Result<()> {
-    let binder = load(&a.source, limits)?;
-    let sb = binder.storyboard();
-    println!("{}: storyboard OK ({} scenes)", a.source.storyboard.display(), sb.scenes.len());
+    // Every format is checked: its overrides, and with --data its layout for every record.
+    let binders = load_formats(&a.source, limits, &[])?;
+    let sb = binders[0].storyboard();
+    let formats = match binders.len() {
+        1 => String::new(),
+        _ => {
+            let list: Vec<String> = binders
+                .iter()
+                .map(|b| b.storyboard().format.clone())
+                .map(|f| format!("{} {}x{}", f.name, f.width, f.height))
+                .collect();
+            format!(" in {} formats: {}", list.len(), list.join(", "))
+        }
+    };
+    println!("{}: storyboard OK ({} scenes{formats})", a.source.storyboard.display(), sb.scenes.len());
     let Some(data) = &a.data else { return Ok(()) };
     let started = Instant::now();
-    let report = crate::check::check_records(&binder, Records::open(data, &a.id_field, limits)?);
+    let refs: Vec<&bind::Binder> = binders.iter().collect();
+    let report = crate::check::check_records_in(&refs, Records::open(data, &a.id_field, limits)?);
     const SHOWN: usize = 50;
     for p in report.problems.iter().take(SHOWN) {
         println!("error: {}", p.message);
@@ -555,8 +583,11 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
     if let Some(t) = &a.record_timeout {
         limits.set(&format!("record-timeout={t}")).map_err(|e| anyhow!("--record-timeout {t}: {e}"))?;
     }
-    let binder = std::sync::Arc::new(load(&a.source, &limits)?.burn_captions(a.burn_captions));
-    let settings = encode_settings(&binder, a.preset, a.crf, &a.x264)?;
+    let binders: Vec<std::sync::Arc<bind::Binder>> = load_formats(&a.source, &limits, &a.formats)?
+        .into_iter()
+        .map(|b| std::sync::Arc::new(b.burn_captions(a.burn_captions)))
+        .collect();
+    let settings = encode_settings(&binders[0], a.preset, a.crf, &a.x264)?;
     let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     if jobs == 0 {
         bail!("--jobs must be at least 1");
@@ -629,7 +660,7 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
             }
         }
     };
-    let summary = batch::run(binder, &opts, &mut on_event)?;
+    let summary = batch::run_formats(binders, &opts, &mut on_event)?;
     bar.finish_and_clear();
     print_summary(&summary, a.timings);
     let c = summary.counts;

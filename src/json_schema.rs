@@ -57,6 +57,7 @@ pub fn storyboard_schema() -> Schema {
         "A billreel storyboard: a video template, its canvas, fonts and scenes, filled from each customer's billing record (docs/storyboard.md).".into(),
     );
     root.insert("patternProperties".into(), json!({ AUTHOR_KEYS: { "description": "Your own key (a home for YAML anchors), ignored by billreel." } }));
+    add_formats(root);
     prune_unused_definitions(root);
     for_each_description(root, &mut |d| *d = plain(d));
     schema
@@ -157,6 +158,59 @@ fn layer_of_kind(kind: &str, common: &Value, own: &Value) -> Value {
 }
 
 /// Drops the definitions nothing refers to (a kind's own keys, once merged into its layer).
+/// `formats:`: at the top level the screen shapes the storyboard declares; in every mapping
+/// below it (a scene, a layer, `video`, a button), that mapping's keys per format, merged over
+/// it for that format only (`storyboard::formats` rewrites the YAML before it is read, so any
+/// key may be overridden; the override's keys are checked when that format is read).
+fn add_formats(root: &mut Map<String, Value>) {
+    let size = json!({ "type": "string", "pattern": "^\\s*[0-9]+\\s*x\\s*[0-9]+\\s*$", "description": "`WIDTHxHEIGHT` in pixels, e.g. `1280x720`." });
+    let declaration = json!({
+        "type": "object",
+        "description": "The screen shapes the storyboard is made in, the first the default: `{ landscape: 1280x720, portrait: { size: 720x1280, safe_area: { top: 120, bottom: 200 } } }`.",
+        "additionalProperties": {
+            "anyOf": [
+                size,
+                {
+                    "type": "object",
+                    "properties": {
+                        "size": size,
+                        "safe_area": {
+                            "type": "object",
+                            "description": "Insets in pixels that platforms cover with their own controls: `top`, `right`, `bottom`, `left`.",
+                            "properties": { "top": { "type": "number" }, "right": { "type": "number" }, "bottom": { "type": "number" }, "left": { "type": "number" } },
+                            "additionalProperties": false,
+                        },
+                    },
+                    "required": ["size"],
+                    "additionalProperties": false,
+                },
+            ],
+        },
+    });
+    let overrides = json!({
+        "type": "object",
+        "description": "This mapping's keys for one format only (`portrait: { x: 50%, size: 64 }`), merged over it when the video is made in that format.",
+        "additionalProperties": { "type": "object" },
+    });
+    if let Some(Value::Object(props)) = root.get_mut("properties") {
+        props.insert("formats".into(), declaration);
+    }
+    if let Some(Value::Object(defs)) = root.get_mut("definitions") {
+        // With `formats:` the video's size is each format's: `video.width` and `height` are
+        // then not written (the parser says which is wrong when they are missing or doubled).
+        if let Some(Value::Object(video)) = defs.get_mut("Video") {
+            video.remove("required");
+        }
+        for def in defs.values_mut() {
+            if let Some(Value::Object(props)) = def.get_mut("properties") {
+                if !props.contains_key("formats") {
+                    props.insert("formats".into(), overrides.clone());
+                }
+            }
+        }
+    }
+}
+
 fn prune_unused_definitions(root: &mut Map<String, Value>) {
     loop {
         let text = serde_json::to_string(&root).expect("JSON");

@@ -75,8 +75,19 @@ pub fn load_with(
     assets_override: Option<&Path>,
     limits: &limits::Limits,
 ) -> Result<bind::Binder, storyboard::Diagnostics> {
-    let (sb, parse_problems) = storyboard::load_partial(storyboard_file, limits)?;
-    prepare(sb, parse_problems, storyboard_file, assets_override, limits)
+    load_format(storyboard_file, assets_override, limits, None)
+}
+
+/// [`load_with`] in the format named `format` (None: the storyboard's default; see
+/// [`storyboard::formats`]). The binder's storyboard lists every format it declares.
+pub fn load_format(
+    storyboard_file: &Path,
+    assets_override: Option<&Path>,
+    limits: &limits::Limits,
+    format: Option<&str>,
+) -> Result<bind::Binder, storyboard::Diagnostics> {
+    let text = storyboard::parse::read_text(storyboard_file, limits)?;
+    load_text_format(&text, storyboard_file, assets_override, limits, format)
 }
 
 /// [`load_with`] for a storyboard already in memory: `text` is parsed as if read from
@@ -88,7 +99,58 @@ pub fn load_text(
     assets_override: Option<&Path>,
     limits: &limits::Limits,
 ) -> Result<bind::Binder, storyboard::Diagnostics> {
-    let (sb, parse_problems) = storyboard::parse::parse_partial_with(text, storyboard_file, limits);
+    load_text_format(text, storyboard_file, assets_override, limits, None)
+}
+
+/// The storyboard read in each format of `wanted` (empty: every format it declares), in the
+/// storyboard's order, so the default comes first when it is among them. A name it does not
+/// declare is an error with a guess.
+pub fn load_formats(
+    storyboard_file: &Path,
+    assets_override: Option<&Path>,
+    limits: &limits::Limits,
+    wanted: &[String],
+) -> Result<Vec<bind::Binder>, storyboard::Diagnostics> {
+    let text = storyboard::parse::read_text(storyboard_file, limits)?;
+    let first = load_text_format(&text, storyboard_file, assets_override, limits, None)?;
+    let declared: Vec<String> = first.storyboard().formats.iter().map(|f| f.name.clone()).collect();
+    if let Some(w) = wanted.iter().find(|w| !declared.contains(w)) {
+        let list = declared.join(", ");
+        let hint = match storyboard::closest(w, declared.iter().map(String::as_str)) {
+            Some(g) => format!("did you mean `{g}`? its formats are: {list}"),
+            None => format!("its formats are: {list}"),
+        };
+        return Err(storyboard::Diagnostics(vec![storyboard::Diagnostic {
+            file: storyboard_file.to_path_buf(),
+            pos: None,
+            path: String::new(),
+            message: format!("no format `{w}` in the storyboard"),
+            hint: Some(hint),
+        }]));
+    }
+    let mut binders = Vec::new();
+    let mut first = Some(first);
+    for (k, name) in declared.iter().enumerate() {
+        if !wanted.is_empty() && !wanted.contains(name) {
+            continue;
+        }
+        binders.push(match (k, first.take()) {
+            (0, Some(b)) => b,
+            _ => load_text_format(&text, storyboard_file, assets_override, limits, Some(name))?,
+        });
+    }
+    Ok(binders)
+}
+
+/// [`load_text`] in the format named `format` (None: the default).
+pub fn load_text_format(
+    text: &str,
+    storyboard_file: &Path,
+    assets_override: Option<&Path>,
+    limits: &limits::Limits,
+    format: Option<&str>,
+) -> Result<bind::Binder, storyboard::Diagnostics> {
+    let (sb, parse_problems) = storyboard::parse::parse_partial_for(text, storyboard_file, limits, format);
     prepare(sb, parse_problems, storyboard_file, assets_override, limits)
 }
 

@@ -33,7 +33,7 @@ pub enum StyleError {
     },
     #[error("a duration must be a finite number of seconds, but got `{0}`")]
     DurationRange(String),
-    #[error("expected a length like `120`, `120px` or `50%`, but got `{0}`")]
+    #[error("expected a length like `120`, `120px`, `50%`, `10vmin` (or `vw`, `vh`, `vmax`) or `90s%` (of the safe area), but got `{0}`")]
     Length(String),
     #[error("expected a colour like `#1a73e8`, `#fff` or `#1a73e880`, but got `{0}`")]
     Colour(String),
@@ -105,33 +105,117 @@ impl<'de> Deserialize<'de> for Duration {
     }
 }
 
-/// A length in pixels or a percentage of the canvas dimension it is measured along.
+/// A length: pixels, a percentage of the frame along its axis, a percentage of the frame's
+/// width, height, smaller or larger side (`vw`, `vh`, `vmin`, `vmax`, so that one value keeps
+/// its proportions in every format), or a percentage of the safe area along its axis (`s%`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Length {
     Px(f64),
     Percent(f64),
+    Vw(f64),
+    Vh(f64),
+    Vmin(f64),
+    Vmax(f64),
+    /// Percent of the safe area along the axis; as a position, counted from its start edge.
+    Safe(f64),
 }
 
-impl Length {
-    /// Resolves against the canvas extent along the same axis.
-    pub fn resolve(self, extent: f64) -> f64 {
-        match self {
-            Length::Px(v) => v,
-            Length::Percent(p) => p / 100.0 * extent,
+/// An axis of the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    X,
+    Y,
+}
+
+/// What lengths are measured against: the frame's size and its safe area (the part that
+/// platforms do not cover with their own controls), in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    pub width: f64,
+    pub height: f64,
+    /// The safe area: x, y, width, height.
+    pub safe: [f64; 4],
+}
+
+impl Frame {
+    /// A frame whose safe area is all of it.
+    pub fn full(width: f64, height: f64) -> Frame {
+        Frame { width, height, safe: [0.0, 0.0, width, height] }
+    }
+
+    /// The frame's extent along `axis`.
+    pub fn extent(&self, axis: Axis) -> f64 {
+        match axis {
+            Axis::X => self.width,
+            Axis::Y => self.height,
         }
     }
 }
+
+impl Length {
+    /// The length as a size along `axis` of `frame`, in pixels.
+    pub fn size(self, axis: Axis, frame: &Frame) -> f64 {
+        let pc = |p: f64, of: f64| p / 100.0 * of;
+        match self {
+            Length::Px(v) => v,
+            Length::Percent(p) => pc(p, frame.extent(axis)),
+            Length::Vw(p) => pc(p, frame.width),
+            Length::Vh(p) => pc(p, frame.height),
+            Length::Vmin(p) => pc(p, frame.width.min(frame.height)),
+            Length::Vmax(p) => pc(p, frame.width.max(frame.height)),
+            Length::Safe(p) => pc(p, if axis == Axis::X { frame.safe[2] } else { frame.safe[3] }),
+        }
+    }
+
+    /// The length as a position along `axis` of `frame`, in pixels from its left or top edge:
+    /// a safe-area percentage counts from the safe area's edge.
+    pub fn position(self, axis: Axis, frame: &Frame) -> f64 {
+        let start = match (self, axis) {
+            (Length::Safe(_), Axis::X) => frame.safe[0],
+            (Length::Safe(_), Axis::Y) => frame.safe[1],
+            _ => 0.0,
+        };
+        start + self.size(axis, frame)
+    }
+
+    /// The number as written, whatever its unit.
+    pub fn number(self) -> f64 {
+        match self {
+            Length::Px(v)
+            | Length::Percent(v)
+            | Length::Vw(v)
+            | Length::Vh(v)
+            | Length::Vmin(v)
+            | Length::Vmax(v)
+            | Length::Safe(v) => v,
+        }
+    }
+}
+
+/// A length unit as written, and the length it makes of its number.
+type Unit = (&'static str, fn(f64) -> Length);
 
 pub fn parse_length(text: &str) -> Result<Length, StyleError> {
     let t = text.trim();
     let bad = || StyleError::Length(t.into());
     // Rust's float parser accepts `nan` and `inf`; neither is a length.
     let num = |n: &str| n.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(bad);
-    if let Some(n) = t.strip_suffix('%') {
-        num(n).map(Length::Percent)
-    } else {
-        num(t.strip_suffix("px").unwrap_or(t)).map(Length::Px)
+    // Longest suffixes first: `s%` before `%`, `vmin` before a bare number.
+    let units: [Unit; 7] = [
+        ("s%", Length::Safe),
+        ("%", Length::Percent),
+        ("vmin", Length::Vmin),
+        ("vmax", Length::Vmax),
+        ("vw", Length::Vw),
+        ("vh", Length::Vh),
+        ("px", Length::Px),
+    ];
+    for (unit, make) in units {
+        if let Some(n) = t.strip_suffix(unit) {
+            return num(n).map(make);
+        }
     }
+    num(t).map(Length::Px)
 }
 
 impl<'de> Deserialize<'de> for Length {
@@ -140,7 +224,7 @@ impl<'de> Deserialize<'de> for Length {
         impl Visitor<'_> for V {
             type Value = Length;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a length like `120`, `120px` or `50%`")
+                f.write_str("a length like `120`, `120px`, `50%`, `10vmin` (also `vw`, `vh`, `vmax`) or `90s%` (of the safe area)")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Length, E> {
                 parse_length(v).map_err(E::custom)
@@ -413,7 +497,15 @@ mod tests {
 
     #[test]
     fn lengths_and_colours() {
-        assert_eq!(parse_length("50%").unwrap().resolve(1280.0), 640.0);
+        let frame = Frame { width: 1280.0, height: 720.0, safe: [0.0, 100.0, 1280.0, 500.0] };
+        assert_eq!(parse_length("50%").unwrap().position(Axis::X, &frame), 640.0);
+        assert_eq!(parse_length("10vmin").unwrap().size(Axis::X, &frame), 72.0);
+        assert_eq!(parse_length("10vmax").unwrap().size(Axis::Y, &frame), 128.0);
+        assert_eq!(parse_length("50vw").unwrap().size(Axis::Y, &frame), 640.0);
+        assert_eq!(parse_length("25vh").unwrap().position(Axis::X, &frame), 180.0);
+        assert_eq!(parse_length("100s%").unwrap().position(Axis::Y, &frame), 600.0);
+        assert_eq!(parse_length("50s%").unwrap().size(Axis::Y, &frame), 250.0);
+        assert!(parse_length("5vx").is_err() && parse_length("s%").is_err());
         assert_eq!(parse_length("12px").unwrap(), Length::Px(12.0));
         assert_eq!(parse_color("#fff").unwrap(), Rgba::rgb(255, 255, 255));
         assert_eq!(parse_color("#0b1f3a80").unwrap(), Rgba { r: 11, g: 31, b: 58, a: 128 });

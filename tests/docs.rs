@@ -113,6 +113,9 @@ fn every_snippet_in_the_storyboard_reference_loads() {
             format!("{header}scenes:\n{}", block.lines().map(|l| format!("  {l}\n")).collect::<String>())
         } else if block.starts_with("- ") {
             format!("{header}scenes:\n  - id: s\n    duration: 3s\n    layers:\n{indented}")
+        } else if block.starts_with("formats:") {
+            // A whole storyboard in several formats, with its own `video` (see Formats).
+            block.to_string()
         } else if block.contains("\nscenes:") {
             // Top-level keys with their own scenes.
             format!("{header}{block}")
@@ -355,4 +358,38 @@ fn the_motion_sections_examples_render() {
     // The video's background is the picture, fitted to the canvas.
     let billreel::scene::Paint::Image(bg) = &graphs[4].background else { panic!("an image background") };
     assert_eq!((bg.width(), bg.height()), (640, 360));
+}
+
+/// The Formats section's example: it loads in each of its formats, and each makes what it says.
+#[test]
+fn the_formats_example_renders_in_every_format() {
+    let doc = std::fs::read_to_string(repo().join("docs/storyboard.md")).unwrap();
+    let section = &doc[doc.find("\n## Formats\n").expect("a Formats section")..];
+    let sb_path: PathBuf = common::fresh_dir("docs-test", "formats").join("storyboard.yaml");
+    std::fs::write(&sb_path, first_block(section, "yaml")).unwrap();
+    let data = serde_json::json!({"id": "A", "customer": {"first_name": "Ann"}});
+    for (format, size, texts_shown) in
+        [("landscape", (1280, 720), 2), ("portrait", (720, 1280), 1), ("square", (1080, 1080), 2)]
+    {
+        let binder =
+            billreel::load_format(&sb_path, Some(&repo().join("assets")), &Default::default(), Some(format))
+                .unwrap_or_else(|d| panic!("{format}: {d}"));
+        let graph = binder.bind(&Record { id: "A".into(), data: data.clone(), line: 1 }).unwrap();
+        assert_eq!((graph.width, graph.height), size, "{format}");
+        let texts: Vec<String> = graph.scenes[0]
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.kind {
+                NodeKind::Text(t) => Some(t.at(2.0).lines.join(" ")),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts.len(), texts_shown, "{format}: {texts:?}");
+        assert_eq!(texts[0], "Hello Ann");
+        if format != "portrait" {
+            assert_eq!(texts[1], format!("Your {}x{} bill", size.0, size.1));
+        }
+        let pix = billreel::raster::render(&graph, 15);
+        assert_eq!((pix.width(), pix.height()), size);
+    }
 }

@@ -30,6 +30,18 @@ fn check(name: &str, storyboard: &str, record_id: &str, at: f64) {
     compare(name, actual);
 }
 
+/// [`check`] in the format `format` of the storyboard.
+fn check_format(name: &str, storyboard: &str, record_id: &str, at: f64, format: &str) {
+    let dir = frames_dir();
+    let file = dir.join(format!("{storyboard}.yaml"));
+    let binder = billreel::load_format(&file, None, &Default::default(), Some(format))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let rec = record::find(&dir.join("data.jsonl"), record_id, "id").unwrap();
+    let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
+    let actual = billreel::raster::to_rgba_image(&billreel::raster::render(&graph, graph.frame_at(at)));
+    compare(name, actual);
+}
+
 /// Compares `actual` with `tests/frames/<name>.png` (or writes it there under `MAKE_REF`).
 fn compare(name: &str, actual: image::RgbaImage) {
     let ref_path = frames_dir().join(format!("{name}.png"));
@@ -427,4 +439,19 @@ fn poster_play_button_placed_clear_of_the_text() {
     let rec = record::find(&dir.join("data.jsonl"), "R1", "id").unwrap();
     let graph = binder.bind(&rec).unwrap_or_else(|e| panic!("{e}"));
     compare("poster", billreel::outputs::poster::poster_image(&graph));
+}
+
+#[test]
+fn formats_wide_the_default() {
+    check("formats-wide", "formats", "R1", 0.5);
+}
+
+#[test]
+fn formats_tall_with_its_safe_area_override_and_condition() {
+    check_format("formats-tall", "formats", "R1", 0.5, "tall");
+}
+
+#[test]
+fn formats_square() {
+    check_format("formats-square", "formats", "R1", 0.5, "square");
 }

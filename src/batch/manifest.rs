@@ -93,6 +93,37 @@ pub struct ManifestLine {
     /// The record field at fault (`bill.overdue_days`), when one is: what to fix in the CRM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_field: Option<String>,
+    /// For a storyboard that declares `formats:`, each format rendered, by name, with its
+    /// files and URLs (the fields above are the first format's: the default when it is
+    /// rendered). The landing page (`page`) is one for all of them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub formats: std::collections::BTreeMap<String, FormatFiles>,
+}
+
+/// One format's files of a record, in its manifest line.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FormatFiles {
+    /// Frame width and height in pixels.
+    pub width: u32,
+    pub height: u32,
+    pub video: String,
+    /// None: the storyboard turned the poster off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_url: Option<String>,
+    /// The animated GIF preview (when the storyboard has `preview`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// SHA-256 of the MP4 file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// SHA-256 of what each of a record's files is made from, in hex (`batch::reuse`).
@@ -156,6 +187,7 @@ impl ManifestLine {
             error: None,
             error_kind: None,
             error_field: None,
+            formats: Default::default(),
         }
     }
 

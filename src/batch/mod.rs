@@ -20,6 +20,7 @@
 //! [`Limits::record_timeout`](crate::limits::Limits) fails alone (checked per frame and between
 //! stages; no thread is killed).
 
+pub mod formats;
 pub mod links;
 pub mod lock;
 pub mod manifest;
@@ -41,10 +42,10 @@ use crate::encode::{self, EncodeSettings};
 use crate::limits::Limits;
 use crate::outputs::{self, OutputsError, Written as Outputs};
 use crate::record::{Record, RecordError, Records};
-use crate::timings::{Stage, Timings};
+use crate::timings::Timings;
 pub use links::{LinkNamer, Shard};
 pub use manifest::{ManifestLine, Status};
-use reuse::{Made, Reuse};
+use reuse::Made;
 
 /// Everything a batch run is told.
 #[derive(Debug, Clone)]
@@ -238,6 +239,18 @@ pub fn run(
     opts: &BatchOptions,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Summary, BatchError> {
+    run_formats(vec![binder], opts, on_event)
+}
+
+/// [`run`] in several formats of one storyboard: a binder per format, the default first (see
+/// [`formats`] for how their files are named). Each record is read once and rendered in
+/// every format; its manifest line lists every format's files.
+pub fn run_formats(
+    binders: Vec<Arc<Binder>>,
+    opts: &BatchOptions,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<Summary, BatchError> {
+    let binder = binders.first().cloned().expect("a batch renders at least one format");
     let started = Instant::now();
     let out_err = |reason: String| BatchError::Output { path: opts.out.clone(), reason };
     std::fs::create_dir_all(&opts.out).map_err(|e| out_err(e.to_string()))?;
@@ -288,7 +301,7 @@ pub fn run(
 
     // Segments encoded once for the whole run, shared by the workers.
     let cache = opts.segment_cache_mb.map(encode::SegmentCache::new);
-    let job = Arc::new(Job { binder, opts: opts.clone(), done, tag, cache });
+    let job = Arc::new(Job { binders, opts: opts.clone(), done, tag, cache });
     // Workers: one whole video at a time each.
     let mut workers = Vec::new();
     for w in 0..jobs {
@@ -422,7 +435,8 @@ fn read_shard(
 /// What every worker shares: the prepared storyboard, the options, what the manifest says is
 /// done, the temporary-file tag and the segment cache.
 struct Job {
-    binder: Arc<Binder>,
+    /// One per format rendered, the default first.
+    binders: Vec<Arc<Binder>>,
     opts: BatchOptions,
     done: manifest::Done,
     tag: String,
@@ -451,79 +465,27 @@ fn work(
     }
 }
 
-/// Renders one record, or says why it cannot be, or that it is already done; on a rerun,
-/// remakes only the files whose inputs changed (see [`reuse`]).
+/// Renders one record in every format, or says why it cannot be, or that it is already done;
+/// on a rerun, remakes only the files whose inputs changed (see [`reuse`]).
 fn process(job: &Job, rec: Record) -> Outcome {
     let _warnings = crate::warnings::per_record(&rec.id);
-    let Job { binder, opts, done, tag, cache } = job;
-    let cache = cache.as_ref();
+    let Job { binders, opts, done, tag, .. } = job;
     let started = Instant::now();
-    let budget = binder.limits().record_timeout;
+    let budget = binders[0].limits().record_timeout;
     let deadline = encode::Deadline { at: started + budget, budget };
     let name = opts.links.name(&rec.id);
-    // Every file of the record shares its unguessable name.
-    let req = outputs::Request { dir: &opts.out, name: &name, tag, srt: opts.srt, deadline: Some(deadline) };
-    let video = req.file("mp4");
-    let video_path = req.path("mp4");
+    // Every file of the record shares its unguessable name; a format other than the default
+    // adds its own (`NAME-portrait.mp4`).
+    let stems: Vec<String> = binders.iter().map(|b| formats::stem(&name, b.storyboard())).collect();
+    let reqs: Vec<outputs::Request> = stems
+        .iter()
+        .map(|n| outputs::Request { dir: &opts.out, name: n, tag, srt: opts.srt, deadline: Some(deadline) })
+        .collect();
+    let video = reqs[0].file("mp4");
     let mut hashes = None;
     let mut made = Made::default();
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Option<(Rendered, Outputs)>, RecordFailure> {
-        let record = || rec.id.clone();
-        // Between stages: a stage that cannot look at the clock itself ends before the next.
-        let in_time = |stage: &str| match deadline.passed() {
-            true => Err(RecordFailure::timeout(&rec.id, stage.to_string(), budget)),
-            false => Ok(()),
-        };
-        let t = Instant::now();
-        let graph = binder.bind(&rec)?;
-        let picture = graph.picture_hash();
-        let prepared = outputs::prepare(&graph, &req, picture);
-        let h = reuse::Hashes::new(&graph, picture, &opts.settings, prepared.hashes);
-        hashes = Some(h);
-        let bound = t.elapsed();
-        let keep = match opts.force {
-            true => Reuse::default(),
-            false => reuse::decide(done.get(&rec.id), &h, &req),
-        };
-        if keep.everything(&h) {
-            // Same inputs for every file: the files written then are still right.
-            return Ok(None);
-        }
-        made = Made::of(&keep, &h);
-        in_time("after binding")?;
-        let mut rendered = if keep.video {
-            Rendered::kept(&video_path, &graph)
-                .map_err(|source| RecordFailure::Digest { record: record(), source })?
-        } else {
-            let stats =
-                encode::render_video_until(&graph, &video_path, &opts.settings, tag, cache, Some(deadline))
-                    .map_err(|source| match source {
-                    encode::EncodeError::Timeout { frame, frames, .. } => RecordFailure::timeout(
-                        &rec.id,
-                        format!("while encoding, at frame {frame} of {frames}"),
-                        budget,
-                    ),
-                    source => RecordFailure::Encode { record: record(), source },
-                })?;
-            Rendered { duration_secs: stats.duration_secs, bytes: stats.bytes, timings: Some(stats.timings) }
-        };
-        if let Some(t) = rendered.timings.as_mut() {
-            t.add(Stage::Bind, bound);
-        }
-        in_time("after encoding the video")?;
-        let t = Instant::now();
-        let written =
-            outputs::write_prepared(&graph, &req, &prepared, keep.files).map_err(|source| match source {
-                OutputsError::Timeout { .. } => {
-                    RecordFailure::timeout(&rec.id, "while making the animated preview".into(), budget)
-                }
-                source => RecordFailure::Outputs { record: record(), source },
-            })?;
-        if let Some(timings) = rendered.timings.as_mut() {
-            timings.add(Stage::Files, t.elapsed());
-        }
-        in_time("after writing the poster and the other files")?;
-        Ok(Some((rendered, written)))
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        formats::render(job, &rec, &reqs, deadline, done, (&mut hashes, &mut made))
     }));
     let result = match result {
         Ok(r) => r,
@@ -532,27 +494,32 @@ fn process(job: &Job, rec: Record) -> Outcome {
     let mut line =
         base_line(&rec, Status::Ok, hashes.as_ref().map_or_else(String::new, reuse::Hashes::combined));
     line.output_hashes = hashes.as_ref().map(reuse::Hashes::to_manifest);
-    if let Ok(None) = result {
-        line.video = Some(video);
-        line.set_outputs(Outputs::existing(&req), None);
-        return Outcome { line, skipped: true, timings: None, made };
-    }
+    let result = match result {
+        Ok(None) => {
+            // Nothing changed: the files written then are still right.
+            line.video = Some(video);
+            line.set_outputs(Outputs::existing(&reqs[0]), None);
+            formats::list_existing(&mut line, binders, &reqs);
+            return Outcome { line, skipped: true, timings: None, made };
+        }
+        Ok(Some(rendered)) => Ok(rendered),
+        Err(failure) => Err(failure),
+    };
     line.render_ms = started.elapsed().as_millis() as u64;
     let mut timings = None;
-    match result.and_then(|rendered| {
-        let (rendered, written) = rendered.expect("a record with nothing to do returned above");
-        file_sha256(&video_path)
-            .map(|h| (rendered, written, h))
-            .map_err(|source| RecordFailure::Digest { record: rec.id.clone(), source })
-    }) {
-        Ok((rendered, written, sha)) => {
+    match result {
+        Ok(rendered) => {
+            let first = &rendered[0];
             line.video_url = opts.base_url.as_ref().map(|b| format!("{b}{video}"));
             line.video = Some(video);
-            line.set_outputs(written, opts.base_url.as_deref());
-            line.duration_s = Some(rendered.duration_secs);
-            line.bytes = Some(rendered.bytes);
-            line.sha256 = Some(sha);
-            timings = rendered.timings;
+            line.set_outputs(first.written.clone(), opts.base_url.as_deref());
+            line.duration_s = Some(first.duration_secs);
+            line.bytes = Some(first.bytes);
+            line.sha256 = Some(first.sha256.clone());
+            let mut all = Timings::default();
+            rendered.iter().filter_map(|r| r.timings.as_ref()).for_each(|t| all.merge(t));
+            timings = Some(all);
+            formats::list(&mut line, binders, &reqs, &rendered, opts.base_url.as_deref());
         }
         Err(failure) => {
             line.fail(failure.to_string(), failure.kind());
@@ -561,24 +528,6 @@ fn process(job: &Job, rec: Record) -> Outcome {
         }
     }
     Outcome { line, skipped: false, timings, made }
-}
-
-/// The video of a record: encoded now (with where the time went), or kept from a previous run.
-struct Rendered {
-    duration_secs: f64,
-    bytes: u64,
-    timings: Option<Timings>,
-}
-
-impl Rendered {
-    /// A video a previous run wrote and this one keeps.
-    fn kept(path: &Path, graph: &crate::scene::SceneGraph) -> std::io::Result<Rendered> {
-        Ok(Rendered {
-            duration_secs: graph.duration_secs(),
-            bytes: std::fs::metadata(path)?.len(),
-            timings: None,
-        })
-    }
 }
 
 fn base_line(rec: &Record, status: Status, input_hash: String) -> ManifestLine {

@@ -18,70 +18,92 @@ use crate::outputs::{FileHashes, Keep, Request};
 use crate::scene::hash::ContentHash;
 use crate::scene::SceneGraph;
 
-/// Every output's hash for one record.
+/// Every output's hash for one record, over all its formats (a file kind's hash changes when
+/// that kind's file changes in any format).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hashes {
     pub video: ContentHash,
+    pub poster: Option<ContentHash>,
+    pub preview: Option<ContentHash>,
+    pub captions: Option<ContentHash>,
+    pub page: Option<ContentHash>,
+    /// How many formats the record is made in.
+    pub formats: u64,
+}
+
+/// One format of a record, bound: its graph, its picture hash and its files' hashes.
+pub struct Format<'a> {
+    pub graph: &'a SceneGraph,
+    pub picture: ContentHash,
     pub files: FileHashes,
 }
 
 impl Hashes {
-    /// The video's hash from its picture hash, its sound and the encoder settings; the files'
-    /// from [`crate::outputs::prepare`].
-    pub fn new(
-        graph: &SceneGraph,
-        picture: ContentHash,
-        settings: &EncodeSettings,
-        files: FileHashes,
-    ) -> Hashes {
+    /// The video's hash from each format's picture hash, its sound and the encoder settings;
+    /// the files' from [`crate::outputs::prepare`]; the page's from its text.
+    pub fn new(formats: &[Format], settings: &EncodeSettings, page: Option<ContentHash>) -> Hashes {
         let mut h = Sha256::new();
         h.update(concat!("billreel video ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
-        h.update(picture);
-        match &graph.companions.audio {
-            Some(plan) => h.update(plan.digest(graph.total_frames as usize)),
-            None => h.update(b"silent"),
-        }
         h.update(
             format!(
-                "\npreset={} crf={} tune={:?} x264={:?} cfr={}\n",
+                "preset={} crf={} tune={:?} x264={:?} cfr={}\n",
                 settings.preset, settings.crf, settings.tune, settings.x264_params, settings.cfr
             )
             .as_bytes(),
         );
-        Hashes { video: h.finalize().into(), files }
+        for f in formats {
+            h.update(f.picture);
+            match &f.graph.companions.audio {
+                Some(plan) => h.update(plan.digest(f.graph.total_frames as usize)),
+                None => h.update(b"silent"),
+            }
+        }
+        let combine = |pick: &dyn Fn(&FileHashes) -> Option<ContentHash>| -> Option<ContentHash> {
+            let parts: Vec<Option<ContentHash>> = formats.iter().map(|f| pick(&f.files)).collect();
+            if parts.iter().all(Option::is_none) {
+                return None;
+            }
+            let mut h = Sha256::new();
+            for p in parts {
+                h.update(p.unwrap_or([0; 32]));
+            }
+            Some(h.finalize().into())
+        };
+        Hashes {
+            video: h.finalize().into(),
+            poster: combine(&|f| f.poster),
+            preview: combine(&|f| f.preview),
+            captions: combine(&|f| f.captions),
+            page,
+            formats: formats.len() as u64,
+        }
     }
 
-    /// The manifest's `outputs_hash`: each kind's hash in hex.
+    /// The manifest's `output_hashes`: each kind's hash in hex.
     pub fn to_manifest(&self) -> manifest::OutputHashes {
-        let f = &self.files;
         manifest::OutputHashes {
             video: hex::encode(self.video),
-            poster: f.poster.map(hex::encode),
-            preview: f.preview.map(hex::encode),
-            captions: f.captions.map(hex::encode),
-            page: f.page.map(hex::encode),
+            poster: self.poster.map(hex::encode),
+            preview: self.preview.map(hex::encode),
+            captions: self.captions.map(hex::encode),
+            page: self.page.map(hex::encode),
         }
     }
 
     /// The manifest's `input_hash`: one hash of all of them (it changes when any output does).
     pub fn combined(&self) -> String {
-        let f = &self.files;
         let mut h = Sha256::new();
         h.update(self.video);
-        for part in [f.poster, f.preview, f.captions, f.page] {
-            match part {
-                Some(p) => h.update(p),
-                None => h.update([0u8; 32]),
-            }
+        for part in [self.poster, self.preview, self.captions, self.page] {
+            h.update(part.unwrap_or([0u8; 32]));
         }
         hex::encode(h.finalize())
     }
 
     /// The short form kept in memory for every done record (see [`DoneEntry`]).
     pub fn short(&self) -> [u64; 5] {
-        let f = &self.files;
         let s = |h: Option<ContentHash>| h.map_or(0, |h| manifest::short_hash(&h));
-        [s(Some(self.video)), s(f.poster), s(f.preview), s(f.captions), s(f.page)]
+        [s(Some(self.video)), s(self.poster), s(self.preview), s(self.captions), s(self.page)]
     }
 }
 
@@ -95,7 +117,7 @@ pub struct Reuse {
 impl Reuse {
     /// Whether every file the record has is kept: nothing to do.
     pub fn everything(&self, hashes: &Hashes) -> bool {
-        let (k, f) = (&self.files, &hashes.files);
+        let (k, f) = (&self.files, hashes);
         self.video
             && (k.poster || f.poster.is_none())
             && (k.preview || f.preview.is_none())
@@ -104,16 +126,25 @@ impl Reuse {
     }
 }
 
-/// Which files of the previous run are still right: same names, same hash, still on disk.
-pub fn decide(previous: Option<&DoneEntry>, hashes: &Hashes, req: &Request) -> Reuse {
+/// Which files of the previous run are still right: same names, same hash, still on disk (in
+/// every format: `reqs`, the default first).
+pub fn decide(previous: Option<&DoneEntry>, hashes: &Hashes, reqs: &[Request]) -> Reuse {
     let Some(previous) = previous else { return Reuse::default() };
-    let poster = hashes.files.poster.map(|_| req.file("jpg"));
+    let req = &reqs[0];
+    let poster = hashes.poster.map(|_| req.file("jpg"));
     if previous.names != manifest::names_digest(&req.file("mp4"), poster.as_deref()) {
         // Another link secret: every name changed.
         return Reuse::default();
     }
     let now = hashes.short();
-    let same = |i: usize, ext: &str| now[i] != 0 && previous.outputs[i] == now[i] && req.path(ext).is_file();
+    let same = |i: usize, ext: &str| {
+        // The page is one per record; the other files are one per format.
+        let there = match ext {
+            "html" => req.path(ext).is_file(),
+            _ => reqs.iter().all(|r| r.path(ext).is_file()),
+        };
+        now[i] != 0 && previous.outputs[i] == now[i] && there
+    };
     Reuse {
         video: same(0, "mp4"),
         files: Keep {
@@ -138,15 +169,17 @@ pub struct Made {
 }
 
 impl Made {
-    /// What one record made, given what it kept.
+    /// What one record made, given what it kept (a video, poster, preview and captions per
+    /// format; one page).
     pub fn of(reuse: &Reuse, hashes: &Hashes) -> Made {
-        let (k, f) = (&reuse.files, &hashes.files);
+        let (k, f) = (&reuse.files, hashes);
         let n = |made: bool| u64::from(made);
+        let per_format = |made: bool| n(made) * hashes.formats;
         Made {
-            videos: n(!reuse.video),
-            posters: n(f.poster.is_some() && !k.poster),
-            previews: n(f.preview.is_some() && !k.preview),
-            captions: n(f.captions.is_some() && !k.captions),
+            videos: per_format(!reuse.video),
+            posters: per_format(f.poster.is_some() && !k.poster),
+            previews: per_format(f.preview.is_some() && !k.preview),
+            captions: per_format(f.captions.is_some() && !k.captions),
             pages: n(f.page.is_some() && !k.page),
             partly_kept: n(reuse.video || k.poster || k.preview || k.captions || k.page),
         }

@@ -9,7 +9,7 @@ use crate::audio;
 use crate::scene::text::{self, TextStyle};
 use crate::scene::{self, Node, NodeKind, Paint, Rect, SceneGraph};
 use crate::storyboard::Bindable;
-use crate::style::{Align, Rgba};
+use crate::style::{Align, Axis, Rgba};
 use crate::template::{BindError, Context, ProblemKind};
 
 /// Captions (one cue per scene, until the next scene starts), the sound plan, the
@@ -154,7 +154,7 @@ fn poster(spec: Option<&crate::storyboard::PosterSpec>, at: f64) -> scene::Poste
 fn ctas(b: &Binder, cx: &Context, graph: &SceneGraph) -> Result<Vec<scene::Cta>, BindError> {
     let fps = graph.fps as f64;
     let total = graph.duration_secs();
-    let (cw, ch) = (graph.width as f64, graph.height as f64);
+    let frame = b.sb.format.frame();
     let mut ctas = Vec::new();
     for (i, c) in b.sb.cta.iter().enumerate() {
         // Times from the start of a scene, if it plays; else from the video's start.
@@ -176,9 +176,9 @@ fn ctas(b: &Binder, cx: &Context, graph: &SceneGraph) -> Result<Vec<scene::Cta>,
                 &format!("the link `{href}`{{from}} is not an http(s), mailto or tel link"),
             ));
         }
-        let (w, h) = (c.width.resolve(cw) as f32, c.height.resolve(ch) as f32);
+        let (w, h) = (c.width.size(Axis::X, &frame) as f32, c.height.size(Axis::Y, &frame) as f32);
         let (ax, ay) = c.anchor.fractions();
-        let (x, y) = (c.x.resolve(cw) as f32, c.y.resolve(ch) as f32);
+        let (x, y) = (c.x.position(Axis::X, &frame) as f32, c.y.position(Axis::Y, &frame) as f32);
         let from = offset + c.from.secs();
         let to = c.to.map_or(end, |t| offset + t.secs()).min(total);
         ctas.push(scene::Cta {

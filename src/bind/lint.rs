@@ -52,17 +52,33 @@ const SLACK: f32 = 0.5;
 /// Times sampled per scene when looking for texts that show together.
 const SAMPLES: usize = 24;
 
-/// Warns about each layer of a scene whose text or picture leaves the canvas (at rest, as
-/// placed: a layer that slides in from outside is not one), and each pair of texts that overlap
-/// while both show.
+/// The frame a scene is checked in: its format, named in warnings when the storyboard
+/// declares several.
+pub struct Framing<'a> {
+    pub format: &'a crate::storyboard::Format,
+    pub named: bool,
+}
+
+/// Warns about each layer of a scene whose text, picture, QR code, chart or progress bar leaves
+/// the canvas or the format's safe area (at rest, as placed: a layer that slides in from outside
+/// is not one), and each pair of texts that overlap while both show.
 pub fn scene(
     gather: &mut Gather,
     cx: &Context,
-    canvas: (f32, f32),
+    framing: &Framing,
     scene_id: &str,
     secs: f32,
     layers: &[Drawn],
 ) {
+    let f = framing.format;
+    let canvas = (f.width as f32, f.height as f32);
+    let (sx, sy, sw, sh) = f.safe_rect();
+    let has_safe = f.safe_area != Default::default();
+    // "format `portrait`, scene `a`" when the storyboard has several formats.
+    let at = match framing.named {
+        true => format!("format `{}`, scene `{scene_id}`", f.name),
+        false => format!("scene `{scene_id}`"),
+    };
     let mut warn = |path: &str, message: String| {
         gather.warnings.push(Warning {
             record: cx.record().id.clone(),
@@ -79,14 +95,28 @@ pub fn scene(
                     None => continue,
                 },
                 NodeKind::Image { .. } => ("picture", node.bounds),
+                NodeKind::Qr(_) => ("QR code", node.bounds),
+                NodeKind::Chart(_) => ("chart", node.bounds),
+                NodeKind::Progress(_) => ("progress bar", node.bounds),
                 _ => continue,
             };
             if let Some(side) = outside(ink, canvas) {
                 warn(
                     layer.path,
                     format!(
-                        "scene `{scene_id}`, layer `{}`: the {what} leaves the {}x{} canvas by {side} for this record's data; give it more room or move it in",
+                        "{at}, layer `{}`: the {what} leaves the {}x{} canvas by {side} for this record's data; give it more room or move it in",
                         node.name, canvas.0, canvas.1
+                    ),
+                );
+            } else if let Some(side) = has_safe
+                .then(|| outside(moved(ink, -sx as f32, -sy as f32), (sw as f32, sh as f32)))
+                .flatten()
+            {
+                warn(
+                    layer.path,
+                    format!(
+                        "{at}, layer `{}`: the {what} leaves the safe area (the part platforms do not cover) by {side} for this record's data; move it in, e.g. with `s%` positions",
+                        node.name
                     ),
                 );
             }
@@ -110,7 +140,7 @@ pub fn scene(
                 warn(
                     layers[*ib].path,
                     format!(
-                        "scene `{scene_id}`: the texts of layers `{}` ({}) and `{}` overlap by {:.0}x{:.0} px for this record's data; move one, or give them boxes that do not meet",
+                        "{at}: the texts of layers `{}` ({}) and `{}` overlap by {:.0}x{:.0} px for this record's data; move one, or give them boxes that do not meet",
                         na.name, layers[*ia].path, nb.name, r.w, r.h
                     ),
                 );

@@ -52,6 +52,9 @@ pub struct Binder {
     /// The storyboard's translations (`translations:`), and its `t("id")` calls with literal ids.
     messages: Option<Arc<Messages>>,
     message_uses: Vec<MessageUse>,
+
+    /// The storyboard's format as templates read it (`format.name`, `format.width`, …).
+    format_value: serde_json::Value,
 }
 
 /// A scene's layers and its variants' layers, typed.
@@ -106,7 +109,14 @@ impl Binder {
             });
             return Err(Diagnostics(found));
         }
+        let f = &sb.format;
+        let s = f.safe_area;
+        let format_value = serde_json::json!({
+            "name": f.name, "width": f.width, "height": f.height,
+            "safe_area": { "top": s.top, "right": s.right, "bottom": s.bottom, "left": s.left },
+        });
         Ok(Binder {
+            format_value,
             sb,
             scenes,
             compiled: compiler.finish(),
@@ -193,6 +203,7 @@ impl Binder {
             check_only,
             show_values: self.show_values,
             output_limit: self.limits.template_output_bytes,
+            format: Some(&self.format_value),
         };
         let (compiled, vars) = (&self.compiled, &self.sb.vars);
         let (locale, fallback) = (self.sb.locale.as_deref(), self.sb.fallback_locale.as_deref());

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::layers::{bind_background, Cx, Layer, Measured, Scope};
 use crate::scene::{self, Node, Paint, Rect, SceneGraph};
 use crate::storyboard::Transition;
-use crate::style::{Mirror, Rgba};
+use crate::style::{Axis, Mirror, Rgba};
 use crate::template::{BindError, Context, ProblemKind};
 
 use super::lint::{self, Gather};
@@ -195,8 +195,8 @@ fn scene_nodes(
     if let Some(g) = gather {
         let drawn: Vec<lint::Drawn> =
             drawn_by.iter().map(|(path, a, z)| lint::Drawn { path, nodes: &nodes[*a..*z] }).collect();
-        let canvas = (b.sb.video.width as f32, b.sb.video.height as f32);
-        lint::scene(g, cx, canvas, &s.id, s.duration.secs() as f32, &drawn);
+        let framing = lint::Framing { format: &b.sb.format, named: b.sb.formats.len() > 1 };
+        lint::scene(g, cx, &framing, &s.id, s.duration.secs() as f32, &drawn);
     }
     let caption = caption.into_iter().filter(|c| !c.trim().is_empty()).collect::<Vec<_>>().join("\n");
     Ok((nodes, caption))
@@ -216,11 +216,11 @@ fn layer_nodes(
     mirrored: bool,
 ) -> Result<(Vec<Node>, Rect), BindError> {
     let video = &b.sb.video;
-    let (cw, ch) = (video.width as f64, video.height as f64);
+    let frame = b.sb.format.frame();
     let c = &layer.common;
     let mut scope = Scope::new(t, before);
-    let width = c.width.as_ref().map(|l| scope.length(l, cw)).transpose()?;
-    let height = c.height.as_ref().map(|l| scope.length(l, ch)).transpose()?;
+    let width = c.width.as_ref().map(|l| scope.size(l, Axis::X, &frame)).transpose()?;
+    let height = c.height.as_ref().map(|l| scope.size(l, Axis::Y, &frame)).transpose()?;
     let cx = Cx {
         t,
         fonts: &b.fonts,
@@ -237,19 +237,19 @@ fn layer_nodes(
     let drawn = layer.bind(&cx)?;
     let (w, h) = (drawn.width, drawn.height);
     scope.measured(w, h);
-    let (x, y) = c.position(&scope, cw, ch)?;
+    let (x, y) = c.position(&scope, &frame)?;
     let (ax, ay) = c.anchor.fractions();
     let mut bounds = Rect { x: x - ax * w, y: y - ay * h, w, h };
     let timing = (scene_secs, secs_to_frames(scene_secs as f64, video.fps).max(1), video.fps);
-    let mut animation = c.animation(&scope, (x, y), timing, (cw, ch))?;
+    let mut animation = c.animation(&scope, (x, y), timing, &frame)?;
     let opacity = c.resting_opacity(&scope)?;
     let mut x = x;
     if mirrored {
         // Mirrored about the canvas's vertical centre line: the point at `x` moves to the
         // same distance from the right edge, the anchor flips with it (a box hanging right of
         // its point now hangs left), and sideways motion runs the other way.
-        x = cw as f32 - x;
-        bounds.x = cw as f32 - bounds.x - w;
+        x = frame.width as f32 - x;
+        bounds.x = frame.width as f32 - bounds.x - w;
         flip_dx(&mut animation);
     }
     let name = c.name.clone().unwrap_or_else(|| format!("{}#{index}", c.kind));

@@ -11,7 +11,7 @@ use crate::scene::text::{FontBook, FontChain};
 use crate::scene::{Animation, Key, NodeKind, Paint, Rect, Track};
 use crate::storyboard::MissingGlyphs;
 use crate::storyboard::{closest, spans, Bindable, Expr, PaintSpec, Reporter};
-use crate::style::{parse_color, Anchor, Duration, Easing, Length, Rgba};
+use crate::style::{parse_color, Anchor, Axis, Duration, Easing, Frame, Length, Rgba};
 
 use super::number::{Allow, Num, Scope};
 use crate::template::{BindError, Compiler, Context, ProblemKind};
@@ -255,8 +255,11 @@ impl LayerCommon {
     /// The checks every layer gets: its box, opacity and keyframes.
     pub(super) fn validate(&self, check: &mut Check) {
         for (key, len) in [("width", &self.width), ("height", &self.height)] {
-            if let Some(Num::Lit(Length::Px(v) | Length::Percent(v))) = len {
-                if *v < 0.0 {
+            if let Some(v) = len.as_ref().and_then(|n| match n {
+                Num::Lit(l) => Some(l.number()),
+                Num::Expr { .. } => None,
+            }) {
+                if v < 0.0 {
                     check.error(key, format!("`{key}` must not be negative, but is {v}"));
                 }
             }
@@ -351,7 +354,7 @@ impl LayerCommon {
         scope: &Scope,
         (base_x, base_y): (f32, f32),
         (scene_secs, frames, fps): (f32, u32, u32),
-        (cw, ch): (f64, f64),
+        frame: &Frame,
     ) -> Result<Animation, BindError> {
         let mut a = Animation::default();
         let track =
@@ -365,8 +368,8 @@ impl LayerCommon {
                 Ok((!keys.is_empty()).then_some(Track { keys }))
             };
         a.opacity.extend(track(&|k| k.opacity.as_ref().map(|n| scope.amount(n)))?);
-        a.dx.extend(track(&|k| k.x.as_ref().map(|x| Ok(scope.length(x, cw)? - base_x)))?);
-        a.dy.extend(track(&|k| k.y.as_ref().map(|y| Ok(scope.length(y, ch)? - base_y)))?);
+        a.dx.extend(track(&|k| k.x.as_ref().map(|x| Ok(scope.position(x, Axis::X, frame)? - base_x)))?);
+        a.dy.extend(track(&|k| k.y.as_ref().map(|y| Ok(scope.position(y, Axis::Y, frame)? - base_y)))?);
         a.scale.extend(track(&|k| k.scale.as_ref().map(|n| scope.amount(n)))?);
         // Motion over time: sampled per frame (see `number`); x and y move by their distance
         // from where the layer rests (their value at 0 s).
@@ -389,23 +392,23 @@ impl LayerCommon {
         }
         if let Some(m) = &self.enter {
             let t0 = m.delay.secs() as f32;
-            apply_motion(&mut a, m, scope, t0, true, cw, ch)?;
+            apply_motion(&mut a, m, scope, t0, true, frame)?;
         }
         if let Some(m) = &self.exit {
             let t0 = scene_secs - m.delay.secs() as f32 - m.duration.secs() as f32;
-            apply_motion(&mut a, m, scope, t0.max(0.0), false, cw, ch)?;
+            apply_motion(&mut a, m, scope, t0.max(0.0), false, frame)?;
         }
         Ok(a)
     }
 
     /// Where the layer rests: (x, y) in canvas pixels; a position that follows time rests at
     /// its value at 0 s.
-    pub fn position(&self, scope: &Scope, cw: f64, ch: f64) -> Result<(f32, f32), BindError> {
-        let at = |n: &Num<Length>, extent: f64| match n {
+    pub fn position(&self, scope: &Scope, frame: &Frame) -> Result<(f32, f32), BindError> {
+        let at = |n: &Num<Length>, axis: Axis| match n {
             Num::Expr { expr, over_time: true } => scope.at(expr, 0.0).map(|v| v as f32),
-            n => scope.length(n, extent),
+            n => scope.position(n, axis, frame),
         };
-        Ok((at(&self.x, cw)?, at(&self.y, ch)?))
+        Ok((at(&self.x, Axis::X)?, at(&self.y, Axis::Y)?))
     }
 
     /// The layer's opacity that does not change over time (one that does is a track).
@@ -424,14 +427,13 @@ fn apply_motion(
     scope: &Scope,
     t0: f32,
     entering: bool,
-    cw: f64,
-    ch: f64,
+    frame: &Frame,
 ) -> Result<(), BindError> {
     let d = m.duration.secs() as f32;
     let (from, to) = if entering { (0.0, 1.0) } else { (1.0, 0.0) };
     a.opacity.push(Track::ramp(t0, d, from, to, m.easing));
-    let dist_x = scope.length(&m.distance, cw)?;
-    let dist_y = scope.length(&m.distance, ch)?;
+    let dist_x = scope.size(&m.distance, Axis::X, frame)?;
+    let dist_y = scope.size(&m.distance, Axis::Y, frame)?;
     // Slides name the direction of travel: entering ends at 0, exiting starts at 0.
     let travel = |a: &mut Vec<Track>, delta: f32| {
         let (f, t) = if entering { (-delta, 0.0) } else { (0.0, delta) };

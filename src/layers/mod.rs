@@ -322,7 +322,12 @@ mod tests {
             None,
             &vars,
             &locate,
-            crate::template::Mode { check_only: false, show_values: false, output_limit: 1 << 16 },
+            crate::template::Mode {
+                check_only: false,
+                show_values: false,
+                output_limit: 1 << 16,
+                format: None,
+            },
         )
         .unwrap();
         let raw = crate::storyboard::Bindable::<String>::new("{{ name }}");

@@ -27,7 +27,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::scene::{Key, Track};
 use crate::storyboard::Expr;
-use crate::style::{parse_length, Easing, Length};
+use crate::style::{parse_length, Axis, Easing, Frame, Length};
 use crate::template::{BindError, Compiler, Context};
 
 /// A literal `T` (its own schema) or any string (an expression, checked when compiled).
@@ -221,9 +221,18 @@ impl<'a> Scope<'a> {
     }
 
     /// A length in canvas pixels (`extent`: the canvas along its axis, for percentages).
-    pub fn length(&self, n: &Num<Length>, extent: f64) -> Result<f32, BindError> {
+    pub fn size(&self, n: &Num<Length>, axis: Axis, frame: &Frame) -> Result<f32, BindError> {
         match n {
-            Num::Lit(l) => Ok(l.resolve(extent) as f32),
+            Num::Lit(l) => Ok(l.size(axis, frame) as f32),
+            Num::Expr { expr, .. } => Ok(self.eval(expr, None)? as f32),
+        }
+    }
+
+    /// A position along `axis` in canvas pixels: a length placed on `frame` (a safe-area length
+    /// counts from the safe area's edge), or an expression's value in pixels.
+    pub fn position(&self, n: &Num<Length>, axis: Axis, frame: &Frame) -> Result<f32, BindError> {
+        match n {
+            Num::Lit(l) => Ok(l.position(axis, frame) as f32),
             Num::Expr { expr, .. } => Ok(self.eval(expr, None)? as f32),
         }
     }

@@ -94,22 +94,31 @@ impl Written {
 /// atomically; the page refers to `<name>.mp4`, the poster and the captions.
 pub fn write(graph: &SceneGraph, req: &Request) -> Result<Written, OutputsError> {
     let prepared = prepare(graph, req, graph.picture_hash());
-    write_prepared(graph, req, &prepared, Keep::default())
+    let mut written = write_prepared(graph, req, &prepared, Keep::default())?;
+    let video = req.file("mp4");
+    let files = page::Files {
+        video: &video,
+        poster: written.poster.as_deref(),
+        captions: written.captions.as_deref(),
+    };
+    let view = page::View { format: "", graph, files };
+    written.page = write_page(std::slice::from_ref(&view), req, false)?;
+    Ok(written)
 }
 
-/// SHA-256 of what each file beside the video is made from: equal hashes, equal files. The
-/// poster's and the preview's are of the frames they show (the video's picture hash) and their
-/// settings; the captions' and the page's are of their text. None: the file is not made.
+/// SHA-256 of what each file beside one format's video is made from: equal hashes, equal files.
+/// The poster's and the preview's are of the frames they show (the video's picture hash) and
+/// their settings; the captions' are of their text. None: the file is not made. (The page,
+/// one for every format, is hashed by its text: see [`page_html`].)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileHashes {
     pub poster: Option<ContentHash>,
     pub preview: Option<ContentHash>,
     pub captions: Option<ContentHash>,
-    pub page: Option<ContentHash>,
 }
 
 /// Files a previous run wrote that are still right (their hashes match and they are there):
-/// [`write_prepared`] leaves them as they are.
+/// [`write_prepared`] and [`write_page`] leave them as they are.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Keep {
     pub poster: bool,
@@ -118,52 +127,48 @@ pub struct Keep {
     pub page: bool,
 }
 
-/// The texts beside the video, made (they are cheap), and every file's hash, before anything
-/// is written: lets a rerun see which files changed.
+/// The captions beside one format's video, made (they are cheap), and every file's hash,
+/// before anything is written: lets a rerun see which files changed.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     vtt: Option<String>,
     srt: Option<String>,
-    page: Option<String>,
     pub hashes: FileHashes,
 }
 
-/// Makes the texts and hashes the files of `graph` whose picture hash is `picture`.
+/// A SHA-256 of `parts` under the engine's version.
+pub fn sha(parts: &[&[u8]]) -> ContentHash {
+    let mut h = Sha256::new();
+    h.update(concat!("billreel ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// Makes the captions and hashes the files of `graph` whose picture hash is `picture`.
 pub fn prepare(graph: &SceneGraph, req: &Request, picture: ContentHash) -> Prepared {
-    let sha = |parts: &[&[u8]]| -> ContentHash {
-        let mut h = Sha256::new();
-        h.update(concat!("billreel ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
-        for p in parts {
-            h.update((p.len() as u64).to_le_bytes());
-            h.update(p);
-        }
-        h.finalize().into()
-    };
     let c = &graph.companions;
     let vtt = (!c.captions.is_empty()).then(|| captions::to_vtt_in(&c.captions, &c.captions_lang));
     let srt = vtt.as_ref().filter(|_| req.srt).map(|_| captions::to_srt_in(&c.captions, &c.captions_lang));
-    let video = req.file("mp4");
-    let poster = (!c.poster.off).then(|| req.file("jpg"));
-    let caption_file = vtt.as_ref().map(|_| req.file("vtt"));
-    let files = page::Files { video: &video, poster: poster.as_deref(), captions: caption_file.as_deref() };
-    let page = page::render(graph, &files);
     let p = c.poster;
     let button_at = p.play_button_at.map(|a| a.fractions());
     let poster_settings = format!("poster at={} button={} at={button_at:?}", p.at, p.play_button);
     let hashes = FileHashes {
-        poster: poster.map(|_| sha(&[&picture, poster_settings.as_bytes()])),
+        poster: (!p.off).then(|| sha(&[&picture, poster_settings.as_bytes()])),
         preview: c.preview.map(|v| {
             let settings = format!("preview from={} secs={} width={} fps={}", v.from, v.secs, v.width, v.fps);
             sha(&[&picture, settings.as_bytes()])
         }),
         captions: vtt.as_ref().map(|v| sha(&[v.as_bytes(), srt.as_deref().unwrap_or("").as_bytes()])),
-        page: page.as_ref().map(|html| sha(&[html.as_bytes()])),
     };
-    Prepared { vtt, srt, page, hashes }
+    Prepared { vtt, srt, hashes }
 }
 
-/// Writes the files of `prepared` that `keep` does not keep, each atomically; the names of the
-/// kept ones are given as they are on disk.
+/// Writes the files of `prepared` beside one format's video that `keep` does not keep, each
+/// atomically (not the page: see [`write_page`]); the names of the kept ones are given as
+/// they are on disk.
 pub fn write_prepared(
     graph: &SceneGraph,
     req: &Request,
@@ -193,18 +198,32 @@ pub fn write_prepared(
     if preview_there || preview::write_preview_until(graph, &req.path("gif"), req.tag, req.deadline)? {
         written.preview = Some(req.file("gif"));
     }
-    if let Some(html) = &prepared.page {
-        // Fonts are shared by every page of the folder and written only when missing or
-        // different, so they are checked even when the page is kept.
-        for (font, url) in page::fonts(graph) {
+    Ok(written)
+}
+
+/// The page offering the video in each format of `views` (the default first), and its hash;
+/// None when the storyboard has no `page`.
+pub fn page_html(views: &[page::View]) -> Option<(String, ContentHash)> {
+    let html = page::render_formats(views)?;
+    let hash = sha(&[html.as_bytes()]);
+    Some((html, hash))
+}
+
+/// Writes the page (`<name>.html`) offering the video in each format of `views`, with the fonts
+/// its buttons use (those are checked even when the page is `keep`: they are shared by every
+/// page of the folder and written only when missing or different); None when the storyboard
+/// has no `page`.
+pub fn write_page(views: &[page::View], req: &Request, keep: bool) -> Result<Option<String>, OutputsError> {
+    let Some((html, _)) = page_html(views) else { return Ok(None) };
+    for v in views {
+        for (font, url) in page::fonts(v.graph) {
             publish_font(font, &req.dir.join(url), req.tag)?;
         }
-        if !keep.page {
-            write_text(&req.path("html"), req.tag, html)?;
-        }
-        written.page = Some(req.file("html"));
     }
-    Ok(written)
+    if !keep {
+        write_text(&req.path("html"), req.tag, &html)?;
+    }
+    Ok(Some(req.file("html")))
 }
 
 /// Copies a font a page uses to `dest` (its `fonts/` folder), with its licence when one sits

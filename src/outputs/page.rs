@@ -20,6 +20,15 @@ pub struct Files<'a> {
     pub captions: Option<&'a str>,
 }
 
+/// One format of the record's video, for a page that offers several: the page plays the one
+/// whose shape is nearest the visitor's window (see [`render_formats`]).
+pub struct View<'a> {
+    /// The format's name (`portrait`).
+    pub format: &'a str,
+    pub graph: &'a SceneGraph,
+    pub files: Files<'a>,
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -42,9 +51,34 @@ fn css(c: Rgba) -> String {
 
 /// The page's HTML; None when the storyboard has no `page`.
 pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
+    let view = View { format: "", graph, files: Files { ..*files } };
+    render_formats(std::slice::from_ref(&view))
+}
+
+/// The page of a video made in several formats (`views`, the default first; its text, links
+/// and captions are the first's). Each `<source>` carries the range of window shapes it suits
+/// (`media`, by aspect ratio), and a small script makes the same choice where browsers ignore
+/// `media` on video sources: it picks the format whose aspect ratio is nearest the window's,
+/// plays its video with its poster, shapes the player to it and shows that format's buttons.
+/// With one view the page is exactly [`render`]'s.
+pub fn render_formats(views: &[View]) -> Option<String> {
+    let (graph, files) = (views.first()?.graph, &views[0].files);
     let page = graph.companions.page.as_ref()?;
     let (w, h) = (graph.width as f32, graph.height as f32);
-    let buttons = buttons(graph);
+    let several = views.len() > 1;
+    let buttons: String = views
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            buttons(v.graph, several.then_some(v.format).filter(|_| k > 0), several.then_some(v.format))
+        })
+        .collect();
+    let (sources, formats) = if several { sources(views) } else { (String::new(), String::new()) };
+    let source = if several {
+        sources
+    } else {
+        format!("\n        <source src=\"{}\" type=\"video/mp4\">", escape(files.video))
+    };
     let track = files.captions.map_or(String::new(), |v| {
         format!(
             "\n        <track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"Captions\" default>",
@@ -82,8 +116,7 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
 <body>
   <main>
     <div class="player">
-      <video controls playsinline preload="metadata"{poster}>
-        <source src="{video}" type="video/mp4">{track}
+      <video controls playsinline preload="metadata"{poster}{formats}>{source}{track}
       </video>{buttons}
     </div>
     <section class="summary">
@@ -100,8 +133,7 @@ pub fn render(graph: &SceneGraph, files: &Files) -> Option<String> {
         bg = css(page.background),
         fg = css(page.color),
         poster = files.poster.map_or(String::new(), |p| format!(" poster=\"{}\"", escape(p))),
-        video = escape(files.video),
-        script = SCRIPT,
+        script = if several { format!("{FORMAT_SCRIPT}{SCRIPT}") } else { SCRIPT.to_string() },
     ))
 }
 
@@ -208,8 +240,73 @@ fn paint_css(p: &Paint) -> String {
     }
 }
 
-/// The calls to action over the video, placed in percent of the picture.
-fn buttons(graph: &SceneGraph) -> String {
+/// The `<source>` of each format, with the window shapes it suits, the default first (where
+/// `media` is ignored the first is played); and the formats as the script reads them (a
+/// `data-formats` attribute of the video).
+fn sources(views: &[View]) -> (String, String) {
+    let aspect = |v: &View| v.graph.width as f64 / v.graph.height as f64;
+    let mut by_shape: Vec<f64> = views.iter().map(aspect).collect();
+    by_shape.sort_by(f64::total_cmp);
+    by_shape.dedup();
+    // Between two neighbouring shapes the window goes to the nearer one on a log scale: the
+    // boundary is their geometric mean (a 3:4 window lies between 9:16 and 1:1).
+    let bounds: Vec<f64> = by_shape.windows(2).map(|p| (p[0] * p[1]).sqrt()).collect();
+    let ratio = |r: f64| format!("{}/10000", (r * 10000.0).round() as u64);
+    let mut out = String::new();
+    let mut data = Vec::new();
+    for v in views {
+        let k = by_shape.iter().position(|a| *a == aspect(v)).unwrap_or(0);
+        let mut media = Vec::new();
+        if k > 0 {
+            media.push(format!("(min-aspect-ratio: {})", ratio(bounds[k - 1])));
+        }
+        if let Some(b) = bounds.get(k) {
+            media.push(format!("(max-aspect-ratio: {})", ratio(*b)));
+        }
+        let media =
+            if media.is_empty() { String::new() } else { format!(" media=\"{}\"", media.join(" and ")) };
+        let _ = write!(out, "\n        <source src=\"{}\" type=\"video/mp4\"{media}>", escape(v.files.video));
+        data.push(serde_json::json!({
+            "name": v.format, "width": v.graph.width, "height": v.graph.height,
+            "video": v.files.video, "poster": v.files.poster,
+        }));
+    }
+    (out, format!(" data-formats=\"{}\"", escape(&serde_json::Value::from(data).to_string())))
+}
+
+/// Picks the format nearest the window's shape (log scale, as the sources' `media` do) and
+/// makes the player show it: its video, poster and shape, and only its buttons. Runs before
+/// [`SCRIPT`], which then shows the buttons of the format chosen (`data-format`).
+const FORMAT_SCRIPT: &str = r#"
+    (function () {
+      var video = document.querySelector("video");
+      var formats = JSON.parse(video.dataset.formats);
+      var want = Math.log(window.innerWidth / Math.max(1, window.innerHeight));
+      var best = formats[0];
+      formats.forEach(function (f) {
+        if (Math.abs(Math.log(f.width / f.height) - want) < Math.abs(Math.log(best.width / best.height) - want)) best = f;
+      });
+      var player = video.parentNode;
+      player.dataset.format = best.name;
+      player.style.aspectRatio = best.width + " / " + best.height;
+      // A tall video is as high as the window at most, centred.
+      player.style.maxWidth = "calc(92vh * " + (best.width / best.height).toFixed(4) + ")";
+      player.style.margin = "0 auto";
+      if (best.poster) video.poster = best.poster;
+      var current = video.currentSrc || (video.querySelector("source") || {}).src || "";
+      if (current.split("/").pop() !== best.video.split("/").pop()) {
+        video.src = best.video;
+        video.load();
+      }
+      Array.prototype.slice.call(document.querySelectorAll(".cta[data-format]")).forEach(function (b) {
+        if (b.dataset.format !== best.name) b.remove();
+      });
+    })();
+  "#;
+
+/// The calls to action over the video, placed in percent of the picture. On a page of several
+/// formats each button names its format (`data-format`) and, beyond the default's, its id does.
+fn buttons(graph: &SceneGraph, id_format: Option<&str>, format: Option<&str>) -> String {
     let (w, h) = (graph.width as f32, graph.height as f32);
     let pct = |v: f32, of: f32| format!("{:.4}%", 100.0 * v / of);
     let end = graph.duration_secs() - 0.5 / graph.fps as f64;
@@ -250,7 +347,9 @@ fn buttons(graph: &SceneGraph) -> String {
         // Sizes in container-query units follow the player's width, like the picture does.
         let _ = write!(
             buttons,
-            "\n      <a class=\"cta\" id=\"cta-{i}\" href=\"{href}\" data-from=\"{from:.3}\" data-to=\"{to}\"{pulse} hidden style=\"{style}\">{label}</a>",
+            "\n      <a class=\"cta\" id=\"cta-{id}{i}\" href=\"{href}\"{fmt} data-from=\"{from:.3}\" data-to=\"{to}\"{pulse} hidden style=\"{style}\">{label}</a>",
+            id = id_format.map_or(String::new(), |f| format!("{}-", escape(f))),
+            fmt = format.map_or(String::new(), |f| format!(" data-format=\"{}\"", escape(f))),
             href = escape(&c.href),
             from = c.from,
             style = escape(&style),

@@ -12,7 +12,7 @@
 //! One module per thing drawn (`shape`, `text`, `image`, `chart`, `qr`), the paints they share
 //! (`paint`), transitions (`composite`), and the frame-to-frame engine: what each frame's
 //! drawing depends on (`state`), where a node paints (`extent`), the settled layers (`settle`)
-//! and the caches (`cache`).
+//! and the caches (`cache`). [`sheet`]: contact sheets of many frames.
 
 mod cache;
 mod chart;
@@ -23,6 +23,7 @@ mod paint;
 mod qr;
 mod settle;
 mod shape;
+pub mod sheet;
 mod state;
 mod text;
 

@@ -10,10 +10,12 @@
 //! - [`include`]: the shared parts a storyboard includes, merged under it;
 //! - [`diagnostics`]: problems located by [`spans`] (in the file that wrote them), collected by
 //!   a [`Reporter`];
+//! - [`formats`]: the screen shapes a storyboard declares, and its per-format overrides;
 //! - [`bindable`]: the strings evaluated per record; [`markup`]: rich text in text layers.
 
 pub mod bindable;
 pub mod diagnostics;
+pub mod formats;
 pub mod include;
 pub mod json_schema;
 pub mod markup;
@@ -24,6 +26,7 @@ pub mod validate;
 
 pub use bindable::{Bindable, Expr, FromText, Slot};
 pub use diagnostics::{closest, describe, Diagnostic, Diagnostics, Reporter};
+pub use formats::Format;
 pub use parse::{load_partial, parse_partial};
 pub use schema::*;
 pub use spans::{Located, Pos, SpanMap};

@@ -28,6 +28,12 @@ pub fn load_partial(
     file: &Path,
     limits: &Limits,
 ) -> Result<(Option<Storyboard>, Vec<Diagnostic>), Diagnostics> {
+    let text = read_text(file, limits)?;
+    Ok(parse_partial_with(&text, file, limits))
+}
+
+/// Reads a storyboard file's text, within `limits.storyboard_bytes` (see [`load_partial`]).
+pub fn read_text(file: &Path, limits: &Limits) -> Result<String, Diagnostics> {
     let fail = |message: String, hint: Option<String>| {
         Diagnostics(vec![Diagnostic {
             file: file.to_path_buf(),
@@ -58,7 +64,7 @@ pub fn load_partial(
             Some("it must be UTF-8 text".into()),
         )
     })?;
-    Ok(parse_partial_with(&text, file, limits))
+    Ok(text)
 }
 
 /// [`parse_partial_with`] under the default [`Limits`].
@@ -70,19 +76,33 @@ pub fn parse_partial(text: &str, file: &Path) -> (Option<Storyboard>, Vec<Diagno
 /// and the diagnostics say what was not. Lets `check` go on to validate the rest in one pass.
 /// YAML nested deeper than `limits.yaml_depth` is refused before serde_yaml sees it.
 pub fn parse_partial_with(text: &str, file: &Path, limits: &Limits) -> (Option<Storyboard>, Vec<Diagnostic>) {
+    parse_partial_for(text, file, limits, None)
+}
+
+/// [`parse_partial_with`] as the storyboard reads in the format named `format` (None: its
+/// default): the parts it includes merged under it, then its per-format overrides applied (see
+/// [`super::include`] and [`super::formats`]).
+pub fn parse_partial_for(
+    text: &str,
+    file: &Path,
+    limits: &Limits,
+    format: Option<&str>,
+) -> (Option<Storyboard>, Vec<Diagnostic>) {
     // The parts it includes are read first, written into one YAML text with it (so that their
     // anchors can be used), and merged under it once parsed.
     let doc = match include::assemble(text, file, limits) {
         Ok(doc) => doc,
         Err(found) => return (None, found),
     };
-    let (root, spans, found) = match read_yaml(doc.text(), file, limits) {
+    let (mut root, mut spans, found) = match read_yaml(doc.text(), file, limits) {
         Ok(root) => doc.merge(root),
         Err(d) => return (None, vec![doc.relocate(d)]),
     };
+
+    let applied = super::formats::apply(&mut root, &mut spans, file, format);
     let mut rep = Reporter::new(file, &spans);
     rep.found = found;
-
+    rep.found.extend(applied.problems);
     let Value::Mapping(mut top) = root else {
         rep.error("", "a storyboard must be a mapping with `video:` and `scenes:`", None);
         return (None, rep.found);
@@ -115,6 +135,13 @@ pub fn parse_partial_with(text: &str, file: &Path, limits: &Limits) -> (Option<S
     let sb = header.map(|mut sb| {
         sb.scenes = scenes;
         sb.source = Source { file: file.to_path_buf(), spans: spans.clone() };
+        sb.format = applied.chosen.clone().unwrap_or_else(|| super::formats::Format {
+            name: super::formats::IMPLICIT.into(),
+            width: sb.video.width,
+            height: sb.video.height,
+            safe_area: Default::default(),
+        });
+        sb.formats = if applied.declared.is_empty() { vec![sb.format.clone()] } else { applied.declared };
         sb
     });
     (sb, rep.found)

@@ -183,6 +183,15 @@ pub struct Storyboard {
     pub scenes: Vec<Scene>,
     #[serde(skip)]
     pub source: Source,
+    /// The format this storyboard was read in (see `storyboard::formats`): its name, its size
+    /// (the same as `video`'s) and its safe area. A storyboard that declares no `formats:` has
+    /// one, `default`, of the video's size.
+    #[serde(skip)]
+    pub format: super::formats::Format,
+    /// Every format the storyboard declares, the default first (just [`Self::format`] when it
+    /// declares none).
+    #[serde(skip)]
+    pub formats: Vec<super::formats::Format>,
 }
 
 /// `poster:` as written: `false` / `true`, or its keys.

@@ -95,6 +95,34 @@ impl SpanMap {
     }
 }
 
+impl SpanMap {
+    /// Makes the value at `to` (and everything under it) point where the value at `from` was
+    /// written: a per-format override (`formats: { portrait: { x: 10 } }`) replaces a key, and
+    /// its problems belong on the override's own line.
+    pub fn overlay(&mut self, from: &str, to: &str) {
+        let under = |p: &str, base: &str| {
+            p.strip_prefix(base).map(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+                == Some(true)
+        };
+        for table in [&mut self.values, &mut self.keys] {
+            table.retain(|p, _| !under(p, to));
+            let copied: Vec<(String, Pos)> = table
+                .iter()
+                .filter(|(p, _)| under(p, from))
+                .map(|(p, pos)| (format!("{to}{}", &p[from.len()..]), *pos))
+                .collect();
+            table.extend(copied);
+        }
+    }
+
+    /// Points the value at `path` at `pos` (a key made by the storyboard's loader, such as a
+    /// format's `video.width`, located where the author wrote what it came from).
+    pub fn set_value(&mut self, path: &str, pos: Pos) {
+        self.values.insert(path.to_string(), pos);
+        self.keys.insert(path.to_string(), pos);
+    }
+}
+
 /// `a.b[2].c` -> `a.b[2]` -> `a.b` -> `a` -> `` -> None.
 pub(super) fn parent(path: &str) -> Option<String> {
     if path.is_empty() {

@@ -30,7 +30,7 @@ pub fn duration_pattern() -> String {
 
 /// `120`, `120px`, `50%`, `-10px`: a number, then nothing, `px` or `%`.
 pub fn length_pattern() -> String {
-    format!("^{WS}[+-]?{NUMBER}{WS}(?:px|%)?{WS}$")
+    format!("^{WS}[+-]?{NUMBER}{WS}(?:px|%|s%|vmin|vmax|vw|vh)?{WS}$")
 }
 
 /// The colour names [`super::parse_color`] knows, in any ASCII case.
@@ -68,6 +68,11 @@ impl serde::Serialize for Length {
         match self {
             Length::Px(v) => s.serialize_f64(*v),
             Length::Percent(p) => s.collect_str(&format_args!("{p}%")),
+            Length::Vw(p) => s.collect_str(&format_args!("{p}vw")),
+            Length::Vh(p) => s.collect_str(&format_args!("{p}vh")),
+            Length::Vmin(p) => s.collect_str(&format_args!("{p}vmin")),
+            Length::Vmax(p) => s.collect_str(&format_args!("{p}vmax")),
+            Length::Safe(p) => s.collect_str(&format_args!("{p}s%")),
         }
     }
 }
@@ -109,13 +114,13 @@ impl JsonSchema for Length {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A length: pixels (`120` or `120px`) or a percentage of the canvas along the same axis (`50%`).",
+            "description": "A length: pixels (`120` or `120px`), a percentage of the canvas along the same axis (`50%`), of its width, height, smaller or larger side (`10vw`, `10vh`, `10vmin`, `10vmax`), or of the safe area (`90s%`).",
             "anyOf": [
                 { "type": "number" },
                 {
                     "type": "string",
                     "pattern": length_pattern(),
-                    "patternErrorMessage": "expected a length like `120`, `120px` or `50%`",
+                    "patternErrorMessage": "expected a length like `120`, `120px`, `50%`, `10vmin` or `90s%`",
                 },
             ],
             "examples": [120, "50%"],

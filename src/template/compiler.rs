@@ -81,7 +81,9 @@ impl Compiler {
             Err(why) => return self.refuse(path, why),
         };
         self.check_names(&types::used_in_template(value.source()), &path, value.source());
-        match self.env.add_template_owned(path.clone(), value.source().to_string()) {
+        let source =
+            types::format_read_as_name(value.source(), true).unwrap_or_else(|| value.source().to_string());
+        match self.env.add_template_owned(path.clone(), source) {
             Ok(()) => {
                 let slot = Slot::Template(self.templates.len());
                 self.templates.push(path.clone());
@@ -130,10 +132,12 @@ impl Compiler {
             Err(why) => return self.refuse(path, why),
         };
         self.check_names(&types::used_in_expression(expr.source()), &path, expr.source());
-        match self.env.compile_expression(expr.source()) {
+        let source =
+            types::format_read_as_name(expr.source(), false).unwrap_or_else(|| expr.source().to_string());
+        match self.env.compile_expression(&source) {
             Ok(_) => {
                 let slot = self.exprs.len();
-                self.exprs.push(expr.source().to_string());
+                self.exprs.push(source);
                 self.expr_needs.push(needs);
                 expr.set_compiled(path, slot);
             }

@@ -49,11 +49,14 @@ pub struct Context<'a> {
 /// How the context is made: for `check` only (nothing drawn), whether errors may quote
 /// values, and how much text one template may make.
 #[derive(Debug, Clone, Copy)]
-pub struct Mode {
+pub struct Mode<'a> {
     pub check_only: bool,
     pub show_values: bool,
     /// Most bytes one template may produce (`--limit template-output-bytes`).
     pub output_limit: usize,
+    /// The format the video is made in, read as `format` (`format.name`, `format.width`,
+    /// `format.height`, `format.safe_area.top`…; `format == "portrait"` compares its name).
+    pub format: Option<&'a serde_json::Value>,
 }
 
 impl<'a> Context<'a> {
@@ -67,7 +70,7 @@ impl<'a> Context<'a> {
         fallback_locale: Option<&str>,
         vars: &'a IndexMap<String, Expr>,
         locate: Locate<'a>,
-        mode: Mode,
+        mode: Mode<'a>,
     ) -> Result<Context<'a>, BindError> {
         let mut cx = Context {
             compiled,
@@ -103,6 +106,10 @@ impl<'a> Context<'a> {
         };
         let loc = cx.known_locale(loc, fallback_locale)?;
         cx.ctx.insert("locale".into(), Value::from(loc));
+        // After the record's fields: the storyboard's `format` is the one the video is made in.
+        if let Some(format) = mode.format {
+            cx.ctx.insert(crate::template::types::FORMAT.into(), Value::from_serialize(format));
+        }
         cx.refresh_scope();
         for (name, expr) in vars {
             let v = cx.eval(expr)?;

@@ -94,6 +94,35 @@ pub fn dotted_reads(source: &str) -> Vec<String> {
     reads
 }
 
+/// The name under which a template reads the format its video is made in.
+pub const FORMAT: &str = "format";
+
+/// `source` with every whole read of [`FORMAT`] made a read of its name (`format == "portrait"`
+/// becomes `format.name == "portrait"`), so the format is both a name and a mapping with
+/// `width` and `height`: minijinja compares a mapping with a string as unequal and has no hook
+/// to change that. The places come from the syntax tree, so a `format` inside a string or a
+/// longer name is left alone. None when nothing changes.
+pub fn format_read_as_name(source: &str, is_template: bool) -> Option<String> {
+    let mut w = Walker::new(source);
+    if is_template {
+        w.stmt(&parse(source, "<template>", SyntaxConfig, WhitespaceConfig::default()).ok()?);
+    } else {
+        if ["{{", "}}", "{%", "%}", "{#", "#}"].iter().any(|d| source.contains(d)) {
+            return None;
+        }
+        w.expr(&parse_expr(source).ok()?);
+    }
+    if w.bare_format.is_empty() {
+        return None;
+    }
+    let mut out = source.to_string();
+    w.bare_format.sort_unstable();
+    for end in w.bare_format.into_iter().rev() {
+        out.insert_str(end, ".name");
+    }
+    Some(out)
+}
+
 /// The filters that take a number.
 const NUMBER_FILTERS: &[&str] = &["currency", "number", "percent", "round", "abs"];
 
@@ -123,6 +152,8 @@ struct Walker<'s> {
     needs: Vec<Need>,
     refused: Option<String>,
     used: Used,
+    /// Where the name [`FORMAT`] is read whole (not `format.width`): the end of each, in bytes.
+    bare_format: Vec<usize>,
 }
 
 impl<'s> Walker<'s> {
@@ -133,6 +164,7 @@ impl<'s> Walker<'s> {
             needs: Vec::new(),
             refused: None,
             used: Used::default(),
+            bare_format: Vec::new(),
         }
     }
 
@@ -304,6 +336,9 @@ impl<'s> Walker<'s> {
             Expr::Var(v) => {
                 if !self.is_local(v.id) {
                     Used::note(&mut self.used.roots, v.id);
+                    if v.id == FORMAT {
+                        self.bare_format.push(v.span().end_offset as usize);
+                    }
                 }
             }
             Expr::Const(_) => {}
@@ -384,9 +419,20 @@ impl<'s> Walker<'s> {
                 self.expr(&t.expr);
                 self.args(&t.args);
             }
-            Expr::GetAttr(g) => self.expr(&g.expr),
+            // `format.width` reads an attribute of the format, not the format whole.
+            Expr::GetAttr(g) => match &g.expr {
+                Expr::Var(v) if v.id == FORMAT && !self.is_local(v.id) => {
+                    Used::note(&mut self.used.roots, v.id)
+                }
+                _ => self.expr(&g.expr),
+            },
             Expr::GetItem(g) => {
-                self.expr(&g.expr);
+                match &g.expr {
+                    Expr::Var(v) if v.id == FORMAT && !self.is_local(v.id) => {
+                        Used::note(&mut self.used.roots, v.id)
+                    }
+                    _ => self.expr(&g.expr),
+                }
                 self.expr(&g.subscript_expr);
             }
             Expr::Call(c) => self.call(c),
@@ -440,6 +486,27 @@ mod tests {
                 Need::SameKind { .. } => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn the_format_read_whole_is_read_as_its_name() {
+        let e = |s: &str| format_read_as_name(s, false);
+        assert_eq!(e("format == 'portrait'").as_deref(), Some("format.name == 'portrait'"));
+        assert_eq!(
+            e("format in ['a', 'b'] and format.width > 700").as_deref(),
+            Some("format.name in ['a', 'b'] and format.width > 700")
+        );
+        assert_eq!(e("format.name == 'x'"), None);
+        assert_eq!(e("formats == 'format'"), None);
+        let t = format_read_as_name(
+            "{{ format }} {{ format.height }} {% if format != 'square' %}!{% endif %}",
+            true,
+        );
+        assert_eq!(
+            t.as_deref(),
+            Some("{{ format.name }} {{ format.height }} {% if format.name != 'square' %}!{% endif %}")
+        );
+        assert_eq!(format_read_as_name("{% for format in xs %}{{ format }}{% endfor %}", true), None);
     }
 
     #[test]
