@@ -177,7 +177,12 @@ fn add_formats(root: &mut Map<String, Value>) {
                         "safe_area": {
                             "type": "object",
                             "description": "Insets in pixels that platforms cover with their own controls: `top`, `right`, `bottom`, `left`.",
-                            "properties": { "top": { "type": "number" }, "right": { "type": "number" }, "bottom": { "type": "number" }, "left": { "type": "number" } },
+                            "properties": {
+                                "top": { "type": "number", "description": "Pixels covered along the top edge." },
+                                "right": { "type": "number", "description": "Pixels covered along the right edge." },
+                                "bottom": { "type": "number", "description": "Pixels covered along the bottom edge." },
+                                "left": { "type": "number", "description": "Pixels covered along the left edge." },
+                            },
                             "additionalProperties": false,
                         },
                     },
