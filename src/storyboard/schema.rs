@@ -13,7 +13,12 @@ use super::diagnostics::describe;
 use std::path::PathBuf;
 
 use super::spans::SpanMap;
-use crate::style::{Duration, Length, Rgba, Side};
+use crate::style::{Duration, Rgba, Side};
+
+mod page;
+mod sound;
+pub use page::*;
+pub use sound::*;
 
 /// Longest scene: a bill video is seconds long; hours would be a typo that ties up a worker.
 pub const MAX_SCENE_SECS: f64 = 600.0;
@@ -309,183 +314,15 @@ impl<'de> Deserialize<'de> for PlayButtonSpec {
     }
 }
 
-/// A music bed: looped (or trimmed) to the video's length, faded in and out, and ducked under
-/// the scenes' clips.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AudioSpec {
-    /// Audio file under the assets folder (WAV, MP3, OGG, M4A…); may hold bindings.
-    pub music: Bindable<String>,
-    /// Gain, 0–1 (1: as recorded).
-    #[serde(default = "music_volume")]
-    pub volume: f32,
-    /// How long the music takes to rise from silence at the start.
-    #[serde(default = "one_second")]
-    pub fade_in: Duration,
-    /// How long the music takes to fall to silence at the end.
-    #[serde(default = "two_seconds")]
-    pub fade_out: Duration,
-    /// Start again when the file ends (otherwise silence after it).
-    #[serde(rename = "loop", default = "yes")]
-    pub looped: bool,
-    /// The music's gain while a clip plays, as a fraction of `volume`.
-    #[serde(default = "duck")]
-    pub duck: f32,
-}
-
-/// The mix's loudness target: `sound: { loudness: -16, true_peak: -1 }`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SoundSpec {
-    /// Integrated loudness (EBU R128), LUFS.
-    #[serde(default = "loudness")]
-    pub loudness: f32,
-    /// Ceiling for the true (inter-sample) peak, dBTP.
-    #[serde(default = "true_peak")]
-    pub true_peak: f32,
-}
-
-impl Default for SoundSpec {
-    fn default() -> SoundSpec {
-        SoundSpec { loudness: loudness(), true_peak: true_peak() }
-    }
-}
-
-fn loudness() -> f32 {
-    -16.0
-}
-fn true_peak() -> f32 {
-    -1.0
-}
-
-fn music_volume() -> f32 {
-    0.5
-}
-fn two_seconds() -> Duration {
-    Duration(2.0)
-}
-fn duck() -> f32 {
-    0.3
-}
-
-/// A sound clip in a scene, e.g. the voice-over: `{ src: "voice/{{ lang }}/intro.wav" }`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClipSpec {
-    /// Audio file under the assets folder; may hold bindings.
-    pub src: Bindable<String>,
-    /// Wait this long after the scene starts before playing the clip.
-    #[serde(default)]
-    pub delay: Duration,
-    /// Gain, 0–1 (1: as recorded).
-    #[serde(default = "one_f32")]
-    pub volume: f32,
-    /// Expression; the clip plays only when it is true.
-    #[serde(default)]
-    pub when: Option<Expr>,
-}
-
-/// A button over the video on the landing page.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CtaSpec {
-    /// The button's text; may hold bindings.
-    pub label: Bindable<String>,
-    /// Where it leads: `"{{ links.pay }}"` (http, https, mailto or tel).
-    pub href: Bindable<String>,
-    /// Times are counted from the start of this scene (by id) instead of the video's; when
-    /// the scene does not play for a record, neither does the button.
-    #[serde(default)]
-    pub scene: Option<String>,
-    /// Shown from this time…
-    #[serde(default)]
-    pub from: Duration,
-    /// …until this one (default: the end of the scene, or of the video).
-    #[serde(default)]
-    pub to: Option<Duration>,
-    /// Position and size on the canvas, like a layer's box (top-left corner).
-    pub x: Length,
-    /// Top edge (or the anchor's point), like a layer's `y`.
-    pub y: Length,
-    /// The button's width: pixels or a percentage of the canvas width.
-    pub width: Length,
-    /// The button's height: pixels or a percentage of the canvas height.
-    pub height: Length,
-    /// The button's colour (the one its text's contrast is checked against); may hold bindings.
-    #[serde(default = "cta_background")]
-    pub background: Bindable<Rgba>,
-    /// The label's colour; may hold bindings.
-    #[serde(default = "white")]
-    pub color: Bindable<Rgba>,
-    /// Corner radius in canvas pixels.
-    #[serde(default)]
-    pub radius: f32,
-    /// Text size in canvas pixels.
-    #[serde(default = "cta_size")]
-    pub size: f32,
-    /// Which point of the box sits at (x, y), like a layer's `anchor`.
-    #[serde(default)]
-    pub anchor: crate::style::Anchor,
-    /// A fill like a rect layer's (a colour or `{ linear: … }`) drawn over `background`, which
-    /// stays the colour the text's contrast is checked against where the fill cannot be.
-    #[serde(default)]
-    pub fill: Option<PaintSpec>,
-    /// A font of `fonts:` for the label; the page loads its file from `fonts/` beside itself.
-    #[serde(default)]
-    pub font: Option<String>,
-    /// The drop shadow under the button.
-    #[serde(default = "yes")]
-    pub shadow: bool,
-    /// A layer (by name) in the CTA's scene whose scaling (enter zoom, pulse) the button follows.
-    #[serde(default)]
-    pub follow: Option<String>,
-}
-
-/// A green that white text meets WCAG AA on (5.3:1); #00c853 gave 2.2:1.
-fn cta_background() -> Bindable<Rgba> {
-    Bindable::new("#00796b")
-}
-fn cta_size() -> f32 {
-    32.0
-}
-
-/// The landing page: its title and the bill summary shown as text under the video.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PageSpec {
-    /// May hold bindings.
-    pub title: Bindable<String>,
-    /// Lines of the summary (with bindings).
-    #[serde(default)]
-    pub summary: Vec<Bindable<String>>,
-    /// Heading of the transcript (the captions as text) under the summary; none: no transcript.
-    #[serde(default)]
-    pub transcript: Option<Bindable<String>>,
-    /// Page colours.
-    #[serde(default = "page_background")]
-    pub background: Bindable<Rgba>,
-    /// Text colour; may hold bindings.
-    #[serde(default = "white")]
-    pub color: Bindable<Rgba>,
-}
-
-fn page_background() -> Bindable<Rgba> {
-    Bindable::new("#0b1f3a")
-}
-
-fn white() -> Bindable<Rgba> {
-    Bindable::new("#ffffff")
-}
-
-fn one_second() -> Duration {
+pub(crate) fn one_second() -> Duration {
     Duration(1.0)
 }
 
-fn one_f32() -> f32 {
+pub(crate) fn one_f32() -> f32 {
     1.0
 }
 
-fn yes() -> bool {
+pub(crate) fn yes() -> bool {
     true
 }
 
