@@ -91,38 +91,11 @@ fn the_kubernetes_example_is_consistent() {
 #[test]
 fn every_snippet_in_the_storyboard_reference_loads() {
     let doc = std::fs::read_to_string(repo().join("docs/storyboard.md")).unwrap();
-    let header = "video: { width: 1280, height: 720, fps: 30 }\nfonts: { body: fonts/Inter-Regular.otf, bold: fonts/Inter-Bold.otf, semibold: fonts/Inter-SemiBold.otf }\n";
     let mut checked = 0;
     for (i, block) in doc.split("```yaml\n").skip(2).enumerate() {
         let block = &block[..block.find("```").unwrap()];
-        if block.lines().next().is_some_and(|l| l.starts_with("# ") && l.contains(".yaml: ")) {
-            // A file of a several-file example (`# parts/pay.yaml: ...`): those files are
-            // loaded together, by the_include_example_renders_and_its_error_is_the_one_shown.
-            continue;
-        }
-        if block.contains("\ntranslations:") {
-            // A whole storyboard that needs its .ftl files: loaded with them by
-            // the_translations_example_renders_in_each_language.
-            continue;
-        }
-        let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
-        let sb = if block.lines().any(|l| l.starts_with("video:")) {
-            // A whole storyboard.
-            block.to_string()
-        } else if block.starts_with("- id:") {
-            format!("{header}scenes:\n{}", block.lines().map(|l| format!("  {l}\n")).collect::<String>())
-        } else if block.starts_with("- ") {
-            format!("{header}scenes:\n  - id: s\n    duration: 3s\n    layers:\n{indented}")
-        } else if block.starts_with("formats:") {
-            // A whole storyboard in several formats, with its own `video` (see Formats).
-            block.to_string()
-        } else if block.contains("\nscenes:") {
-            // Top-level keys with their own scenes.
-            format!("{header}{block}")
-        } else {
-            // Top-level keys only: add a scene for them to refer to.
-            format!("{header}{block}scenes:\n  - {{ id: pay, duration: 5s }}\n")
-        };
+        // Blocks that need files beside them are loaded with those by their own tests.
+        let Some(sb) = common::snippet_storyboard(block) else { continue };
         let path = common::fresh_dir("docs-test", &format!("snippet-{i}")).join("storyboard.yaml");
         std::fs::write(&path, &sb).unwrap();
         if let Err(d) = billreel::load(&path, Some(&repo().join("assets"))) {

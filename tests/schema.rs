@@ -227,39 +227,17 @@ fn loads(file: &Path) -> bool {
     billreel::load(file, Some(&repo().join("assets"))).is_ok()
 }
 
-/// The ```yaml blocks of a document as whole storyboards: a block that is one already stays as
-/// it is; a scene, a layer or top-level keys get the header (and scene) they need, as
-/// tests/docs.rs puts them.
+/// The ```yaml blocks of a document as whole storyboards ([`common::snippet_storyboard`]; a
+/// README block is taken as written).
 fn doc_storyboards(doc: &str, header_needed: bool) -> Vec<String> {
     let text = std::fs::read_to_string(repo().join(doc)).unwrap();
-    let header = "video: { width: 1280, height: 720, fps: 30 }\nfonts: { body: fonts/Inter-Regular.otf, bold: fonts/Inter-Bold.otf, semibold: fonts/Inter-SemiBold.otf }\n";
-    let mut out = Vec::new();
-    for block in text.split("```yaml\n").skip(1) {
-        let block = &block[..block.find("```").unwrap()];
-        if block.lines().next().is_some_and(|l| l.starts_with("# ") && l.contains(".yaml: ")) {
-            // A file of a several-file example (a storyboard and the parts it includes): the
-            // docs test loads those together; alone, a part is not a storyboard.
-            continue;
-        }
-        if block.contains("\ntranslations:") {
-            // Needs its .ftl files to load (the docs test writes them); the schema sees the
-            // same keys in the demo storyboard, which does load.
-            continue;
-        }
-        let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
-        out.push(if block.lines().any(|l| l.starts_with("video:")) || !header_needed {
-            block.to_string()
-        } else if block.starts_with("- id:") {
-            format!("{header}scenes:\n{}", block.lines().map(|l| format!("  {l}\n")).collect::<String>())
-        } else if block.starts_with("- ") {
-            format!("{header}scenes:\n  - id: s\n    duration: 3s\n    layers:\n{indented}")
-        } else if block.contains("\nscenes:") || block.starts_with("scenes:") {
-            format!("{header}{block}")
-        } else {
-            format!("{header}{block}scenes:\n  - {{ id: pay, duration: 5s }}\n")
-        });
-    }
-    out
+    let blocks = text.split("```yaml\n").skip(1).map(|b| &b[..b.find("```").unwrap()]);
+    blocks
+        .filter_map(|block| match header_needed {
+            true => common::snippet_storyboard(block),
+            false => common::snippet_storyboard(block).map(|_| block.to_string()),
+        })
+        .collect()
 }
 
 /// The keys named in the first column of each table, by the heading above the table.

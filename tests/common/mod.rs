@@ -391,3 +391,35 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The head the docs' snippets are loaded under: a 1280x720 video and the Inter faces.
+pub const SNIPPET_HEADER: &str = "video: { width: 1280, height: 720, fps: 30 }\nfonts: { body: fonts/Inter-Regular.otf, bold: fonts/Inter-Bold.otf, semibold: fonts/Inter-SemiBold.otf }\n";
+
+/// A ```yaml block of the docs as a whole storyboard: a block that is one already stays as it
+/// is; a scene, a layer or top-level keys get [`SNIPPET_HEADER`] (and a scene) they need. None
+/// for blocks that load only with files beside them: a file of a several-file example (`#
+/// parts/pay.yaml: ...`) and a storyboard with `translations:` (their own tests load those).
+pub fn snippet_storyboard(block: &str) -> Option<String> {
+    if block.lines().next().is_some_and(|l| l.starts_with("# ") && l.contains(".yaml: ")) {
+        return None;
+    }
+    if block.contains("\ntranslations:") {
+        return None;
+    }
+    let header = SNIPPET_HEADER;
+    let indented: String = block.lines().map(|l| format!("      {l}\n")).collect();
+    Some(if block.lines().any(|l| l.starts_with("video:")) || block.starts_with("formats:") {
+        // A whole storyboard (one in several formats has its own `video` too).
+        block.to_string()
+    } else if block.starts_with("- id:") {
+        format!("{header}scenes:\n{}", block.lines().map(|l| format!("  {l}\n")).collect::<String>())
+    } else if block.starts_with("- ") {
+        format!("{header}scenes:\n  - id: s\n    duration: 3s\n    layers:\n{indented}")
+    } else if block.contains("\nscenes:") || block.starts_with("scenes:") {
+        // Top-level keys with their own scenes.
+        format!("{header}{block}")
+    } else {
+        // Top-level keys only: add a scene for them to refer to.
+        format!("{header}{block}scenes:\n  - {{ id: pay, duration: 5s }}\n")
+    })
+}
