@@ -15,6 +15,7 @@
 //! - [`warnings`]: a warning repeated within a record logged once, with a count.
 //! - [`record`]: billing records, streamed from JSON Lines or CSV.
 //! - [`assets`]: the assets folder: paths resolved inside it, images decoded once.
+//! - [`store`]: where published files live: a local folder (or an object store), whole or absent.
 //! - [`audio`]: the sound plan of a video, decoding sound files, mixing.
 //! - [`scene`]: the resolved scene graph of one video: nodes, laid-out text and charts.
 //! - [`storyboard`]: the YAML template: typed, with every problem located by file:line:column.
@@ -50,6 +51,7 @@ pub mod raster;
 pub mod record;
 pub mod sample;
 pub mod scene;
+pub mod store;
 pub mod storyboard;
 pub mod studio;
 pub mod style;
