@@ -4,7 +4,7 @@ BIN := target/release/billreel
 STORYBOARD := scenes/bill-explainer.yaml
 DATA := scenes/sample-billing-run.jsonl
 
-.PHONY: deps build demo test fmt lint bench identity fuzz clean
+.PHONY: deps build demo test fmt lint bench identity fuzz clean image-deps image image-test
 
 deps:                   ## install missing system packages (FFmpeg dev libraries, clang, ffprobe)
 	bash scripts/install-deps.sh
@@ -27,6 +27,18 @@ test: deps              ## formatting, lints, every test
 
 fmt:
 	$(CARGO) fmt
+
+# The container image (Containerfile): Debian bookworm-slim + FFmpeg's runtime libraries + the
+# release binary + assets/ and scenes/, user 10001, entrypoint billreel. docs/operations.md,
+# "Container image". IMAGE=registry.example.com/billreel:0.1.0 names it for a registry.
+image-deps:             ## install podman (unless docker works) and mmdebstrap, only if missing
+	bash scripts/install-image-deps.sh
+
+image: build image-deps ## build the container image with podman or docker (the base made with mmdebstrap)
+	bash scripts/image.sh
+
+image-test: image       ## build the image, render the sample run inside it, check the videos, the user, the size
+	bash scripts/image-test.sh
 
 bench: build            ## where one video's time goes; single renders; batch videos/min, scaling, memory; studio scrub latency
 	$(CARGO) bench --bench render
