@@ -32,6 +32,7 @@ say() { echo "image-test: $*"; }
 
 command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null \
   || fail "ffprobe and ffmpeg are needed on the host to check the videos: run \`bash scripts/install-deps.sh\`"
+[ "$(id -u)" = 0 ] || fail "run me as root (\`sudo make image-test\`): the output folder is handed to the image's user, and where \`podman run\` does not work the image is mounted and entered with chroot"
 pick_engine
 "${E[@]}" image inspect "$IMAGE" >/dev/null 2>&1 || fail "no image $IMAGE: build it with \`make image\`"
 t_start=$SECONDS
@@ -84,7 +85,6 @@ if "${E[@]}" run --rm "$IMAGE" --version >/dev/null 2>&1; then
   }
 else
   [ "$ENGINE" = podman ] || fail "\`docker run\` does not work here, and the chroot fallback needs podman's \`image mount\`"
-  [ "$(id -u)" = 0 ] || fail "\`podman run\` does not work here, and the chroot fallback needs root (run \`sudo make image-test\`)"
   mode="podman image mount + chroot"
   root=$("${E[@]}" image mount "$IMAGE") || fail "podman image mount $IMAGE failed"
   image_mounted=1
