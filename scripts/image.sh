@@ -44,12 +44,12 @@ SLIM=(
   --dpkgopt='path-include=/usr/lib/x86_64-linux-gnu/gconv/UNICODE.so'
 )
 
-make_base() {
+make_base_tar() {
   command -v mmdebstrap >/dev/null \
     || die "no mmdebstrap: install it with \`bash scripts/install-image-deps.sh\` (\`make image\` does)"
   local t0=$SECONDS
   mkdir -p target/image
-  echo "image: making the base $BASE with mmdebstrap (bookworm: essential + apt + passwd, slim) ..."
+  echo "image: making the base with mmdebstrap (bookworm: essential + apt + passwd, slim) ..."
   # The apt variant (the Essential packages and apt) plus passwd (useradd): bookworm-slim
   # (minbase) without tzdata, e2fsprogs and mount, 4 MB that a renderer does not use. The
   # merged-usr hook merges /usr the way bookworm does without installing usrmerge, which would
@@ -59,15 +59,18 @@ make_base() {
     --format=tar bookworm "$BASE_TAR.partial" "${SOURCES[@]}" \
     || die "mmdebstrap failed (it needs root and the Debian archive, deb.debian.org)"
   mv "$BASE_TAR.partial" "$BASE_TAR"
-  "${E[@]}" import \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'CMD ["bash"]' "$BASE_TAR" "$BASE" >/dev/null
-  echo "image: base $BASE made in $((SECONDS - t0)) s ($(mb "$(image_bytes "$BASE")"))"
+  echo "image: base made in $((SECONDS - t0)) s: $BASE_TAR"
 }
 
+# The tarball is kept (target/image/, 70 MB), so another engine or storage driver, or a base
+# removed with `podman rmi`, is imported again in seconds; REBUILD_BASE=1 makes it afresh.
 if [ "$BASE" = "$DEFAULT_BASE" ]; then
   if [ "${REBUILD_BASE:-0}" = 1 ] || ! "${E[@]}" image inspect "$BASE" >/dev/null 2>&1; then
-    make_base
+    if [ "${REBUILD_BASE:-0}" = 1 ] || [ ! -f "$BASE_TAR" ]; then make_base_tar; fi
+    "${E[@]}" import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["bash"]' "$BASE_TAR" "$BASE" >/dev/null
+    echo "image: base $BASE imported from $BASE_TAR ($(mb "$(image_bytes "$BASE")"))"
   fi
 fi
 
