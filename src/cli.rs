@@ -60,7 +60,7 @@ pub enum Command {
     /// Validate a storyboard, and with --data bind every record of a billing run (no video).
     Check(CheckArgs),
     /// Render a whole billing run in parallel: a video and poster per record, and a manifest.
-    Batch(BatchArgs),
+    Batch(Box<BatchArgs>),
     /// Write a synthetic billing run (deterministic) for demos and benchmarks.
     Sample(SampleArgs),
     /// List the bounds on what one record, asset or storyboard may cost, with their values.
@@ -97,7 +97,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Render(a) => render(a, &limits),
         Command::Preview(a) => preview(a, &limits),
         Command::Check(a) => check(a, &limits),
-        Command::Batch(a) => batch(a, &limits),
+        Command::Batch(a) => batch(*a, &limits),
         Command::Sample(a) => sample(a),
         Command::Schema => {
             print!("{}", crate::json_schema::storyboard_schema_text());
