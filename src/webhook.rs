@@ -245,11 +245,12 @@ impl Shared {
         self.deadline.lock().unwrap_or_else(|e| e.into_inner()).is_some_and(|d| at >= d)
     }
 
-    /// Sleeps `d`, unless the deadline comes first: then false at once.
+    /// Sleeps `d`; false (at once) when the run's deadline comes before the end of it: the
+    /// retry would be too late, the event goes to the outbox now.
     fn sleep(&self, d: Duration) -> bool {
         let until = Instant::now() + d;
         while Instant::now() < until {
-            if self.past_deadline(until) && self.past_deadline(Instant::now()) {
+            if self.past_deadline(until) {
                 return false;
             }
             std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
@@ -574,6 +575,66 @@ mod tests {
         assert_eq!(body["type"], "record.finished");
         assert_eq!(body["data"]["run"], "run1");
         assert_eq!(body["data"]["id"], "C1");
+    }
+
+    /// A receiver on 127.0.0.1 that answers each request with the next of `statuses` (then 200),
+    /// and the options to send to it with short backoffs.
+    fn receiver(statuses: &'static [u16], dir: &str) -> WebhookOptions {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for (n, conn) in listener.incoming().enumerate() {
+                let mut conn = conn.unwrap();
+                let mut req = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers, then the body (Content-Length): the whole request before answering.
+                while !String::from_utf8_lossy(&req).split("\r\n\r\n").nth(1).is_some_and(|body| {
+                    let head = String::from_utf8_lossy(&req).to_ascii_lowercase();
+                    let len = head
+                        .split("content-length: ")
+                        .nth(1)
+                        .and_then(|v| v.split("\r\n").next()?.parse().ok());
+                    len.is_some_and(|l: usize| body.len() >= l)
+                }) {
+                    let k = conn.read(&mut buf).unwrap();
+                    req.extend_from_slice(&buf[..k]);
+                }
+                let status = statuses.get(n).copied().unwrap_or(200);
+                let answer = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                conn.write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        let outbox =
+            std::env::temp_dir().join(format!("billreel-webhook-{dir}-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&outbox);
+        let mut opts = WebhookOptions::new(vec![url], Secret(vec![7; 32]), outbox).unwrap();
+        opts.first_backoff = Duration::from_millis(10);
+        opts.max_attempts = 3;
+        opts
+    }
+
+    #[test]
+    fn server_errors_are_retried_until_delivered() {
+        let hooks = Webhooks::start(receiver(&[503, 502], "retried"), "run1".into());
+        hooks.record_finished("C1", serde_json::json!({ "id": "C1" }));
+        let outbox = hooks.outbox().to_path_buf();
+        let d = hooks.finish(Duration::from_secs(10));
+        assert_eq!((d.delivered, d.retries, d.given_up, d.outboxed), (1, 2, 0, 0), "{d:?}");
+        assert!(!outbox.exists());
+    }
+
+    #[test]
+    fn a_refused_event_is_given_up_at_once_and_kept_in_the_outbox() {
+        let hooks = Webhooks::start(receiver(&[400], "refused"), "run1".into());
+        hooks.record_finished("C1", serde_json::json!({ "id": "C1" }));
+        let outbox = hooks.outbox().to_path_buf();
+        let d = hooks.finish(Duration::from_secs(10));
+        assert_eq!((d.delivered, d.retries, d.given_up, d.outboxed), (0, 0, 1, 1), "{d:?}");
+        assert!(d.last_error.as_deref().is_some_and(|e| e.ends_with("/hook answered HTTP 400")), "{d:?}");
+        let kept: Job = serde_json::from_str(std::fs::read_to_string(&outbox).unwrap().trim()).unwrap();
+        assert_eq!((kept.attempts, kept.event.kind.as_str()), (1, "record.finished"));
+        std::fs::remove_file(outbox).unwrap();
     }
 
     #[test]
