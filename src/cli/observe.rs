@@ -22,7 +22,7 @@ pub struct ObserveArgs {
     #[arg(long, value_name = "ADDR")]
     pub metrics_addr: Option<SocketAddr>,
     /// Seconds to go on serving the final figures after the run, so that a last scrape sees
-    /// them (a run can end between two scrapes). Default: 15, Prometheus' default interval.
+    /// them (a run can end between two scrapes); 15 is Prometheus' default scrape interval.
     #[arg(long, value_name = "SECS", default_value_t = 15.0)]
     pub metrics_hold: f64,
     /// POST a signed event (Standard Webhooks) per finished record and one per run to this URL;
