@@ -18,6 +18,7 @@ use crate::style as units;
 use crate::{bind, raster};
 
 mod args;
+pub mod observe;
 pub use args::*;
 
 #[derive(Debug, Parser)]
@@ -59,7 +60,7 @@ pub enum Command {
     /// Validate a storyboard, and with --data bind every record of a billing run (no video).
     Check(CheckArgs),
     /// Render a whole billing run in parallel: a video and poster per record, and a manifest.
-    Batch(BatchArgs),
+    Batch(Box<BatchArgs>),
     /// Write a synthetic billing run (deterministic) for demos and benchmarks.
     Sample(SampleArgs),
     /// List the bounds on what one record, asset or storyboard may cost, with their values.
@@ -96,7 +97,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Render(a) => render(a, &limits),
         Command::Preview(a) => preview(a, &limits),
         Command::Check(a) => check(a, &limits),
-        Command::Batch(a) => batch(a, &limits),
+        Command::Batch(a) => batch(*a, &limits),
         Command::Sample(a) => sample(a),
         Command::Schema => {
             print!("{}", crate::json_schema::storyboard_schema_text());
@@ -392,7 +393,12 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
         settings,
         srt: a.srt,
         segment_cache_mb: (!a.no_segment_cache && a.segment_cache_mb > 0).then_some(a.segment_cache_mb),
+        metrics: None,
     };
+    let manifest_name = shard.manifest_name();
+    let outbox = opts.out.join(manifest_name.replacen("manifest", "webhook-outbox", 1));
+    let observers = a.observe.start(observe::default_run_id(&opts.out, &manifest_name), outbox)?;
+    let opts = BatchOptions { metrics: observers.metrics.clone(), ..opts };
 
     // A bar on a terminal; plain lines every 10 s otherwise (logs, CI, Kubernetes).
     let interactive = std::io::stderr().is_terminal();
@@ -403,6 +409,7 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
     let mut on_event = |e: Event| match e {
         Event::Started { total: t, manifest } => {
             total = t;
+            observers.started();
             println!(
                 "batch: {t} records, {jobs} workers, shard {}/{}, manifest {}",
                 shard.index,
@@ -419,6 +426,9 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
             }
         }
         Event::Record { line, counts, skipped } => {
+            if !skipped {
+                observers.record_finished(line);
+            }
             let per_min = counts.ok as f64 / started.elapsed().as_secs_f64().max(1e-9) * 60.0;
             if interactive {
                 bar.set_position(counts.done());
@@ -450,6 +460,14 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
     bar.finish_and_clear();
     print_summary(&summary, a.timings);
     let c = summary.counts;
+    let run = serde_json::json!({
+        "total": summary.total, "ok": c.ok, "skipped": c.skipped, "failed": c.failed,
+        "stopped_early": summary.stopped_early, "elapsed_s": summary.elapsed.as_secs_f64(),
+        "manifest": summary.manifest.file_name().map(|n| n.to_string_lossy()),
+    });
+    for line in observers.finish(run, summary.videos_per_minute()) {
+        println!("{line}");
+    }
     if c.failed > 0 {
         return Err(SomeRecordsFailed(format!(
             "{} record{} failed; see the `error` field of their lines in {}",

@@ -16,6 +16,8 @@
 //! - [`record`]: billing records, streamed from JSON Lines or CSV.
 //! - [`assets`]: the assets folder: paths resolved inside it, images decoded once.
 //! - [`store`]: where published files live: a local folder (or an object store), whole or absent.
+//! - [`metrics`]: Prometheus metrics of a run (records, stage seconds, rate, cache, lag), served over HTTP.
+//! - [`webhook`]: signed completion webhooks (Standard Webhooks), sent in the background, never lost silently.
 //! - [`audio`]: the sound plan of a video, decoding sound files, mixing.
 //! - [`scene`]: the resolved scene graph of one video: nodes, laid-out text and charts.
 //! - [`storyboard`]: the YAML template: typed, with every problem located by file:line:column.
@@ -45,6 +47,7 @@ pub mod json_schema;
 pub mod layers;
 pub mod limits;
 pub mod math;
+pub mod metrics;
 pub mod output;
 pub mod outputs;
 pub mod raster;
@@ -58,6 +61,7 @@ pub mod style;
 pub mod template;
 pub mod timings;
 pub mod warnings;
+pub mod webhook;
 
 use std::path::Path;
 

@@ -217,6 +217,20 @@ impl ManifestLine {
             None => format!("line:{}", self.line),
         }
     }
+
+    /// What a completion webhook tells the receiver of this record (`record.finished`): the
+    /// line without what only a rerun needs (`input_hash`, `output_hashes`) and without
+    /// `render_ms`, which differs between two renders of the same outcome and would give a
+    /// re-rendered record's event another id.
+    pub fn public_fields(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).expect("a manifest line serialises");
+        if let Some(map) = v.as_object_mut() {
+            for private in ["input_hash", "output_hashes", "render_ms"] {
+                map.remove(private);
+            }
+        }
+        v
+    }
 }
 
 /// What a rerun needs to know about records already done: for each record whose last line is

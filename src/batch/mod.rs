@@ -69,6 +69,9 @@ pub struct BatchOptions {
     /// Megabytes of coded segments the workers share (scenes that look the same in several
     /// videos are encoded once); None: every video is encoded whole.
     pub segment_cache_mb: Option<usize>,
+    /// Where to report records, stage times, the cache and the backlog as they happen
+    /// (`--metrics-addr`); None: nowhere. It changes nothing the run writes.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 /// What happened, for the progress display.
@@ -319,7 +322,7 @@ pub fn run_formats(
     let mut writer = manifest::Writer::append(&manifest_path)
         .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
     let Collected { counts, superseded, write_error, timings, made } =
-        collect(done_rx, &mut writer, &job.done, opts, &abort, on_event);
+        collect(done_rx, &mut writer, &job, total, &abort, on_event);
     // Every thread's end is accounted for; the reader first, whose failure explains the rest.
     let mut crashed = vec![joined("reader", reader)];
     crashed.extend(workers.into_iter().enumerate().map(|(w, handle)| joined(&format!("worker {w}"), handle)));
@@ -361,8 +364,8 @@ struct Collected {
 fn collect(
     done_rx: crossbeam_channel::Receiver<Outcome>,
     writer: &mut manifest::Writer,
-    done: &manifest::Done,
-    opts: &BatchOptions,
+    job: &Job,
+    total: u64,
     abort: &AtomicBool,
     on_event: &mut dyn FnMut(Event),
 ) -> Collected {
@@ -371,6 +374,10 @@ fn collect(
     let mut write_error = None;
     let mut timings = Timings::default();
     let mut made = Made::default();
+    let (done, opts) = (&job.done, &job.opts);
+    if let Some(m) = &opts.metrics {
+        m.set_queue_lag(total);
+    }
     for outcome in done_rx {
         made.add(&outcome.made);
         if let Some(t) = &outcome.timings {
@@ -390,12 +397,32 @@ fn collect(
                 abort.store(true, Ordering::Relaxed);
             }
         }
+        if let Some(m) = &opts.metrics {
+            observe(m, job, &outcome, total.saturating_sub(counts.done()));
+        }
         on_event(Event::Record { line: &outcome.line, skipped: outcome.skipped, counts });
         if opts.max_failures.is_some_and(|m| counts.failed as usize >= m) {
             abort.store(true, Ordering::Relaxed);
         }
     }
     Collected { counts, superseded, write_error, timings, made }
+}
+
+/// Tells the metrics about one finished record; `left`: records of the run not finished.
+fn observe(m: &crate::metrics::Metrics, job: &Job, outcome: &Outcome, left: u64) {
+    use crate::metrics::RecordStatus;
+    let status = match (outcome.skipped, outcome.line.status) {
+        (true, _) => RecordStatus::Skipped,
+        (false, Status::Ok) => RecordStatus::Ok,
+        (false, Status::Failed) => RecordStatus::Failed,
+    };
+    m.record_finished(status, outcome.timings.as_ref(), Duration::from_millis(outcome.line.render_ms));
+    if let Some(cache) = &job.cache {
+        let stats = cache.stats();
+        m.set_segment_cache(stats.hits, stats.misses);
+    }
+    // Waiting = not finished and not being rendered.
+    m.set_queue_lag(left.saturating_sub(m.in_flight()));
 }
 
 /// The reader thread: streams the input, keeps this shard's records (and its unreadable lines),
@@ -456,7 +483,13 @@ fn work(
             continue;
         }
         let outcome = match item {
-            Ok(rec) => process(job, rec),
+            Ok(rec) => {
+                let metrics = job.opts.metrics.as_deref();
+                metrics.inspect(|m| m.add_in_flight(1));
+                let outcome = process(job, rec);
+                metrics.inspect(|m| m.add_in_flight(-1));
+                outcome
+            }
             Err(e) => Outcome { line: unreadable(&e), skipped: false, timings: None, made: Made::default() },
         };
         if tx.send(outcome).is_err() {

@@ -95,6 +95,8 @@ pub struct BatchArgs {
     /// the same as `--limit record-timeout=...`.
     #[arg(long, value_name = "DURATION")]
     pub record_timeout: Option<String>,
+    #[command(flatten)]
+    pub observe: super::observe::ObserveArgs,
 }
 
 #[derive(Debug, Args)]
