@@ -95,6 +95,10 @@ pub struct BatchArgs {
     /// the same as `--limit record-timeout=...`.
     #[arg(long, value_name = "DURATION")]
     pub record_timeout: Option<String>,
+    /// Render again the records `billreel purge` deleted (their manifest line says `deleted`);
+    /// by default a rerun leaves them deleted and counts them as purged.
+    #[arg(long)]
+    pub recreate_purged: bool,
 }
 
 #[derive(Debug, Args)]
@@ -219,4 +223,28 @@ pub struct CheckArgs {
     /// With --data: also write the full report (every problem, by record) as JSON here.
     #[arg(long)]
     pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// A run's output folder, where `batch` wrote its manifest (repeatable: one customer's
+    /// outputs across runs).
+    #[arg(long = "out", value_name = "TARGET")]
+    pub outs: Vec<String>,
+    /// Every run under ROOT: each folder in it (ROOT too) that holds a manifest (repeatable).
+    #[arg(long, value_name = "ROOT")]
+    pub runs: Vec<String>,
+    /// The record id of a customer whose outputs go (repeatable).
+    #[arg(long = "id", value_name = "ID")]
+    pub ids: Vec<String>,
+    /// The records whose files are all older than this, by their modification time: `90d`,
+    /// `12h`, `2w`. With --id, only those ids' records that old.
+    #[arg(long, value_name = "PERIOD")]
+    pub older_than: Option<String>,
+    /// Why, for the manifest's `deleted_reason` and the audit log, e.g. "erasure request 2026-117".
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// List what would be deleted, and delete and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
