@@ -367,6 +367,24 @@ impl Manifest {
     }
 }
 
+/// Every kind of file `outputs` writes for a record (`outputs::Request::file`). A record's
+/// manifest line does not name them all: each format other than the default has its own
+/// captions (`NAME-tall.vtt`, `.srt`) that only the default's appear in the line. So each name
+/// the line gives is a stem, and each kind beside it that exists goes too.
+const KINDS: [&str; 6] = ["mp4", "jpg", "gif", "vtt", "srt", "html"];
+
+/// The files of a record that its line does not name: each kind beside each named stem.
+fn siblings(named: &BTreeSet<String>) -> BTreeSet<String> {
+    let stems: BTreeSet<&str> = named
+        .iter()
+        .filter_map(|f| f.rsplit_once('.'))
+        .filter(|(_, ext)| KINDS.contains(ext))
+        .map(|(stem, _)| stem)
+        .collect();
+    let all = stems.iter().flat_map(|stem| KINDS.iter().map(move |ext| format!("{stem}.{ext}")));
+    all.filter(|f| !named.contains(f)).collect()
+}
+
 /// Every file a manifest line names: the default format's and each format's.
 pub fn line_files(line: &ManifestLine) -> BTreeSet<String> {
     let top = [&line.video, &line.poster, &line.captions, &line.srt, &line.preview, &line.page];
@@ -411,8 +429,9 @@ fn is_old(run: &Run, files: &BTreeSet<String>, cutoff: SystemTime) -> Result<boo
     Ok(newest.is_some_and(|t| t < cutoff))
 }
 
-/// Deletes (or with `--dry-run`, looks at) each file of a record.
-fn delete_files(run: &Run, files: &BTreeSet<String>, dry_run: bool) -> Vec<FileGone> {
+/// Deletes (or with `--dry-run`, looks at) each file of a record: those its lines name (listed
+/// also when absent) and their [`siblings`] that exist.
+fn delete_files(run: &Run, named: &BTreeSet<String>, dry_run: bool) -> Vec<FileGone> {
     let one = |f: &String| -> FileGone {
         let name = run.name(f);
         let head = match run.store.head(&name) {
@@ -433,7 +452,10 @@ fn delete_files(run: &Run, files: &BTreeSet<String>, dry_run: bool) -> Vec<FileG
         };
         FileGone { name: f.clone(), bytes, state }
     };
-    files.iter().map(one).collect()
+    let mut gone: Vec<FileGone> = named.iter().map(one).collect();
+    gone.extend(siblings(named).iter().map(one).filter(|g| g.state != FileState::Absent));
+    gone.sort_by(|a, b| a.name.cmp(&b.name));
+    gone
 }
 
 /// One audit line: a record purged, with each of its files.
@@ -616,6 +638,26 @@ mod tests {
         assert_eq!((lines[0], lines[3]), (ok("B", "b.mp4").as_str(), "{\"id\":\"C"));
         assert!(lines[1].contains(r#""status":"deleted""#) && !lines[1].contains("mp4"), "{out}");
         assert_eq!(lines[2], ok("C", "c.mp4"));
+    }
+
+    #[test]
+    fn each_named_stem_brings_the_other_kinds_beside_it() {
+        let named: BTreeSet<String> = ["n.mp4", "n.jpg", "n-tall.mp4", "notes.txt"].map(String::from).into();
+        let extra: Vec<String> = siblings(&named).into_iter().collect();
+        assert_eq!(
+            extra,
+            [
+                "n-tall.gif",
+                "n-tall.html",
+                "n-tall.jpg",
+                "n-tall.srt",
+                "n-tall.vtt",
+                "n.gif",
+                "n.html",
+                "n.srt",
+                "n.vtt"
+            ]
+        );
     }
 
     #[test]
