@@ -166,7 +166,7 @@ pub enum PurgeError {
     #[error(
         "cannot purge {run}: a batch is writing it ({holder}; the lock of its {manifest}). Files deleted under a running \
          batch could be published again and its manifest would be rewritten under it; wait for the batch to end \
-         (or stop it), then purge again. Nothing was deleted in {run}"
+         (or stop it), then purge again. Nothing was deleted"
     )]
     Locked { run: String, manifest: String, holder: String },
     #[error("cannot lock {run} for the purge: {source}")]
@@ -198,9 +198,10 @@ pub fn utc_time(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
-/// Runs a purge: every run of every target, one after the other. A run that is locked, or
-/// whose store fails, ends the purge with that error; the runs before it are done (each with
-/// its audit).
+/// Runs a purge: every run of every target, one after the other. Every local run is locked
+/// first, so a run a batch is writing refuses the purge before anything is deleted anywhere. A
+/// store that fails ends the purge with that error; the runs before it are done (each with its
+/// audit).
 pub fn run(req: &Request) -> Result<Report, PurgeError> {
     if req.ids.is_empty() && req.older_than.is_none() {
         return Err(PurgeError::NoSelection);
@@ -212,6 +213,7 @@ pub fn run(req: &Request) -> Result<Report, PurgeError> {
     for t in &req.targets {
         runs.extend(find_runs(t)?);
     }
+    let _locks = runs.iter().map(lock).collect::<Result<Vec<_>, _>>()?;
     let mut report = Report::default();
     let mut found: HashSet<String> = HashSet::new();
     for r in &runs {
@@ -473,10 +475,9 @@ struct AuditLine<'a> {
     pid: u32,
 }
 
-/// Purges one run: chooses its records, deletes their files, writes the audit object, then
-/// rewrites each manifest. `found` collects the ids asked for that the run has.
+/// Purges one run (locked by the caller): chooses its records, deletes their files, writes the
+/// audit object, then rewrites each manifest. `found` collects the ids asked for that the run has.
 fn purge_run(run: &Run, req: &Request, found: &mut HashSet<String>) -> Result<RunReport, PurgeError> {
-    let _locks = lock(run)?;
     let wanted: HashSet<&str> = req.ids.iter().map(String::as_str).collect();
     let cutoff =
         req.older_than.as_ref().map(|p| req.now.checked_sub(p.duration).unwrap_or(SystemTime::UNIX_EPOCH));

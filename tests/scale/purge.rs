@@ -242,8 +242,8 @@ fn older_than_deletes_only_records_whose_newest_file_is_older() {
 }
 
 /// A run folder made by hand: a manifest naming one file per record.
-fn hand_made_run(dir: &Path, ids: &[&str]) -> PathBuf {
-    let out = dir.join("run");
+fn hand_made_run(dir: &Path, name: &str, ids: &[&str]) -> PathBuf {
+    let out = dir.join(name);
     std::fs::create_dir_all(&out).unwrap();
     let mut manifest = String::new();
     for (k, id) in ids.iter().enumerate() {
@@ -259,7 +259,7 @@ fn hand_made_run(dir: &Path, ids: &[&str]) -> PathBuf {
 #[test]
 fn a_purge_refuses_with_a_message_that_says_why() {
     let dir = fresh_dir("test-scale", "purge-errors");
-    let out = hand_made_run(&dir, &["K1", "K2"]);
+    let out = hand_made_run(&dir, "run", &["K1", "K2"]);
     let fails = |args: &[&str], needle: &str| {
         let o = purge(args);
         assert_eq!(o.status.code(), Some(1), "{args:?}: {}", text(&o));
@@ -287,13 +287,16 @@ fn a_purge_refuses_with_a_message_that_says_why() {
     std::fs::create_dir_all(dir.join("empty/sub")).unwrap();
     fails(&["--runs", s(&dir.join("empty")), "--id", "K1"], "no run under");
 
-    // A batch holding the folder: refused, and nothing is deleted.
+    // A batch holding one folder: refused before anything is deleted, in that run or another.
+    let other = hand_made_run(&dir, "other", &["K1"]);
     let held = billreel::batch::lock::RunLock::acquire(&out, "manifest.jsonl").unwrap();
     fails(
-        &["--out", s(&out), "--id", "K1"],
+        &["--out", s(&other), "--out", s(&out), "--id", "K1"],
         &format!("a batch is writing it (process {} on host", std::process::id()),
     );
-    assert!(out.join("K1.mp4").exists() && manifest(&out)["K1"].status == Status::Ok);
+    for run in [&out, &other] {
+        assert!(run.join("K1.mp4").exists() && manifest(run)["K1"].status == Status::Ok);
+    }
     drop(held);
 
     // Some ids found, some not: the others are listed, and the purge succeeds.
@@ -303,4 +306,19 @@ fn a_purge_refuses_with_a_message_that_says_why() {
     assert!(said.contains(&format!("deleted K1 in {}: 1 files", out.display())), "{said}");
     assert!(said.contains("not found: NOPE (no line in the manifests of the 1 runs)"), "{said}");
     assert!(!out.join("K1.mp4").exists() && out.join("K2.mp4").exists());
+}
+
+/// The deleted line docs/operations.md shows is one purge writes: it reads back as a deleted
+/// line and writes back to the same bytes.
+#[test]
+fn the_deleted_line_in_the_docs_is_a_manifest_line() {
+    let doc = std::fs::read_to_string(repo().join("docs/operations.md")).unwrap();
+    let section = &doc[doc.find("## Retention and deletion").expect("the section")..];
+    let block = section.split("```json\n").nth(1).expect("a json block").split("```").next().unwrap();
+    let shown = block.trim_end();
+    let line: ManifestLine = serde_json::from_str(shown).unwrap();
+    assert_eq!(line.status, Status::Deleted);
+    assert!(line.deleted_at.is_some() && line.deleted_reason.is_some());
+    assert!(billreel::purge::line_files(&line).is_empty());
+    assert_eq!(serde_json::to_string(&line).unwrap(), shown);
 }
