@@ -51,7 +51,8 @@ pub struct BatchArgs {
     /// characters of its hash, `a_b.1f2e3d4c.mp4`). Local demos only: anyone can guess a link.
     #[arg(long)]
     pub guessable_links: bool,
-    /// Render every record, even those a previous run finished.
+    /// Render every record, even those a previous run finished (not those `billreel purge`
+    /// deleted: that takes --recreate-purged).
     #[arg(long)]
     pub force: bool,
     /// Stop after this many failed records (default: never).
