@@ -299,6 +299,31 @@ fn a_purge_refuses_with_a_message_that_says_why() {
     }
     drop(held);
 
+    // A file the store refuses (a hand-edited line naming a file outside the run): the others
+    // go, the record keeps its line, the audit says which file failed, and the purge fails.
+    let bad = hand_made_run(&dir, "bad", &["B1"]);
+    let mut line = manifest(&bad)["B1"].clone();
+    line.poster = Some("../escape.jpg".into());
+    std::fs::write(bad.join("manifest.jsonl"), serde_json::to_string(&line).unwrap() + "\n").unwrap();
+    std::fs::write(dir.join("escape.jpg"), b"not the run's").unwrap();
+    let o = purge(&["--out", s(&bad), "--id", "B1"]);
+    let said = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("not deleted: ../escape.jpg (`../escape.jpg` is not a file name inside the store"),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "some files could not be deleted (listed above); their records keep their manifest lines"
+        ),
+        "{said}"
+    );
+    assert!(dir.join("escape.jpg").exists() && !bad.join("B1.mp4").exists());
+    assert_eq!(manifest(&bad)["B1"], line);
+    let a = audit(&bad);
+    assert_eq!((a.len(), &a[0]["marked_deleted"]), (1, &serde_json::json!(false)), "{a:?}");
+
     // Some ids found, some not: the others are listed, and the purge succeeds.
     let o = purge(&["--out", s(&out), "--id", "K1", "--id", "NOPE"]);
     let said = text(&o);
