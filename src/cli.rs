@@ -595,13 +595,7 @@ fn purge(a: PurgeArgs) -> Result<()> {
     let verb = if req.dry_run { "would delete" } else { "deleted" };
     for (run, p) in report.records() {
         let gone = p.files.iter().filter(|f| matches!(f.state, FileState::Deleted | FileState::WouldDelete));
-        println!(
-            "{verb} {} in {}: {} files, {:.1} MB",
-            p.id,
-            run.label,
-            gone.count(),
-            p.bytes() as f64 / 1e6
-        );
+        println!("{verb} {} in {}: {} files, {}", p.id, run.label, gone.count(), size(p.bytes()));
         for f in &p.files {
             match &f.state {
                 FileState::Failed(why) => println!("  not deleted: {} ({why})", f.name),
@@ -624,8 +618,9 @@ fn purge(a: PurgeArgs) -> Result<()> {
     }
     let (records, bytes) = report.records().fold((0, 0), |(n, b), (_, p)| (n + 1, b + p.bytes()));
     println!(
-        "purge: {records} records, {:.1} MB {verb} in {} runs{}",
-        bytes as f64 / 1e6,
+        "purge: {records} records, {} {} in {} runs{}",
+        size(bytes),
+        if req.dry_run { "would be deleted" } else { "deleted" },
         report.runs.len(),
         if req.dry_run { " (dry run: nothing was deleted)" } else { "" }
     );
@@ -639,4 +634,14 @@ fn purge(a: PurgeArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `812 B`, `27.1 kB`, `3.4 MB`, `1.2 GB`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.1} GB", bytes as f64 / 1e9),
+    }
 }
