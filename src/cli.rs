@@ -71,6 +71,9 @@ pub enum Command {
     /// Open the studio: a local web app to preview a storyboard for any customer while you edit
     /// it (timeline, playback, landing page, problems; reloads on save).
     Studio(StudioArgs),
+    /// Delete a customer's outputs (--id, across runs) or a run's older than a period
+    /// (--older-than 90d): files, manifest lines marked deleted, an audit line per record.
+    Purge(PurgeArgs),
 }
 
 /// A batch that ran but had failed records: exit code 3.
@@ -105,6 +108,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
 
         Command::Studio(a) => studio(a, &limits),
+        Command::Purge(a) => purge(a),
     }
 }
 
@@ -394,6 +398,8 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
         srt: a.srt,
         segment_cache_mb: (!a.no_segment_cache && a.segment_cache_mb > 0).then_some(a.segment_cache_mb),
         metrics: None,
+
+        recreate_purged: a.recreate_purged,
     };
     let manifest_name = shard.manifest_name();
     let outbox = opts.out.join(manifest_name.replacen("manifest", "webhook-outbox", 1));
@@ -506,8 +512,13 @@ fn link_namer(a: &BatchArgs) -> Result<crate::batch::LinkNamer> {
 /// The closing lines of a batch: counts, rate, the manifest, and where the time went.
 fn print_summary(summary: &crate::batch::Summary, timings: bool) {
     let c = summary.counts;
+    // Said only when there are some, so a run without purged records prints what it always did.
+    let purged = match c.purged {
+        0 => String::new(),
+        n => format!(", {n} purged (left deleted; --recreate-purged renders them)"),
+    };
     println!(
-        "done: {} ok, {} skipped (already done), {} failed of {} in {:.1}s, {:.1} videos/min{}",
+        "done: {} ok, {} skipped (already done), {} failed{purged} of {} in {:.1}s, {:.1} videos/min{}",
         c.ok,
         c.skipped,
         c.failed,
@@ -581,4 +592,75 @@ fn studio(a: StudioArgs, limits: &Limits) -> Result<()> {
         let _ = std::io::stdout().flush();
     })?;
     Ok(())
+}
+
+/// `billreel purge`: the library deletes and writes the audit; this prints what went and picks
+/// the exit code: 1 when no id given was found in any run (a wrong id or folder) or a file could
+/// not be deleted; 0 otherwise, also when only some ids were found (the others are listed).
+fn purge(a: PurgeArgs) -> Result<()> {
+    use crate::purge::{self, FileState, Request, Target};
+
+    let older_than = a.older_than.as_deref().map(purge::parse_period).transpose()?;
+    let targets = a.outs.into_iter().map(Target::Out).chain(a.runs.into_iter().map(Target::Runs)).collect();
+    let req = Request {
+        targets,
+        ids: a.ids,
+        older_than,
+        reason: a.reason,
+        dry_run: a.dry_run,
+        now: std::time::SystemTime::now(),
+    };
+    let report = purge::run(&req)?;
+    let verb = if req.dry_run { "would delete" } else { "deleted" };
+    for (run, p) in report.records() {
+        let gone = p.files.iter().filter(|f| matches!(f.state, FileState::Deleted | FileState::WouldDelete));
+        println!("{verb} {} in {}: {} files, {}", p.id, run.label, gone.count(), size(p.bytes()));
+        for f in &p.files {
+            match &f.state {
+                FileState::Failed(why) => println!("  not deleted: {} ({why})", f.name),
+                FileState::Absent => println!("  already gone: {}", f.name),
+                FileState::WouldDelete => println!("  {}", f.name),
+                FileState::Deleted => {}
+            }
+        }
+    }
+    for run in &report.runs {
+        for id in &run.already {
+            println!("already deleted: {id} in {}", run.label);
+        }
+        if let Some(audit) = &run.audit {
+            println!("audit: {}/{audit}", run.label.trim_end_matches('/'));
+        }
+    }
+    for id in &report.not_found {
+        println!("not found: {id} (no line in the manifests of the {} runs)", report.runs.len());
+    }
+    let (records, bytes) = report.records().fold((0, 0), |(n, b), (_, p)| (n + 1, b + p.bytes()));
+    println!(
+        "purge: {records} records, {} {} in {} runs{}",
+        size(bytes),
+        if req.dry_run { "would be deleted" } else { "deleted" },
+        report.runs.len(),
+        if req.dry_run { " (dry run: nothing was deleted)" } else { "" }
+    );
+    if report.failed() {
+        bail!("some files could not be deleted (listed above); their records keep their manifest lines: purge again once the store accepts deletions");
+    }
+    if !req.ids.is_empty() && report.not_found.len() == req.ids.len() {
+        bail!(
+            "none of the ids given is in the manifests of the {} runs: nothing was deleted; check the ids and the folders",
+            report.runs.len()
+        );
+    }
+    Ok(())
+}
+
+/// `812 B`, `27.1 kB`, `3.4 MB`, `1.2 GB`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.1} GB", bytes as f64 / 1e9),
+    }
 }

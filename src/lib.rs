@@ -32,6 +32,7 @@
 //! - [`batch`]: a whole billing run on a pool of workers, with its manifest.
 //! - [`sample`]: a synthetic, deterministic billing run for demos and benchmarks.
 //! - [`studio`]: a local web app for authors: frames on demand, playback, reload on save.
+//! - [`purge`]: a customer's outputs deleted on request, or a run's after its retention period.
 //! - [`cli`]: the command line (the only module that prints or picks exit codes).
 
 pub mod assets;
@@ -50,6 +51,7 @@ pub mod math;
 pub mod metrics;
 pub mod output;
 pub mod outputs;
+pub mod purge;
 pub mod raster;
 pub mod record;
 pub mod sample;

@@ -372,6 +372,8 @@ fn a_panic_inside_a_shared_cache_fails_one_record_alone() {
         srt: false,
         segment_cache_mb: None,
         metrics: None,
+
+        recreate_purged: false,
     };
     billreel::scene::text::inject_shaping_panic(Some("Faultina"));
     let summary = batch::run(binder, &opts, &mut |_| {});

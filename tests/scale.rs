@@ -6,3 +6,6 @@ mod common;
 
 #[path = "scale/observe.rs"]
 mod observe;
+
+#[path = "scale/purge.rs"]
+mod purge;

@@ -13,6 +13,8 @@
 //!   ends with an error. Compaction writes a temporary file, fsyncs it, renames it over the
 //!   manifest and fsyncs the folder: a kill during compaction leaves the old manifest or the new
 //!   one, never a mix.
+//! - A record whose files `billreel purge` deleted keeps one line, `"status":"deleted"`, which a
+//!   resumed run leaves as it is (`batch --recreate-purged` renders the record again).
 //! - Only one run at a time writes a manifest: the run holds a lock on it (see
 //!   [`super::lock`]), and a second run for the same folder and shard is refused.
 
@@ -30,6 +32,10 @@ use crate::bind::ProblemKind;
 pub enum Status {
     Ok,
     Failed,
+    /// The record's files were deleted by `billreel purge` (on request, or at the end of a
+    /// retention period): the line keeps the id and says when and why, and names no file. A
+    /// resumed run leaves it so unless told `--recreate-purged`.
+    Deleted,
 }
 
 /// One record's outcome.
@@ -98,6 +104,13 @@ pub struct ManifestLine {
     /// rendered). The landing page (`page`) is one for all of them.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub formats: std::collections::BTreeMap<String, FormatFiles>,
+    /// When `billreel purge` deleted the record's files (RFC 3339, UTC). Only on deleted lines,
+    /// so the lines of a normal run are byte for byte what they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    /// Why (`purge --reason`, or the retention period that ended). Only on deleted lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_reason: Option<String>,
 }
 
 /// One format's files of a record, in its manifest line.
@@ -188,6 +201,8 @@ impl ManifestLine {
             error_kind: None,
             error_field: None,
             formats: Default::default(),
+            deleted_at: None,
+            deleted_reason: None,
         }
     }
 
@@ -241,6 +256,8 @@ pub struct Done {
     ok: HashMap<[u8; 16], DoneEntry>,
     /// Records whose last line failed (usually few).
     failed: HashSet<[u8; 16]>,
+    /// Records whose files `billreel purge` deleted: a resumed run leaves them deleted.
+    deleted: HashSet<[u8; 16]>,
     /// Lines in the file that are manifest lines (any status).
     pub lines: usize,
     /// Lines that are not (a torn last line from a kill mid-write, an empty line).
@@ -303,18 +320,24 @@ impl Done {
             };
             done.lines += 1;
             let key = key_digest(&m.key());
+            // Each record in exactly one of the three sets: that of its last line.
+            done.ok.remove(&key);
+            done.failed.remove(&key);
+            done.deleted.remove(&key);
             match (m.status, &m.video) {
                 (Status::Ok, Some(video)) => {
-                    done.failed.remove(&key);
                     let entry = DoneEntry {
                         outputs: m.output_hashes.as_ref().map_or([0; 5], OutputHashes::short),
                         names: names_digest(video, m.poster.as_deref()),
                     };
                     done.ok.insert(key, entry);
                 }
-                _ => {
-                    done.ok.remove(&key);
+                // An ok line without a video is not a finished record: render it again.
+                (Status::Ok, None) | (Status::Failed, _) => {
                     done.failed.insert(key);
+                }
+                (Status::Deleted, _) => {
+                    done.deleted.insert(key);
                 }
             }
         }
@@ -328,12 +351,17 @@ impl Done {
     /// Whether the manifest already has a line for this record (so a new one supersedes it).
     pub fn has_line(&self, key: &str) -> bool {
         let k = key_digest(key);
-        self.ok.contains_key(&k) || self.failed.contains(&k)
+        self.ok.contains_key(&k) || self.failed.contains(&k) || self.deleted.contains(&k)
+    }
+
+    /// Whether the record's last line says `billreel purge` deleted its files.
+    pub fn is_deleted(&self, key: &str) -> bool {
+        self.deleted.contains(&key_digest(key))
     }
 
     /// Records with a line.
     pub fn records(&self) -> usize {
-        self.ok.len() + self.failed.len()
+        self.ok.len() + self.failed.len() + self.deleted.len()
     }
 
     /// Whether the file holds anything but one line per record (superseded or torn lines).
@@ -513,6 +541,43 @@ mod tests {
         let ids: Vec<String> =
             text.lines().map(|l| serde_json::from_str::<ManifestLine>(l).unwrap().id.unwrap()).collect();
         assert_eq!(ids, ["A", "B", "C"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_deleted_line_marks_its_record_deleted_until_a_later_line_supersedes_it() {
+        let dir = std::env::temp_dir().join(format!("billreel-manifest-deleted-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("manifest.jsonl");
+        let _ = std::fs::remove_file(&path);
+        let mut w = Writer::append(&path).unwrap();
+        w.write(&line("A", Status::Ok, &"a1".repeat(32))).unwrap();
+        w.write(&line("B", Status::Ok, &"b2".repeat(32))).unwrap();
+        let mut gone = ManifestLine::new(Some("A".into()), 1, Status::Deleted, String::new());
+        gone.deleted_at = Some("2026-11-28T01:00:00Z".into());
+        gone.deleted_reason = Some("erasure request 42".into());
+        w.write(&gone).unwrap();
+        drop(w);
+        let done = Done::read(&path).unwrap();
+        assert!(done.is_deleted("A") && done.get("A").is_none() && done.has_line("A"));
+        assert!(!done.is_deleted("B") && done.get("B").is_some());
+        assert_eq!(done.records(), 2);
+        // The deleted line names no file; an ok line carries no deletion fields.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let last = text.lines().last().unwrap();
+        assert_eq!(
+            last,
+            r#"{"id":"A","line":1,"status":"deleted","input_hash":"","render_ms":0,"deleted_at":"2026-11-28T01:00:00Z","deleted_reason":"erasure request 42"}"#
+        );
+        assert!(!text.lines().next().unwrap().contains("deleted"), "{text}");
+        // Compaction keeps the deleted line as the record's one line.
+        assert_eq!(compact(&path).unwrap(), Compacted { before: 3, after: 2 });
+        // A record rendered again (`batch --recreate-purged`) is done again.
+        let mut w = Writer::append(&path).unwrap();
+        w.write(&line("A", Status::Ok, &"a1".repeat(32))).unwrap();
+        drop(w);
+        let done = Done::read(&path).unwrap();
+        assert!(!done.is_deleted("A") && done.get("A").is_some());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

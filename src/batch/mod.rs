@@ -16,7 +16,8 @@
 //! present, same hashes) and makes the rest; each file has its own hash, so a change to the
 //! page alone rewrites the pages and keeps the videos ([`reuse`]). One run at a time holds the output folder
 //! (per shard, see [`lock`]); the manifest is compacted to one line per record when a run starts
-//! and when it ends (see [`manifest`]). A record that takes longer than
+//! and when it ends (see [`manifest`]). A record whose files `billreel purge` deleted stays
+//! deleted (counted as `purged`) unless [`BatchOptions::recreate_purged`]. A record that takes longer than
 //! [`Limits::record_timeout`](crate::limits::Limits) fails alone (checked per frame and between
 //! stages; no thread is killed).
 
@@ -72,6 +73,10 @@ pub struct BatchOptions {
     /// Where to report records, stage times, the cache and the backlog as they happen
     /// (`--metrics-addr`); None: nowhere. It changes nothing the run writes.
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
+
+    /// Render again the records whose files `billreel purge` deleted (their manifest line says
+    /// `deleted`); by default they stay deleted and are counted as `purged`.
+    pub recreate_purged: bool,
 }
 
 /// What happened, for the progress display.
@@ -88,11 +93,14 @@ pub struct Counts {
     pub ok: u64,
     pub skipped: u64,
     pub failed: u64,
+    /// Records left deleted: `billreel purge` deleted their files (see
+    /// [`BatchOptions::recreate_purged`]).
+    pub purged: u64,
 }
 
 impl Counts {
     pub fn done(&self) -> u64 {
-        self.ok + self.skipped + self.failed
+        self.ok + self.skipped + self.failed + self.purged
     }
 }
 
@@ -384,11 +392,16 @@ fn collect(
             timings.merge(t);
         }
         if outcome.skipped {
-            counts.skipped += 1;
+            match outcome.line.status {
+                Status::Deleted => counts.purged += 1,
+                Status::Ok | Status::Failed => counts.skipped += 1,
+            }
         } else {
             match outcome.line.status {
                 Status::Ok => counts.ok += 1,
                 Status::Failed => counts.failed += 1,
+                // Workers never make a deleted line; only a skipped record carries one.
+                Status::Deleted => counts.purged += 1,
             }
             // A new line for an id the manifest already has: compact at the end.
             superseded |= done.has_line(&outcome.line.key());
@@ -412,7 +425,8 @@ fn collect(
 fn observe(m: &crate::metrics::Metrics, job: &Job, outcome: &Outcome, left: u64) {
     use crate::metrics::RecordStatus;
     let status = match (outcome.skipped, outcome.line.status) {
-        (true, _) => RecordStatus::Skipped,
+        // A purged record is left deleted: not rendered, like one already done.
+        (true, _) | (false, Status::Deleted) => RecordStatus::Skipped,
         (false, Status::Ok) => RecordStatus::Ok,
         (false, Status::Failed) => RecordStatus::Failed,
     };
@@ -503,6 +517,11 @@ fn work(
 fn process(job: &Job, rec: Record) -> Outcome {
     let _warnings = crate::warnings::per_record(&rec.id);
     let Job { binders, opts, done, tag, .. } = job;
+    if !opts.recreate_purged && done.is_deleted(&rec.id) {
+        // Deleted on request or by retention: a resumed run does not bring the files back.
+        let line = ManifestLine::new(Some(rec.id.clone()), rec.line, Status::Deleted, String::new());
+        return Outcome { line, skipped: true, timings: None, made: Made::default() };
+    }
     let started = Instant::now();
     let budget = binders[0].limits().record_timeout;
     let deadline = encode::Deadline { at: started + budget, budget };

@@ -51,7 +51,8 @@ pub struct BatchArgs {
     /// characters of its hash, `a_b.1f2e3d4c.mp4`). Local demos only: anyone can guess a link.
     #[arg(long)]
     pub guessable_links: bool,
-    /// Render every record, even those a previous run finished.
+    /// Render every record, even those a previous run finished (not those `billreel purge`
+    /// deleted: that takes --recreate-purged).
     #[arg(long)]
     pub force: bool,
     /// Stop after this many failed records (default: never).
@@ -97,6 +98,11 @@ pub struct BatchArgs {
     pub record_timeout: Option<String>,
     #[command(flatten)]
     pub observe: super::observe::ObserveArgs,
+
+    /// Render again the records `billreel purge` deleted (their manifest line says `deleted`);
+    /// by default a rerun leaves them deleted and counts them as purged.
+    #[arg(long)]
+    pub recreate_purged: bool,
 }
 
 #[derive(Debug, Args)]
@@ -221,4 +227,28 @@ pub struct CheckArgs {
     /// With --data: also write the full report (every problem, by record) as JSON here.
     #[arg(long)]
     pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// A run's output folder, where `batch` wrote its manifest (repeatable: one customer's
+    /// outputs across runs).
+    #[arg(long = "out", value_name = "TARGET")]
+    pub outs: Vec<String>,
+    /// Every run under ROOT: each folder in it (ROOT too) that holds a manifest (repeatable).
+    #[arg(long, value_name = "ROOT")]
+    pub runs: Vec<String>,
+    /// The record id of a customer whose outputs go (repeatable).
+    #[arg(long = "id", value_name = "ID")]
+    pub ids: Vec<String>,
+    /// The records whose files are all older than this, by their modification time: `90d`,
+    /// `12h`, `2w`. With --id, only those ids' records that old.
+    #[arg(long, value_name = "PERIOD")]
+    pub older_than: Option<String>,
+    /// Why, for the manifest's `deleted_reason` and the audit log, e.g. "erasure request 2026-117".
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// List what would be deleted, and delete and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
