@@ -30,6 +30,7 @@
 //! - [`batch`]: a whole billing run on a pool of workers, with its manifest.
 //! - [`sample`]: a synthetic, deterministic billing run for demos and benchmarks.
 //! - [`studio`]: a local web app for authors: frames on demand, playback, reload on save.
+//! - [`queue`]: a billing run shared by workers anywhere through a Redis stream (enqueue, worker, status).
 //! - [`cli`]: the command line (the only module that prints or picks exit codes).
 
 pub mod assets;
@@ -47,6 +48,7 @@ pub mod limits;
 pub mod math;
 pub mod output;
 pub mod outputs;
+pub mod queue;
 pub mod raster;
 pub mod record;
 pub mod sample;
