@@ -262,7 +262,7 @@ fn take(redis: &mut Redis, sh: &Shared, ctx: &RunCtx, cursor: &mut String) -> Re
         let pending: StreamPendingCountReply =
             redis.run("XPENDING", |c| redis::cmd("XPENDING").arg(&stream).arg(GROUP).arg(&m.id).arg(&m.id).arg(1).query(c))?;
         let attempts = pending.ids.first().map_or(1, |p| p.times_delivered);
-        tracing::info!(run = %ctx.spec.run, message = %m.id, attempts, "took over a record another worker left idle");
+        tracing::info!(run = %ctx.spec.run, entry = %m.id, attempts, "took over a record another worker left idle");
         return Ok(Some(message(m, attempts)));
     }
     let read: Option<StreamReadReply> = redis.run("XREADGROUP", |c| {
@@ -317,7 +317,7 @@ fn handle(
                 let out = step.render(Record { id: key.clone(), data, line: line_no });
                 sh.rendered.fetch_add(1, Ordering::Relaxed);
                 let ms = started.elapsed().as_millis() as u64;
-                tracing::info!(run = %ctx.spec.run, message = %msg.id, line = line_no, attempt = msg.attempts, ms, status = ?out.line.status, "record rendered");
+                tracing::info!(run = %ctx.spec.run, entry = %msg.id, line = line_no, attempt = msg.attempts, ms, status = ?out.line.status, "record rendered");
                 out.line
             }
             Err(e) => failed_line(id, line_no, format!("record {key}: the queue holds it as unreadable JSON ({e})"), ProblemKind::UnreadableLine),
@@ -327,7 +327,7 @@ fn handle(
     if let Err(e) = publish(sh.store, &ctx.spec.run, scratch, &name, &line, tag) {
         // Not acknowledged: the record comes back after the visibility timeout, and is
         // dead-lettered with this reason after its last attempt.
-        tracing::warn!(run = %ctx.spec.run, message = %msg.id, error = %e, "could not publish a record; it will be retried");
+        tracing::warn!(run = %ctx.spec.run, entry = %msg.id, error = %e, "could not publish a record; it will be retried");
         let reason = e.to_string();
         redis.run("HSET", |c| redis::cmd("HSET").arg(ctx.keys.errors()).arg(&key).arg(&reason).query::<()>(c))?;
         let _ = std::fs::remove_dir_all(scratch);
@@ -428,7 +428,7 @@ fn dead_letter(
     redis.run("XADD", |c| redis::cmd("XADD").arg(ctx.keys.dead_letters()).arg("*").arg(&fields).query::<String>(c))?;
     let line = failed_line(id, line_no, reason, ProblemKind::Internal);
     manifest::publish(sh.store, &ctx.spec.run, name, &line, tag)?;
-    tracing::warn!(run = %ctx.spec.run, message = %msg.id, line = line_no, attempts = msg.attempts, "record dead-lettered");
+    tracing::warn!(run = %ctx.spec.run, entry = %msg.id, line = line_no, attempts = msg.attempts, "record dead-lettered");
     sh.observer.record_finished(&ctx.spec.run, &line);
     acknowledge(redis, ctx, &msg.id, key, Outcome::DeadLettered)?;
     sh.dead.fetch_add(1, Ordering::Relaxed);
