@@ -480,7 +480,11 @@ fn link_namer(a: &BatchArgs) -> Result<crate::batch::LinkNamer> {
 }
 
 /// [`link_namer`] from the options themselves (`enqueue` and `worker` have them too).
-fn links_from(secret_file: Option<&Path>, guessable: bool, base_url: bool) -> Result<crate::batch::LinkNamer> {
+fn links_from(
+    secret_file: Option<&Path>,
+    guessable: bool,
+    base_url: bool,
+) -> Result<crate::batch::LinkNamer> {
     use crate::batch::{self, LinkNamer};
     Ok(match (secret_file, std::env::var_os("BILLREEL_LINK_SECRET")) {
         (Some(file), _) => {

@@ -37,7 +37,9 @@ impl RecordStep {
         assert!(!binders.is_empty(), "a record step renders at least one format");
         let cache = opts.segment_cache_mb.map(encode::SegmentCache::new);
         let opts = BatchOptions { force: true, ..opts };
-        RecordStep { job: Job { binders, opts, done: manifest::Done::default(), tag: tag.to_string(), cache } }
+        RecordStep {
+            job: Job { binders, opts, done: manifest::Done::default(), tag: tag.to_string(), cache },
+        }
     }
 
     /// Renders `rec` in every format: its files in the step's folder and its line.

@@ -194,11 +194,18 @@ pub fn worker(a: WorkerArgs) -> Result<()> {
     };
     Redis::open(&opts.queue, Duration::ZERO)?;
     let store = Store::open(&a.out)?;
-    let load = |storyboard: &Path, assets: Option<&Path>, spec: &RunSpec| -> Result<Vec<Arc<crate::bind::Binder>>, String> {
+    let load = |storyboard: &Path,
+                assets: Option<&Path>,
+                spec: &RunSpec|
+     -> Result<Vec<Arc<crate::bind::Binder>>, String> {
         let limits = Limits::from_assignments(spec.limits.iter().map(String::as_str))?;
         let show = SHOW_VALUES.load(std::sync::atomic::Ordering::Relaxed);
-        let binders = crate::load_formats(storyboard, assets, &limits, &spec.formats).map_err(|d| d.to_string())?;
-        Ok(binders.into_iter().map(|b| Arc::new(b.burn_captions(spec.burn_captions).show_values(show))).collect())
+        let binders =
+            crate::load_formats(storyboard, assets, &limits, &spec.formats).map_err(|d| d.to_string())?;
+        Ok(binders
+            .into_iter()
+            .map(|b| Arc::new(b.burn_captions(spec.burn_captions).show_values(show)))
+            .collect())
     };
     let summary = queue::worker::run(&opts, &store, &load, &queue::NoObserver)?;
     println!("worker: {} records rendered, {} dead-lettered", summary.rendered, summary.dead_lettered);
@@ -235,9 +242,18 @@ pub fn status(a: StatusArgs) -> Result<()> {
         println!("{}", serde_json::to_string(&runs)?);
         return Ok(());
     }
-    println!("{:<24} {:>8} {:>8} {:>9} {:>8} {:>8} {:>13}  state", "run", "total", "pending", "in flight", "ok", "failed", "dead-lettered");
+    println!(
+        "{:<24} {:>8} {:>8} {:>9} {:>8} {:>8} {:>13}  state",
+        "run", "total", "pending", "in flight", "ok", "failed", "dead-lettered"
+    );
     for s in &runs {
-        let state = if s.finished { "finished" } else if s.done() == s.total { "merging" } else { "running" };
+        let state = if s.finished {
+            "finished"
+        } else if s.done() == s.total {
+            "merging"
+        } else {
+            "running"
+        };
         println!(
             "{:<24} {:>8} {:>8} {:>9} {:>8} {:>8} {:>13}  {state}",
             s.run, s.total, s.pending, s.in_flight, s.ok, s.failed, s.dead_lettered
@@ -274,7 +290,9 @@ fn sweep_scratch(parent: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix("billreel-worker-").and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let Some(pid) = name.strip_prefix("billreel-worker-").and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
         }

@@ -89,7 +89,8 @@ fn real(path: &Path) -> Result<PathBuf, QueueError> {
 
 /// The deepest folder holding every path (a file's own folder counts, not the file).
 fn common_folder(paths: &[PathBuf]) -> PathBuf {
-    let folder = |p: &PathBuf| if p.is_dir() { p.clone() } else { p.parent().unwrap_or(Path::new("/")).to_path_buf() };
+    let folder =
+        |p: &PathBuf| if p.is_dir() { p.clone() } else { p.parent().unwrap_or(Path::new("/")).to_path_buf() };
     let mut root = folder(&paths[0]);
     for p in &paths[1..] {
         let p = folder(p);

@@ -42,7 +42,11 @@ impl Redis {
     }
 
     /// Runs `f` on the connection; `what` names it in errors ("XACK on billreel:run:R:records").
-    pub fn run<T>(&mut self, what: &str, mut f: impl FnMut(&mut Connection) -> RedisResult<T>) -> Result<T, QueueError> {
+    pub fn run<T>(
+        &mut self,
+        what: &str,
+        mut f: impl FnMut(&mut Connection) -> RedisResult<T>,
+    ) -> Result<T, QueueError> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(50);
         let mut warned = false;
@@ -59,7 +63,11 @@ impl Redis {
                     return Ok(v);
                 }
                 Err(e) if !retryable(&e) => {
-                    return Err(QueueError::Command { url: self.shown.clone(), what: what.into(), reason: e.to_string() })
+                    return Err(QueueError::Command {
+                        url: self.shown.clone(),
+                        what: what.into(),
+                        reason: e.to_string(),
+                    })
                 }
                 Err(e) => e,
             };

@@ -60,7 +60,8 @@ pub fn enqueue(redis: &mut Redis, req: Request) -> Result<Enqueued, QueueError> 
     spec.assets = req.assets_override.map(|a| packed.name_of(a)).transpose()?;
     let keys = Keys::new(&spec.run);
 
-    let listed: Option<f64> = redis.run("ZSCORE", |c| redis::cmd("ZSCORE").arg(RUNS_KEY).arg(&spec.run).query(c))?;
+    let listed: Option<f64> =
+        redis.run("ZSCORE", |c| redis::cmd("ZSCORE").arg(RUNS_KEY).arg(&spec.run).query(c))?;
     if listed.is_some() {
         return Err(QueueError::Run(format!(
             "run {} is already in the queue at {}: `billreel status --queue {}` shows its progress; to queue it again, give another --run name",
@@ -73,10 +74,17 @@ pub fn enqueue(redis: &mut Redis, req: Request) -> Result<Enqueued, QueueError> 
     redis.run("DEL", |c| redis::cmd("DEL").arg(keys.all()).query::<()>(c))?;
     redis.run("SET bundle", |c| redis::cmd("SET").arg(keys.bundle()).arg(&packed.bytes).query::<()>(c))?;
     redis.run("XGROUP CREATE", |c| {
-        redis::cmd("XGROUP").arg("CREATE").arg(keys.records()).arg(GROUP).arg("0").arg("MKSTREAM").query::<()>(c)
+        redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(keys.records())
+            .arg(GROUP)
+            .arg("0")
+            .arg("MKSTREAM")
+            .query::<()>(c)
     })?;
 
-    let mut records = Records::open(req.data, req.id_field, req.limits).map_err(|e| QueueError::Run(e.to_string()))?;
+    let mut records =
+        Records::open(req.data, req.id_field, req.limits).map_err(|e| QueueError::Run(e.to_string()))?;
     let (mut total, mut unreadable) = (0u64, 0u64);
     let mut first_seen: HashMap<[u8; 16], usize> = HashMap::new();
     let mut batch: Vec<Fields> = Vec::with_capacity(PIPELINE);
@@ -131,7 +139,11 @@ pub fn entry(item: Result<Record, RecordError>) -> Fields {
 }
 
 /// The record, or the error of a second record with the same id (as `batch` reports it).
-fn unique(rec: Record, first_seen: &mut HashMap<[u8; 16], usize>, path: &Path) -> Result<Record, RecordError> {
+fn unique(
+    rec: Record,
+    first_seen: &mut HashMap<[u8; 16], usize>,
+    path: &Path,
+) -> Result<Record, RecordError> {
     let key: [u8; 16] = Sha256::digest(rec.id.as_bytes())[..16].try_into().expect("digest");
     match first_seen.get(&key) {
         Some(&first) => Err(record::duplicate_id(path, rec, first)),
@@ -144,7 +156,8 @@ fn unique(rec: Record, first_seen: &mut HashMap<[u8; 16], usize>, path: &Path) -
 
 /// Packs the storyboard, its parts, its translations folder and its assets folder.
 fn pack(req: &Request) -> Result<bundle::Packed, QueueError> {
-    let text = crate::storyboard::parse::read_text(req.storyboard, req.limits).map_err(|d| QueueError::Run(d.to_string()))?;
+    let text = crate::storyboard::parse::read_text(req.storyboard, req.limits)
+        .map_err(|d| QueueError::Run(d.to_string()))?;
     let assembled = crate::storyboard::include::assemble(&text, req.storyboard, req.limits)
         .map_err(|d| QueueError::Run(crate::storyboard::Diagnostics(d).to_string()))?;
     let mut files = vec![req.storyboard];
@@ -168,10 +181,18 @@ fn pack(req: &Request) -> Result<bundle::Packed, QueueError> {
 fn default_name(storyboard: &Path, data: &Path) -> Result<String, QueueError> {
     let mut h = Sha256::new();
     for path in [storyboard, data] {
-        let mut f = std::fs::File::open(path).map_err(|source| QueueError::Io { action: "cannot read", path: path.to_path_buf(), source })?;
+        let mut f = std::fs::File::open(path).map_err(|source| QueueError::Io {
+            action: "cannot read",
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut buf = vec![0u8; 1 << 16];
         loop {
-            let n = f.read(&mut buf).map_err(|source| QueueError::Io { action: "cannot read", path: path.to_path_buf(), source })?;
+            let n = f.read(&mut buf).map_err(|source| QueueError::Io {
+                action: "cannot read",
+                path: path.to_path_buf(),
+                source,
+            })?;
             if n == 0 {
                 break;
             }

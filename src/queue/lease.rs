@@ -36,7 +36,10 @@ impl InFlight {
 
     fn snapshot(&self) -> Vec<(String, Vec<String>)> {
         let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        held.iter().filter(|(_, ids)| !ids.is_empty()).map(|(s, ids)| (s.clone(), ids.iter().cloned().collect())).collect()
+        held.iter()
+            .filter(|(_, ids)| !ids.is_empty())
+            .map(|(s, ids)| (s.clone(), ids.iter().cloned().collect()))
+            .collect()
     }
 }
 
@@ -62,7 +65,14 @@ pub fn renew(redis: &mut Redis, consumer: &str, inflight: &InFlight) -> Result<u
             continue;
         }
         redis.run("XCLAIM", |c| {
-            redis::cmd("XCLAIM").arg(&stream).arg(GROUP).arg(consumer).arg(0).arg(&ids).arg("JUSTID").query::<redis::Value>(c)
+            redis::cmd("XCLAIM")
+                .arg(&stream)
+                .arg(GROUP)
+                .arg(consumer)
+                .arg(0)
+                .arg(&ids)
+                .arg("JUSTID")
+                .query::<redis::Value>(c)
         })?;
         renewed += ids.len();
     }

@@ -28,7 +28,13 @@ pub fn merged(run: &str) -> String {
 }
 
 /// Publishes one record's line.
-pub fn publish(store: &Store, run: &str, name: &str, line: &ManifestLine, tag: &str) -> Result<(), QueueError> {
+pub fn publish(
+    store: &Store,
+    run: &str,
+    name: &str,
+    line: &ManifestLine,
+    tag: &str,
+) -> Result<(), QueueError> {
     let mut text = serde_json::to_string(line).expect("a manifest line serialises");
     text.push('\n');
     Ok(store.put_bytes(&object(run, name), text.as_bytes(), tag)?)
@@ -45,7 +51,7 @@ pub fn merge(store: &Store, run: &str, tag: &str) -> Result<Vec<ManifestLine>, Q
         })?;
         lines.push(line);
     }
-    lines.sort_by(|a, b| (a.line, a.key()).cmp(&(b.line, b.key())));
+    lines.sort_by_key(|a| (a.line, a.key()));
     let mut text = String::new();
     for line in &lines {
         text.push_str(&serde_json::to_string(line).expect("a manifest line serialises"));
@@ -71,7 +77,11 @@ pub fn remove_leftovers(store: &Store, run: &str) -> Result<usize, QueueError> {
                 dirs.push(path);
             } else if name.starts_with('.') && name.contains(".partial-") {
                 tracing::info!(file = %path.display(), "removing a temporary file left by a killed worker");
-                std::fs::remove_file(&path).map_err(|source| QueueError::Io { action: "cannot remove", path, source })?;
+                std::fs::remove_file(&path).map_err(|source| QueueError::Io {
+                    action: "cannot remove",
+                    path,
+                    source,
+                })?;
                 removed += 1;
             }
         }

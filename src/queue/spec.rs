@@ -68,13 +68,25 @@ pub struct Encode {
 
 impl From<&EncodeSettings> for Encode {
     fn from(s: &EncodeSettings) -> Encode {
-        Encode { preset: s.preset.clone(), crf: s.crf, tune: s.tune.clone(), x264_params: s.x264_params.clone(), cfr: s.cfr }
+        Encode {
+            preset: s.preset.clone(),
+            crf: s.crf,
+            tune: s.tune.clone(),
+            x264_params: s.x264_params.clone(),
+            cfr: s.cfr,
+        }
     }
 }
 
 impl From<&Encode> for EncodeSettings {
     fn from(e: &Encode) -> EncodeSettings {
-        EncodeSettings { preset: e.preset.clone(), crf: e.crf, tune: e.tune.clone(), x264_params: e.x264_params.clone(), cfr: e.cfr }
+        EncodeSettings {
+            preset: e.preset.clone(),
+            crf: e.crf,
+            tune: e.tune.clone(),
+            x264_params: e.x264_params.clone(),
+            cfr: e.cfr,
+        }
     }
 }
 

@@ -31,7 +31,8 @@ impl RunStatus {
 
 /// Every run's status, in the order they were enqueued.
 pub fn all(redis: &mut Redis) -> Result<Vec<RunStatus>, QueueError> {
-    let runs: Vec<String> = redis.run("ZRANGE", |c| redis::cmd("ZRANGE").arg(RUNS_KEY).arg(0).arg(-1).query(c))?;
+    let runs: Vec<String> =
+        redis.run("ZRANGE", |c| redis::cmd("ZRANGE").arg(RUNS_KEY).arg(0).arg(-1).query(c))?;
     runs.iter().map(|r| of(redis, r)).collect()
 }
 
@@ -52,5 +53,14 @@ pub fn of(redis: &mut Redis, run: &str) -> Result<RunStatus, QueueError> {
         redis.run("XPENDING", |c| redis::cmd("XPENDING").arg(keys.records()).arg(GROUP).query(c))?;
     let in_flight = in_flight.count() as u64;
     let pending = total.saturating_sub(ok + failed + dead_lettered + in_flight);
-    Ok(RunStatus { run: run.to_string(), total, pending, in_flight, ok, failed, dead_lettered, finished: finished.is_some() })
+    Ok(RunStatus {
+        run: run.to_string(),
+        total,
+        pending,
+        in_flight,
+        ok,
+        failed,
+        dead_lettered,
+        finished: finished.is_some(),
+    })
 }

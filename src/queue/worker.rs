@@ -103,7 +103,12 @@ pub fn consumer_name() -> String {
 }
 
 /// Runs a worker until every queued run is finished (or, with `wait`, until an error).
-pub fn run(opts: &WorkerOptions, store: &Store, load: &Loader, observer: &dyn Observer) -> Result<Summary, QueueError> {
+pub fn run(
+    opts: &WorkerOptions,
+    store: &Store,
+    load: &Loader,
+    observer: &dyn Observer,
+) -> Result<Summary, QueueError> {
     let shared = Shared {
         opts,
         consumer: consumer_name(),
@@ -117,8 +122,11 @@ pub fn run(opts: &WorkerOptions, store: &Store, load: &Loader, observer: &dyn Ob
         merged: Mutex::default(),
         stop: AtomicBool::new(false),
     };
-    std::fs::create_dir_all(&opts.scratch)
-        .map_err(|source| QueueError::Io { action: "cannot create the scratch folder", path: opts.scratch.clone(), source })?;
+    std::fs::create_dir_all(&opts.scratch).map_err(|source| QueueError::Io {
+        action: "cannot create the scratch folder",
+        path: opts.scratch.clone(),
+        source,
+    })?;
     tracing::info!(consumer = %shared.consumer, jobs = opts.jobs, queue = %opts.queue, "worker started");
     let beat_stop = AtomicBool::new(false);
     let every = (opts.visibility / 3).max(Duration::from_millis(100));
@@ -146,7 +154,9 @@ pub fn run(opts: &WorkerOptions, store: &Store, load: &Loader, observer: &dyn Ob
             .collect();
         let results = threads
             .into_iter()
-            .map(|t| t.join().unwrap_or_else(|p| Err(QueueError::Run(format!("a worker thread panicked: {p:?}")))))
+            .map(|t| {
+                t.join().unwrap_or_else(|p| Err(QueueError::Run(format!("a worker thread panicked: {p:?}"))))
+            })
             .collect();
         beat_stop.store(true, Ordering::Relaxed);
         let _ = beat.join();
@@ -176,7 +186,9 @@ fn thread_main(sh: &Shared, k: usize) -> Result<(), QueueError> {
             continue;
         };
         let ctx = sh.context(&mut redis, &run)?;
-        let step = steps.entry(run.clone()).or_insert_with(|| RecordStep::new(ctx.binders.clone(), batch_options(&ctx, &scratch), &tag));
+        let step = steps
+            .entry(run.clone())
+            .or_insert_with(|| RecordStep::new(ctx.binders.clone(), batch_options(&ctx, &scratch), &tag));
         let cursor = cursors.entry(run.clone()).or_insert_with(|| "0-0".into());
         match take(&mut redis, sh, &ctx, cursor)? {
             Some(msg) => handle(&mut redis, sh, &ctx, step, &scratch, &tag, msg)?,
@@ -192,7 +204,8 @@ fn thread_main(sh: &Shared, k: usize) -> Result<(), QueueError> {
 
 /// The first listed run that is not finished.
 fn next_run(redis: &mut Redis) -> Result<Option<String>, QueueError> {
-    let runs: Vec<String> = redis.run("ZRANGE", |c| redis::cmd("ZRANGE").arg(RUNS_KEY).arg(0).arg(-1).query(c))?;
+    let runs: Vec<String> =
+        redis.run("ZRANGE", |c| redis::cmd("ZRANGE").arg(RUNS_KEY).arg(0).arg(-1).query(c))?;
     for run in runs {
         let finished: Option<String> =
             redis.run("HGET", |c| redis::cmd("HGET").arg(Keys::new(&run).meta()).arg("finished").query(c))?;
@@ -211,18 +224,25 @@ impl Shared<'_> {
             return Ok(ctx.clone());
         }
         let keys = Keys::new(run);
-        let spec: Option<String> = redis.run("HGET", |c| redis::cmd("HGET").arg(keys.meta()).arg("spec").query(c))?;
-        let spec: RunSpec = serde_json::from_str(&spec.unwrap_or_default())
-            .map_err(|e| QueueError::Run(format!("run {run} in the queue has no readable options ({e}); enqueue it again under another name")))?;
+        let spec: Option<String> =
+            redis.run("HGET", |c| redis::cmd("HGET").arg(keys.meta()).arg("spec").query(c))?;
+        let spec: RunSpec = serde_json::from_str(&spec.unwrap_or_default()).map_err(|e| {
+            QueueError::Run(format!(
+                "run {run} in the queue has no readable options ({e}); enqueue it again under another name"
+            ))
+        })?;
         let links = spec.links.namer(run, self.opts.links.as_ref()).map_err(QueueError::Run)?;
         let bytes: Option<Vec<u8>> = redis.run("GET", |c| redis::cmd("GET").arg(keys.bundle()).query(c))?;
-        let bytes = bytes.ok_or_else(|| QueueError::Run(format!("run {run} has no bundle in the queue; enqueue it again")))?;
+        let bytes = bytes.ok_or_else(|| {
+            QueueError::Run(format!("run {run} has no bundle in the queue; enqueue it again"))
+        })?;
         let dir = self.opts.scratch.join("runs").join(run);
         bundle::unpack(&bytes, &dir)?;
         let storyboard = dir.join(&spec.storyboard);
         let assets = spec.assets.as_ref().map(|a| dir.join(a));
-        let binders = (self.load)(&storyboard, assets.as_deref(), &spec)
-            .map_err(|e| QueueError::Run(format!("run {run}: its storyboard does not load from its bundle: {e}")))?;
+        let binders = (self.load)(&storyboard, assets.as_deref(), &spec).map_err(|e| {
+            QueueError::Run(format!("run {run}: its storyboard does not load from its bundle: {e}"))
+        })?;
         tracing::info!(run, records = spec.total, formats = binders.len(), "run loaded");
         let ctx = Arc::new(RunCtx { spec, keys, binders, links });
         runs.insert(run.to_string(), ctx.clone());
@@ -250,17 +270,31 @@ fn batch_options(ctx: &RunCtx, scratch: &Path) -> BatchOptions {
 }
 
 /// A record idle for longer than the visibility timeout (a dead or stalled worker's), else a
-/// new one (waiting up to half a second), else None.
-fn take(redis: &mut Redis, sh: &Shared, ctx: &RunCtx, cursor: &mut String) -> Result<Option<Msg>, QueueError> {
+/// new one (waiting up to 0.1 s, so the end of a run is seen soon), else None.
+fn take(
+    redis: &mut Redis,
+    sh: &Shared,
+    ctx: &RunCtx,
+    cursor: &mut String,
+) -> Result<Option<Msg>, QueueError> {
     let stream = ctx.keys.records();
     let idle = sh.opts.visibility.as_millis() as u64;
     let claimed: StreamAutoClaimReply = redis.run("XAUTOCLAIM", |c| {
-        redis::cmd("XAUTOCLAIM").arg(&stream).arg(GROUP).arg(&sh.consumer).arg(idle).arg(&*cursor).arg("COUNT").arg(1).query(c)
+        redis::cmd("XAUTOCLAIM")
+            .arg(&stream)
+            .arg(GROUP)
+            .arg(&sh.consumer)
+            .arg(idle)
+            .arg(&*cursor)
+            .arg("COUNT")
+            .arg(1)
+            .query(c)
     })?;
     *cursor = claimed.next_stream_id;
     if let Some(m) = claimed.claimed.into_iter().next() {
-        let pending: StreamPendingCountReply =
-            redis.run("XPENDING", |c| redis::cmd("XPENDING").arg(&stream).arg(GROUP).arg(&m.id).arg(&m.id).arg(1).query(c))?;
+        let pending: StreamPendingCountReply = redis.run("XPENDING", |c| {
+            redis::cmd("XPENDING").arg(&stream).arg(GROUP).arg(&m.id).arg(&m.id).arg(1).query(c)
+        })?;
         let attempts = pending.ids.first().map_or(1, |p| p.times_delivered);
         tracing::info!(run = %ctx.spec.run, entry = %m.id, attempts, "took over a record another worker left idle");
         return Ok(Some(message(m, attempts)));
@@ -273,17 +307,24 @@ fn take(redis: &mut Redis, sh: &Shared, ctx: &RunCtx, cursor: &mut String) -> Re
             .arg("COUNT")
             .arg(1)
             .arg("BLOCK")
-            .arg(500)
+            .arg(100)
             .arg("STREAMS")
             .arg(&stream)
             .arg(">")
             .query(c)
     })?;
-    Ok(read.and_then(|r| r.keys.into_iter().next()).and_then(|k| k.ids.into_iter().next()).map(|m| message(m, 1)))
+    Ok(read
+        .and_then(|r| r.keys.into_iter().next())
+        .and_then(|k| k.ids.into_iter().next())
+        .map(|m| message(m, 1)))
 }
 
 fn message(m: StreamId, attempts: usize) -> Msg {
-    let fields = m.map.iter().filter_map(|(k, v)| Some((k.clone(), redis::from_redis_value_ref::<String>(v).ok()?))).collect();
+    let fields = m
+        .map
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), redis::from_redis_value_ref::<String>(v).ok()?)))
+        .collect();
     Msg { id: m.id, fields, attempts }
 }
 
@@ -320,16 +361,28 @@ fn handle(
                 tracing::info!(run = %ctx.spec.run, entry = %msg.id, line = line_no, attempt = msg.attempts, ms, status = ?out.line.status, "record rendered");
                 out.line
             }
-            Err(e) => failed_line(id, line_no, format!("record {key}: the queue holds it as unreadable JSON ({e})"), ProblemKind::UnreadableLine),
+            Err(e) => failed_line(
+                id,
+                line_no,
+                format!("record {key}: the queue holds it as unreadable JSON ({e})"),
+                ProblemKind::UnreadableLine,
+            ),
         },
-        (None, error) => failed_line(id, line_no, error.cloned().unwrap_or_else(|| "not a record".into()), ProblemKind::UnreadableLine),
+        (None, error) => failed_line(
+            id,
+            line_no,
+            error.cloned().unwrap_or_else(|| "not a record".into()),
+            ProblemKind::UnreadableLine,
+        ),
     };
     if let Err(e) = publish(sh.store, &ctx.spec.run, scratch, &name, &line, tag) {
         // Not acknowledged: the record comes back after the visibility timeout, and is
         // dead-lettered with this reason after its last attempt.
         tracing::warn!(run = %ctx.spec.run, entry = %msg.id, error = %e, "could not publish a record; it will be retried");
         let reason = e.to_string();
-        redis.run("HSET", |c| redis::cmd("HSET").arg(ctx.keys.errors()).arg(&key).arg(&reason).query::<()>(c))?;
+        redis.run("HSET", |c| {
+            redis::cmd("HSET").arg(ctx.keys.errors()).arg(&key).arg(&reason).query::<()>(c)
+        })?;
         let _ = std::fs::remove_dir_all(scratch);
         return Ok(());
     }
@@ -346,7 +399,13 @@ fn handle(
 
 /// Marks the record finished and acknowledges it, in one transaction (so a Redis restarted
 /// from its append-only file never has one without the other).
-fn acknowledge(redis: &mut Redis, ctx: &RunCtx, msg_id: &str, key: &str, outcome: Outcome) -> Result<(), QueueError> {
+fn acknowledge(
+    redis: &mut Redis,
+    ctx: &RunCtx,
+    msg_id: &str,
+    key: &str,
+    outcome: Outcome,
+) -> Result<(), QueueError> {
     let mut pipe = redis::pipe();
     pipe.atomic()
         .cmd("SADD")
@@ -374,13 +433,23 @@ fn failed_line(id: Option<String>, line: usize, message: String, kind: ProblemKi
 /// An empty scratch folder.
 fn fresh(scratch: &Path) -> Result<(), QueueError> {
     let _ = std::fs::remove_dir_all(scratch);
-    std::fs::create_dir_all(scratch)
-        .map_err(|source| QueueError::Io { action: "cannot create the scratch folder", path: scratch.to_path_buf(), source })
+    std::fs::create_dir_all(scratch).map_err(|source| QueueError::Io {
+        action: "cannot create the scratch folder",
+        path: scratch.to_path_buf(),
+        source,
+    })
 }
 
 /// Publishes the files a record's step left in `scratch` (the page last: it links the others),
 /// then its manifest object.
-fn publish(store: &Store, run: &str, scratch: &Path, name: &str, line: &ManifestLine, tag: &str) -> Result<(), QueueError> {
+fn publish(
+    store: &Store,
+    run: &str,
+    scratch: &Path,
+    name: &str,
+    line: &ManifestLine,
+    tag: &str,
+) -> Result<(), QueueError> {
     if line.status == Status::Ok {
         let io = |source| QueueError::Io { action: "cannot list", path: scratch.to_path_buf(), source };
         let mut files: Vec<String> = std::fs::read_dir(scratch)
@@ -412,7 +481,8 @@ fn dead_letter(
     name: &str,
     tag: &str,
 ) -> Result<(), QueueError> {
-    let last: Option<String> = redis.run("HGET", |c| redis::cmd("HGET").arg(ctx.keys.errors()).arg(key).query(c))?;
+    let last: Option<String> =
+        redis.run("HGET", |c| redis::cmd("HGET").arg(ctx.keys.errors()).arg(key).query(c))?;
     let why = match &last {
         Some(e) => format!("the last attempt could not publish it: {e}"),
         None => "each worker that took it died or stalled for longer than the visibility timeout before finishing it".into(),
@@ -424,8 +494,14 @@ fn dead_letter(
         ctx.keys.dead_letters()
     );
     let mut fields: Vec<(String, String)> = msg.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    fields.extend([("reason".into(), reason.clone()), ("attempts".into(), msg.attempts.to_string()), ("message".into(), msg.id.clone())]);
-    redis.run("XADD", |c| redis::cmd("XADD").arg(ctx.keys.dead_letters()).arg("*").arg(&fields).query::<String>(c))?;
+    fields.extend([
+        ("reason".into(), reason.clone()),
+        ("attempts".into(), msg.attempts.to_string()),
+        ("message".into(), msg.id.clone()),
+    ]);
+    redis.run("XADD", |c| {
+        redis::cmd("XADD").arg(ctx.keys.dead_letters()).arg("*").arg(&fields).query::<String>(c)
+    })?;
     let line = failed_line(id, line_no, reason, ProblemKind::Internal);
     manifest::publish(sh.store, &ctx.spec.run, name, &line, tag)?;
     tracing::warn!(run = %ctx.spec.run, entry = %msg.id, line = line_no, attempts = msg.attempts, "record dead-lettered");
@@ -453,7 +529,8 @@ fn finish(redis: &mut Redis, sh: &Shared, ctx: &RunCtx, tag: &str) -> Result<boo
     if got.is_none() {
         return Ok(false);
     }
-    let merged = manifest::merge(sh.store, run, tag).and_then(|lines| Ok((lines, manifest::remove_leftovers(sh.store, run)?)));
+    let merged = manifest::merge(sh.store, run, tag)
+        .and_then(|lines| Ok((lines, manifest::remove_leftovers(sh.store, run)?)));
     let (lines, leftovers) = match merged {
         Ok(m) => m,
         Err(e) => {
@@ -461,7 +538,9 @@ fn finish(redis: &mut Redis, sh: &Shared, ctx: &RunCtx, tag: &str) -> Result<boo
             return Err(e);
         }
     };
-    redis.run("HSET", |c| redis::cmd("HSET").arg(ctx.keys.meta()).arg("finished").arg(now_ms()).query::<()>(c))?;
+    redis.run("HSET", |c| {
+        redis::cmd("HSET").arg(ctx.keys.meta()).arg("finished").arg(now_ms()).query::<()>(c)
+    })?;
     redis.run("DEL", |c| redis::cmd("DEL").arg(&merger).query::<()>(c))?;
     st.finished = true;
     tracing::info!(run = %run, lines = lines.len(), ok = st.ok, failed = st.failed, dead_lettered = st.dead_lettered, leftovers, "run finished; manifest merged");

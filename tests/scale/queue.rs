@@ -50,7 +50,8 @@ impl RedisServer {
 
     /// Starts the server (again) on its port and folder, and waits until it answers.
     fn spawn(&mut self) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("redis.log")).unwrap();
+        let log =
+            std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("redis.log")).unwrap();
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", ""])
             .args(["--appendonly", "yes", "--appendfsync", "always", "--dir"])
@@ -61,8 +62,16 @@ impl RedisServer {
             .unwrap();
         self.child = Some(child);
         let started = Instant::now();
-        while redis::Client::open(self.url()).and_then(|c| c.get_connection()).and_then(|mut c| redis::cmd("PING").query::<String>(&mut c)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "redis-server did not answer on port {}", self.port);
+        while redis::Client::open(self.url())
+            .and_then(|c| c.get_connection())
+            .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c))
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not answer on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -118,7 +127,18 @@ fn enqueue(url: &str, data: &Path, run: &str, secret: &str) -> Output {
 /// A worker rendering one record at a time, its JSON log in `log`, scratch under `dir`.
 fn worker(url: &str, out: &Path, dir: &Path, log: &Path) -> Child {
     Command::new(BIN)
-        .args(["--log-format", "json", "worker", "--queue", url, "--jobs", "1", "--visibility-timeout", "3s", "--out"])
+        .args([
+            "--log-format",
+            "json",
+            "worker",
+            "--queue",
+            url,
+            "--jobs",
+            "1",
+            "--visibility-timeout",
+            "3s",
+            "--out",
+        ])
         .arg(out)
         .env("BILLREEL_LINK_SECRET", SECRET)
         .env("TMPDIR", dir)
@@ -132,7 +152,10 @@ fn worker(url: &str, out: &Path, dir: &Path, log: &Path) -> Child {
 
 /// Records of `run` with a final line.
 fn done(conn: &mut redis::Connection, run: &str) -> u64 {
-    ["ok", "failed", "dead-lettered"].iter().map(|s| conn.scard::<_, u64>(format!("billreel:run:{run}:{s}")).unwrap()).sum()
+    ["ok", "failed", "dead-lettered"]
+        .iter()
+        .map(|s| conn.scard::<_, u64>(format!("billreel:run:{run}:{s}")).unwrap())
+        .sum()
 }
 
 fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
@@ -174,7 +197,11 @@ fn check_complete(out: &Path, run: &str, n: u64) {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap().flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            assert!(!name.starts_with('.') && !name.contains("partial"), "a temporary file remains: {}", e.path().display());
+            assert!(
+                !name.starts_with('.') && !name.contains("partial"),
+                "a temporary file remains: {}",
+                e.path().display()
+            );
             if e.path().is_dir() {
                 stack.push(e.path());
             }
@@ -182,8 +209,18 @@ fn check_complete(out: &Path, run: &str, n: u64) {
     }
     for l in &lines {
         let video = out.join(run).join(l.video.as_ref().unwrap());
-        let o = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&video).args(["-f", "null", "-"]).output().unwrap();
-        assert!(o.status.success() && o.stdout.is_empty() && o.stderr.is_empty(), "{}: {}", video.display(), text(&o));
+        let o = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&video)
+            .args(["-f", "null", "-"])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success() && o.stdout.is_empty() && o.stderr.is_empty(),
+            "{}: {}",
+            video.display(),
+            text(&o)
+        );
         let sha = hex::encode(Sha256::digest(std::fs::read(&video).unwrap()));
         assert_eq!(Some(sha), l.sha256, "{}", video.display());
     }
@@ -235,7 +272,8 @@ fn workers_killed_at_random_points_lose_no_record_and_render_none_more_than_twic
     let o = enqueue(&url, &run_file(&dir, n, &[]), "kill", SECRET);
     assert!(o.status.success(), "{}", text(&o));
     let out = dir.join("out");
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
     eprintln!("kill points seeded with {seed}");
     let mut rng = Rng(seed);
     // Ten kills, each when a random number of records (0..30) is done, plus up to 0.4 s.
@@ -251,7 +289,9 @@ fn workers_killed_at_random_points_lose_no_record_and_render_none_more_than_twic
     };
     let mut workers: Vec<Child> = (0..3).map(|_| spawn(&mut logs)).collect();
     for &at in &points {
-        wait_until("records to finish before a kill point", Duration::from_secs(120), || done(&mut conn, "kill") >= at);
+        wait_until("records to finish before a kill point", Duration::from_secs(120), || {
+            done(&mut conn, "kill") >= at
+        });
         std::thread::sleep(Duration::from_millis(rng.below(400)));
         let victim = rng.below(3) as usize;
         workers[victim].kill().unwrap(); // SIGKILL
@@ -275,7 +315,11 @@ fn workers_killed_at_random_points_lose_no_record_and_render_none_more_than_twic
     assert_eq!(renders.len() as u64, n, "every record was rendered: {renders:?}");
     assert!(most <= 2, "a record was rendered more than twice: {renders:?}");
     let st = status_json(&url, "kill");
-    assert_eq!((st["ok"].as_u64(), st["in_flight"].as_u64(), st["pending"].as_u64()), (Some(n), Some(0), Some(0)), "{st}");
+    assert_eq!(
+        (st["ok"].as_u64(), st["in_flight"].as_u64(), st["pending"].as_u64()),
+        (Some(n), Some(0), Some(0)),
+        "{st}"
+    );
 }
 
 #[test]
@@ -290,7 +334,8 @@ fn a_stopped_workers_record_is_taken_over_after_the_visibility_timeout() {
     let mut a = worker(&url, &out, &dir, &dir.join("a.log"));
     let owner = format!("-{}", a.id());
     let holds = |conn: &mut redis::Connection| {
-        let p: redis::streams::StreamPendingCountReply = redis::cmd("XPENDING").arg(stream).arg(GROUP).arg("-").arg("+").arg(10).query(conn).unwrap();
+        let p: redis::streams::StreamPendingCountReply =
+            redis::cmd("XPENDING").arg(stream).arg(GROUP).arg("-").arg("+").arg(10).query(conn).unwrap();
         p.ids.iter().any(|e| e.consumer.ends_with(&owner))
     };
     // Stop the worker while it holds a record (it may finish one between the look and the stop).
@@ -310,7 +355,10 @@ fn a_stopped_workers_record_is_taken_over_after_the_visibility_timeout() {
     a.wait().unwrap();
     let log = std::fs::read_to_string(dir.join("b.log")).unwrap();
     assert!(log.contains("took over a record another worker left idle"), "{log}");
-    assert!(took >= Duration::from_secs(3), "the run finished {took:?} after the stop, before the visibility timeout");
+    assert!(
+        took >= Duration::from_secs(3),
+        "the run finished {took:?} after the stop, before the visibility timeout"
+    );
     check_complete(&out, "stop", n);
 }
 
@@ -350,12 +398,37 @@ fn status_counts_failures_and_dead_letters_and_outputs_match_batch() {
     let o = enqueue(&url, &data, "figures", SECRET);
     assert!(text(&o).contains("enqueued run figures: 10 records (1 unreadable)"), "{}", text(&o));
     let st = status_json(&url, "figures");
-    assert_eq!((st["total"].as_u64(), st["pending"].as_u64(), st["ok"].as_u64()), (Some(10), Some(10), Some(0)), "{st}");
+    assert_eq!(
+        (st["total"].as_u64(), st["pending"].as_u64(), st["ok"].as_u64()),
+        (Some(10), Some(10), Some(0)),
+        "{st}"
+    );
     // A record some worker took three times and never finished: the next delivery is its 4th.
     let stream = "billreel:run:figures:records";
-    let read: redis::streams::StreamReadReply = redis::cmd("XREADGROUP").arg("GROUP").arg(GROUP).arg("ghost").arg("COUNT").arg(1).arg("STREAMS").arg(stream).arg(">").query(&mut conn).unwrap();
+    let read: redis::streams::StreamReadReply = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg(GROUP)
+        .arg("ghost")
+        .arg("COUNT")
+        .arg(1)
+        .arg("STREAMS")
+        .arg(stream)
+        .arg(">")
+        .query(&mut conn)
+        .unwrap();
     let first = read.keys[0].ids[0].id.clone();
-    let _: redis::Value = redis::cmd("XCLAIM").arg(stream).arg(GROUP).arg("ghost").arg(0).arg(&first).arg("IDLE").arg(600_000).arg("RETRYCOUNT").arg(3).query(&mut conn).unwrap();
+    let _: redis::Value = redis::cmd("XCLAIM")
+        .arg(stream)
+        .arg(GROUP)
+        .arg("ghost")
+        .arg(0)
+        .arg(&first)
+        .arg("IDLE")
+        .arg(600_000)
+        .arg("RETRYCOUNT")
+        .arg(3)
+        .query(&mut conn)
+        .unwrap();
     let st = status_json(&url, "figures");
     assert_eq!((st["in_flight"].as_u64(), st["pending"].as_u64()), (Some(1), Some(9)), "{st}");
 
@@ -370,11 +443,19 @@ fn status_counts_failures_and_dead_letters_and_outputs_match_batch() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("run figures finished: 7 ok, 2 failed, 1 dead-lettered of 10"), "{}", text(&o));
     let st = status_json(&url, "figures");
-    let figures: Vec<Option<u64>> = ["total", "pending", "in_flight", "ok", "failed", "dead_lettered"].iter().map(|k| st[k].as_u64()).collect();
+    let figures: Vec<Option<u64>> = ["total", "pending", "in_flight", "ok", "failed", "dead_lettered"]
+        .iter()
+        .map(|k| st[k].as_u64())
+        .collect();
     assert_eq!(figures, [10, 0, 0, 7, 2, 1].map(Some), "{st}");
     assert_eq!(st["finished"], true);
     let human = Command::new(BIN).args(["status", "--queue", &url]).output().unwrap();
-    assert!(text(&human).lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["figures", "10", "0", "0", "7", "2", "1", "finished"]), "{}", text(&human));
+    assert!(
+        text(&human).lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["figures", "10", "0", "0", "7", "2", "1", "finished"]),
+        "{}",
+        text(&human)
+    );
 
     let lines = manifest(&out.join("figures/manifest.jsonl"));
     assert_eq!(lines.len(), 10);
@@ -382,33 +463,54 @@ fn status_counts_failures_and_dead_letters_and_outputs_match_batch() {
     let dead = by_line[&1];
     assert_eq!(dead.status, Status::Failed);
     let reason = dead.error.as_deref().unwrap();
-    assert!(reason.contains("given up after 4 deliveries (--max-attempts 3)") && reason.contains("billreel:run:figures:dead"), "{reason}");
+    assert!(
+        reason.contains("given up after 4 deliveries (--max-attempts 3)")
+            && reason.contains("billreel:run:figures:dead"),
+        "{reason}"
+    );
     let letters: Vec<redis::streams::StreamId> = {
         let r: redis::streams::StreamRangeReply = conn.xrange_all("billreel:run:figures:dead").unwrap();
         r.ids
     };
     assert_eq!(letters.len(), 1);
     assert_eq!(redis::from_redis_value_ref::<String>(&letters[0].map["key"]).unwrap(), "C0001");
-    assert!(redis::from_redis_value_ref::<String>(&letters[0].map["reason"]).unwrap().contains("died or stalled"));
+    assert!(redis::from_redis_value_ref::<String>(&letters[0].map["reason"])
+        .unwrap()
+        .contains("died or stalled"));
     assert!(by_line[&9].error.as_deref().unwrap().contains("customer"), "{:?}", by_line[&9]);
     assert_eq!(by_line[&9].id.as_deref(), Some("NOCUST"));
     assert_eq!(by_line[&10].error_kind.map(|k| k.label()), Some("unreadable line"), "{:?}", by_line[&10]);
 
     // The same records through `batch`: the same names and the same bytes.
     let bout = dir.join("batch");
-    let o = Command::new(BIN).args(["batch", &storyboard(), "--jobs", "2", "--data"]).arg(&data).arg("--out").arg(&bout).env("BILLREEL_LINK_SECRET", SECRET).output().unwrap();
+    let o = Command::new(BIN)
+        .args(["batch", &storyboard(), "--jobs", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&bout)
+        .env("BILLREEL_LINK_SECRET", SECRET)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
-    let batch: BTreeMap<String, ManifestLine> = manifest(&bout.join("manifest.jsonl")).into_iter().map(|l| (l.key(), l)).collect();
+    let batch: BTreeMap<String, ManifestLine> =
+        manifest(&bout.join("manifest.jsonl")).into_iter().map(|l| (l.key(), l)).collect();
     for l in lines.iter().filter(|l| l.status == Status::Ok) {
         let b = &batch[&l.key()];
         assert_eq!((&l.video, &l.poster, &l.sha256), (&b.video, &b.poster, &b.sha256), "{}", l.key());
         let file = l.poster.as_ref().unwrap();
-        assert_eq!(std::fs::read(out.join("figures").join(file)).unwrap(), std::fs::read(bout.join(file)).unwrap());
+        assert_eq!(
+            std::fs::read(out.join("figures").join(file)).unwrap(),
+            std::fs::read(bout.join(file)).unwrap()
+        );
     }
     // `status --manifest` merges the same manifest again.
     let before = std::fs::read(out.join("figures/manifest.jsonl")).unwrap();
     std::fs::remove_file(out.join("figures/manifest.jsonl")).unwrap();
-    let o = Command::new(BIN).args(["status", "--queue", &url, "--manifest", "--out"]).arg(&out).output().unwrap();
+    let o = Command::new(BIN)
+        .args(["status", "--queue", &url, "--manifest", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(text(&o).contains("figures/manifest.jsonl: 10 lines"), "{}", text(&o));
     assert_eq!(std::fs::read(out.join("figures/manifest.jsonl")).unwrap(), before);
 }
@@ -418,7 +520,12 @@ fn enqueue_and_worker_errors_say_what_and_how_to_fix() {
     let dir = fresh_dir("scale", "queue-errors");
     let data = run_file(&dir, 2, &[]);
     let err = |args: &[&str], secret: &str| {
-        let o = Command::new(BIN).args(args).env("BILLREEL_LINK_SECRET", secret).env("TMPDIR", &dir).output().unwrap();
+        let o = Command::new(BIN)
+            .args(args)
+            .env("BILLREEL_LINK_SECRET", secret)
+            .env("TMPDIR", &dir)
+            .output()
+            .unwrap();
         assert!(!o.status.success(), "{args:?} succeeded");
         text(&o)
     };
@@ -427,7 +534,11 @@ fn enqueue_and_worker_errors_say_what_and_how_to_fix() {
     let e = err(&["enqueue", &sb, "--data", d, "--queue", "http://127.0.0.1:6379/"], SECRET);
     assert!(e.contains("`http://127.0.0.1:6379/` is not a queue billreel can use: `http://` is not a Redis URL; write redis://HOST:PORT/"), "{e}");
     let e = err(&["enqueue", &sb, "--data", d, "--queue", "redis://127.0.0.1:1/"], SECRET);
-    assert!(e.contains("cannot reach Redis at redis://127.0.0.1:1/") && e.contains("is redis-server running there?"), "{e}");
+    assert!(
+        e.contains("cannot reach Redis at redis://127.0.0.1:1/")
+            && e.contains("is redis-server running there?"),
+        "{e}"
+    );
     let e = err(&["enqueue", "nope/missing.yaml", "--data", d, "--queue", "redis://127.0.0.1:1/"], SECRET);
     assert!(e.contains("nope/missing.yaml"), "{e}");
     let e = err(&["enqueue", &sb, "--data", d, "--queue", "redis://127.0.0.1:1/", "--run", "../up"], SECRET);
@@ -437,8 +548,15 @@ fn enqueue_and_worker_errors_say_what_and_how_to_fix() {
     let url = server.url();
     assert!(enqueue(&url, &data, "twice", SECRET).status.success());
     let e = text(&enqueue(&url, &data, "twice", SECRET));
-    assert!(e.contains(&format!("run twice is already in the queue at {url}")) && e.contains("give another --run name"), "{e}");
-    let e = err(&["worker", "--queue", &url, "--out", dir.join("out").to_str().unwrap()], "another-secret-0123456789");
+    assert!(
+        e.contains(&format!("run twice is already in the queue at {url}"))
+            && e.contains("give another --run name"),
+        "{e}"
+    );
+    let e = err(
+        &["worker", "--queue", &url, "--out", dir.join("out").to_str().unwrap()],
+        "another-secret-0123456789",
+    );
     assert!(e.contains("run twice was enqueued with another link secret"), "{e}");
     let e = err(&["status", "--queue", &url, "--run", "none"], SECRET);
     assert!(e.contains(&format!("there is no run none in the queue at {url}")), "{e}");
@@ -447,7 +565,8 @@ fn enqueue_and_worker_errors_say_what_and_how_to_fix() {
 #[test]
 fn the_kubernetes_manifests_run_what_the_code_expects() {
     let read = |name: &str| -> serde_yaml::Value {
-        serde_yaml::from_str(&std::fs::read_to_string(repo().join("deploy/kubernetes").join(name)).unwrap()).unwrap()
+        serde_yaml::from_str(&std::fs::read_to_string(repo().join("deploy/kubernetes").join(name)).unwrap())
+            .unwrap()
     };
     let indexed = read("indexed-job.yaml");
     assert_eq!(indexed["kind"], "Job");
@@ -460,7 +579,10 @@ fn the_kubernetes_manifests_run_what_the_code_expects() {
     assert_eq!(scaled["kind"], "ScaledJob");
     let job = &scaled["spec"]["jobTargetRef"]["template"]["spec"];
     let c = &job["containers"][0];
-    assert_eq!(c["image"], indexed["spec"]["template"]["spec"]["containers"][0]["image"], "both run the same image");
+    assert_eq!(
+        c["image"], indexed["spec"]["template"]["spec"]["containers"][0]["image"],
+        "both run the same image"
+    );
     let args: Vec<&str> = c["args"].as_sequence().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
     assert_eq!(args[0], "worker");
     let arg = |name: &str| args.iter().position(|a| *a == name).map(|k| args[k + 1]);
@@ -481,6 +603,11 @@ fn the_kubernetes_manifests_run_what_the_code_expects() {
     // Lag (entries not yet delivered to the group; Redis 7+): the backlog, and 0 when drained.
     assert!(meta["lagCount"].as_str().unwrap().parse::<u32>().unwrap() > 0);
     assert!(!run.is_empty());
-    let secret = &c["env"].as_sequence().unwrap().iter().find(|e| e["name"] == "BILLREEL_LINK_SECRET").expect("the worker gets the link secret")["valueFrom"]["secretKeyRef"];
+    let secret = &c["env"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "BILLREEL_LINK_SECRET")
+        .expect("the worker gets the link secret")["valueFrom"]["secretKeyRef"];
     assert_eq!(secret["name"], "billreel-link-secret");
 }
