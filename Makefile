@@ -40,12 +40,13 @@ image: build image-deps ## build the container image with podman or docker (the 
 image-test: image       ## build the image, render the sample run inside it, check the videos, the user, the size
 	bash scripts/image-test.sh
 
-bench: build            ## where one video's time goes; single renders; batch videos/min, scaling, memory; studio scrub latency
+bench: build            ## where one video's time goes; single renders; batch videos/min, scaling, memory; studio scrub latency; the work queue with 1, 2, 4 workers against batch
 	$(CARGO) bench --bench render
 	$(CARGO) bench --bench studio
 	bash scripts/bench.sh $(BIN) $(STORYBOARD) $(DATA)
 	bash scripts/bench-batch.sh $(BIN)
 	bash scripts/bench-x264.sh $(BIN) $(STORYBOARD) $(DATA)
+	bash scripts/bench-queue.sh $(BIN)
 
 # Fuzzing (needs a nightly toolchain and `cargo install cargo-fuzz`): each target in turn for
 # FUZZ_SECONDS, from the kept corpus; new inputs go to fuzz/work/, crashes to fuzz/artifacts/

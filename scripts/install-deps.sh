@@ -11,6 +11,8 @@ PACKAGES=(
   time                          # /usr/bin/time: `make bench`, and the hostile-records test measures a batch's memory
   ffmpeg                        # ffprobe, used by the end-to-end tests to check outputs independently
   prometheus                    # tests/scale/observe.rs: a real Prometheus scrapes a batch's --metrics-addr
+
+  redis-server                  # the work queue's tests (tests/scale/queue.rs) start one on 127.0.0.1; `make bench`'s queue case too
 )
 # Wanted by the tests but not needed to build or render: the browser tests (landing page,
 # playing and seeking a spliced video) run in a real browser, and outside CI they are skipped

@@ -19,7 +19,10 @@ use crate::{bind, raster};
 
 mod args;
 pub mod observe;
+
+mod queue;
 pub use args::*;
+pub use queue::{EnqueueArgs, StatusArgs, WorkerArgs};
 
 #[derive(Debug, Parser)]
 #[command(name = "billreel", version, about = "Turns each customer's bill into a short personalised video")]
@@ -74,6 +77,13 @@ pub enum Command {
     /// Delete a customer's outputs (--id, across runs) or a run's older than a period
     /// (--older-than 90d): files, manifest lines marked deleted, an audit line per record.
     Purge(PurgeArgs),
+
+    /// Publish a billing run to a Redis work queue, for `billreel worker`s anywhere to render.
+    Enqueue(EnqueueArgs),
+    /// Render records from the queued runs until they are done (any number of workers, anywhere).
+    Worker(WorkerArgs),
+    /// Show the queued runs' progress: pending, in flight, ok, failed, dead-lettered.
+    Status(StatusArgs),
 }
 
 /// A batch that ran but had failed records: exit code 3.
@@ -109,6 +119,10 @@ pub fn run(cli: Cli) -> Result<()> {
 
         Command::Studio(a) => studio(a, &limits),
         Command::Purge(a) => purge(a),
+
+        Command::Enqueue(a) => queue::enqueue(a, &limits, &cli.limits),
+        Command::Worker(a) => queue::worker(a),
+        Command::Status(a) => queue::status(a),
     }
 }
 
@@ -489,8 +503,17 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
 /// How the batch names files: after an HMAC of the id with the link secret, or (demos only)
 /// after the id itself.
 fn link_namer(a: &BatchArgs) -> Result<crate::batch::LinkNamer> {
+    links_from(a.link_secret_file.as_deref(), a.guessable_links, a.base_url.is_some())
+}
+
+/// [`link_namer`] from the options themselves (`enqueue` and `worker` have them too).
+fn links_from(
+    secret_file: Option<&Path>,
+    guessable: bool,
+    base_url: bool,
+) -> Result<crate::batch::LinkNamer> {
     use crate::batch::{self, LinkNamer};
-    Ok(match (&a.link_secret_file, std::env::var_os("BILLREEL_LINK_SECRET")) {
+    Ok(match (secret_file, std::env::var_os("BILLREEL_LINK_SECRET")) {
         (Some(file), _) => {
             let bytes = std::fs::read(file).with_context(|| format!("cannot read --link-secret-file {}", file.display()))?;
             LinkNamer::Secret(batch::links::secret_from(&bytes, &file.display().to_string()).map_err(|e| anyhow!(e))?)
@@ -498,13 +521,13 @@ fn link_namer(a: &BatchArgs) -> Result<crate::batch::LinkNamer> {
         (None, Some(v)) => LinkNamer::Secret(
             batch::links::secret_from(v.to_string_lossy().as_bytes(), "BILLREEL_LINK_SECRET").map_err(|e| anyhow!(e))?,
         ),
-        (None, None) if a.guessable_links => LinkNamer::Guessable,
+        (None, None) if guessable => LinkNamer::Guessable,
         (None, None) => bail!(
             "no link secret: video and poster names must not be guessable from customer ids{}.\n\
              Set BILLREEL_LINK_SECRET (at least 16 random bytes, e.g. `export BILLREEL_LINK_SECRET=$(openssl rand -hex 32)`)\n\
              or pass --link-secret-file FILE; keep the same secret for reruns so links stay stable.\n\
              For a local demo only, --guessable-links names files after the ids.",
-            if a.base_url.is_some() { ", and --base-url would publish them" } else { "" }
+            if base_url { ", and --base-url would publish them" } else { "" }
         ),
     })
 }

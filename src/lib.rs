@@ -33,6 +33,8 @@
 //! - [`sample`]: a synthetic, deterministic billing run for demos and benchmarks.
 //! - [`studio`]: a local web app for authors: frames on demand, playback, reload on save.
 //! - [`purge`]: a customer's outputs deleted on request, or a run's after its retention period.
+
+//! - [`queue`]: a billing run shared by workers anywhere through a Redis stream (enqueue, worker, status).
 //! - [`cli`]: the command line (the only module that prints or picks exit codes).
 
 pub mod assets;
@@ -52,6 +54,8 @@ pub mod metrics;
 pub mod output;
 pub mod outputs;
 pub mod purge;
+
+pub mod queue;
 pub mod raster;
 pub mod record;
 pub mod sample;

@@ -304,12 +304,23 @@ impl Webhooks {
     /// A record finished: `key` names it within the run (its id), `data` is what the
     /// receiver is told (the manifest line's public fields).
     pub fn record_finished(&self, key: &str, data: serde_json::Value) {
-        self.send(Event::new("record.finished", &self.run, key, data));
+        self.record_finished_in(&self.run, key, data);
     }
 
     /// The run finished: `data` holds its counts.
     pub fn run_finished(&self, data: serde_json::Value) {
-        self.send(Event::new("run.finished", &self.run, "", data));
+        self.run_finished_in(&self.run, data);
+    }
+
+    /// [`Webhooks::record_finished`] of another run than the one started with (a queue
+    /// worker renders the records of every queued run).
+    pub fn record_finished_in(&self, run: &str, key: &str, data: serde_json::Value) {
+        self.send(Event::new("record.finished", run, key, data));
+    }
+
+    /// [`Webhooks::run_finished`] of another run than the one started with.
+    pub fn run_finished_in(&self, run: &str, data: serde_json::Value) {
+        self.send(Event::new("run.finished", run, "", data));
     }
 
     fn send(&self, event: Event) {

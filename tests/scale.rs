@@ -9,3 +9,6 @@ mod observe;
 
 #[path = "scale/purge.rs"]
 mod purge;
+
+#[path = "scale/queue.rs"]
+mod queue;

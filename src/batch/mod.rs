@@ -25,6 +25,7 @@ pub mod formats;
 pub mod links;
 pub mod lock;
 pub mod manifest;
+pub mod record;
 pub mod reuse;
 
 use std::collections::HashMap;

@@ -128,6 +128,12 @@ impl Assembled<'_> {
         &self.text
     }
 
+    /// The parts written in (not the storyboard itself), each as its including file's folder
+    /// joined with the path written: what must travel with the storyboard (a queued run's bundle).
+    pub fn parts(&self) -> Vec<&Path> {
+        self.layout.iter().flat_map(|l| l.files.iter().skip(1).map(|f| f.shown.as_path())).collect()
+    }
+
     /// A problem found in the assembled text (a syntax error, say), put back in its own file.
     pub fn relocate(&self, mut d: Diagnostic) -> Diagnostic {
         let (Some(layout), Some(pos)) = (&self.layout, d.pos) else { return d };
