@@ -485,7 +485,7 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
         "stopped_early": summary.stopped_early, "elapsed_s": summary.elapsed.as_secs_f64(),
         "manifest": summary.manifest.file_name().map(|n| n.to_string_lossy()),
     });
-    for line in observers.finish(run, summary.videos_per_minute()) {
+    for line in observers.finish(Some(run), summary.videos_per_minute()) {
         println!("{line}");
     }
     if c.failed > 0 {

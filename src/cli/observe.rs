@@ -129,16 +129,19 @@ impl Observers {
         }
     }
 
-    /// The run ended: the `run.finished` event (`data`: its counts), the webhooks drained,
-    /// the metrics' last figures held. Returns the summary's lines.
-    pub fn finish(mut self, data: serde_json::Value, videos_per_minute: f64) -> Vec<String> {
+    /// The run ended: the `run.finished` event (`data`: its counts; None: no event, as for a
+    /// queue worker, whose runs send their own), the webhooks drained, the metrics' last
+    /// figures held. Returns the summary's lines.
+    pub fn finish(mut self, data: Option<serde_json::Value>, videos_per_minute: f64) -> Vec<String> {
         let started = Instant::now();
         if let Some(m) = &self.metrics {
             m.run_finished(videos_per_minute);
         }
         let mut lines = Vec::new();
         if let Some(w) = self.webhooks.take() {
-            w.run_finished(data);
+            if let Some(data) = data {
+                w.run_finished(data);
+            }
             let outbox = w.outbox().to_path_buf();
             lines.push(delivery_line(&w.finish(self.drain), &outbox));
         }

@@ -219,8 +219,8 @@ pub fn worker(a: WorkerArgs) -> Result<()> {
     let summary = queue::worker::run(&opts, &store, &load, &Watch(&observers))?;
     println!("worker: {} records rendered, {} dead-lettered", summary.rendered, summary.dead_lettered);
     let per_min = summary.rendered as f64 / started.elapsed().as_secs_f64().max(1e-9) * 60.0;
-    let counts = serde_json::json!({ "rendered": summary.rendered, "dead_lettered": summary.dead_lettered });
-    for line in observers.finish(counts, per_min) {
+    // Each queued run sent its own `run.finished` (Watch below); the process is not a run.
+    for line in observers.finish(None, per_min) {
         println!("{line}");
     }
     for st in &summary.merged {

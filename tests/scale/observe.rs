@@ -431,3 +431,59 @@ fn a_receiver_that_is_down_never_holds_the_batch_back_and_its_events_are_sent_by
     assert_eq!(runs[1]["skipped"].as_u64(), Some(5), "{runs:?}");
     assert!(!outbox.exists(), "everything delivered: {log}");
 }
+
+#[test]
+fn a_queue_worker_reports_its_records_to_the_metrics_and_the_webhooks() {
+    use crate::queue::{enqueue, RedisServer, SECRET as LINK_SECRET};
+    let dir = fresh_dir("scale", "observe-worker");
+    let Some(redis) = RedisServer::start(&dir) else { return };
+    let mut data = Vec::new();
+    billreel::sample::write_run(&mut data, 4, 7).unwrap();
+    std::fs::write(dir.join("run.jsonl"), data).unwrap();
+    let queued = enqueue(&redis.url(), &dir.join("run.jsonl"), "watched", LINK_SECRET);
+    assert!(queued.status.success(), "{}", text(&queued));
+    let receiver = Receiver::start(TcpListener::bind("127.0.0.1:0").unwrap());
+    let port = free_port();
+    let mut worker = Killed(
+        Command::new(env!("CARGO_BIN_EXE_billreel"))
+            .args(["worker", "--queue", &redis.url(), "--jobs", "1", "--metrics-hold", "20"])
+            .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
+            .args(["--webhook", &format!("http://127.0.0.1:{}/hook", receiver.port), "--out"])
+            .arg(dir.join("out"))
+            .env("BILLREEL_LINK_SECRET", LINK_SECRET)
+            .env("BILLREEL_WEBHOOK_SECRET", SECRET)
+            .env("TMPDIR", &dir)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("worker.log")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    // While it holds its last figures: every record counted ok, nothing left waiting or rendering.
+    let metrics = format!("http://127.0.0.1:{port}/metrics");
+    let started = Instant::now();
+    let body = loop {
+        let body = ureq::get(&metrics).call().ok().and_then(|mut r| r.body_mut().read_to_string().ok());
+        if let Some(b) = body.filter(|b| b.contains("billreel_records_total{status=\"ok\"} 4")) {
+            break b;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the worker's metrics never counted 4 records ok"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    for gauge in ["billreel_queue_lag 0", "billreel_in_flight 0"] {
+        assert!(body.lines().any(|l| l == gauge), "{gauge} missing from:\n{body}");
+    }
+    let status = worker.0.wait().unwrap();
+    assert!(status.success(), "{}", std::fs::read_to_string(dir.join("worker.log")).unwrap());
+    // Each record's event once after deduplication, and the run's, all with the queued run's name.
+    let unique = receiver.unique();
+    let ids: BTreeMap<String, usize> = (1..=4).map(|i| (format!("C{i:04}"), 1)).collect();
+    assert_eq!(records(&unique), ids, "{unique:?}");
+    let runs: Vec<&serde_json::Value> =
+        unique.iter().filter(|(t, _)| t == "run.finished").map(|(_, d)| d).collect();
+    assert_eq!(runs.len(), 1, "{unique:?}");
+    assert_eq!((runs[0]["ok"].as_u64(), runs[0]["total"].as_u64()), (Some(4), Some(4)), "{unique:?}");
+    assert!(unique.iter().all(|(_, d)| d["run"] == "watched"), "{unique:?}");
+}

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::{fresh_dir, in_ci, repo, text};
 
-const SECRET: &str = "test-secret-0123456789abcdef";
+pub(crate) const SECRET: &str = "test-secret-0123456789abcdef";
 const BIN: &str = env!("CARGO_BIN_EXE_billreel");
 const GROUP: &str = "billreel-workers";
 
@@ -23,7 +23,7 @@ fn storyboard() -> String {
 }
 
 /// A redis-server for one test; stopped when dropped.
-struct RedisServer {
+pub(crate) struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: PathBuf,
@@ -31,7 +31,7 @@ struct RedisServer {
 
 impl RedisServer {
     /// None (the test skips) where redis-server is missing, except under CI, where it fails.
-    fn start(dir: &Path) -> Option<RedisServer> {
+    pub(crate) fn start(dir: &Path) -> Option<RedisServer> {
         if Command::new("redis-server").arg("--version").output().is_err() {
             assert!(
                 !in_ci(),
@@ -84,7 +84,7 @@ impl RedisServer {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
@@ -115,7 +115,7 @@ fn run_file(dir: &Path, n: u64, extra_lines: &[&str]) -> PathBuf {
     path
 }
 
-fn enqueue(url: &str, data: &Path, run: &str, secret: &str) -> Output {
+pub(crate) fn enqueue(url: &str, data: &Path, run: &str, secret: &str) -> Output {
     Command::new(BIN)
         .args(["enqueue", &storyboard(), "--queue", url, "--run", run, "--data"])
         .arg(data)
