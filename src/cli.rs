@@ -18,6 +18,7 @@ use crate::style as units;
 use crate::{bind, raster};
 
 mod args;
+mod remote;
 pub use args::*;
 
 #[derive(Debug, Parser)]
@@ -379,10 +380,15 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
         bail!("--jobs must be at least 1");
     }
     let base_url = a.base_url.map(|u| if u.ends_with('/') { u } else { format!("{u}/") });
+    let (out, publish) = remote::out_target(&a.out, a.work_dir.as_deref())?;
+    if let Some(store) = &publish {
+        println!("batch: publishing to {store} (staging in {})", out.display());
+    }
+    let data = remote::DataFile::fetch(&a.data)?;
     let opts = BatchOptions {
-        data: a.data,
+        data: data.path.clone(),
         id_field: a.id_field,
-        out: a.out,
+        out,
         jobs,
         base_url,
         links,
@@ -392,6 +398,7 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
         settings,
         srt: a.srt,
         segment_cache_mb: (!a.no_segment_cache && a.segment_cache_mb > 0).then_some(a.segment_cache_mb),
+        publish,
     };
 
     // A bar on a terminal; plain lines every 10 s otherwise (logs, CI, Kubernetes).

@@ -371,6 +371,7 @@ fn a_panic_inside_a_shared_cache_fails_one_record_alone() {
         settings: billreel::encode::EncodeSettings::default(),
         srt: false,
         segment_cache_mb: None,
+        publish: None,
     };
     billreel::scene::text::inject_shaping_panic(Some("Faultina"));
     let summary = batch::run(binder, &opts, &mut |_| {});
