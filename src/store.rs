@@ -59,8 +59,9 @@ pub enum StoreError {
         action: &'static str,
         bucket: String,
         object: String,
+        /// Boxed: object_store's error is large, and every store call returns this type.
         #[source]
-        source: object_store::Error,
+        source: Box<object_store::Error>,
     },
 }
 
@@ -78,7 +79,9 @@ impl Store {
         if let Some((scheme, _)) = target.split_once("://") {
             return Err(StoreError::Target {
                 target: target.into(),
-                reason: format!("`{scheme}://` is not a store billreel knows; give a local folder or s3://bucket/prefix"),
+                reason: format!(
+                    "`{scheme}://` is not a store billreel knows; give a local folder or s3://bucket/prefix"
+                ),
             });
         }
         Store::local(Path::new(target))
@@ -167,14 +170,12 @@ impl Store {
         };
         let path = root.join(checked(name)?);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() => {
-                Ok(Some(ObjectInfo {
+            Ok(m) if m.is_file() => Ok(Some(ObjectInfo {
                 name: name.to_string(),
                 size: m.len(),
                 modified: m.modified().ok(),
                 sha256: None,
-            }))
-            }
+            })),
             Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(StoreError::Io { action: "read the size of", path, source }),
@@ -371,6 +372,22 @@ mod tests {
         }
         let e = Store::open("ftp://host/x").unwrap_err().to_string();
         assert!(e.contains("`ftp://` is not a store billreel knows"), "{e}");
+    }
+
+    #[test]
+    fn s3_targets_open_without_a_request_and_bad_ones_are_refused() {
+        let options = [("aws_endpoint", "http://127.0.0.1:9"), ("aws_region", "eu-west-1")];
+        let store = Store::open_with("s3://videos/run1/", &options).unwrap();
+        assert_eq!((store.to_string(), store.local_root()), ("s3://videos/run1".to_string(), None));
+        assert!(Store::is_remote("s3://videos") && !Store::is_remote("out/s3:"));
+        let e = Store::open("s3://Videos/run1").unwrap_err().to_string();
+        assert!(
+            e.contains("`s3://Videos/run1` is not a place to store outputs")
+                && e.contains("3 to 63 lowercase"),
+            "{e}"
+        );
+        let e = Store::open_with("s3://videos", &[("aws_colour", "blue")]).unwrap_err().to_string();
+        assert!(e.contains("`aws_colour` is not an S3 option"), "{e}");
     }
 
     #[test]

@@ -328,7 +328,8 @@ pub fn run_formats(
     // Writer: this thread. One line per finished record, flushed, then progress.
     let mut writer = manifest::Writer::append(&manifest_path)
         .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
-    let mut uploads = opts.publish.as_deref().map(|s| (publish::ManifestUploads::new(s, &manifest_name), &*manifest_path));
+    let mut uploads =
+        opts.publish.as_deref().map(|s| (publish::ManifestUploads::new(s, &manifest_name), &*manifest_path));
     let Collected { counts, superseded, write_error, timings, made } =
         collect(done_rx, &mut writer, &job.done, opts, &abort, on_event, uploads.as_mut());
     // Every thread's end is accounted for; the reader first, whose failure explains the rest.

@@ -48,7 +48,8 @@ impl Target {
     /// Parses `s3://bucket` or `s3://bucket/some/prefix/`.
     pub fn parse(target: &str) -> Result<Target, StoreError> {
         let bad = |reason: String| StoreError::Target { target: target.to_string(), reason };
-        let rest = target.strip_prefix("s3://").ok_or_else(|| bad("it does not start with `s3://`".into()))?;
+        let rest =
+            target.strip_prefix("s3://").ok_or_else(|| bad("it does not start with `s3://`".into()))?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() {
             return Err(bad("the bucket name is missing: write `s3://BUCKET/PREFIX`".into()));
@@ -114,7 +115,8 @@ impl Bucket {
     /// Nothing is sent yet: a wrong bucket or key shows at the first request.
     pub fn open(target: &str, options: &[(&str, &str)]) -> Result<Bucket, StoreError> {
         let parsed = Target::parse(target)?;
-        let mut builder = AmazonS3Builder::from_env().with_bucket_name(&parsed.bucket).with_retry(retry_config());
+        let mut builder =
+            AmazonS3Builder::from_env().with_bucket_name(&parsed.bucket).with_retry(retry_config());
         let mut endpoint = endpoint_from_env();
         for (key, value) in options {
             let key: AmazonS3ConfigKey = key.parse().map_err(|e| StoreError::Target {
@@ -151,7 +153,7 @@ impl Bucket {
             action,
             bucket: self.target.bucket.clone(),
             object: self.target.key(name).to_string(),
-            source,
+            source: Box::new(source),
         }
     }
 
@@ -188,7 +190,8 @@ impl Bucket {
     /// A multipart upload, part by part; aborted when any part or the completion fails.
     async fn put_parts(&self, name: &str, mut file: std::fs::File, sha: &str) -> Result<(), Upload> {
         let opts = PutMultipartOptions { attributes: attributes(name, sha), ..Default::default() };
-        let mut upload = self.client.put_multipart_opts(&self.target.key(name), opts).await.map_err(Upload::Remote)?;
+        let mut upload =
+            self.client.put_multipart_opts(&self.target.key(name), opts).await.map_err(Upload::Remote)?;
         let result: Result<(), Upload> = async {
             loop {
                 let mut part = Vec::with_capacity(PART_BYTES);
@@ -380,6 +383,9 @@ mod tests {
             a.get(&Attribute::CacheControl).map(|v| v.to_string()).as_deref(),
             Some("public, max-age=86400")
         );
-        assert_eq!(a.get(&Attribute::Metadata(SHA256_KEY.into())).map(|v| v.to_string()).as_deref(), Some("00ff"));
+        assert_eq!(
+            a.get(&Attribute::Metadata(SHA256_KEY.into())).map(|v| v.to_string()).as_deref(),
+            Some("00ff")
+        );
     }
 }
