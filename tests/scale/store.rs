@@ -50,7 +50,8 @@ impl S3Access for Refusals {
             return Err(s3_error!(AccessDenied, "Signature is required"));
         }
         let op = cx.s3_op().name();
-        let write = matches!(op, "PutObject" | "UploadPart" | "CreateMultipartUpload" | "CompleteMultipartUpload");
+        let write =
+            matches!(op, "PutObject" | "UploadPart" | "CreateMultipartUpload" | "CompleteMultipartUpload");
         if !write {
             return Ok(());
         }
@@ -88,7 +89,8 @@ impl S3Server {
 
         let root = dir.join("s3");
         std::fs::create_dir_all(root.join(BUCKET)).unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let writes = Arc::new(Writes::default());
         let mut b = s3s::service::S3ServiceBuilder::new(s3s_fs::FileSystem::new(&root).unwrap());
         b.set_auth(s3s::auth::SimpleAuth::from_single(KEY_ID, SECRET));
@@ -100,7 +102,9 @@ impl S3Server {
             while let Ok((socket, _)) = listener.accept().await {
                 let service = service.clone();
                 tokio::spawn(async move {
-                    let _ = Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(socket), service).await;
+                    let _ = Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(socket), service)
+                        .await;
                 });
             }
         });
@@ -201,7 +205,8 @@ fn batch(server: &S3Server, data: &str, out: &str, work: &Path) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_billreel"));
     cmd.arg("batch").arg(storyboard).args(["--data", data, "--out", out, "--jobs", "2", "--guessable-links"]);
     cmd.arg("--work-dir").arg(work);
-    for k in ["AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"] {
+    for k in ["AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"]
+    {
         cmd.env_remove(k);
     }
     cmd.env("AWS_ACCESS_KEY_ID", KEY_ID)
@@ -270,7 +275,10 @@ fn a_batch_publishes_to_s3_and_resumes_by_checksum() {
             assert_eq!(etag.trim_matches('"').ends_with("-1"), ext == "mp4", "{key}: ETag {etag}");
             published.insert(key, bytes);
         }
-        assert_eq!(line.sha256.as_deref(), Some(sha256(&published[&format!("run1/{}", line.video.as_ref().unwrap())]).as_str()));
+        assert_eq!(
+            line.sha256.as_deref(),
+            Some(sha256(&published[&format!("run1/{}", line.video.as_ref().unwrap())]).as_str())
+        );
     }
     let video = dir.join("a.mp4");
     std::fs::write(&video, published.iter().find(|(k, _)| k.ends_with(".mp4")).unwrap().1).unwrap();
