@@ -21,6 +21,8 @@ mod args;
 pub mod observe;
 
 mod queue;
+
+mod remote;
 pub use args::*;
 pub use queue::{EnqueueArgs, StatusArgs, WorkerArgs};
 
@@ -398,10 +400,15 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
         bail!("--jobs must be at least 1");
     }
     let base_url = a.base_url.map(|u| if u.ends_with('/') { u } else { format!("{u}/") });
+    let (out, publish) = remote::out_target(&a.out, a.work_dir.as_deref())?;
+    if let Some(store) = &publish {
+        println!("batch: publishing to {store} (staging in {})", out.display());
+    }
+    let data = remote::DataFile::fetch(&a.data)?;
     let opts = BatchOptions {
-        data: a.data,
+        data: data.path.clone(),
         id_field: a.id_field,
-        out: a.out,
+        out,
         jobs,
         base_url,
         links,
@@ -414,6 +421,8 @@ fn batch(a: BatchArgs, limits: &Limits) -> Result<()> {
         metrics: None,
 
         recreate_purged: a.recreate_purged,
+
+        publish,
     };
     let manifest_name = shard.manifest_name();
     let outbox = opts.out.join(manifest_name.replacen("manifest", "webhook-outbox", 1));

@@ -7,7 +7,10 @@
 //! object store, where a PUT or a completed multipart upload is atomic by the protocol.
 //!
 //! The API is synchronous on purpose: the callers are worker threads that render one record at a
-//! time and publish its files before moving on.
+//! time and publish its files before moving on. An `s3://bucket/prefix` store ([`s3`]) runs its
+//! requests on a small runtime of its own; call it from plain threads, not from async code.
+
+pub mod s3;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -25,6 +28,7 @@ pub struct Store {
 #[derive(Debug)]
 enum Backend {
     Local { root: PathBuf },
+    S3(Box<s3::Bucket>),
 }
 
 /// What a store knows of one object.
@@ -34,6 +38,9 @@ pub struct ObjectInfo {
     pub name: String,
     pub size: u64,
     pub modified: Option<SystemTime>,
+    /// SHA-256 in hex of the bytes, when the store keeps it with the object (an object store's
+    /// `x-amz-meta-sha256`, through [`Store::head`]); None for a local file.
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Error)]
@@ -46,21 +53,50 @@ pub enum StoreError {
     Output(#[from] OutputError),
     #[error("cannot {action} {path}: {source}")]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    /// An object store request failed after its retries; `source` holds what the server said.
+    #[error("cannot {action} `{object}` in bucket `{bucket}`: {source}")]
+    Remote {
+        action: &'static str,
+        bucket: String,
+        object: String,
+        /// Boxed: object_store's error is large, and every store call returns this type.
+        #[source]
+        source: Box<object_store::Error>,
+    },
 }
 
 impl Store {
-    /// A store from what a user typed after `--out`: a local folder (created when missing).
+    /// A store from what a user typed after `--out`: a local folder (created when missing) or
+    /// `s3://bucket/prefix` (credentials, region and endpoint from the AWS_* environment
+    /// variables; see [`s3`]).
     pub fn open(target: &str) -> Result<Store, StoreError> {
         if target.is_empty() {
             return Err(StoreError::Target { target: target.into(), reason: "it is empty".into() });
         }
+        if target.starts_with("s3://") {
+            return Store::open_with(target, &[]);
+        }
         if let Some((scheme, _)) = target.split_once("://") {
             return Err(StoreError::Target {
                 target: target.into(),
-                reason: format!("`{scheme}://` is not a store billreel knows; give a local folder"),
+                reason: format!(
+                    "`{scheme}://` is not a store billreel knows; give a local folder or s3://bucket/prefix"
+                ),
             });
         }
         Store::local(Path::new(target))
+    }
+
+    /// An `s3://bucket/prefix` store with `options` over the AWS_* environment variables
+    /// (object_store's names: `aws_endpoint`, `aws_access_key_id`, `aws_region`…): for a worker
+    /// told where to publish by its queue rather than its environment, and for tests.
+    pub fn open_with(target: &str, options: &[(&str, &str)]) -> Result<Store, StoreError> {
+        Ok(Store { backend: Backend::S3(Box::new(s3::Bucket::open(target, options)?)) })
+    }
+
+    /// Whether `target` names an object store rather than a local folder.
+    pub fn is_remote(target: &str) -> bool {
+        target.starts_with("s3://")
     }
 
     /// A local folder (created when missing).
@@ -77,13 +113,19 @@ impl Store {
     pub fn local_root(&self) -> Option<&Path> {
         match &self.backend {
             Backend::Local { root } => Some(root),
+            Backend::S3(_) => None,
         }
     }
 
     /// Publishes the file at `from` (left in place) under `name`, whole or not at all.
     /// `tag` marks the temporary file of a local store, so the writer can remove its leftovers.
+    /// An object store gets the file's kind's headers and its SHA-256 with it; a video goes up
+    /// in parts.
     pub fn put_file(&self, name: &str, from: &Path, tag: &str) -> Result<(), StoreError> {
-        let Backend::Local { root } = &self.backend;
+        let root = match &self.backend {
+            Backend::Local { root } => root,
+            Backend::S3(b) => return b.put_file(checked(name)?, from),
+        };
         let to = root.join(checked(name)?);
         make_parent(&to)?;
         output::write_atomically(&to, tag, |tmp| {
@@ -97,7 +139,10 @@ impl Store {
 
     /// Publishes `bytes` under `name`, whole or not at all.
     pub fn put_bytes(&self, name: &str, bytes: &[u8], tag: &str) -> Result<(), StoreError> {
-        let Backend::Local { root } = &self.backend;
+        let root = match &self.backend {
+            Backend::Local { root } => root,
+            Backend::S3(b) => return b.put_bytes(checked(name)?, bytes),
+        };
         let to = root.join(checked(name)?);
         make_parent(&to)?;
         Ok(output::write_bytes(&to, tag, bytes)?)
@@ -105,7 +150,10 @@ impl Store {
 
     /// The object's bytes, or None when there is no such object.
     pub fn get(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let Backend::Local { root } = &self.backend;
+        let root = match &self.backend {
+            Backend::Local { root } => root,
+            Backend::S3(b) => return b.get(checked(name)?),
+        };
         let path = root.join(checked(name)?);
         match std::fs::read(&path) {
             Ok(b) => Ok(Some(b)),
@@ -116,12 +164,18 @@ impl Store {
 
     /// What the store knows of `name`, or None when there is no such object.
     pub fn head(&self, name: &str) -> Result<Option<ObjectInfo>, StoreError> {
-        let Backend::Local { root } = &self.backend;
+        let root = match &self.backend {
+            Backend::Local { root } => root,
+            Backend::S3(b) => return b.head(checked(name)?),
+        };
         let path = root.join(checked(name)?);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() => {
-                Ok(Some(ObjectInfo { name: name.to_string(), size: m.len(), modified: m.modified().ok() }))
-            }
+            Ok(m) if m.is_file() => Ok(Some(ObjectInfo {
+                name: name.to_string(),
+                size: m.len(),
+                modified: m.modified().ok(),
+                sha256: None,
+            })),
             Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(StoreError::Io { action: "read the size of", path, source }),
@@ -130,7 +184,10 @@ impl Store {
 
     /// Deletes `name`; true when there was such an object.
     pub fn delete(&self, name: &str) -> Result<bool, StoreError> {
-        let Backend::Local { root } = &self.backend;
+        let root = match &self.backend {
+            Backend::Local { root } => root,
+            Backend::S3(b) => return b.delete(checked(name)?),
+        };
         let path = root.join(checked(name)?);
         match std::fs::remove_file(&path) {
             Ok(()) => {
@@ -150,11 +207,29 @@ impl Store {
     /// The published objects whose names start with `prefix` (`""`: all), in name order.
     /// Temporary files of writers at work (hidden names) are not objects.
     pub fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StoreError> {
-        let Backend::Local { root } = &self.backend;
+        let root = match &self.backend {
+            Backend::Local { root } => root,
+            Backend::S3(b) => return b.list(prefix),
+        };
         let mut found = Vec::new();
         list_local(root, "", prefix, &mut found)?;
         found.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(found)
+    }
+
+    /// Copies the object `name` into the local file `to`, streamed (a big billing run is never
+    /// held in memory); false when there is no such object.
+    pub fn download(&self, name: &str, to: &Path) -> Result<bool, StoreError> {
+        let root = match &self.backend {
+            Backend::Local { root } => root,
+            Backend::S3(b) => return b.download(checked(name)?, to),
+        };
+        let from = root.join(checked(name)?);
+        match std::fs::copy(&from, to) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !from.exists() => Ok(false),
+            Err(source) => Err(StoreError::Io { action: "copy", path: from, source }),
+        }
     }
 }
 
@@ -162,6 +237,10 @@ impl std::fmt::Display for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match &self.backend {
             Backend::Local { root } => write!(f, "{}", root.display()),
+            Backend::S3(b) => match b.target.prefix.is_empty() {
+                true => write!(f, "s3://{}", b.target.bucket),
+                false => write!(f, "s3://{}/{}", b.target.bucket, b.target.prefix),
+            },
         }
     }
 }
@@ -244,7 +323,7 @@ fn list_local(dir: &Path, rel: &str, prefix: &str, found: &mut Vec<ObjectInfo>) 
                 list_local(&entry.path(), &name, prefix, found)?;
             }
         } else if meta.is_file() && name.starts_with(prefix) {
-            found.push(ObjectInfo { name, size: meta.len(), modified: meta.modified().ok() });
+            found.push(ObjectInfo { name, size: meta.len(), modified: meta.modified().ok(), sha256: None });
         }
     }
     Ok(())
@@ -293,6 +372,22 @@ mod tests {
         }
         let e = Store::open("ftp://host/x").unwrap_err().to_string();
         assert!(e.contains("`ftp://` is not a store billreel knows"), "{e}");
+    }
+
+    #[test]
+    fn s3_targets_open_without_a_request_and_bad_ones_are_refused() {
+        let options = [("aws_endpoint", "http://127.0.0.1:9"), ("aws_region", "eu-west-1")];
+        let store = Store::open_with("s3://videos/run1/", &options).unwrap();
+        assert_eq!((store.to_string(), store.local_root()), ("s3://videos/run1".to_string(), None));
+        assert!(Store::is_remote("s3://videos") && !Store::is_remote("out/s3:"));
+        let e = Store::open("s3://Videos/run1").unwrap_err().to_string();
+        assert!(
+            e.contains("`s3://Videos/run1` is not a place to store outputs")
+                && e.contains("3 to 63 lowercase"),
+            "{e}"
+        );
+        let e = Store::open_with("s3://videos", &[("aws_colour", "blue")]).unwrap_err().to_string();
+        assert!(e.contains("`aws_colour` is not an S3 option"), "{e}");
     }
 
     #[test]

@@ -374,6 +374,8 @@ fn a_panic_inside_a_shared_cache_fails_one_record_alone() {
         metrics: None,
 
         recreate_purged: false,
+
+        publish: None,
     };
     billreel::scene::text::inject_shaping_panic(Some("Faultina"));
     let summary = batch::run(binder, &opts, &mut |_| {});

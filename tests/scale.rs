@@ -12,3 +12,6 @@ mod purge;
 
 #[path = "scale/queue.rs"]
 mod queue;
+
+#[path = "scale/store.rs"]
+mod store;

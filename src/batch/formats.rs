@@ -93,9 +93,10 @@ pub(super) fn render(
         .collect();
     let hashes = Hashes::new(&each, &job.opts.settings, page_hash);
     *out.0 = Some(hashes);
-    let keep = match job.opts.force {
-        true => Reuse::default(),
-        false => reuse::decide(done.get(&rec.id), &hashes, reqs),
+    let keep = match (job.opts.force, &job.opts.publish) {
+        (true, _) => Reuse::default(),
+        (false, None) => reuse::decide(done.get(&rec.id), &hashes, reqs),
+        (false, Some(store)) => super::publish::decide(store, done.get(&rec.id), &hashes, reqs),
     };
     if keep.everything(&hashes) {
         return Ok(None);

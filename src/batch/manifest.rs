@@ -272,6 +272,9 @@ pub struct DoneEntry {
     pub outputs: [u64; 5],
     /// Digest of the video and poster names (they change with the link secret).
     pub names: u64,
+    /// Short form of the video's SHA-256 (the line's `sha256`; 0 when it has none): what an
+    /// object store's copy must carry to count as published (`batch::publish`).
+    pub video_sha256: u64,
 }
 
 /// A record key (see [`ManifestLine::key`]) as a fixed-size digest.
@@ -329,6 +332,7 @@ impl Done {
                     let entry = DoneEntry {
                         outputs: m.output_hashes.as_ref().map_or([0; 5], OutputHashes::short),
                         names: names_digest(video, m.poster.as_deref()),
+                        video_sha256: m.sha256.as_deref().map_or(0, |h| short_hash(&hash_bytes(h))),
                     };
                     done.ok.insert(key, entry);
                 }

@@ -26,6 +26,8 @@ pub mod links;
 pub mod lock;
 pub mod manifest;
 pub mod record;
+
+pub mod publish;
 pub mod reuse;
 
 use std::collections::HashMap;
@@ -44,6 +46,7 @@ use crate::encode::{self, EncodeSettings};
 use crate::limits::Limits;
 use crate::outputs::{self, OutputsError, Written as Outputs};
 use crate::record::{Record, RecordError, Records};
+use crate::store::Store;
 use crate::timings::Timings;
 pub use links::{LinkNamer, Shard};
 pub use manifest::{ManifestLine, Status};
@@ -78,6 +81,10 @@ pub struct BatchOptions {
     /// Render again the records whose files `billreel purge` deleted (their manifest line says
     /// `deleted`); by default they stay deleted and are counted as `purged`.
     pub recreate_purged: bool,
+
+    /// Where the files are published when that is not `out`: an object store. `out` is then
+    /// the staging folder records are rendered in (see [`publish`]).
+    pub publish: Option<Arc<Store>>,
 }
 
 /// What happened, for the progress display.
@@ -282,6 +289,11 @@ pub fn run_formats(
     }
     let manifest_err =
         |e: std::io::Error| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() };
+    let manifest_name = opts.shard.manifest_name();
+    if let Some(store) = &opts.publish {
+        publish::fetch_manifest(store, &manifest_name, &manifest_path)
+            .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
+    }
     let done = manifest::Done::read(&manifest_path).map_err(manifest_err)?;
     // A killed run (or a killed --force run) can leave superseded and torn lines: one line per
     // record again before this run appends.
@@ -330,14 +342,21 @@ pub fn run_formats(
     // Writer: this thread. One line per finished record, flushed, then progress.
     let mut writer = manifest::Writer::append(&manifest_path)
         .map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
+    let mut uploads =
+        opts.publish.as_deref().map(|s| (publish::ManifestUploads::new(s, &manifest_name), &*manifest_path));
     let Collected { counts, superseded, write_error, timings, made } =
-        collect(done_rx, &mut writer, &job, total, &abort, on_event);
+        collect(done_rx, &mut writer, &job, total, &abort, on_event, uploads.as_mut());
     // Every thread's end is accounted for; the reader first, whose failure explains the rest.
     let mut crashed = vec![joined("reader", reader)];
     crashed.extend(workers.into_iter().enumerate().map(|(w, handle)| joined(&format!("worker {w}"), handle)));
     drop(writer);
     // One line per record again, also when the run ends with an error (the lock is still held).
     let compacted = if superseded { manifest::compact(&manifest_path).map(|_| ()) } else { Ok(()) };
+    // The store's manifest follows, also when the run ends with an error.
+    let uploaded = match &opts.publish {
+        Some(store) => store.put_file(&manifest_name, &manifest_path, &job.tag),
+        None => Ok(()),
+    };
     if let Some((thread, cause)) = crashed.into_iter().flatten().next() {
         return Err(BatchError::Crashed { thread, cause, done: counts.done() });
     }
@@ -345,6 +364,7 @@ pub fn run_formats(
         return Err(BatchError::Manifest { path: manifest_path, reason });
     }
     compacted.map_err(manifest_err)?;
+    uploaded.map_err(|e| BatchError::Manifest { path: manifest_path.clone(), reason: e.to_string() })?;
     drop(lock);
     Ok(Summary {
         total,
@@ -377,6 +397,7 @@ fn collect(
     total: u64,
     abort: &AtomicBool,
     on_event: &mut dyn FnMut(Event),
+    mut uploads: Option<&mut (publish::ManifestUploads, &Path)>,
 ) -> Collected {
     let mut counts = Counts::default();
     let mut superseded = false;
@@ -409,6 +430,9 @@ fn collect(
             if let Err(e) = writer.write(&outcome.line) {
                 write_error = Some(e.to_string());
                 abort.store(true, Ordering::Relaxed);
+            }
+            if let Some((uploads, manifest)) = uploads.as_mut() {
+                uploads.tick(manifest);
             }
         }
         if let Some(m) = &opts.metrics {
@@ -573,6 +597,13 @@ fn process(job: &Job, rec: Record) -> Outcome {
             rendered.iter().filter_map(|r| r.timings.as_ref()).for_each(|t| all.merge(t));
             timings = Some(all);
             formats::list(&mut line, binders, &reqs, &rendered, opts.base_url.as_deref());
+            // Published before its manifest line is written, like a local record's files.
+            if let Some(Err(e)) = opts.publish.as_ref().map(|s| publish::record(s, &line, &opts.out, tag)) {
+                let mut failed = base_line(&rec, Status::Ok, line.input_hash.clone());
+                failed.fail(format!("record {}: {e}", rec.id), ProblemKind::Encode);
+                line = failed;
+                (made, timings) = (Made::default(), None);
+            }
         }
         Err(failure) => {
             line.fail(failure.to_string(), failure.kind());

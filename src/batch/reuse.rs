@@ -129,6 +129,17 @@ impl Reuse {
 /// Which files of the previous run are still right: same names, same hash, still on disk (in
 /// every format: `reqs`, the default first).
 pub fn decide(previous: Option<&DoneEntry>, hashes: &Hashes, reqs: &[Request]) -> Reuse {
+    decide_with(previous, hashes, reqs, &|req, ext| req.path(ext).is_file())
+}
+
+/// [`decide`] with `there(req, ext)` saying whether the file is still in place (on disk, or an
+/// object store's object with the right checksum: see `batch::publish`).
+pub fn decide_with(
+    previous: Option<&DoneEntry>,
+    hashes: &Hashes,
+    reqs: &[Request],
+    there: &dyn Fn(&Request, &str) -> bool,
+) -> Reuse {
     let Some(previous) = previous else { return Reuse::default() };
     let req = &reqs[0];
     let poster = hashes.poster.map(|_| req.file("jpg"));
@@ -139,18 +150,18 @@ pub fn decide(previous: Option<&DoneEntry>, hashes: &Hashes, reqs: &[Request]) -
     let now = hashes.short();
     let same = |i: usize, ext: &str| {
         // The page is one per record; the other files are one per format.
-        let there = match ext {
-            "html" => req.path(ext).is_file(),
-            _ => reqs.iter().all(|r| r.path(ext).is_file()),
+        let in_place = || match ext {
+            "html" => there(req, ext),
+            _ => reqs.iter().all(|r| there(r, ext)),
         };
-        now[i] != 0 && previous.outputs[i] == now[i] && there
+        now[i] != 0 && previous.outputs[i] == now[i] && in_place()
     };
     Reuse {
         video: same(0, "mp4"),
         files: Keep {
             poster: same(1, "jpg"),
             preview: same(2, "gif"),
-            captions: same(3, "vtt") && (!req.srt || req.path("srt").is_file()),
+            captions: same(3, "vtt") && (!req.srt || there(req, "srt")),
             page: same(4, "html"),
         },
     }

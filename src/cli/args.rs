@@ -31,12 +31,18 @@ pub struct StudioArgs {
 pub struct BatchArgs {
     #[command(flatten)]
     pub source: Source,
-    /// Billing data: JSON Lines (.jsonl) or CSV (.csv), streamed.
+    /// Billing data: JSON Lines (.jsonl) or CSV (.csv), streamed; or s3://bucket/key.jsonl,
+    /// copied to a temporary file first.
     #[arg(long)]
     pub data: PathBuf,
-    /// Output folder: videos, posters and the manifest.
+    /// Output folder: videos, posters and the manifest; or s3://bucket/prefix (credentials,
+    /// region and endpoint from the AWS_* environment variables).
     #[arg(long)]
     pub out: PathBuf,
+    /// With --out s3://…: the local folder records are rendered in before they are uploaded
+    /// (default: a folder in the system's temporary folder named after the target).
+    #[arg(long)]
+    pub work_dir: Option<PathBuf>,
     /// Videos rendered at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,

@@ -291,6 +291,8 @@ fn batch_options(ctx: &RunCtx, scratch: &Path) -> BatchOptions {
         metrics: None,
         // A queued record is rendered whatever an earlier manifest said of it.
         recreate_purged: true,
+        // The worker publishes a rendered record through its own store (`publish` below).
+        publish: None,
     }
 }
 
