@@ -13,5 +13,8 @@ mod purge;
 #[path = "scale/queue.rs"]
 mod queue;
 
+#[path = "scale/remote.rs"]
+mod remote;
+
 #[path = "scale/store.rs"]
 mod store;

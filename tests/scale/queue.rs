@@ -88,7 +88,7 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
-    fn conn(&self) -> redis::Connection {
+    pub(crate) fn conn(&self) -> redis::Connection {
         redis::Client::open(self.url()).unwrap().get_connection().unwrap()
     }
 }
@@ -103,7 +103,7 @@ impl Drop for RedisServer {
 }
 
 /// A sample run of `n` customers, plus extra raw lines appended.
-fn run_file(dir: &Path, n: u64, extra_lines: &[&str]) -> PathBuf {
+pub(crate) fn run_file(dir: &Path, n: u64, extra_lines: &[&str]) -> PathBuf {
     let path = dir.join("run.jsonl");
     let mut buf = Vec::new();
     billreel::sample::write_run(&mut buf, n, 7).unwrap();
@@ -126,28 +126,32 @@ pub(crate) fn enqueue(url: &str, data: &Path, run: &str, secret: &str) -> Output
 
 /// A worker rendering one record at a time, its JSON log in `log`, scratch under `dir`.
 fn worker(url: &str, out: &Path, dir: &Path, log: &Path) -> Child {
-    Command::new(BIN)
-        .args([
-            "--log-format",
-            "json",
-            "worker",
-            "--queue",
-            url,
-            "--jobs",
-            "1",
-            "--visibility-timeout",
-            "3s",
-            "--out",
-        ])
-        .arg(out)
-        .env("BILLREEL_LINK_SECRET", SECRET)
-        .env("TMPDIR", dir)
-        // The queue's own events (records rendered, taken over, Redis lost and back) are info.
-        .env("BILLREEL_LOG", "warn,billreel::queue=info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap()
+    worker_command(url, out, dir, log).spawn().unwrap()
+}
+
+/// The command [`worker`] spawns, for a test to add to (the object store's AWS_* variables).
+pub(crate) fn worker_command(url: &str, out: &Path, dir: &Path, log: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "--log-format",
+        "json",
+        "worker",
+        "--queue",
+        url,
+        "--jobs",
+        "1",
+        "--visibility-timeout",
+        "3s",
+        "--out",
+    ])
+    .arg(out)
+    .env("BILLREEL_LINK_SECRET", SECRET)
+    .env("TMPDIR", dir)
+    // The queue's own events (records rendered, taken over, Redis lost and back) are info.
+    .env("BILLREEL_LOG", "warn,billreel::queue=info")
+    .stdout(Stdio::null())
+    .stderr(std::fs::File::create(log).unwrap());
+    cmd
 }
 
 /// Records of `run` with a final line.
@@ -158,7 +162,7 @@ fn done(conn: &mut redis::Connection, run: &str) -> u64 {
         .sum()
 }
 
-fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
     let started = Instant::now();
     while !cond() {
         assert!(started.elapsed() < timeout, "gave up waiting {timeout:?} for {what}");
@@ -166,7 +170,7 @@ fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
     }
 }
 
-fn finished(conn: &mut redis::Connection, run: &str) -> bool {
+pub(crate) fn finished(conn: &mut redis::Connection, run: &str) -> bool {
     conn.hexists(format!("billreel:run:{run}"), "finished").unwrap()
 }
 
@@ -251,7 +255,7 @@ impl Rng {
     }
 }
 
-fn exit_within(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+pub(crate) fn exit_within(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
     let started = Instant::now();
     loop {
         if let Some(s) = child.try_wait().unwrap() {

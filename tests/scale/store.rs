@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::{fresh_dir, text};
 
-const BUCKET: &str = "videos";
+pub(crate) const BUCKET: &str = "videos";
 const KEY_ID: &str = "billreel-test";
 const SECRET: &str = "billreel-test-secret";
 
@@ -75,7 +75,7 @@ impl S3Access for Refusals {
 }
 
 /// An s3s-fs server on 127.0.0.1 with one bucket, [`BUCKET`].
-struct S3Server {
+pub(crate) struct S3Server {
     addr: SocketAddr,
     root: PathBuf,
     writes: Arc<Writes>,
@@ -83,7 +83,7 @@ struct S3Server {
 }
 
 impl S3Server {
-    fn start(dir: &Path) -> S3Server {
+    pub(crate) fn start(dir: &Path) -> S3Server {
         use hyper_util::rt::{TokioExecutor, TokioIo};
         use hyper_util::server::conn::auto::Builder;
 
@@ -111,7 +111,7 @@ impl S3Server {
         S3Server { addr, root, writes, runtime }
     }
 
-    fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }
 
@@ -128,7 +128,7 @@ impl S3Server {
             .unwrap()
     }
 
-    fn get(&self, key: &str) -> Option<Vec<u8>> {
+    pub(crate) fn get(&self, key: &str) -> Option<Vec<u8>> {
         let client = self.client();
         self.runtime.block_on(async {
             match client.get(&Key::from(key)).await {
@@ -139,13 +139,13 @@ impl S3Server {
         })
     }
 
-    fn put(&self, key: &str, bytes: &[u8]) {
+    pub(crate) fn put(&self, key: &str, bytes: &[u8]) {
         let client = self.client();
         self.runtime.block_on(client.put(&Key::from(key), PutPayload::from(bytes.to_vec()))).unwrap();
     }
 
     /// The object's headers: Content-Type, Cache-Control, x-amz-meta-sha256 and the ETag.
-    fn head(&self, key: &str) -> [String; 4] {
+    pub(crate) fn head(&self, key: &str) -> [String; 4] {
         let client = self.client();
         let r = self
             .runtime
@@ -160,7 +160,7 @@ impl S3Server {
         ]
     }
 
-    fn keys(&self, prefix: &str) -> Vec<String> {
+    pub(crate) fn keys(&self, prefix: &str) -> Vec<String> {
         let client = self.client();
         self.runtime.block_on(async {
             use futures_util::StreamExt;
@@ -175,7 +175,7 @@ impl S3Server {
     }
 
     /// Multipart uploads the server still holds (s3s-fs keeps one `.upload-ID.json` each).
-    fn open_uploads(&self) -> Vec<String> {
+    pub(crate) fn open_uploads(&self) -> Vec<String> {
         std::fs::read_dir(&self.root)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -183,12 +183,25 @@ impl S3Server {
             .collect()
     }
 
+    /// Points `cmd` at this server through the AWS_* variables, as a user's deployment does.
+    pub(crate) fn aws_env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
+        for k in
+            ["AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"]
+        {
+            cmd.env_remove(k);
+        }
+        cmd.env("AWS_ACCESS_KEY_ID", KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", self.endpoint())
+    }
+
     fn seen_writes(&self) -> Vec<String> {
         std::mem::take(&mut *self.writes.seen.lock().unwrap())
     }
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -200,35 +213,27 @@ fn storyboard(dir: &Path) -> PathBuf {
 }
 
 /// Runs `billreel batch` on [`storyboard`] with the server's AWS_* variables.
-fn batch(server: &S3Server, data: &str, out: &str, work: &Path) -> Output {
+pub(crate) fn batch(server: &S3Server, data: &str, out: &str, work: &Path) -> Output {
     let storyboard = storyboard(work.parent().unwrap());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_billreel"));
     cmd.arg("batch").arg(storyboard).args(["--data", data, "--out", out, "--jobs", "2", "--guessable-links"]);
     cmd.arg("--work-dir").arg(work);
-    for k in ["AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION"]
-    {
-        cmd.env_remove(k);
-    }
-    cmd.env("AWS_ACCESS_KEY_ID", KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", server.endpoint());
-    cmd.output().unwrap()
+    server.aws_env(&mut cmd).output().unwrap()
 }
 
-fn lines(bytes: &[u8]) -> Vec<ManifestLine> {
+pub(crate) fn lines(bytes: &[u8]) -> Vec<ManifestLine> {
     std::str::from_utf8(bytes).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 /// A sample run of `n` customers, as JSON Lines.
-fn sample_run(n: u64) -> Vec<u8> {
+pub(crate) fn sample_run(n: u64) -> Vec<u8> {
     let mut buf = Vec::new();
     billreel::sample::write_run(&mut buf, n, 7).unwrap();
     buf
 }
 
 /// Each record's files by name, from its manifest line.
-fn files(line: &ManifestLine) -> Vec<String> {
+pub(crate) fn files(line: &ManifestLine) -> Vec<String> {
     let mut names: Vec<String> =
         [&line.video, &line.poster, &line.captions, &line.page].into_iter().flatten().cloned().collect();
     names.sort();
