@@ -123,6 +123,24 @@ pub fn write_text(path: &Path, tag: &str, text: &str) -> Result<(), OutputError>
     write_bytes(path, tag, text.as_bytes())
 }
 
+/// SHA-256 of a file in hex, read in 64 KiB blocks (a published video's checksum: in the
+/// manifest, and on the object in a store).
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut h = Sha256::new();
+    let mut f = File::open(path)?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::manifest::{Done, FormatFiles, ManifestLine};
 use super::reuse::{self, Format, Hashes, Made, Reuse};
-use super::{file_sha256, Job, RecordFailure};
+use super::{Job, RecordFailure};
 use crate::bind::Binder;
 use crate::encode::{self, Deadline};
 use crate::outputs::{self, page, OutputsError, Request, Written};
@@ -137,8 +137,8 @@ pub(super) fn render(
             timings.add(Stage::Files, t.elapsed());
         }
         in_time("after writing the poster and the other files")?;
-        let sha256 =
-            file_sha256(&video_path).map_err(|source| RecordFailure::Digest { record: record(), source })?;
+        let sha256 = crate::output::file_sha256(&video_path)
+            .map_err(|source| RecordFailure::Digest { record: record(), source })?;
         rendered.push(Rendered { duration_secs, bytes, timings, written, sha256 });
     }
     if let Some(t) = rendered[0].timings.as_mut() {

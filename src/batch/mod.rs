@@ -31,7 +31,6 @@ pub mod publish;
 pub mod reuse;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -650,20 +649,6 @@ fn remove_leftovers(out: &Path, tag: &str) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut h = Sha256::new();
-    let mut f = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ impl Bucket {
     pub fn put_file(&self, name: &str, from: &Path) -> Result<(), StoreError> {
         let io = |action, source| StoreError::Io { action, path: from.to_path_buf(), source };
         let size = std::fs::metadata(from).map_err(|e| io("read the size of", e))?.len();
-        let sha = file_sha256(from).map_err(|e| io("read", e))?;
+        let sha = crate::output::file_sha256(from).map_err(|e| io("read", e))?;
         if name.ends_with(".mp4") || size > SINGLE_PUT_MAX {
             let file = std::fs::File::open(from).map_err(|e| io("read", e))?;
             self.runtime.block_on(self.put_parts(name, file, &sha)).map_err(|e| match e {
@@ -326,21 +326,6 @@ fn attributes(name: &str, sha: &str) -> Attributes {
     a.insert(Attribute::CacheControl, cache_control(name).into());
     a.insert(Attribute::Metadata(SHA256_KEY.into()), sha.to_string().into());
     a
-}
-
-/// SHA-256 of a file in hex, read in 64 KiB blocks.
-pub fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut h = Sha256::new();
-    let mut f = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex::encode(h.finalize()))
 }
 
 #[cfg(test)]
