@@ -317,6 +317,10 @@ fn sweep_scratch(parent: &Path) {
 struct Watch<'a>(&'a super::observe::Observers);
 
 impl queue::Observer for Watch<'_> {
+    fn wants_progress(&self) -> bool {
+        self.0.metrics.is_some()
+    }
+
     fn progress(&self, status: &queue::status::RunStatus, here: u64) {
         if let Some(m) = &self.0.metrics {
             m.set_queue_lag(status.pending);

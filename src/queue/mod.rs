@@ -116,6 +116,11 @@ pub trait Observer: Send + Sync {
     /// A record was taken (`started`) by this worker, or its final line published: `status`
     /// is the run's state just after, `here` the records this worker renders now.
     fn progress(&self, _status: &RunStatus, _here: u64) {}
+    /// Whether [`Observer::progress`] is wanted: reading the run's state costs Redis round
+    /// trips per record, not paid when nobody watches.
+    fn wants_progress(&self) -> bool {
+        false
+    }
     fn record_finished(&self, _run: &str, _line: &ManifestLine) {}
     fn run_finished(&self, _run: &str, _status: &RunStatus) {}
 }

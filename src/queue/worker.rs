@@ -215,6 +215,9 @@ fn thread_main(sh: &Shared, k: usize) -> Result<(), QueueError> {
 /// Tells the observer (metrics) the run's state; a failure to read it is only logged, since
 /// the figures are for watching, not for the work.
 fn report(redis: &mut Redis, sh: &Shared, ctx: &RunCtx, here: u64) {
+    if !sh.observer.wants_progress() {
+        return;
+    }
     match super::status::of(redis, &ctx.spec.run) {
         Ok(st) => sh.observer.progress(&st, here),
         Err(e) => {
